@@ -84,12 +84,10 @@ def _check_extension(name: str, shown: object) -> str:
 def _read_txt(data: bytes, name: str) -> str:
     from clausetag.text import DecodeError, decode_bytes
 
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        raise ReadError(name, "binary file (contains NUL bytes), not a text document")
     try:
         return decode_bytes(data, name)
     except DecodeError as exc:
-        raise ReadError(name, f"cannot decode text ({exc})") from None
+        raise ReadError(name, getattr(exc, "reason", str(exc))) from None
 
 
 def _read_docx(data: bytes, name: str) -> str:

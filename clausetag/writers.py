@@ -23,6 +23,7 @@ __all__ = [
     "LIST_FIELDS",
     "RecordWriter",
     "existing_doc_ids",
+    "write_atomic",
     "format_for",
     "read_records",
     "write_records",
@@ -205,6 +206,27 @@ def write_records(
     with RecordWriter(path, fmt, resume=resume) as writer:
         writer.write(records)
     return Path(path)
+
+
+def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with open(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        _set_mode(Path(tmp), path)
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except FileNotFoundError:
+            pass
+        raise
+    return path
 
 
 # ----------------------------------------------------------------------------------------- reading
