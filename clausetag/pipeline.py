@@ -1,0 +1,481 @@
+"""The batch tagging pipeline: document → clauses → quantities → labels → records.
+
+The unit of work is a pure per-document function, :func:`tag_document` (path or bytes in, clause
+records out), given a classifier that the caller loads once per worker (SPEC §7). :class:`Tagger`
+wraps it for interactive and command-line use and batches clauses *across* documents before they
+reach the classifier. ``Tagger`` is also a batch callable (:meth:`Tagger.map_batch`), so the same
+code runs under ``datasets.Dataset.map(batched=True, num_proc=…)`` and Ray Data ``map_batches`` with
+an actor pool (each actor builds its own ``Tagger``; nothing relies on process-global state).
+
+Heading clauses are labelled ``heading`` (prob 1.0) straight from the splitter's ``is_heading`` flag,
+which is reliable; the classifier only sees body clauses, with their heading path as context.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from clausetag.readers import ReadError, iter_inputs, read_bytes, read_document
+
+__all__ = [
+    "DocResult",
+    "ModelNotFoundError",
+    "Tagger",
+    "assign_doc_ids",
+    "classify_records",
+    "default_model_path",
+    "load_model",
+    "records_from_text",
+    "register_cli",
+    "tag_document",
+]
+
+MODEL_ENV = "CLAUSETAG_MODEL"
+HEADING_LABEL = "heading"
+#: clauses sent to one ``classifier.predict`` call, in units of ``batch_size``
+_CHUNK_BATCHES = 32
+#: documents are grouped until this many body clauses wait for the classifier
+_GROUP_CLAUSES = 2048
+_GROUP_DOCS = 256
+
+
+class ModelNotFoundError(FileNotFoundError):
+    """No model at the default (or ``CLAUSETAG_MODEL``) location."""
+
+
+@dataclass
+class DocResult:
+    """The outcome for one document: its records, or the reason it failed."""
+
+    doc_id: str
+    path: str | None
+    records: list[dict[str, Any]] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+# ------------------------------------------------------------------------------------------ models
+def default_model_path() -> Path:
+    """Where the default model lives: ``$CLAUSETAG_MODEL`` if set, else the copy shipped inside the
+    package (``clausetag/resources/models/default/``)."""
+    env = os.environ.get(MODEL_ENV)
+    if env:
+        return Path(env).expanduser()
+    return Path(__file__).resolve().parent / "resources" / "models" / "default"
+
+
+def load_model(
+    model: Any = "default",
+    device: str = "cpu",
+    quantize: bool = False,
+    batch_size: int = 32,
+) -> Any:
+    """Resolve ``model`` to a classifier: ``"default"``, a model directory, or an object with
+    ``predict(texts, contexts)`` (returned as is). ``device``/``quantize``/``batch_size`` reach BERT
+    models only."""
+    if not isinstance(model, (str, os.PathLike)):
+        if not callable(getattr(model, "predict", None)):
+            raise TypeError(f"model must be 'default', a path or a classifier with predict(); got {model!r}")
+        return model
+    from clausetag.classifiers import load_classifier
+    from clausetag.classifiers.base import CARD_NAME, read_card
+
+    if str(model) == "default":
+        path = default_model_path()
+        where = f"${MODEL_ENV}" if os.environ.get(MODEL_ENV) else "the package"
+        if not (path / CARD_NAME).is_file():
+            raise ModelNotFoundError(
+                f"no default model found at {path} (from {where}). Train one, e.g.\n"
+                f"  clausetag train --help\n"
+                f"then pass it with --model DIR (Python: Tagger(model=DIR)) or set {MODEL_ENV}=DIR."
+            )
+    else:
+        path = Path(model).expanduser()
+        if not (path / CARD_NAME).is_file():
+            raise ModelNotFoundError(
+                f"{path} is not a clausetag model directory ({CARD_NAME} missing); "
+                "train one with `clausetag train ...`"
+            )
+    kwargs: dict[str, Any] = {}
+    if read_card(path).get("type") == "bert":
+        kwargs = {"device": device, "quantize": quantize, "batch_size_predict": batch_size}
+    elif device != "cpu" or quantize:
+        import warnings
+
+        warnings.warn(f"{path} is not a BERT model: device={device!r}/quantize={quantize} ignored", stacklevel=2)
+    return load_classifier(path, **kwargs)
+
+
+# ------------------------------------------------------------------------------ per-document chain
+def records_from_text(
+    text: str,
+    doc_id: str,
+    source: str | None = None,
+    with_quantities: bool = True,
+) -> list[dict[str, Any]]:
+    """Split ``text`` into clause records (quantities attached, headings labelled, body clauses not
+    yet labelled: ``label``/``prob``/``family`` are ``None``)."""
+    from clausetag.split import split
+
+    records: list[dict[str, Any]] = []
+    if with_quantities:
+        from clausetag.quantities import extract_quantities
+    for clause in split(text, doc_id=doc_id):
+        quantities = [q.to_dict() for q in extract_quantities(clause.text)] if with_quantities else []
+        records.append({
+            "doc_id": doc_id,
+            "index": clause.index,
+            "text": clause.text,
+            "start": clause.start,
+            "end": clause.end,
+            "heading_path": list(clause.heading_path),
+            "is_heading": bool(clause.is_heading),
+            "label": HEADING_LABEL if clause.is_heading else None,
+            "prob": 1.0 if clause.is_heading else None,
+            "family": _family(HEADING_LABEL) if clause.is_heading else None,
+            "quantities": quantities,
+            "lead_units": list(clause.lead_units),
+            "responsible_units": list(clause.responsible_units),
+            "source": source,
+        })
+    return records
+
+
+def classify_records(records: list[dict[str, Any]], classifier: Any, batch_size: int = 32) -> list[dict[str, Any]]:
+    """Fill ``label``/``prob``/``family`` of every record that has no label yet (in place; returns
+    ``records``). Records may come from many documents: they are sorted by length and sent to the
+    classifier in chunks, so batches inside the classifier pad little."""
+    from clausetag.classifiers.base import join_context
+
+    todo = [i for i, r in enumerate(records) if r.get("label") is None]
+    todo.sort(key=lambda i: len(records[i]["text"]))
+    chunk = max(1, batch_size) * _CHUNK_BATCHES
+    for lo in range(0, len(todo), chunk):
+        idx = todo[lo:lo + chunk]
+        texts = [records[i]["text"] for i in idx]
+        contexts = [join_context(records[i]["heading_path"]) for i in idx]
+        preds = classifier.predict(texts, contexts)
+        if len(preds) != len(idx):
+            raise RuntimeError(f"classifier returned {len(preds)} predictions for {len(idx)} clauses")
+        for i, pred in zip(idx, preds):
+            records[i]["label"] = pred.label
+            records[i]["prob"] = float(pred.prob)
+            records[i]["family"] = _family(pred.label)
+    return records
+
+
+def tag_document(
+    path_or_bytes: str | os.PathLike[str] | bytes,
+    doc_id: str | None,
+    classifier: Any,
+    *,
+    name: str | None = None,
+    with_quantities: bool = True,
+    batch_size: int = 32,
+) -> list[dict[str, Any]]:
+    """Tag one document: read it, split it, extract quantities, classify body clauses.
+
+    ``path_or_bytes`` is a path (``str`` is always a path, never text: use :meth:`Tagger.tag_text`)
+    or the file's bytes, in which case ``name`` (a file name) picks the format. ``doc_id`` defaults to
+    the file stem. Raises :class:`~clausetag.readers.ReadError` for unreadable documents.
+    """
+    text, source, stem = _read_source(path_or_bytes, name)
+    records = records_from_text(text, doc_id or stem, source=source, with_quantities=with_quantities)
+    return classify_records(records, classifier, batch_size=batch_size)
+
+
+def _read_source(path_or_bytes: str | os.PathLike[str] | bytes, name: str | None) -> tuple[str, str, str]:
+    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
+        if not name:
+            raise ValueError("tag_document on bytes needs name= (a file name, for its extension)")
+        return read_bytes(bytes(path_or_bytes), name), name, Path(name).stem
+    path = Path(path_or_bytes)
+    return read_document(path), str(path), path.stem
+
+
+def assign_doc_ids(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
+    """Deterministic doc ids: the file stem; where stems collide, the file name; where names collide,
+    the path relative to the colliding files' common folder (``/``-separated, extension kept)."""
+    ps = [Path(p) for p in paths]
+    ids = [p.stem for p in ps]
+    by_stem: dict[str, list[int]] = {}
+    for i, s in enumerate(ids):
+        by_stem.setdefault(s, []).append(i)
+    for group in by_stem.values():
+        if len(group) < 2:
+            continue
+        names = [ps[i].name for i in group]
+        if len(set(names)) == len(names):
+            for i in group:
+                ids[i] = ps[i].name
+            continue
+        absolute = [os.path.abspath(ps[i]) for i in group]
+        root = os.path.commonpath(absolute)
+        for i, a in zip(group, absolute):
+            ids[i] = Path(os.path.relpath(a, root)).as_posix()
+    # a disambiguated id may still collide with another file's plain stem: number what is left
+    seen: dict[str, int] = {}
+    for i, s in enumerate(ids):
+        if s in seen:
+            seen[s] += 1
+            ids[i] = f"{s}~{seen[s]}"
+        else:
+            seen[s] = 1
+    return ids
+
+
+_SCHEMA: Any = None
+
+
+def _family(label: str) -> str | None:
+    global _SCHEMA
+    if _SCHEMA is None:
+        from clausetag.labels import load_schema
+
+        _SCHEMA = load_schema()
+    try:
+        return _SCHEMA.family(label)
+    except (KeyError, ValueError):
+        return None
+
+
+# ------------------------------------------------------------------------------------------ Tagger
+@dataclass
+class Tagger:
+    """Tag clauses in documents with a measure-type classifier loaded once.
+
+    Args:
+        model: ``"default"`` (see :func:`default_model_path`), a model directory, or a classifier
+            object with ``predict(texts, contexts)``.
+        device: ``"cpu"`` or ``"cuda"`` (BERT models).
+        quantize: dynamic int8 quantisation (BERT models on CPU).
+        batch_size: classifier batch size.
+        with_quantities: also extract quantities from every clause.
+    """
+
+    model: Any = "default"
+    device: str = "cpu"
+    quantize: bool = False
+    batch_size: int = 32
+    with_quantities: bool = True
+    classifier: Any = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.classifier = load_model(self.model, self.device, self.quantize, self.batch_size)
+
+    def tag_text(self, text: str, doc_id: str = "doc", source: str | None = None) -> list[dict[str, Any]]:
+        """Tag a document given as text."""
+        records = records_from_text(text, doc_id, source=source, with_quantities=self.with_quantities)
+        return classify_records(records, self.classifier, self.batch_size)
+
+    def tag_file(self, path: str | os.PathLike[str], doc_id: str | None = None) -> DocResult:
+        """Tag one file; a failure is returned as ``DocResult.error``, not raised."""
+        doc_id = doc_id or Path(path).stem
+        try:
+            records = tag_document(path, doc_id, self.classifier, with_quantities=self.with_quantities,
+                                   batch_size=self.batch_size)
+        except ReadError as exc:
+            return DocResult(doc_id, str(path), error=exc.reason)
+        return DocResult(doc_id, str(path), records=records)
+
+    def tag_paths(
+        self,
+        paths: Iterable[str | os.PathLike[str]],
+        progress: bool = True,
+        skip_doc_ids: Iterable[str] = (),
+        recursive: bool = True,
+    ) -> Iterator[DocResult]:
+        """Tag files, folders and glob patterns (see :func:`~clausetag.readers.iter_inputs`), in sorted
+        path order, yielding one :class:`DocResult` per document. Clauses of several documents are
+        classified together. Documents whose id is in ``skip_doc_ids`` are not read (``--resume``)."""
+        files = list(iter_inputs(paths, recursive=recursive))
+        ids = assign_doc_ids(files)
+        skip = set(skip_doc_ids)
+        jobs = [(p, d) for p, d in zip(files, ids) if d not in skip]
+        bar = _progress(len(jobs), progress)
+        try:
+            group: list[DocResult] = []
+            waiting = 0
+            for path, doc_id in jobs:
+                result = self._prepare(path, doc_id)
+                group.append(result)
+                waiting += sum(1 for r in result.records or () if r["label"] is None)
+                if waiting >= _GROUP_CLAUSES or len(group) >= _GROUP_DOCS:
+                    yield from self._finish(group, bar)
+                    group, waiting = [], 0
+            yield from self._finish(group, bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _prepare(self, path: Path, doc_id: str) -> DocResult:
+        try:
+            text = read_document(path)
+            records = records_from_text(text, doc_id, source=str(path), with_quantities=self.with_quantities)
+        except ReadError as exc:
+            return DocResult(doc_id, str(path), error=exc.reason)
+        except Exception as exc:  # one bad document must not stop the batch
+            return DocResult(doc_id, str(path), error=f"internal error while processing: {type(exc).__name__}: {exc}")
+        return DocResult(doc_id, str(path), records=records)
+
+    def _finish(self, group: list[DocResult], bar: Any) -> Iterator[DocResult]:
+        pending = [r for res in group if res.records for r in res.records]
+        classify_records(pending, self.classifier, self.batch_size)
+        for res in group:
+            if bar is not None:
+                bar.update(1)
+            yield res
+
+    def map_batch(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
+        """Batch function for ``datasets.Dataset.map(batched=True)`` / Ray Data ``map_batches``.
+
+        Input columns: ``path`` (file paths) or ``bytes`` + ``name``; optional ``doc_id``. Output: one
+        row per clause with the record fields plus ``error`` (``None``); a document that cannot be read
+        gives one row with only ``doc_id``, ``source`` and ``error`` set.
+        """
+        if "path" in batch:
+            sources: list[Any] = list(batch["path"])
+            names: list[str | None] = [None] * len(sources)
+        elif "bytes" in batch and "name" in batch:
+            sources, names = list(batch["bytes"]), list(batch["name"])
+        else:
+            raise KeyError("map_batch needs a 'path' column, or 'bytes' and 'name' columns")
+        doc_ids = list(batch.get("doc_id") or [None] * len(sources))
+        rows: list[dict[str, Any]] = []
+        for src, name, doc_id in zip(sources, names, doc_ids):
+            try:
+                text, source, stem = _read_source(src, name)
+                rows.extend(records_from_text(text, doc_id or stem, source, self.with_quantities))
+            except ReadError as exc:
+                rows.append({"doc_id": doc_id or Path(exc.path).stem, "source": exc.path, "error": exc.reason})
+        classify_records([r for r in rows if "error" not in r], self.classifier, self.batch_size)
+        from clausetag.writers import COLUMNS
+
+        cols = list(COLUMNS) + ["error"]
+        return {c: [r.get(c) for r in rows] for c in cols}
+
+    __call__ = map_batch
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="doc", desc="tagging", file=sys.stderr)
+
+
+# --------------------------------------------------------------------------------------------- CLI
+def register_cli(subparsers: Any) -> argparse.ArgumentParser:
+    """Add ``clausetag tag`` to the CLI."""
+    p = subparsers.add_parser(
+        "tag",
+        help="tag the clauses of documents (txt/docx/pdf/html) with measure types",
+        description=(
+            "Split documents into clauses, tag each with a measure type and extract quantities. "
+            "If -o is a folder, writes clauses.<format>, summary.csv, summary.md and mix.png into it. "
+            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 usage error."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively) or glob patterns")
+    p.add_argument("-o", "--output", required=True, metavar="OUT",
+                   help="output file (.jsonl/.csv/.parquet) or folder (ends with '/' or exists as a folder)")
+    p.add_argument("--format", choices=["jsonl", "csv", "parquet"],
+                   help="output format (default: from the -o extension; jsonl for a folder)")
+    p.add_argument("--model", default="default",
+                   help=f"model directory (default: ${MODEL_ENV} or the packaged default model)")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device for BERT models")
+    p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation (BERT, CPU)")
+    p.add_argument("--batch-size", type=int, default=32, metavar="N", help="classifier batch size (default 32)")
+    p.add_argument("--resume", action="store_true",
+                   help="keep documents already in the output and tag only the others")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-recursive", action="store_true", help="do not descend into sub-folders")
+    p.add_argument("--no-quantities", action="store_true", help="skip quantity extraction")
+    p.set_defaults(func=run_cli)
+    return p
+
+
+def run_cli(args: argparse.Namespace) -> int:
+    """Run ``clausetag tag``; returns the exit status."""
+    from clausetag.summary import SummaryBuilder
+    from clausetag.writers import FORMATS, RecordWriter, existing_doc_ids, format_for, iter_records
+
+    def usage(msg: str) -> int:
+        print(f"clausetag tag: error: {msg}", file=sys.stderr)
+        return 2
+
+    if args.batch_size < 1:
+        return usage("--batch-size must be at least 1")
+    out = Path(args.output)
+    is_dir = out.is_dir() or str(args.output).endswith(("/", os.sep)) or (
+        not out.exists() and out.suffix == "" and args.format is None)
+    if is_dir:
+        fmt = args.format or "jsonl"
+        records_path = out / f"clauses.{fmt}"
+    else:
+        try:
+            fmt = format_for(out, args.format)
+        except ValueError as exc:
+            return usage(str(exc))
+        if args.format and out.suffix.lower() in FORMATS and FORMATS[out.suffix.lower()] != args.format:
+            return usage(f"--format {args.format} does not match the extension of {out}")
+        records_path = out
+    try:
+        files = list(iter_inputs(args.paths, recursive=not args.no_recursive,
+                                 on_skip=lambda p, why: print(f"skipping {p}: {why}", file=sys.stderr)))
+    except ReadError as exc:
+        return usage(str(exc))
+    if not files:
+        return usage("no supported documents found in " + " ".join(args.paths))
+    try:
+        tagger = Tagger(args.model, device=args.device, quantize=args.quantize, batch_size=args.batch_size,
+                        with_quantities=not args.no_quantities)
+    except (FileNotFoundError, ValueError) as exc:
+        return usage(str(exc))
+
+    summary = SummaryBuilder()
+    done: set[str] = set()
+    if args.resume and records_path.exists():
+        try:
+            done = existing_doc_ids(records_path, fmt)
+            if is_dir:
+                summary.add_records(iter_records(records_path, fmt))
+        except (ValueError, OSError) as exc:
+            return usage(f"cannot resume from {records_path}: {exc}")
+        print(f"resuming: {len(done)} document(s) already in {records_path}", file=sys.stderr)
+
+    failures: list[DocResult] = []
+    n_docs = 0
+    writer = RecordWriter(records_path, fmt, resume=args.resume)
+    try:
+        for result in tagger.tag_paths(files, progress=not args.no_progress, skip_doc_ids=done):
+            summary.add(result)
+            if result.ok:
+                writer.write(result.records or [])
+                n_docs += 1
+            else:
+                failures.append(result)
+                print(f"failed: {result.path}: {result.error}", file=sys.stderr)
+    except KeyboardInterrupt:
+        writer.commit()
+        print(f"\ninterrupted: {n_docs} finished document(s) kept in {records_path}; "
+              "rerun with --resume to continue", file=sys.stderr)
+        return 130
+    except BaseException:
+        writer.abort()
+        raise
+    writer.commit()
+    written = [str(records_path)]
+    if is_dir:
+        written += [str(p) for p in summary.write(out)]
+    print(f"tagged {n_docs} document(s), {len(failures)} failed; wrote {', '.join(written)}", file=sys.stderr)
+    return 1 if failures else 0

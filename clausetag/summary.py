@@ -1,0 +1,223 @@
+"""Document-level summary of tagged clauses: a table (CSV + Markdown) and a measure-mix plot.
+
+Per document: number of clauses; clauses per label and per family; quantities by kind and by role;
+the sum of money quantities in CNY by role. Failed documents are listed with their reason.
+"""
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SummaryBuilder", "summarize", "plot_mix"]
+
+QUANTITY_KINDS = ("money", "percent", "count", "measure")
+QUANTITY_ROLES = ("target", "actual", "cap", "threshold", "other")
+FAMILIES = ("supply", "environment", "demand", "none")
+#: non-measure labels left out of the measure-mix plot
+_NOT_MEASURES = ("heading", "other")
+
+
+def _schema_codes() -> list[str]:
+    from clausetag.labels import load_schema
+
+    return list(load_schema().codes)
+
+
+class SummaryBuilder:
+    """Accumulate per-document statistics, one document at a time (memory: one row per document)."""
+
+    def __init__(self, labels: Iterable[str] | None = None) -> None:
+        self.labels = list(labels) if labels is not None else _schema_codes()
+        self.rows: list[dict[str, Any]] = []
+        self.failures: list[dict[str, str]] = []
+
+    # -- adding ---------------------------------------------------------------------------------
+    def add(self, result: Any) -> None:
+        """Add a :class:`~clausetag.pipeline.DocResult` (a failure goes to :attr:`failures`)."""
+        if result.error is not None:
+            self.failures.append({"doc_id": result.doc_id, "path": str(result.path), "error": result.error})
+        else:
+            self.add_document(result.doc_id, result.path, result.records or [])
+
+    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+        """Add records of possibly many documents (grouped by consecutive ``doc_id``)."""
+        current: list[dict[str, Any]] = []
+        for rec in records:
+            if current and rec.get("doc_id") != current[0].get("doc_id"):
+                self.add_document(current[0]["doc_id"], current[0].get("source"), current)
+                current = []
+            current.append(rec)
+        if current:
+            self.add_document(current[0]["doc_id"], current[0].get("source"), current)
+
+    def add_document(self, doc_id: str, source: Any, records: list[dict[str, Any]]) -> None:
+        """Add one document's clause records."""
+        row: dict[str, Any] = {"doc_id": doc_id, "source": "" if source is None else str(source),
+                               "clauses": len(records)}
+        for code in self.labels:
+            row[f"label:{code}"] = 0
+        for fam in FAMILIES:
+            row[f"family:{fam}"] = 0
+        row["quantities"] = 0
+        for kind in QUANTITY_KINDS:
+            row[f"kind:{kind}"] = 0
+        for role in QUANTITY_ROLES:
+            row[f"role:{role}"] = 0
+        for role in QUANTITY_ROLES:
+            row[f"cny:{role}"] = 0.0
+        for rec in records:
+            label = rec.get("label")
+            if label is not None:
+                row[f"label:{label}"] = row.get(f"label:{label}", 0) + 1
+            fam = rec.get("family")
+            if fam is not None:
+                row[f"family:{fam}"] = row.get(f"family:{fam}", 0) + 1
+            for q in rec.get("quantities") or ():
+                row["quantities"] += 1
+                kind, role = q.get("kind"), q.get("role") or "other"
+                if kind:
+                    row[f"kind:{kind}"] = row.get(f"kind:{kind}", 0) + 1
+                row[f"role:{role}"] = row.get(f"role:{role}", 0) + 1
+                value = q.get("value")
+                if kind == "money" and q.get("currency") == "CNY" and _finite(value):
+                    row[f"cny:{role}"] = row.get(f"cny:{role}", 0.0) + float(value)
+        self.rows.append(row)
+
+    # -- output ---------------------------------------------------------------------------------
+    def table(self) -> Any:
+        """The summary as a ``pandas.DataFrame``, one row per document (sorted by ``doc_id``)."""
+        import pandas as pd
+
+        df = pd.DataFrame(self.rows)
+        if df.empty:
+            return df
+        return df.sort_values("doc_id", kind="stable").reset_index(drop=True).fillna(0)
+
+    def to_markdown(self) -> str:
+        """A readable Markdown report: documents, clauses per label, failures."""
+        df = self.table()
+        n_ok, n_fail = len(df), len(self.failures)
+        lines = ["# Tagging summary", "", f"{n_ok} document(s) tagged, {n_fail} failed.", ""]
+        if n_ok:
+            lines += ["## Documents", ""]
+            head = ["doc_id", "clauses", "supply", "environment", "demand", "none", "quantities",
+                    "money CNY (target)", "money CNY (actual)", "top measure"]
+            body = []
+            for _, r in df.iterrows():
+                measures = {c: r.get(f"label:{c}", 0) for c in self.labels if c not in _NOT_MEASURES}
+                top = max(measures, key=lambda c: measures[c]) if measures and max(measures.values()) > 0 else ""
+                body.append([r["doc_id"], int(r["clauses"])] + [int(r.get(f"family:{f}", 0)) for f in FAMILIES]
+                            + [int(r["quantities"]), _money(r.get("cny:target", 0)), _money(r.get("cny:actual", 0)), top])
+            lines += _md_table(head, body) + [""]
+            used = [c for c in self.labels if df.get(f"label:{c}") is not None and df[f"label:{c}"].sum() > 0]
+            lines += ["## Clauses per label", ""]
+            lines += _md_table(["doc_id"] + used, [[r["doc_id"]] + [int(r[f"label:{c}"]) for c in used]
+                                                   for _, r in df.iterrows()]) + [""]
+        if self.failures:
+            lines += ["## Failures", ""]
+            lines += _md_table(["doc_id", "path", "reason"],
+                               [[f["doc_id"], f["path"], f["error"]] for f in self.failures]) + [""]
+        return "\n".join(lines)
+
+    def write(self, out_dir: str | os.PathLike[str], plot: bool = True) -> list[Path]:
+        """Write ``summary.csv``, ``summary.md`` and (if ``plot``) ``mix.png`` into ``out_dir``,
+        each atomically. Failed documents appear in the CSV with ``status=failed`` and the reason."""
+        import pandas as pd
+
+        from clausetag.writers import write_atomic
+
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        df = self.table()
+        df.insert(2, "status", "ok") if not df.empty else None
+        fails = pd.DataFrame([{"doc_id": f["doc_id"], "source": f["path"], "status": "failed",
+                               "error": f["error"]} for f in self.failures])
+        full = pd.concat([df, fails], ignore_index=True) if not fails.empty else df
+        if "error" not in full.columns:
+            full["error"] = ""
+        paths = [out / "summary.csv", out / "summary.md"]
+        write_atomic(paths[0], full.to_csv(index=False).encode("utf-8-sig"))
+        write_atomic(paths[1], self.to_markdown().encode("utf-8"))
+        if plot:
+            paths.append(plot_mix(self, out / "mix.png"))
+        return paths
+
+
+def summarize(results: Iterable[Any], labels: Iterable[str] | None = None) -> SummaryBuilder:
+    """Build a summary from :class:`~clausetag.pipeline.DocResult` objects."""
+    builder = SummaryBuilder(labels)
+    for result in results:
+        builder.add(result)
+    return builder
+
+
+def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: int = 60) -> Path:
+    """Stacked horizontal bars: the share of each measure type among a document's measure clauses
+    (``heading`` and ``other`` left out), one bar per document, label codes in the legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from clausetag.writers import write_atomic
+
+    df = summary.table()
+    measures = [c for c in summary.labels if c not in _NOT_MEASURES]
+    shown = df.head(max_docs) if not df.empty else df
+    n = len(shown)
+    fig_h = max(0.24 * len(measures) + 1.2, 0.38 * n + 1.6)  # room for the bars and the legend
+    fig, ax = plt.subplots(figsize=(11, fig_h))
+    cmap = plt.get_cmap("tab20")
+    if n:
+        counts = [[float(r.get(f"label:{c}", 0)) for c in measures] for _, r in shown.iterrows()]
+        totals = [sum(row) for row in counts]
+        left = [0.0] * n
+        ys = list(range(n))[::-1]
+        for j, code in enumerate(measures):
+            share = [row[j] / t if t else 0.0 for row, t in zip(counts, totals)]
+            ax.barh(ys, share, left=left, color=cmap(j % 20), label=code, edgecolor="white", linewidth=0.4)
+            left = [a + b for a, b in zip(left, share)]
+        for y, t in zip(ys, totals):
+            ax.text(1.01, y, f"n={int(t)}", va="center", fontsize=8)
+        ax.set_yticks(ys)
+        ax.set_yticklabels([_short(d) for d in shown["doc_id"]], fontsize=8)
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("share of measure clauses (headings and 'other' excluded)")
+    title = "Measure-type mix per document"
+    if len(df) > n:
+        title += f" (first {n} of {len(df)})"
+    ax.set_title(title)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
+    fig.tight_layout()
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=110)
+    plt.close(fig)
+    out = Path(path)
+    write_atomic(out, buf.getvalue())
+    return out
+
+
+def _short(doc_id: str, width: int = 28) -> str:
+    return doc_id if len(doc_id) <= width else doc_id[: width - 1] + "…"
+
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _money(value: Any) -> str:
+    return f"{float(value):,.0f}" if value else ""
+
+
+def _md_table(head: list[str], body: list[list[Any]]) -> list[str]:
+    def cell(v: Any) -> str:
+        return str(v).replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(cell(h) for h in head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in body]
+    return lines
