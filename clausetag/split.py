@@ -1,0 +1,489 @@
+"""Clause splitter for Chinese official documents (SPEC §1).
+
+``split(text)`` returns :class:`Clause` records whose ``start``/``end`` are offsets into ``text``
+itself (the original, un-normalised string), with the enclosing heading path of each clause.
+
+The engine works on the length-preserving normalised text from :mod:`clausetag.text` and reads
+all of its patterns from ``clausetag/rules/splitting.yaml``:
+
+1. paragraphs are the text's lines, after re-joining lines broken by PDF extraction;
+2. inside a paragraph, bracket/quote/title-mark pairs are matched (unmatched ones are ignored, so
+   one stray ``）`` cannot swallow the rest of a line) and terminators inside pairs are skipped;
+3. at each clause start, heading markers are tried; a heading ends at its first ``。`` (inline
+   heading), before a following heading marker, or at the paragraph end;
+4. body clauses end after ``。！？；`` (or a soft boundary, or the paragraph end); a following
+   responsibility parenthetical ``（牵头单位：…；责任单位：…）`` is attached and parsed.
+"""
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from dataclasses import asdict, dataclass, field
+from functools import lru_cache
+from typing import Any, Iterator, Optional
+
+from clausetag.text import load_rules, normalize
+
+__all__ = ["Clause", "split", "Splitter"]
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause: the unit that gets one measure-type label."""
+
+    doc_id: Optional[str]
+    index: int
+    text: str
+    start: int
+    end: int
+    heading_path: tuple[str, ...] = ()
+    is_heading: bool = False
+    lead_units: tuple[str, ...] = field(default=())
+    responsible_units: tuple[str, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (tuples become lists)."""
+        d = asdict(self)
+        for key in ("heading_path", "lead_units", "responsible_units"):
+            d[key] = list(d[key])
+        return d
+
+
+_LINE_BREAK_WS = re.compile(r"[ \t\u3000\r]*\n\s*")
+
+
+def clause_text(original: str, start: int, end: int) -> str:
+    """The clause text: the original slice with line breaks (and the blanks around them) removed."""
+    return _LINE_BREAK_WS.sub("", original[start:end]).strip()
+
+
+@dataclass
+class _Rules:
+    terminators: str
+    term_regex: re.Pattern[str]
+    heading_terminators: str
+    openers: dict[str, str]
+    closers: dict[str, str]
+    pair_chars: re.Pattern[str]
+    headings: list[tuple[str, re.Pattern[str]]]
+    any_heading: re.Pattern[str]
+    heading_stop: re.Pattern[str]
+    max_heading_length: int
+    heading_forbidden: str
+    plain_max: int
+    plain_forbidden: str
+    plain_next_min: int
+    plain_not: re.Pattern[str]
+    soft: Optional[re.Pattern[str]]
+    path_reset: Optional[re.Pattern[str]]
+    article: Optional[re.Pattern[str]]
+    article_keeps: frozenset[str]
+    resp_detect: re.Pattern[str]
+    resp_lead: tuple[str, ...]
+    resp_resp: tuple[str, ...]
+    resp_suffixes: tuple[str, ...]
+    resp_continuation: re.Pattern[str]
+    unit_lead_suffixes: tuple[str, ...]
+    unit_strip_suffixes: tuple[str, ...]
+    join_line_end: str
+    join_evidence: str
+
+
+@lru_cache(maxsize=1)
+def _rules() -> _Rules:
+    r = load_rules("splitting")
+    openers = {a: b for a, b in r["protected_pairs"]}
+    closers = {b: a for a, b in r["protected_pairs"]}
+    pair_chars = re.compile("[" + re.escape("".join(openers) + "".join(closers)) + "]")
+    headings = [(h["type"], re.compile(h["pattern"])) for h in r["headings"]]
+    any_heading = re.compile("|".join(f"(?:{h['pattern']})" for h in r["headings"]))
+    stop = re.compile(
+        "[" + re.escape(r["heading_terminators"]) + "]|[ \t]*\n|[ \t]+(?=" + any_heading.pattern + ")"
+    )
+    ph = r["plain_heading"]
+    resp = r["responsibility"]
+    soft = r.get("soft_boundaries") or []
+    return _Rules(
+        terminators=r["terminators"],
+        term_regex=re.compile("[" + re.escape(r["terminators"]) + "]"),
+        heading_terminators=r["heading_terminators"],
+        openers=openers,
+        closers=closers,
+        pair_chars=pair_chars,
+        headings=headings,
+        any_heading=any_heading,
+        heading_stop=stop,
+        max_heading_length=int(r["max_heading_length"]),
+        heading_forbidden=r.get("heading_forbidden", ""),
+        plain_max=int(ph["max_length"]),
+        plain_forbidden=ph["forbidden"],
+        plain_next_min=int(ph["next_min_length"]),
+        plain_not=re.compile(ph["not_matching"]),
+        soft=re.compile("|".join(f"(?:{p})" for p in soft)) if soft else None,
+        path_reset=re.compile(r["path_reset"]) if r.get("path_reset") else None,
+        article=re.compile(r["article"]) if r.get("article") else None,
+        article_keeps=frozenset(r.get("article_keeps", ())),
+        resp_detect=re.compile(resp["detect"]),
+        resp_lead=tuple(resp["lead_keys"]),
+        resp_resp=tuple(resp["responsible_keys"]),
+        resp_suffixes=tuple(sorted(resp["suffixes"], key=len, reverse=True)),
+        resp_continuation=re.compile(resp["continuation"]),
+        unit_lead_suffixes=tuple(resp.get("unit_lead_suffixes", ())),
+        unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
+        join_line_end=r["pdf_join"]["line_end_chars"],
+        join_evidence=r["pdf_join"]["body_evidence"],
+    )
+
+
+# ------------------------------------------------------------------------------------------------
+# Paragraphs and PDF re-joining
+# ------------------------------------------------------------------------------------------------
+
+def _lines(norm: str) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line, trimmed of surrounding spaces."""
+    out = []
+    pos = 0
+    n = len(norm)
+    while pos <= n:
+        nl = norm.find("\n", pos)
+        if nl < 0:
+            nl = n
+        a, b = pos, nl
+        while a < b and norm[a] == " ":
+            a += 1
+        while b > a and norm[b - 1] == " ":
+            b -= 1
+        if a < b:
+            out.append((a, b))
+        pos = nl + 1
+    return out
+
+
+def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int:
+    """Bracket depth after norm[a:b], starting from ``depth`` (closers never go below zero)."""
+    for m in rules.pair_chars.finditer(norm, a, b):
+        ch = m.group()
+        if ch in rules.openers:
+            depth += 1
+        elif depth:
+            depth -= 1
+    return depth
+
+
+def _paragraphs(norm: str, rules: _Rules) -> list[tuple[int, int]]:
+    """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line."""
+    lines = _lines(norm)
+    paras: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        a, b = lines[i]
+        depth = _open_depth(norm, a, b, rules)
+        seen_terminator = any(c in rules.join_evidence for c in norm[a:b])
+        while i + 1 < len(lines):
+            last = norm[b - 1]
+            na, nb = lines[i + 1]
+            if last in rules.join_line_end or rules.any_heading.match(norm, na):
+                break
+            if not (seen_terminator or depth > 0):
+                break
+            # join: the paragraph now runs to the end of the next line
+            depth = _open_depth(norm, na, nb, rules, depth)
+            seen_terminator = seen_terminator or any(c in rules.join_evidence for c in norm[na:nb])
+            b = nb
+            i += 1
+        paras.append((a, b))
+        i += 1
+    return paras
+
+
+# ------------------------------------------------------------------------------------------------
+# Inside a paragraph
+# ------------------------------------------------------------------------------------------------
+
+def _protected(norm: str, a: int, b: int, rules: _Rules) -> tuple[list[int], list[int]]:
+    """Outermost matched pairs in norm[a:b] as parallel sorted lists of starts and ends (exclusive).
+
+    Pairs are matched with a stack; a closer that does not match the innermost open pair is
+    matched to the nearest open pair of its kind if there is one, otherwise ignored.
+    """
+    stack: list[tuple[str, int]] = []
+    pairs: list[tuple[int, int]] = []
+    for m in rules.pair_chars.finditer(norm, a, b):
+        ch = m.group()
+        pos = m.start()
+        if ch in rules.openers and not (ch in rules.closers and stack and stack[-1][0] == ch):
+            stack.append((ch, pos))
+            continue
+        want = rules.closers.get(ch)
+        for k in range(len(stack) - 1, -1, -1):
+            if stack[k][0] == want:
+                start = stack[k][1]
+                del stack[k:]
+                pairs.append((start, pos + 1))
+                break
+    if not pairs:
+        return [], []
+    pairs.sort()
+    starts: list[int] = []
+    ends: list[int] = []
+    for s, e in pairs:
+        if ends and s < ends[-1]:
+            continue  # nested inside the previous outermost pair
+        starts.append(s)
+        ends.append(e)
+    return starts, ends
+
+
+def _inside(pos: int, starts: list[int], ends: list[int]) -> bool:
+    k = bisect_right(starts, pos) - 1
+    return k >= 0 and pos < ends[k] - 1 and pos > starts[k]
+
+
+def _split_units(segment: str, offset: int, original: str) -> list[str]:
+    """Split an agency list on ，、, (not inside brackets); return the original substrings."""
+    units = []
+    depth = 0
+    last = 0
+    for i, ch in enumerate(segment):
+        if ch in "（〈《【〔":
+            depth += 1
+        elif ch in "）〉》】〕":
+            depth = max(0, depth - 1)
+        elif ch in "，、" and depth == 0:
+            units.append((last, i))
+            last = i + 1
+    units.append((last, len(segment)))
+    out = []
+    for s, e in units:
+        u = clause_text(original, offset + s, offset + e).strip(" ：")
+        if u:
+            out.append(u)
+    return out
+
+
+def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules) -> tuple[list[str], list[str]]:
+    """Parse a parenthetical norm[a:b] (brackets included) into lead and responsible units."""
+    lead: list[str] = []
+    resp: list[str] = []
+    inner_a, inner_b = a + 1, b - 1 if norm[b - 1] == "）" else b
+    pos = inner_a
+    # parts separated by ；, and by a stray ） before "；责任单位"
+    parts = []
+    for m in re.finditer(r"[；]", norm[inner_a:inner_b]):
+        parts.append((pos, inner_a + m.start()))
+        pos = inner_a + m.end()
+    parts.append((pos, inner_b))
+    for pa, pb in parts:
+        seg = norm[pa:pb]
+        stripped = seg.strip().rstrip("）")
+        target = None
+        for key in rules.resp_lead:
+            if stripped.startswith(key):
+                target = lead
+                break
+        if target is None:
+            for key in rules.resp_resp:
+                if stripped.startswith(key):
+                    target = resp
+                    break
+        if target is not None:
+            colon = seg.find("：")
+            if colon < 0:
+                continue
+            ua = pa + colon + 1
+            ub = pa + len(seg.rstrip().rstrip("）"))
+        else:
+            suffix = next((s for s in rules.resp_suffixes if stripped.endswith(s)), None)
+            if suffix is None:
+                continue
+            target = resp
+            ua = pa + (len(seg) - len(seg.lstrip()))
+            ub = pa + len(seg.rstrip().rstrip("）")) - len(suffix)
+        for unit in _split_units(norm[ua:ub], ua, original):
+            dest = target
+            for suf in rules.unit_lead_suffixes:
+                if unit.endswith(suf) and len(unit) > len(suf):
+                    unit, dest = unit[: -len(suf)], lead
+            for suf in rules.unit_strip_suffixes:
+                if unit.endswith(suf) and len(unit) > len(suf):
+                    unit = unit[: -len(suf)]
+            dest.append(unit)
+    return lead, resp
+
+
+class Splitter:
+    """The rule engine; ``split`` is a thin wrapper around a module-level instance.
+
+    Stateless between calls, so one instance is safe to share across threads and is rebuilt
+    trivially in worker processes (SPEC §7).
+    """
+
+    def __init__(self) -> None:
+        self.rules = _rules()
+
+    # -- headings -------------------------------------------------------------------------------
+    def _heading_at(self, norm: str, pos: int, pe: int, starts: list[int], ends: list[int]) -> Optional[tuple[str, int]]:
+        r = self.rules
+        for htype, pat in r.headings:
+            m = pat.match(norm, pos, pe)
+            if m:
+                break
+        else:
+            return None
+        end = pe
+        for s in r.heading_stop.finditer(norm, m.end(), pe):
+            if _inside(s.start(), starts, ends):
+                continue
+            end = s.end() if s.group()[0] in r.heading_terminators else s.start()
+            break
+        body = norm[pos:end]
+        if body[-1] in r.heading_terminators and not norm[end:pe].strip():
+            return None  # a numbered sentence on its own line, not an inline heading
+        if end - pos > r.max_heading_length or any(c in body for c in r.heading_forbidden):
+            return None
+        if end <= m.end():  # bare marker
+            return None
+        return htype, end
+
+    def _is_plain_heading(self, norm: str, para: tuple[int, int], nxt: Optional[tuple[int, int]], have_stack: bool) -> bool:
+        r = self.rules
+        a, b = para
+        if not have_stack or nxt is None or b - a > r.plain_max:
+            return False
+        s = norm[a:b]
+        if any(c in r.plain_forbidden for c in s) or r.plain_not.search(s) or r.any_heading.match(s):
+            return False
+        na, nb = nxt
+        return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
+
+    # -- main loop --------------------------------------------------------------------------------
+    def split(self, text: str, doc_id: Optional[str] = None) -> list[Clause]:
+        if not isinstance(text, str):
+            raise TypeError(f"split() expects str, got {type(text).__name__}; decode bytes with clausetag.read_text")
+        if not text.strip():
+            return []
+        r = self.rules
+        norm = normalize(text)
+        paras = _paragraphs(norm, r)
+        stack: list[tuple[str, str]] = []  # (marker type, heading text)
+        raw: list[list[Any]] = []  # [start, end, heading_path, is_heading, lead, resp]
+
+        def emit(a: int, b: int, is_heading: bool, path: tuple[str, ...]) -> None:
+            while b > a and norm[b - 1] in " \n":
+                b -= 1
+            if b > a:
+                raw.append([a, b, path, is_heading, [], []])
+
+        def push(htype: str, a: int, b: int) -> None:
+            for k, (t, _) in enumerate(stack):
+                if t == htype:
+                    del stack[k:]
+                    break
+            stack.append((htype, clause_text(text, a, b)))
+
+        for pi, (pa, pe) in enumerate(paras):
+            nxt = paras[pi + 1] if pi + 1 < len(paras) else None
+            if self._is_plain_heading(norm, (pa, pe), nxt, bool(stack)):
+                emit(pa, pe, True, self._path_for(stack, "plain"))
+                push("plain", pa, pe)
+                continue
+            starts, ends = _protected(norm, pa, pe, r)
+            terms = [m.start() for m in r.term_regex.finditer(norm, pa, pe) if not _inside(m.start(), starts, ends)]
+            pos = pa
+            while pos < pe:
+                while pos < pe and norm[pos] in " \n":
+                    pos += 1
+                if pos >= pe:
+                    break
+                # a responsibility parenthetical at a clause start belongs to the previous clause
+                k = bisect_left(starts, pos)
+                if k < len(starts) and starts[k] == pos and raw and not raw[-1][3]:
+                    pend = self._extend_parenthetical(norm, ends[k], pe)
+                    if r.resp_detect.search(norm[pos:ends[k]]):
+                        self._attach(raw[-1], norm, text, pos, pend)
+                        pos = pend
+                        continue
+                h = self._heading_at(norm, pos, pe, starts, ends)
+                if h is not None:
+                    htype, hend = h
+                    path = self._path_for(stack, htype)
+                    emit(pos, hend, True, path)
+                    push(htype, pos, hend)
+                    pos = hend
+                    continue
+                # body clause
+                if r.path_reset is not None and r.path_reset.match(norm[pos : pos + 8]):
+                    stack.clear()
+                elif stack and r.article is not None and r.article.match(norm, pos, pe):
+                    stack[:] = [e for e in stack if e[0] in r.article_keeps]
+                ti = bisect_left(terms, pos)
+                end = terms[ti] + 1 if ti < len(terms) else pe
+                if r.soft is not None:
+                    sm = r.soft.search(norm, pos, end)
+                    if sm is not None and sm.end() < end:
+                        end = sm.end()
+                emit(pos, end, False, tuple(t for _, t in stack))
+                pos = end
+                # attached responsibility parenthetical right after the clause
+                q = pos
+                while q < pe and norm[q] == " ":
+                    q += 1
+                k = bisect_left(starts, q)
+                if k < len(starts) and starts[k] == q and raw and not raw[-1][3]:
+                    if r.resp_detect.search(norm[q:ends[k]]):
+                        pend = self._extend_parenthetical(norm, ends[k], pe)
+                        self._attach(raw[-1], norm, text, q, pend)
+                        pos = pend
+        return [
+            Clause(
+                doc_id=doc_id,
+                index=i,
+                text=clause_text(text, a, b),
+                start=a,
+                end=b,
+                heading_path=path,
+                is_heading=is_h,
+                lead_units=tuple(lead),
+                responsible_units=tuple(resp),
+            )
+            for i, (a, b, path, is_h, lead, resp) in enumerate(raw)
+        ]
+
+    @staticmethod
+    def _path_for(stack: list[tuple[str, str]], htype: str) -> tuple[str, ...]:
+        """Heading path of a new heading of type ``htype``: the stack above its own level."""
+        for k, (t, _) in enumerate(stack):
+            if t == htype:
+                return tuple(x for _, x in stack[:k])
+        return tuple(x for _, x in stack)
+
+    def _extend_parenthetical(self, norm: str, end: int, pe: int) -> int:
+        m = self.rules.resp_continuation.match(norm, end, pe)
+        return m.end() if m else end
+
+    def _attach(self, clause: list[Any], norm: str, text: str, a: int, b: int) -> None:
+        lead, resp = parse_responsibility(norm, text, a, b, self.rules)
+        clause[1] = b
+        clause[4].extend(lead)
+        clause[5].extend(resp)
+
+
+_DEFAULT: Optional[Splitter] = None
+
+
+def split(text: str, doc_id: Optional[str] = None) -> list[Clause]:
+    """Split an official document into clauses (SPEC §1).
+
+    Offsets are into ``text`` as given; ``text[c.start:c.end]`` reproduces ``c.text`` modulo
+    whitespace. Empty or whitespace-only text gives ``[]``.
+    """
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = Splitter()
+    return _DEFAULT.split(text, doc_id)
+
+
+def iter_split(texts: Iterator[tuple[str, str]]) -> Iterator[Clause]:
+    """Split many ``(doc_id, text)`` pairs, yielding clauses in order."""
+    for doc_id, text in texts:
+        yield from split(text, doc_id)
