@@ -10,12 +10,14 @@ symlink to it); :func:`load_schema` reads it. Nothing else in the project should
 
 Conventions the validator enforces (documented in ``labels/README.md``):
 
-* the raw text of ``doc_id`` is ``<dir of the .jsonl>/<doc_id>.txt``, decoded as UTF-8 (a leading BOM is
-  dropped, line endings are kept), and offsets are character offsets into that string;
+* the raw text of ``doc_id`` is ``<dir of the .jsonl>/<doc_id>.txt``, decoded by
+  :func:`clausetag.text.read_text` (UTF-8 or GB18030, BOM dropped, line endings kept); offsets are
+  character offsets into that string;
 * ``raw[start:end]`` equals ``text`` after removing *all* whitespace from both (``str.split()``
   whitespace, which includes U+3000 and U+00A0);
-* every non-whitespace character of the raw text is inside some clause span, unless it lies in a match
-  of a residue pattern (``clausetag/rules/residue.yaml``, key ``patterns``, compiled with ``re.M``).
+* every non-whitespace character of the raw text is inside some clause span, unless it is conversion
+  residue as :func:`clausetag.text.residue_spans` defines it (``clausetag/rules/residue.yaml``: the
+  regexes under ``patterns`` plus table pipes), which the splitter blanks too.
 """
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ import sys
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 import yaml
 
@@ -42,7 +44,6 @@ __all__ = [
     "Problem",
     "SchemaError",
     "load_schema",
-    "load_residue_patterns",
     "read_raw_text",
     "validate",
     "register_cli",
@@ -246,37 +247,6 @@ def load_schema(path: str | os.PathLike[str] | None = None) -> LabelSchema:
     return _load_cached(None if path is None else str(Path(path).resolve()))
 
 
-@functools.lru_cache(maxsize=1)
-def _packaged_residue_patterns() -> tuple[re.Pattern[str], ...]:
-    ref = resources.files("clausetag") / "rules" / "residue.yaml"
-    try:
-        text = ref.read_text(encoding="utf-8")
-    except (FileNotFoundError, OSError):
-        return ()
-    return _compile_residue(yaml.safe_load(text), "clausetag/rules/residue.yaml")
-
-
-def _compile_residue(data: Any, source: str) -> tuple[re.Pattern[str], ...]:
-    items = (data or {}).get("patterns", []) if isinstance(data, dict) else data or []
-    compiled = []
-    for item in items:
-        pattern = item.get("pattern") or item.get("regex") if isinstance(item, dict) else item
-        if not isinstance(pattern, str):
-            raise ValueError(f"{source}: residue pattern entries must be strings or have 'pattern'")
-        try:
-            compiled.append(re.compile(pattern, re.M))
-        except re.error as exc:
-            raise ValueError(f"{source}: bad residue pattern {pattern!r}: {exc}") from None
-    return tuple(compiled)
-
-
-def load_residue_patterns(path: str | os.PathLike[str] | None = None) -> tuple[re.Pattern[str], ...]:
-    """Residue regexes (key ``patterns``) from ``path`` or the packaged ``rules/residue.yaml`` (empty if absent)."""
-    if path is None:
-        return _packaged_residue_patterns()
-    return _compile_residue(yaml.safe_load(Path(path).read_text(encoding="utf-8")), str(path))
-
-
 # --------------------------------------------------------------------------------------------------
 # validation
 
@@ -301,9 +271,25 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 
 def read_raw_text(path: str | os.PathLike[str]) -> str:
-    """The raw document text that gold offsets index: UTF-8, leading BOM dropped, newlines untouched."""
-    text = Path(path).read_bytes().decode("utf-8")
-    return text[1:] if text.startswith("\ufeff") else text
+    """The raw document text that gold offsets index: :func:`clausetag.text.read_text` (UTF-8, or
+    GB18030; a BOM is dropped; line endings are kept)."""
+    from clausetag.text import read_text
+
+    return read_text(path)
+
+
+ResidueFinder = Callable[[str], Iterable[tuple[int, int]]]
+
+
+def _pattern_finder(patterns: Sequence[re.Pattern[str] | str]) -> ResidueFinder:
+    compiled = [re.compile(p, re.M) if isinstance(p, str) else p for p in patterns]
+
+    def spans(text: str) -> Iterator[tuple[int, int]]:
+        for pattern in compiled:
+            for m in pattern.finditer(text):
+                yield m.span()
+
+    return spans
 
 
 def _squash(text: str) -> str:
@@ -339,8 +325,7 @@ def _default_reference_dir(directory: Path) -> Path | None:
 
 
 class _Checker:
-    def __init__(self, schema: LabelSchema, residue: Sequence[re.Pattern[str]],
-                 reference_dir: Path | None) -> None:
+    def __init__(self, schema: LabelSchema, residue: ResidueFinder, reference_dir: Path | None) -> None:
         self.schema = schema
         self.residue = residue
         self.reference_dir = reference_dir
@@ -470,8 +455,8 @@ class _Checker:
         else:
             try:
                 raw = read_raw_text(raw_path)
-            except UnicodeDecodeError as exc:
-                self.add(first_line, "raw-missing", f"raw text {raw_path} is not UTF-8: {exc}")
+            except ValueError as exc:  # clausetag.text.DecodeError
+                self.add(first_line, "raw-missing", f"raw text cannot be decoded: {exc}")
                 raw = None
             if self.reference_dir is not None:
                 ref = self.reference_dir / raw_path.name
@@ -519,9 +504,8 @@ class _Checker:
         mask = bytearray(len(raw))
         for start, end, _ in covered:
             mask[start:min(end, len(raw))] = b"\x01" * (min(end, len(raw)) - start)
-        for pattern in self.residue:
-            for m in pattern.finditer(raw):
-                mask[m.start():m.end()] = b"\x01" * (m.end() - m.start())
+        for a, b in self.residue(raw):
+            mask[a:b] = b"\x01" * (b - a)
         # uncovered non-whitespace runs; runs separated only by whitespace are merged
         stretches: list[list[int]] = []
         open_run = False
@@ -566,16 +550,21 @@ def validate(
 ) -> list[Problem]:
     """Check gold JSONL files (a file, a directory of ``*.jsonl``, or a list of them); [] means valid.
 
-    ``residue_patterns`` defaults to ``clausetag/rules/residue.yaml``; ``reference_dir`` (a folder of
-    reference raw texts to compare byte-for-byte) defaults to ``$CLAUSETAG_REFERENCE_DIR``, else
-    ``$CLAUSETAG_SHARED/seeds`` or ``<checkout>/../shared/seeds`` for ``labels/seed``.
+    Uncovered raw text is accepted where it is conversion residue: by default what
+    :func:`clausetag.text.residue_spans` finds (the splitter's own ``rules/residue.yaml``, including
+    table pipes), or matches of ``residue_patterns`` (regexes, ``re.M``) when given.
+    ``reference_dir`` (a folder of reference raw texts to compare byte-for-byte) defaults to
+    ``$CLAUSETAG_REFERENCE_DIR``, else ``$CLAUSETAG_SHARED/seeds`` or ``<checkout>/../shared/seeds``
+    when validating ``labels/seed``.
     """
     paths = [path_or_dir] if isinstance(path_or_dir, (str, os.PathLike)) else list(path_or_dir)
     schema = schema or load_schema()
     if residue_patterns is None:
-        residue: Sequence[re.Pattern[str]] = load_residue_patterns()
+        from clausetag.text import residue_spans
+
+        residue: ResidueFinder = residue_spans
     else:
-        residue = [re.compile(p, re.M) if isinstance(p, str) else p for p in residue_patterns]
+        residue = _pattern_finder(residue_patterns)
     files, problems = _jsonl_files(paths)
     for file in files:
         ref = Path(reference_dir) if reference_dir is not None else _default_reference_dir(file.parent)

@@ -359,3 +359,20 @@ def test_guide_covers_every_label_with_seed_examples() -> None:
     assert len(quoted) >= 2 * 17
     missing = [q for q in quoted if q not in seeds]
     assert not missing, f"GUIDE quotes not found verbatim in the seeds: {missing}"
+
+
+def test_default_residue_rules_accept_bookmarks_and_table_pipes(tmp_path: Path) -> None:
+    raw = "索引号: | 002489604 |\n" + RAW
+    records = [
+        {"doc_id": "doc_a", "index": 0, "text": "索引号:", "start": 0, "end": 4, "heading_path": [],
+         "label": "other", "quantities": []},
+        {"doc_id": "doc_a", "index": 1, "text": "002489604", "start": 7, "end": 16, "heading_path": [],
+         "label": "other", "quantities": []},
+    ]
+    for rec in _records(raw):
+        rec["index"] += 2
+        records.append(rec)
+    folder = _write(tmp_path, records, raw=raw)
+    assert validate(folder) == []  # clausetag.text.residue_spans: [bookmark: …] and table pipes
+    problems = validate(folder, residue_patterns=[])
+    assert [p.code for p in problems] == ["uncovered"] * 3
