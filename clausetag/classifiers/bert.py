@@ -34,6 +34,8 @@ def _looks_like_path(name: str) -> bool:
 def check_base_model(base_model: str | Path) -> str:
     """Return ``base_model`` as a string; raise a clear error for a local path that does not exist."""
     name = str(base_model)
+    if "$" in name:
+        raise FileNotFoundError(f"base model {name!r} contains an unexpanded environment variable")
     path = Path(name).expanduser()
     if path.exists():
         if not (path / "config.json").is_file():

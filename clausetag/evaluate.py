@@ -1,0 +1,295 @@
+"""Evaluation harness: every model of a run config in one table (SPEC §6).
+
+* Leave-one-document-out (``lodo: true``): for each document, every model is trained on the other
+  documents and predicts the held-out one; predictions of all folds are pooled into one report per model.
+  Hyper-parameters come from the config only: nothing is tuned on a test fold.
+* ``lodo: false``: train on ``data``, test on ``test_data``.
+* ``segmentation: true``: the held-out raw text (``<doc_id>.txt`` beside the JSONL) is also split with
+  :func:`clausetag.split.split`, the model labels the predicted clauses, and gold clauses are scored
+  against the predicted clause that overlaps them most (segmentation-independent tagging score).
+* When :mod:`clausetag.quantities_eval` is available, quantity extraction is scored on the gold
+  quantities in a separate small table.
+
+Outputs in the output directory: ``results.md``, ``results.json``, ``predictions.jsonl`` and one
+``confusion_<model>.png`` per model.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import re
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from clausetag.classifiers.base import join_context
+from clausetag.metrics import classification_report, labels_by_overlap, plot_confusion, report_markdown
+from clausetag.train import (
+    ConfigError,
+    Records,
+    RunConfig,
+    as_config,
+    build_classifier,
+    config_labels,
+    examples,
+    load_records,
+    seed_everything,
+)
+
+
+@dataclass
+class Report:
+    """The outcome of :func:`evaluate`: one classification report per model (and per model on the
+    splitter's own segmentation, when asked), optional quantity scores, the pooled predictions."""
+
+    name: str
+    labels: list[str]
+    results: dict[str, dict[str, Any]]
+    segmentation: dict[str, dict[str, Any]] = field(default_factory=dict)
+    quantities: dict[str, Any] | None = None
+    predictions: list[dict[str, Any]] = field(default_factory=list)
+    folds: list[str] = field(default_factory=list)
+    settings: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+
+    def markdown(self) -> str:
+        """Results as Markdown: summary, per-label F1 (every label a row), quantities."""
+        mode = (f"leave-one-document-out over {len(self.folds)} documents" if self.settings.get("lodo")
+                else "train on data, test on test_data")
+        parts = [f"# Evaluation: {self.name}", "",
+                 f"{mode}; seed {self.settings.get('seed')}; config `{self.settings.get('config')}`.", ""]
+        parts.append(report_markdown(self.results, self.labels, title="Tagging (gold clauses)"))
+        if self.segmentation:
+            parts.append(report_markdown(self.segmentation, self.labels,
+                                         title="Tagging on the splitter's clauses (matched to gold by overlap)"))
+        if self.quantities:
+            q = self.quantities
+            parts += ["## Quantity extraction (gold quantities)", "",
+                      "| precision | recall | F1 | gold | predicted |", "|---:|---:|---:|---:|---:|",
+                      f"| {_f(q.get('precision'))} | {_f(q.get('recall'))} | {_f(q.get('f1'))} | "
+                      f"{q.get('gold', '—')} | {q.get('predicted', '—')} |", ""]
+        return "\n".join(parts)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "labels": self.labels, "settings": self.settings, "folds": self.folds,
+                "results": self.results, "segmentation": self.segmentation, "quantities": self.quantities}
+
+    def write(self, output_dir: str | Path) -> dict[str, str]:
+        """Write results.md, results.json, predictions.jsonl and confusion PNGs; returns the paths."""
+        out = Path(output_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        files = {"markdown": out / "results.md", "json": out / "results.json",
+                 "predictions": out / "predictions.jsonl"}
+        files["markdown"].write_text(self.markdown(), encoding="utf-8")
+        files["json"].write_text(json.dumps(self.to_json(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        with files["predictions"].open("w", encoding="utf-8") as fh:
+            for p in self.predictions:
+                fh.write(json.dumps(p, ensure_ascii=False) + "\n")
+        for name, rep in self.results.items():
+            png = out / f"confusion_{_slug(name)}.png"
+            plot_confusion(rep["confusion"], self.labels, png,
+                           title=f"{name}: acc {rep['accuracy']:.3f}, macro-F1 {rep['macro_f1']:.3f}")
+            files[f"confusion:{name}"] = png
+        self.files = {k: str(v) for k, v in files.items()}
+        return self.files
+
+
+def _f(x: Any) -> str:
+    return "—" if x is None else f"{x:.3f}"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", name)
+
+
+# -- splits -------------------------------------------------------------------------------------
+def lodo_splits(doc_ids: Sequence[Any]) -> Iterator[tuple[Any, list[int], list[int]]]:
+    """Leave-one-document-out folds: ``(held_out_doc, train_indices, test_indices)`` per document, in
+    order of first appearance. No index of the held-out document is ever in its training fold."""
+    docs = list(dict.fromkeys(doc_ids))
+    if len(docs) < 2:
+        raise ValueError(f"leave-one-document-out needs at least 2 documents, got {len(docs)}")
+    for doc in docs:
+        test = [i for i, d in enumerate(doc_ids) if d == doc]
+        train = [i for i, d in enumerate(doc_ids) if d != doc]
+        yield doc, train, test
+
+
+# -- segmentation-independent scoring -----------------------------------------------------------
+def find_raw_text(doc_id: str, data_paths: Sequence[str | Path]) -> Path | None:
+    """``<doc_id>.txt`` in the data folders (or beside the data files), if there."""
+    for p in map(Path, data_paths):
+        folder = p if p.is_dir() else p.parent
+        candidate = folder / f"{doc_id}.txt"
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _read_raw(path: Path) -> str:
+    try:
+        from clausetag.labels import read_raw_text
+    except ImportError:  # pragma: no cover - labels.py ships with the package
+        return path.read_text(encoding="utf-8")
+    return read_raw_text(path)
+
+
+def split_records(text: str, doc_id: str) -> list[dict[str, Any]]:
+    """The splitter's clauses of a raw document as plain records."""
+    from clausetag.split import split
+
+    return [{"doc_id": doc_id, "index": c.index, "text": c.text, "start": c.start, "end": c.end,
+             "heading_path": list(c.heading_path)} for c in split(text, doc_id=doc_id)]
+
+
+# -- quantities hook ----------------------------------------------------------------------------
+def score_quantities_if_available(records: Records) -> dict[str, Any] | None:
+    """Score :func:`clausetag.quantities.extract_quantities` against the gold quantities of ``records``
+    with :func:`clausetag.quantities_eval.score_quantities`; ``None`` when either module is missing."""
+    try:
+        scorer = importlib.import_module("clausetag.quantities_eval").score_quantities
+        extract = importlib.import_module("clausetag.quantities").extract_quantities
+    except (ImportError, AttributeError):
+        return None
+    gold_records = [r for r in records if isinstance(r.get("quantities"), list)]
+    if not gold_records:
+        return None
+    pred_records = []
+    for r in gold_records:
+        qs = extract(r["text"])
+        pred_records.append(dict(r, quantities=[q.to_dict() if hasattr(q, "to_dict") else dict(q) for q in qs]))
+    result = dict(scorer(pred_records, gold_records))
+    result.setdefault("gold", sum(len(r["quantities"]) for r in gold_records))
+    result.setdefault("predicted", sum(len(r["quantities"]) for r in pred_records))
+    return result
+
+
+# -- evaluate -----------------------------------------------------------------------------------
+def evaluate(
+    config: RunConfig | dict[str, Any] | str | Path,
+    *,
+    data: str | Path | Sequence[str | Path] | Records | None = None,
+    output_dir: str | Path | None = None,
+    models: Sequence[str] | None = None,
+    progress: bool = True,
+) -> Report:
+    """Evaluate every model of a run config (or only ``models``) and write the results to
+    ``output_dir`` (default: the config's ``output_dir``; nothing is written when both are None)."""
+    from tqdm.auto import tqdm
+
+    cfg = as_config(config)
+    labels = config_labels(cfg)
+    specs = [cfg.model(n) for n in models] if models else list(cfg.models)
+    data_source = data if data is not None else cfg.data
+    records = load_records(data_source, source=cfg.source)
+    data_paths = [] if isinstance(data_source, list) and data_source and isinstance(data_source[0], dict) \
+        else ([data_source] if isinstance(data_source, (str, Path)) else list(data_source))
+    texts, contexts, ys = examples(records, labels)
+    doc_ids = [r.get("doc_id") for r in records]
+
+    if cfg.lodo:
+        folds = list(lodo_splits(doc_ids))
+        test_records = records
+        fold_names = [str(f[0]) for f in folds]
+    else:
+        if not cfg.test_data:
+            raise ConfigError(cfg.source, "test_data", "required when lodo is false")
+        test_records = load_records(cfg.test_data, source=cfg.source, key="test_data")
+        folds = [("test", list(range(len(records))), None)]
+        fold_names = ["test"]
+    t_texts, t_contexts, t_ys = examples(test_records, labels)
+
+    raw_texts: dict[str, str] = {}
+    if cfg.segmentation:
+        seg_paths = data_paths if cfg.lodo else cfg.test_data
+        for doc in dict.fromkeys(r.get("doc_id") for r in test_records):
+            found = find_raw_text(str(doc), seg_paths)
+            if found is None:
+                raise ConfigError(cfg.source, "segmentation", f"raw text {doc}.txt not found beside {seg_paths}")
+            raw_texts[str(doc)] = _read_raw(found)
+
+    results: dict[str, dict[str, Any]] = {}
+    seg_results: dict[str, dict[str, Any]] = {}
+    predictions: list[dict[str, Any]] = [
+        {"doc_id": r.get("doc_id"), "index": r.get("index"), "gold": r["label"]} for r in test_records
+    ]
+    bar = tqdm(total=len(specs) * len(folds), desc="evaluate", unit="fold", disable=not progress)
+    for spec in specs:
+        started = time.perf_counter()
+        y_pred: list[str | None] = [None] * len(test_records)
+        probs: list[float] = [0.0] * len(test_records)
+        seg_pred: list[dict[str, Any]] = []
+        for doc, train_idx, test_idx in folds:
+            bar.set_postfix(model=spec.name, doc=str(doc)[:12])
+            if test_idx is None:
+                test_idx = list(range(len(test_records)))
+            seed_everything(cfg.seed)
+            model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=False)
+            model.fit([texts[i] for i in train_idx], [ys[i] for i in train_idx], [contexts[i] for i in train_idx])
+            preds = model.predict([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
+            for i, p in zip(test_idx, preds):
+                y_pred[i], probs[i] = p.label, p.prob
+            if cfg.segmentation:
+                held = {str(test_records[i].get("doc_id")) for i in test_idx}
+                for d in sorted(held):
+                    clauses = split_records(raw_texts[d], d)
+                    if clauses:
+                        cp = model.predict([c["text"] for c in clauses],
+                                           [join_context(c["heading_path"]) for c in clauses])
+                        seg_pred += [dict(c, label=p.label) for c, p in zip(clauses, cp)]
+            bar.update(1)
+        rep = classification_report(t_ys, y_pred, labels)
+        rep["seconds"] = round(time.perf_counter() - started, 2)
+        rep["type"] = spec.type
+        rep["params"] = spec.params
+        results[spec.name] = rep
+        for rec, lab, pr in zip(predictions, y_pred, probs):
+            rec[spec.name] = lab
+            rec[f"{spec.name}:prob"] = round(pr, 4)
+        if cfg.segmentation:
+            g_true, g_pred = labels_by_overlap(seg_pred, test_records)
+            seg_results[spec.name] = classification_report(g_true, g_pred, labels)
+    bar.close()
+
+    report = Report(
+        name=cfg.name,
+        labels=labels,
+        results=results,
+        segmentation=seg_results,
+        quantities=score_quantities_if_available(test_records),
+        predictions=predictions,
+        folds=fold_names,
+        settings={"seed": cfg.seed, "lodo": cfg.lodo, "config": cfg.source, "n_records": len(test_records),
+                  "data": [str(p) for p in data_paths] or "<records>"},
+    )
+    out = output_dir if output_dir is not None else cfg.output_dir
+    if out is not None:
+        report.write(out)
+    return report
+
+
+def register_cli(subparsers: Any) -> None:
+    """``clausetag evaluate --config CONFIG [--data PATH ...] [--models NAME ...] -o OUTDIR``"""
+    p = subparsers.add_parser(
+        "evaluate", help="evaluate every model of a run config (leave-one-document-out)",
+        description="Cross-validate the models of a run config; writes results.md, results.json, "
+                    "predictions.jsonl and confusion-matrix PNGs.")
+    p.add_argument("--config", required=True, help="run config YAML (training/configs/*.yaml)")
+    p.add_argument("--data", nargs="+", help="labeled JSONL file(s)/folder(s), overriding the config's data")
+    p.add_argument("--models", nargs="+", help="evaluate only these models of the config")
+    p.add_argument("-o", "--output", help="output directory (default: the config's output_dir)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=_run_cli)
+
+
+def _run_cli(args: argparse.Namespace) -> int:
+    cfg = as_config(args.config)
+    if args.output is None and cfg.output_dir is None:
+        raise ConfigError(cfg.source, "output_dir", "no output directory: set output_dir or pass -o")
+    report = evaluate(cfg, data=args.data, output_dir=args.output, models=args.models,
+                      progress=not args.no_progress)
+    print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
+    print(f"results written to {Path(report.files['markdown']).parent}")
+    return 0
