@@ -190,7 +190,10 @@ def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: in
     if len(df) > n:
         title += f" (first {n} of {len(df)})"
     ax.set_title(title)
-    ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
+    if n:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
+    else:
+        ax.text(0.5, 0.5, "no documents tagged", ha="center", va="center", transform=ax.transAxes)
     fig.tight_layout()
     import io
 

@@ -1,0 +1,369 @@
+"""The tagging pipeline: records, batching across documents, failures, CLI, resume, summary."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from clausetag import pipeline
+from clausetag.classifiers.base import Prediction
+from clausetag.pipeline import (
+    DocResult,
+    ModelNotFoundError,
+    Tagger,
+    assign_doc_ids,
+    default_model_path,
+    tag_document,
+)
+from clausetag.writers import read_records
+
+ROOT = Path(__file__).resolve().parents[1]
+
+DOC = """关于印发数字经济行动方案的通知
+
+一、总体要求
+到2027年，全市数字经济核心产业增加值突破1000亿元。
+二、重点任务
+（一）加大资金支持
+设立5亿元专项资金，对企业给予最高200万元奖励。（牵头单位：市财政局；责任单位：市经信局、市商务局）
+（二）强化人才培养
+引进高层次人才，开展技能培训。
+"""
+
+TRAIN = [
+    ("设立专项资金，给予奖补和补助。", "funding"),
+    ("对企业给予最高100万元奖励。", "funding"),
+    ("引进高层次人才，开展技能培训。", "talent"),
+    ("加强人才培养和产教融合。", "talent"),
+    ("到2027年，产业规模突破1000亿元。", "planning"),
+    ("明确发展目标和空间布局。", "planning"),
+    ("成立领导小组，强化考核评估。", "organization"),
+    ("加强宣传引导，营造良好氛围。", "organization"),
+    ("关于印发行动方案的通知", "other"),
+    ("联系电话：12345678", "other"),
+]
+
+
+# ------------------------------------------------------------------------------------ fixtures
+@pytest.fixture(autouse=True)
+def _stub_quantities(monkeypatch: pytest.MonkeyPatch) -> None:
+    """In-process pipeline tests use a trivial stand-in extractor (``N万元`` → money), so they test
+    the pipeline and not the extractor; the example test below runs the real one in a subprocess."""
+    import re
+    import types
+
+    class Q:
+        def __init__(self, m: re.Match[str]) -> None:
+            self.m = m
+
+        def to_dict(self) -> dict[str, Any]:
+            return {"text": self.m.group(), "start": self.m.start(), "end": self.m.end(), "kind": "money",
+                    "value": float(self.m.group(1)) * 1e4, "currency": "CNY", "role": "target"}
+
+    mod = types.ModuleType("clausetag.quantities")
+    mod.extract_quantities = lambda text: [Q(m) for m in re.finditer(r"(\d+)万元", text)]  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "clausetag.quantities", mod)
+
+
+@pytest.fixture(scope="session")
+def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A baseline classifier trained in milliseconds on a handful of synthetic clauses."""
+    from clausetag.classifiers.baseline import BaselineClassifier
+
+    texts, labels = zip(*TRAIN)
+    path = tmp_path_factory.mktemp("model") / "baseline"
+    BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
+    return path
+
+
+class CountingClassifier:
+    """A stub classifier that records what it was asked and labels everything ``funding``."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[list[str], list[str]]] = []
+
+    def predict(self, texts: list[str], contexts: list[str] | None = None) -> list[Prediction]:
+        self.calls.append((list(texts), list(contexts or [])))
+        return [Prediction("funding", 0.5) for _ in texts]
+
+
+def write_docx(path: Path, paragraphs: list[str]) -> Path:
+    import docx
+
+    d = docx.Document()
+    for p in paragraphs:
+        d.add_paragraph(p)
+    d.save(path)
+    return path
+
+
+def run_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="clausetag")
+    pipeline.register_cli(parser.add_subparsers())
+    args = parser.parse_args(["tag", *argv])
+    return args.func(args)
+
+
+FIELDS = ["doc_id", "index", "text", "start", "end", "heading_path", "is_heading", "label", "prob",
+          "family", "quantities", "lead_units", "responsible_units", "source"]
+
+
+# -------------------------------------------------------------------------------------- records
+def test_tag_text_records(baseline_dir: Path) -> None:
+    tagger = Tagger(baseline_dir)
+    records = tagger.tag_text(DOC, doc_id="d1")
+    assert records and all(list(r) == FIELDS for r in records)
+    assert [r["index"] for r in records] == list(range(len(records)))
+    for r in records:
+        assert r["doc_id"] == "d1"
+        assert "".join(DOC[r["start"]:r["end"]].split()) == "".join(r["text"].split())
+        if r["is_heading"]:
+            assert (r["label"], r["prob"], r["family"]) == ("heading", 1.0, "none")
+        else:
+            assert r["label"] in dict(TRAIN).values()
+            assert 0.0 < r["prob"] <= 1.0 and r["family"] in {"supply", "environment", "demand", "none"}
+    assert any(r["is_heading"] for r in records)
+    money = next(r for r in records if "200万元" in r["text"])
+    assert any(q["text"].endswith("万元") for q in money["quantities"])
+    assert money["heading_path"][-1].startswith("（一）")
+
+
+def test_headings_bypass_the_classifier_and_context_is_heading_path() -> None:
+    clf = CountingClassifier()
+    records = tag_document(DOC.encode("utf-8"), "d1", clf, name="d1.txt")
+    sent = [t for texts, _ in clf.calls for t in texts]
+    headings = [r["text"] for r in records if r["is_heading"]]
+    assert headings and not set(headings) & set(sent)
+    assert len(sent) == sum(not r["is_heading"] for r in records)
+    ctx = dict(zip(*[sum((list(x) for x in col), []) for col in zip(*clf.calls)]))
+    body = next(r for r in records if "专项资金" in r["text"])
+    assert ctx[body["text"]] == " > ".join(body["heading_path"])
+    assert body["source"] == "d1.txt"
+
+
+def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> None:
+    from clausetag.classifiers import load_classifier
+
+    clf = load_classifier(baseline_dir)
+    p = tmp_path / "plan.txt"
+    p.write_text(DOC, encoding="gb18030")
+    by_path = tag_document(p, None, clf)
+    by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt")
+    assert by_path[0]["doc_id"] == by_bytes[0]["doc_id"] == "plan"
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "source"} for r in rs]  # noqa: E731
+    assert strip(by_path) == strip(by_bytes)
+    with pytest.raises(ValueError, match="name="):
+        tag_document(b"abc", "x", clf)
+
+
+def test_batches_across_documents(tmp_path: Path) -> None:
+    for i in range(4):
+        (tmp_path / f"d{i}.txt").write_text(DOC.replace("5亿元", f"{i + 1}亿元"), encoding="utf-8")
+    clf = CountingClassifier()
+    tagger = Tagger(clf)
+    results = list(tagger.tag_paths([tmp_path], progress=False))
+    assert [r.doc_id for r in results] == ["d0", "d1", "d2", "d3"]
+    assert len(clf.calls) == 1  # all four documents' clauses in one predict call
+    texts = clf.calls[0][0]
+    assert [len(t) for t in texts] == sorted(len(t) for t in texts)  # length-sorted
+    # same records as tagging each document on its own
+    for res in results:
+        assert res.ok and res.records == tag_document(Path(res.path), res.doc_id, CountingClassifier())
+
+
+def test_assign_doc_ids_disambiguates_deterministically() -> None:
+    paths = ["a/report.txt", "b/report.txt", "a/plan.txt", "a/plan.docx", "x/notes.txt"]
+    ids = assign_doc_ids(paths)
+    assert ids == ["a/report.txt", "b/report.txt", "plan.txt", "plan.docx", "notes"]
+    assert assign_doc_ids(paths) == ids
+    assert len(set(assign_doc_ids(["a/x.txt", "x.txt", "b/x.txt"]))) == 3
+
+
+def test_default_model_path_and_missing_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("CLAUSETAG_MODEL", raising=False)
+    assert default_model_path() == Path(pipeline.__file__).resolve().parent / "resources" / "models" / "default"
+    monkeypatch.setenv("CLAUSETAG_MODEL", str(tmp_path / "nowhere"))
+    assert default_model_path() == tmp_path / "nowhere"
+    with pytest.raises(ModelNotFoundError, match="clausetag train"):
+        Tagger("default")
+    with pytest.raises(ModelNotFoundError, match="not a clausetag model"):
+        Tagger(tmp_path)
+    with pytest.raises(TypeError):
+        Tagger(object())
+
+
+def test_env_model_is_used(monkeypatch: pytest.MonkeyPatch, baseline_dir: Path) -> None:
+    monkeypatch.setenv("CLAUSETAG_MODEL", str(baseline_dir))
+    assert Tagger().classifier.type_name == "baseline"
+
+
+def test_tag_file_returns_error_instead_of_raising(tmp_path: Path) -> None:
+    p = tmp_path / "empty.txt"
+    p.write_bytes(b"")
+    result = Tagger(CountingClassifier()).tag_file(p)
+    assert isinstance(result, DocResult) and not result.ok and "empty" in (result.error or "")
+
+
+def test_map_batch_for_datasets_and_ray(tmp_path: Path) -> None:
+    good = tmp_path / "good.txt"
+    good.write_text(DOC, encoding="utf-8")
+    tagger = Tagger(CountingClassifier())
+    out = tagger.map_batch({"bytes": [good.read_bytes(), b""], "name": ["good.txt", "bad.txt"]})
+    assert set(FIELDS) <= set(out) and "error" in out
+    n = len(out["doc_id"])
+    assert all(len(col) == n for col in out.values())
+    assert out["doc_id"][-1] == "bad" and "empty" in out["error"][-1]
+    assert set(out["doc_id"][:-1]) == {"good"} and not any(out["error"][:-1])
+    by_path = tagger({"path": [str(good)]})  # Tagger is itself the batch callable
+    assert by_path["text"] == out["text"][:-1] and by_path["source"][0] == str(good)
+
+
+# ------------------------------------------------------------------------------------------ CLI
+@pytest.fixture()
+def mixed_folder(tmp_path: Path) -> Path:
+    """Good .txt/.docx/.html documents plus a binary and an empty file."""
+    folder = tmp_path / "in"
+    (folder / "sub").mkdir(parents=True)
+    (folder / "a_plan.txt").write_text(DOC, encoding="utf-8")
+    write_docx(folder / "sub" / "b_reply.docx", ["一、总体要求", "设立专项资金，给予奖补。", "引进高层次人才。"])
+    (folder / "c_page.html").write_text("<html><body><p>二、保障措施</p><p>成立领导小组。</p></body></html>",
+                                        encoding="utf-8")
+    (folder / "d_binary.txt").write_bytes(bytes(range(256)) * 40)
+    (folder / "e_empty.txt").write_bytes(b"")
+    (folder / "f_notes.xlsx").write_bytes(b"skipped, not an error")
+    return folder
+
+
+def test_broken_files_are_named_failures(mixed_folder: Path, tmp_path: Path, baseline_dir: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    code = run_cli(str(mixed_folder), "-o", f"{out}/", "--model", str(baseline_dir), "--no-progress")
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "d_binary.txt" in err and "e_empty.txt" in err and "skipping" in err and "f_notes.xlsx" in err
+    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "summary.csv", "summary.md"]
+    records = read_records(out / "clauses.jsonl")
+    assert [d for d in dict.fromkeys(r["doc_id"] for r in records)] == ["a_plan", "c_page", "b_reply"]
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert "## Failures" in md and "d_binary" in md and "e_empty" in md and "empty file" in md
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig")
+    assert dict(zip(summary["doc_id"], summary["status"])) == {
+        "a_plan": "ok", "b_reply": "ok", "c_page": "ok", "d_binary": "failed", "e_empty": "failed"}
+    plan = summary.set_index("doc_id").loc["a_plan"]
+    assert plan["clauses"] == sum(r["doc_id"] == "a_plan" for r in records)
+    assert plan["label:heading"] == sum(r["doc_id"] == "a_plan" and r["is_heading"] for r in records)
+    assert (out / "mix.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_all_good_exits_zero(tmp_path: Path, baseline_dir: Path) -> None:
+    (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
+    out = tmp_path / "clauses.csv"
+    assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--model", str(baseline_dir), "--no-progress") == 0
+    records = read_records(out)
+    assert records and records[0]["doc_id"] == "a" and isinstance(records[0]["heading_path"], list)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "clauses.csv"]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
+def test_cli_formats_round_trip(tmp_path: Path, fmt: str) -> None:
+    (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
+    out = tmp_path / "o" / f"clauses.{fmt}"
+    clf_records = Tagger(CountingClassifier()).tag_file(tmp_path / "a.txt").records
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
+        assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress") == 0
+    assert read_records(out) == clf_records
+
+
+def test_cli_usage_errors(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                          capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
+    m = ["--model", str(baseline_dir), "--no-progress"]
+    assert run_cli(str(tmp_path / "missing.txt"), "-o", str(tmp_path / "o.jsonl"), *m) == 2
+    assert run_cli(str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.xlsx"), *m) == 2
+    assert run_cli(str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.csv"), "--format", "jsonl", *m) == 2
+    assert run_cli(str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.csv"), "--batch-size", "0", *m) == 2
+    monkeypatch.setenv("CLAUSETAG_MODEL", str(tmp_path / "no-model"))
+    assert run_cli(str(tmp_path / "a.txt"), "-o", str(tmp_path / "o.jsonl"), "--no-progress") == 2
+    err = capsys.readouterr().err
+    assert "missing.txt" in err and "clausetag train" in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]  # nothing written
+    with pytest.raises(SystemExit) as info:
+        run_cli("-o", "x.jsonl")  # no PATH: argparse usage error
+    assert info.value.code == 2
+
+
+def test_resume_skips_done_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                     capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.txt").write_text(DOC, encoding="utf-8")
+    clf = CountingClassifier()
+    monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: clf)
+    out = tmp_path / "out"
+    assert run_cli(str(folder), "-o", str(out), "--no-progress") == 0
+    first = (out / "clauses.jsonl").read_text(encoding="utf-8")
+    n_first = len(clf.calls[0][0])
+
+    (folder / "c.txt").write_text(DOC, encoding="utf-8")
+    clf.calls.clear()
+    assert run_cli(str(folder), "-o", str(out), "--resume", "--no-progress") == 0
+    assert "resuming: 2 document(s)" in capsys.readouterr().err
+    assert len(clf.calls) == 1 and len(clf.calls[0][0]) == n_first // 2  # only c.txt was classified
+    text = (out / "clauses.jsonl").read_text(encoding="utf-8")
+    assert text.startswith(first)
+    assert list(dict.fromkeys(r["doc_id"] for r in read_records(out / "clauses.jsonl"))) == ["a", "b", "c"]
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert all(f"| {d} |" in md for d in "abc")  # the summary covers old and new documents
+
+    clf.calls.clear()
+    assert run_cli(str(folder), "-o", str(out), "--resume", "--no-progress") == 0
+    assert clf.calls == [] and (out / "clauses.jsonl").read_text(encoding="utf-8") == text
+
+
+def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "b", "c"):
+        (folder / f"{name}.txt").write_text(DOC, encoding="utf-8")
+    monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
+    monkeypatch.setattr(pipeline, "_GROUP_DOCS", 1)
+    real = pipeline.Tagger._prepare
+
+    def prepare(self: Tagger, path: Path, doc_id: str) -> DocResult:
+        if doc_id == "c":
+            raise KeyboardInterrupt
+        return real(self, path, doc_id)
+
+    monkeypatch.setattr(pipeline.Tagger, "_prepare", prepare)
+    out = tmp_path / "o.jsonl"
+    assert run_cli(str(folder), "-o", str(out), "--no-progress") == 130
+    assert {r["doc_id"] for r in read_records(out)} == {"a", "b"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "o.jsonl"]
+
+
+# ------------------------------------------------------------------------------------- example
+def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path) -> None:
+    if not (ROOT / "clausetag" / "quantities.py").is_file():
+        pytest.skip("clausetag.quantities not available yet")
+    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    if not (default_model_path() / "clausetag.json").is_file():
+        env["CLAUSETAG_MODEL"] = str(baseline_dir)
+    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "tag_seeds.py"), "--out", str(tmp_path)],
+                          capture_output=True, text=True, env=env, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].split()[:2] == ["doc_id", "clauses"]
+    assert sum(line.startswith(("000_", "001_", "002_", "003_", "004_")) for line in lines) == 5
+    assert (tmp_path / "mix.png").is_file()
+    n = sum(1 for _ in (tmp_path / "clauses.jsonl").open(encoding="utf-8"))
+    assert n > 100 and json.loads((tmp_path / "clauses.jsonl").open(encoding="utf-8").readline())["doc_id"] == "000_d94976eb27b44e5c"
