@@ -100,11 +100,12 @@ class SummaryBuilder:
         """A readable Markdown report: documents, clauses per label, failures."""
         df = self.table()
         n_ok, n_fail = len(df), len(self.failures)
-        lines = ["# Tagging summary", "", f"{n_ok} document(s) tagged, {n_fail} failed.", ""]
+        lines = ["# Tagging summary", "", f"{n_ok} document(s) tagged, {n_fail} failed. Families count clauses; "
+             "CNY columns sum money quantities in CNY by role (亿元 = 1e8 yuan; summary.csv has yuan).", ""]
         if n_ok:
             lines += ["## Documents", ""]
             head = ["doc_id", "clauses", "supply", "environment", "demand", "none", "quantities",
-                    "money CNY (target)", "money CNY (actual)", "top measure"]
+                    "CNY target (亿元)", "CNY actual (亿元)", "top measure"]
             body = []
             for _, r in df.iterrows():
                 measures = {c: r.get(f"label:{c}", 0) for c in self.labels if c not in _NOT_MEASURES}
@@ -214,7 +215,11 @@ def _finite(value: Any) -> bool:
 
 
 def _money(value: Any) -> str:
-    return f"{float(value):,.0f}" if value else ""
+    """Yuan as 亿元 (1e8), e.g. 306000000000 → "3,060"; 0 → ""."""
+    if not value:
+        return ""
+    yi = float(value) / 1e8
+    return f"{yi:,.0f}" if abs(yi) >= 100 else f"{yi:,.4g}"
 
 
 def _md_table(head: list[str], body: list[list[Any]]) -> list[str]:

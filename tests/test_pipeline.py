@@ -367,3 +367,43 @@ def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path) -> None:
     assert (tmp_path / "mix.png").is_file()
     n = sum(1 for _ in (tmp_path / "clauses.jsonl").open(encoding="utf-8"))
     assert n > 100 and json.loads((tmp_path / "clauses.jsonl").open(encoding="utf-8").readline())["doc_id"] == "000_d94976eb27b44e5c"
+
+
+# ------------------------------------------------------------------------------------- summary
+def test_summary_counts_and_money(tmp_path: Path) -> None:
+    from clausetag.summary import SummaryBuilder
+
+    def q(kind: str, role: str, value: float, currency: str | None = None) -> dict[str, Any]:
+        return {"kind": kind, "role": role, "value": value, "currency": currency}
+
+    records = [
+        {"doc_id": "p", "label": "heading", "family": "none", "quantities": []},
+        {"doc_id": "p", "label": "funding", "family": "supply",
+         "quantities": [q("money", "target", 5e8, "CNY"), q("money", "cap", 2e6, "CNY")]},
+        {"doc_id": "p", "label": "funding", "family": "supply",
+         "quantities": [q("money", "target", 1e8, "CNY"), q("money", "target", 7e8, "USD")]},
+        {"doc_id": "p", "label": "planning", "family": "environment", "quantities": [q("percent", "target", 20.0)]},
+    ]
+    sb = SummaryBuilder()
+    sb.add(DocResult("p", "in/p.txt", records=records))
+    sb.add(DocResult("z", "in/z.txt", error="empty file (0 bytes)"))
+    row = sb.table().iloc[0]
+    assert (row["clauses"], row["label:funding"], row["label:heading"], row["label:planning"]) == (4, 2, 1, 1)
+    assert (row["family:supply"], row["family:environment"], row["family:none"]) == (2, 1, 1)
+    assert (row["quantities"], row["kind:money"], row["kind:percent"]) == (5, 4, 1)
+    assert (row["role:target"], row["role:cap"]) == (4, 1)
+    assert row["cny:target"] == 6e8 and row["cny:cap"] == 2e6  # the USD amount is not summed
+    paths = sb.write(tmp_path)
+    assert [p.name for p in paths] == ["summary.csv", "summary.md", "mix.png"]
+    md = (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "| p | 4 | 2 | 1 | 0 | 1 | 5 | 6 |  | funding |" in md
+    assert "| z | in/z.txt | empty file (0 bytes) |" in md
+    assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_summary_plot_without_documents(tmp_path: Path) -> None:
+    from clausetag.summary import SummaryBuilder, plot_mix
+
+    sb = SummaryBuilder()
+    sb.add(DocResult("z", "z.txt", error="boom"))
+    assert plot_mix(sb, tmp_path / "mix.png").read_bytes().startswith(b"\x89PNG")
