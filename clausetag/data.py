@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from clausetag.labels import RECORD_FIELDS, LabelSchema, load_schema
+from clausetag.labels import RECORD_FIELDS, LabelSchema, gold_files, load_schema
 
 if TYPE_CHECKING:  # pragma: no cover
     import datasets
@@ -48,14 +48,15 @@ class LabeledDataError(ValueError):
 def _jsonl_paths(path_or_dir: str | os.PathLike[str]) -> list[Path]:
     path = Path(path_or_dir)
     if path.is_dir():
-        return sorted(path.glob("*.jsonl"))
+        return gold_files(path)
     if path.is_file():
         return [path]
     raise FileNotFoundError(f"no labeled data at {path}")
 
 
 def read_labeled(path_or_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """Read gold records from one JSONL file or every ``*.jsonl`` directly in a directory.
+    """Read gold records from one JSONL file or every gold ``*.jsonl`` directly in a directory
+    (see :func:`clausetag.labels.gold_files`: manifests such as ``documents.jsonl`` are skipped).
 
     Records come back sorted by ``(doc_id, index)``; blank lines are skipped. Records are returned as
     stored (no validation — use :func:`clausetag.labels.validate` for that).

@@ -43,6 +43,7 @@ __all__ = [
     "LabelSchema",
     "Problem",
     "SchemaError",
+    "gold_files",
     "load_schema",
     "read_raw_text",
     "validate",
@@ -525,14 +526,36 @@ class _Checker:
             self.add(line, "uncovered", f"raw text [{a}:{b}] is in no clause: {_short(raw[a:b])!r}")
 
 
+def _is_gold_file(path: Path) -> bool:
+    if path.with_suffix(".txt").is_file():
+        return True
+    try:
+        with open(path, encoding="utf-8") as fh:
+            first = next((line for line in fh if line.strip()), "")
+        record = json.loads(first)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return True  # unreadable: let the checks report it
+    return isinstance(record, dict) and "index" in record and "start" in record
+
+
+def gold_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """The gold JSONL files directly in ``directory``, sorted.
+
+    A ``*.jsonl`` file is gold if its ``<stem>.txt`` raw text sits beside it or its first record looks
+    like a clause record (has ``index`` and ``start``); other JSONL files, such as a ``documents.jsonl``
+    manifest of document metadata, are skipped.
+    """
+    return [p for p in sorted(Path(directory).glob("*.jsonl")) if _is_gold_file(p)]
+
+
 def _jsonl_files(paths: Iterable[str | os.PathLike[str]]) -> tuple[list[Path], list[Problem]]:
     files: list[Path] = []
     problems: list[Problem] = []
     for p in map(Path, paths):
         if p.is_dir():
-            found = sorted(p.glob("*.jsonl"))
+            found = gold_files(p)
             if not found:
-                problems.append(Problem(str(p), None, "empty", "no *.jsonl files in directory"))
+                problems.append(Problem(str(p), None, "empty", "no gold *.jsonl files in directory"))
             files.extend(found)
         elif p.is_file():
             files.append(p)

@@ -157,3 +157,11 @@ def test_load_real_seed_if_labeled() -> None:
     ds = load_seed()
     assert set(ds["doc_id"]) == {p.stem for p in SEEDS_DIR.glob("*.jsonl")}
     assert from_dataset(ds) == read_labeled(SEEDS_DIR)
+
+
+def test_directory_reading_skips_manifests(tmp_path: Path) -> None:
+    write_labeled(_records("doc_a"), tmp_path / "doc_a.jsonl")  # no .txt: recognised by its fields
+    (tmp_path / "doc_b.txt").write_text("x", encoding="utf-8")
+    write_labeled(_records("doc_b"), tmp_path / "doc_b.jsonl")
+    (tmp_path / "documents.jsonl").write_text('{"doc_id": "doc_a", "title": "t"}\n', encoding="utf-8")
+    assert {r["doc_id"] for r in read_labeled(tmp_path)} == {"doc_a", "doc_b"}

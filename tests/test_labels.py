@@ -376,3 +376,44 @@ def test_default_residue_rules_accept_bookmarks_and_table_pipes(tmp_path: Path) 
     assert validate(folder) == []  # clausetag.text.residue_spans: [bookmark: …] and table pipes
     problems = validate(folder, residue_patterns=[])
     assert [p.code for p in problems] == ["uncovered"] * 3
+
+
+def test_manifest_jsonl_is_not_validated_as_gold(tmp_path: Path) -> None:
+    folder = _write(tmp_path, _records())
+    (folder / "documents.jsonl").write_text('{"doc_id": "doc_a", "title": "t"}\n', encoding="utf-8")
+    assert validate(folder, residue_patterns=RESIDUE) == []
+    assert _codes(validate(folder / "documents.jsonl", residue_patterns=RESIDUE)) >= {"field"}
+
+
+# ---------------------------------------------------------------------------------------------------
+# labels/tools/stats.py
+
+
+def _stats_module():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("labels_stats", ROOT / "labels" / "tools" / "stats.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_stats_table_counts_and_splices(tmp_path: Path) -> None:
+    stats = _stats_module()
+    labels = tmp_path / "labels"
+    folder = _write(labels, _records())
+    folder.rename(labels / "seed")
+    (labels / "README.md").write_text(f"intro\n{stats.START}\nold\n{stats.END}\nend\n", encoding="utf-8")
+    assert stats.main(["--labels", str(labels), "--check"]) == 1
+    assert stats.main(["--labels", str(labels)]) == 0
+    text = (labels / "README.md").read_text(encoding="utf-8")
+    assert text.startswith("intro\n") and text.endswith("end\n") and "old" not in text
+    assert "| seed | `doc_a` | 4 | 1 | 1 |" in text
+    assert "| `planning` | 目标规划 | environment | 1 | 25.0% |" in text
+    assert "| count | 1 |" in text
+    assert stats.main(["--labels", str(labels), "--check"]) == 0
+
+
+def test_labels_readme_stats_are_up_to_date() -> None:
+    stats = _stats_module()
+    assert stats.main(["--check"]) == 0, "run: python labels/tools/stats.py"

@@ -21,18 +21,18 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from clausetag.data import read_labeled  # noqa: E402
-from clausetag.labels import LabelSchema, load_schema  # noqa: E402
+from clausetag.labels import LabelSchema, gold_files, load_schema  # noqa: E402
 
 START, END = "<!-- stats:start -->", "<!-- stats:end -->"
 SETS = ("seed", "extra")
 
 
 def collect(labels_dir: Path) -> dict[str, list[dict[str, Any]]]:
-    """Records of each labeled set that exists and has ``*.jsonl`` files."""
+    """Records of each labeled set that exists and has gold ``*.jsonl`` files."""
     out = {}
     for name in SETS:
         directory = labels_dir / name
-        if directory.is_dir() and any(directory.glob("*.jsonl")):
+        if directory.is_dir() and gold_files(directory):
             out[name] = read_labeled(directory)
     return out
 
