@@ -401,6 +401,7 @@ def _stats_module():
 def test_stats_table_counts_and_splices(tmp_path: Path) -> None:
     stats = _stats_module()
     labels = tmp_path / "labels"
+    labels.mkdir()
     folder = _write(labels, _records())
     folder.rename(labels / "seed")
     (labels / "README.md").write_text(f"intro\n{stats.START}\nold\n{stats.END}\nend\n", encoding="utf-8")
