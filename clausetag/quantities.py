@@ -1,0 +1,471 @@
+"""Quantity extraction: money, percentages, counts and measures stated in a clause, normalised.
+
+``extract_quantities(text)`` returns one :class:`Quantity` per numeric mention that states an amount;
+``extract_times(text)`` returns the time expressions (years, dates, periods) separately.
+Units, currencies, cue words and role cues are data in ``clausetag/lexicons/quantity_*.yaml``.
+
+Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follows them):
+
+* ``start``/``end`` are character offsets into the given text (``text[start:end] == q.text``).
+* **Span.** The span covers the number, its scale word, 余/多, the unit, and comparator cues that are
+  *adjacent*: a prefix cue right before the number (``超万亿元``, ``近2亿元``, ``不少于100家``,
+  ``突破6200亿元``, ``高于5%``) and a suffix cue right after the unit (``600亿元以上``, ``15个左右``).
+  A cap cue separated from the number by verbs (``最高可支持50万元``) sets comparator ``<=`` and role
+  ``cap`` but stays outside the span (span ``50万元``).
+* **value** is in base units: ``12.7亿美元`` → 1.27e9 with unit ``美元``, currency ``USD``; ``3亿人次``
+  → 3e8 with unit ``人次``. Scale words (万, 亿, 万亿, 千万 …) never appear in ``unit``. Percentages keep
+  the written number: ``6.94%`` → value 6.94, unit ``%`` (``百分之五`` → 5.0, ``%``).
+* **comparator / bounds.** ``=``: low = high = value. ``>``/``>=``: low = value, high = None.
+  ``<``/``<=``: high = value, low = None. ``~``: low = high = None. ``range`` (``1—2家``, ``3至5个``,
+  ``10%-20%``): low and high set and ``value = low``; a scale word on the upper end only applies to both
+  (``3-5万元`` → 3e4..5e4). 余/多 (``70余场``, ``14.7万余件``, ``十余家``) mean ``>``.
+* **Money without a unit.** A number with a scale word and no unit (``支持最高300万``) is money in 元
+  (CNY) when a cap cue is attached or a money word (支持, 奖励, 资金, 投资 …) occurs earlier in the
+  sentence; the span is then just number + scale word. Without such context it is not a quantity.
+* **Not quantities:** numbers without a unit (plain numbers, phone numbers, index numbers, ``261号``,
+  ``〔2024〕48号``, ``JY20230117``), numbers touching Latin letters (``5G``, ``4K/8K``, ``3D``), ordinals
+  (``第93届``, ``第三批``, ``十二届三次会议``), versions (``3.0版``), years, dates and periods (reported by
+  :func:`extract_times`), durations in 年/月/天 (``3年行动计划``, ``连续18年``), scale classes (``千亿级``,
+  ``百亿级``), enumerations with 大 (``三大产业集群``, ``6大集群`` — 大 is not a counter), names in
+  quotes (``“11条”``, ``“965”``, ``“十四五”``), headings (``(一)``, ``1.``) and enumerators (``一是``).
+* **year** is the year of the time expression that governs the quantity: the nearest preceding year,
+  date or period (period → its end year) in the same sentence, preferring one introduced by
+  到/至/力争/在/于/截至 or opening the sentence; times inside 《》 or brackets are ignored.
+* **role:** ``cap`` for 最高/最多/不超过/上限 cues; ``threshold`` when the quantity is directly followed
+  by 的 (``比重高于5%的企业``); otherwise the nearest role cue before the quantity in the same sentence
+  decides ``target`` (到2027年, 力争, 将, 培育, 新增 …) or ``actual`` (累计, 共计, 已, 拨付, 兑现, a year
+  opening the sentence such as ``2023年，…``); ``other`` when there is no cue.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+from clausetag.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
+
+__all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
+
+KINDS = ("money", "percent", "count", "measure")
+COMPARATORS = ("=", ">", ">=", "<", "<=", "~", "range")
+ROLES = ("target", "actual", "cap", "threshold", "other")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """One amount stated in a text (see the module docstring for the conventions)."""
+
+    text: str
+    start: int
+    end: int
+    kind: str
+    value: float
+    low: float | None
+    high: float | None
+    comparator: str
+    unit: str
+    currency: str | None = None
+    year: int | None = None
+    role: str = "other"
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeExpr:
+    """A year (``2023年``), month, date (``2024年6月28日``, ``2024-08-28``, ``7月1日``) or period (``2024—2027年``)."""
+
+    text: str
+    start: int
+    end: int
+    kind: str  # year | month | date | month_day | period
+    year: int | None  # the year; for a period its end year
+    start_year: int | None  # first year of a period, else equal to ``year``
+    month: int | None = None
+    day: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+# --------------------------------------------------------------------------------------------------
+# Lexicons and compiled patterns (loaded once)
+
+def _load_yaml(name: str) -> dict[str, Any]:
+    import yaml
+
+    with resources.files("clausetag.lexicons").joinpath(name).open("r", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def load_lexicons() -> dict[str, Any]:
+    """Units and cue words from ``clausetag/lexicons/quantity_units.yaml`` and ``quantity_cues.yaml``."""
+    units = _load_yaml("quantity_units.yaml")
+    cues = _load_yaml("quantity_cues.yaml")
+    return {"units": units, "cues": cues}
+
+
+def _alt(words: Any) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+class _Compiled:
+    """Everything the extractor needs, built once from the lexicons."""
+
+    def __init__(self) -> None:
+        lex = load_lexicons()
+        u, c = lex["units"], lex["cues"]
+        self.unit_kind: dict[str, str] = {}
+        self.unit_norm: dict[str, str] = {}
+        self.currency: dict[str, str] = {}
+        for w, iso in u["currencies"].items():
+            self.unit_kind[w], self.unit_norm[w], self.currency[w] = "money", w, iso
+        for w, norm in u["percent"].items():
+            self.unit_kind[w], self.unit_norm[w] = "percent", norm
+        self.percent_units = frozenset(u["percent"])
+        for w in u["counters"]:
+            self.unit_kind[w], self.unit_norm[w] = "count", w
+        for w in u["measures"]:
+            self.unit_kind[w], self.unit_norm[w] = "measure", w
+        # 余人 (written 100余人) is 余 + 人; keep the counter list clean of it
+        self.unit_kind.pop("余人", None)
+        self.not_before: dict[str, frozenset[str]] = {
+            k: frozenset(v) for k, v in (u.get("not_before") or {}).items()
+        }
+        self.prefix: dict[str, str] = {}
+        for comp, words in c["prefix_comparators"].items():
+            for w in words:
+                self.prefix[w] = comp
+        self.prefix_lens = sorted({len(w) for w in self.prefix}, reverse=True)
+        self.suffix: dict[str, str] = {}
+        for comp, words in c["suffix_comparators"].items():
+            for w in words:
+                self.suffix[w] = comp
+        self.suffix_lens = sorted({len(w) for w in self.suffix}, reverse=True)
+        self.cap_words = frozenset(c["remote_cap_cues"])
+        self.remote_cap = re.compile(
+            f"(?:{_alt(c['remote_cap_cues'])})(?:{_alt(c['remote_cap_fillers'])}){{0,3}}$"
+        )
+        # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
+        self.remote_cap_share = re.compile(f"(?:{_alt(c['remote_cap_cues'])})[^,，。；;、]{{0,10}}的$")
+        self.money_context = re.compile(_alt(c["money_context"]))
+        self.cn_blocked_left = frozenset(c["cn_blocked_left"])
+        self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
+        self.ordinal_left_multi = tuple(w for w in c["ordinal_left"] if len(w) > 1)
+        self.threshold_right = tuple(c["threshold_right"])
+        self.target_time_left = tuple(c["target_time_left"])
+        self.govern_time_left = tuple(c["target_time_left"]) + ("在", "于", "截至", "截止", "自")
+        role_words = {w: "target" for w in c["role_target"]}
+        role_words.update({w: "actual" for w in c["role_actual"]})
+        self.role_of = role_words
+        self.role_re = re.compile(_alt(role_words))
+        self.target_verbs_re = re.compile(_alt(c["role_target_verbs"]))
+
+        arabic = r"(?<![\d.．])(?:\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d])|\d{1,3}(?: \d{3})+(?![\d.．])|\d+(?:[.．]\d+)?)"
+        cn = r"[零〇两一二三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+        num = f"(?:{arabic}|{cn})"
+        scale = r"(?:[十百千]?万亿|[十百千]?万|[十百千]?亿|千(?![米克瓦])|百(?!分))"
+        unit = _alt(self.unit_kind)
+        self.pattern = re.compile(
+            f"百分之(?P<pn>{num})"
+            f"|(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?"
+            f"(?:(?P<u1>{unit})?(?P<sep>[—–\\-－~～]+|至|到)(?P<n2>{num})(?P<s2>{scale})?(?P<a2>[余多])?(?P<s2b>{scale})?)?"
+            f"(?P<unit>{unit})?"
+        )
+        self.single = re.compile(
+            f"(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?(?P<unit>{unit})?"
+        )
+
+
+@lru_cache(maxsize=1)
+def _compiled() -> _Compiled:
+    return _Compiled()
+
+
+_TIME_RE = re.compile(
+    r"(?<!\d)(?:"
+    r"(?P<py1>(?:19|20)\d{2})\s*年?\s*(?:[—–\-－~～]+|至|到)\s*(?P<py2>(?:19|20)\d{2})\s*年(?:度)?"
+    r"|(?P<dy>(?:19|20)\d{2})\s*年\s*(?P<dm>\d{1,2})\s*月(?:\s*(?P<dd>\d{1,2})\s*[日号])?"
+    r"|(?P<iy>(?:19|20)\d{2})(?P<isep>[-/.])(?P<im>\d{1,2})(?P=isep)(?P<id>\d{1,2})(?!\d)"
+    r"|(?P<y>(?:19|20)\d{2})\s*年(?:度|底|末|初)?"
+    r"|(?P<mm>\d{1,2})\s*月\s*(?P<md>\d{1,2})\s*[日号]"
+    r")"
+)
+_SENTENCE_END = frozenset("。；;！!？?\n\r")
+_OPEN_QUOTES = frozenset("“\"「『‘'")
+_CLOSE_QUOTES = frozenset("”\"」』’'")
+_MASK_PAIRS = {"《": "》", "(": ")", "（": "）", "〔": "〕", "[": "]", "【": "】"}
+
+
+def extract_times(text: str) -> list[TimeExpr]:
+    """Years, months, dates and periods in ``text`` (offsets into ``text``), left to right."""
+    out: list[TimeExpr] = []
+    for m in _TIME_RE.finditer(text):
+        g = m.group
+        if g("py1"):
+            y1, y2 = int(g("py1")), int(g("py2"))
+            if y2 < y1:
+                continue
+            out.append(TimeExpr(m.group(), m.start(), m.end(), "period", y2, y1))
+        elif g("dy"):
+            y, mo = int(g("dy")), int(g("dm"))
+            d = int(g("dd")) if g("dd") else None
+            if not 1 <= mo <= 12 or (d is not None and not 1 <= d <= 31):
+                continue
+            out.append(TimeExpr(m.group(), m.start(), m.end(), "date" if d else "month", y, y, mo, d))
+        elif g("iy"):
+            y, mo, d = int(g("iy")), int(g("im")), int(g("id"))
+            if not (1 <= mo <= 12 and 1 <= d <= 31):
+                continue
+            out.append(TimeExpr(m.group(), m.start(), m.end(), "date", y, y, mo, d))
+        elif g("y"):
+            y = int(g("y"))
+            out.append(TimeExpr(m.group(), m.start(), m.end(), "year", y, y))
+        else:
+            mo, d = int(g("mm")), int(g("md"))
+            if not (1 <= mo <= 12 and 1 <= d <= 31):
+                continue
+            out.append(TimeExpr(m.group(), m.start(), m.end(), "month_day", None, None, mo, d))
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Context (sentences, masks, times) computed lazily, once per text
+
+class _Context:
+    __slots__ = ("text", "_bounds", "_masked", "_times")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._bounds: list[int] | None = None
+        self._masked: str | None = None
+        self._times: list[TimeExpr] | None = None
+
+    def sentence(self, pos: int) -> tuple[int, int]:
+        if self._bounds is None:
+            self._bounds = [i for i, ch in enumerate(self.text) if ch in _SENTENCE_END]
+        s, e = 0, len(self.text)
+        for b in self._bounds:
+            if b < pos:
+                s = b + 1
+            else:
+                e = b
+                break
+        return s, e
+
+    @property
+    def masked(self) -> str:
+        """The text with 《…》, brackets and “…” contents blanked (same length)."""
+        if self._masked is None:
+            chars = list(self.text)
+            stack: list[tuple[str, int]] = []
+            for i, ch in enumerate(self.text):
+                if ch in _MASK_PAIRS or ch == "“":
+                    stack.append(("”" if ch == "“" else _MASK_PAIRS[ch], i))
+                elif stack and ch == stack[-1][0]:
+                    _, j = stack.pop()
+                    if not stack:
+                        for k in range(j, i + 1):
+                            chars[k] = " "
+            self._masked = "".join(chars)
+        return self._masked
+
+    @property
+    def times(self) -> list[TimeExpr]:
+        if self._times is None:
+            masked = self.masked
+            self._times = [t for t in extract_times(self.text) if masked[t.start] != " "]
+        return self._times
+
+
+def _preceded_by(text: str, pos: int, words: tuple[str, ...]) -> bool:
+    return any(text.startswith(w, pos - len(w)) for w in words if pos >= len(w))
+
+
+def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> tuple[int | None, int, str | None]:
+    """Governing year before ``pos`` in its sentence, and the role cue (position, role) it implies."""
+    best: TimeExpr | None = None
+    best_gov = False
+    cue_pos, cue_role = -1, None
+    for t in ctx.times:
+        if t.end > pos:
+            break
+        if t.start < sent_start or t.year is None:
+            continue
+        target = _preceded_by(ctx.text, t.start, c.target_time_left)
+        before = ctx.text[sent_start:t.start].rstrip(" \t\u3000")
+        opens_segment = not before or before[-1] in ",，:：、"
+        gov = target or opens_segment or _preceded_by(ctx.text, t.start, c.govern_time_left)
+        if gov or not best_gov:
+            best, best_gov = t, gov
+        if target:
+            cue_pos, cue_role = t.start, "target"
+        elif opens_segment:
+            cue_pos, cue_role = t.start, "actual"
+    return (best.year if best else None), cue_pos, cue_role
+
+
+def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, c: _Compiled) -> tuple[str, int | None]:
+    sent_start, _ = ctx.sentence(q_start)
+    year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
+    if cap:
+        return "cap", year
+    if ctx.text.startswith(c.threshold_right, q_end):
+        return "threshold", year
+    masked = ctx.masked
+    for m in c.role_re.finditer(masked, sent_start, q_start):
+        if m.start() >= cue_pos:
+            cue_pos, cue_role = m.start(), c.role_of[m.group()]
+    if cue_role is None and c.target_verbs_re.search(masked, sent_start, q_start):
+        cue_role = "target"
+    return (cue_role or "other"), year
+
+
+# --------------------------------------------------------------------------------------------------
+# The extractor
+
+def _num_value(s: str) -> tuple[float, bool]:
+    """(value, is_chinese)."""
+    ch = s[0]
+    if ch in CN_NUMERAL_CHARS:
+        return parse_chinese(s), True
+    return parse_arabic(s.replace("．", ".")), False
+
+
+def extract_quantities(text: str) -> list[Quantity]:
+    """All amounts (money, percent, count, measure) stated in ``text``; offsets index into ``text``."""
+    c = _compiled()
+    out: list[Quantity] = []
+    holder: list[_Context] = []
+    pos, n = 0, len(text)
+    search, single = c.pattern.search, c.single.match
+    while pos < n:
+        m = search(text, pos)
+        if m is None:
+            break
+        q = _candidate(text, m, c, holder)
+        if q is _RETRY_SINGLE:  # a rejected range such as 10%至20%: read the first number alone
+            m = single(text, m.start())
+            q = _candidate(text, m, c, holder) if m is not None else None
+        if q is not None and q is not _RETRY_SINGLE:
+            out.append(q)
+        pos = max(m.end() if m is not None else pos + 1, pos + 1)
+    return out
+
+
+_RETRY_SINGLE: Any = object()
+
+
+def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]) -> Quantity | None:
+    s, e = m.span()
+    n = len(text)
+    if s == e:
+        return None
+    g = m.group
+    gd = m.groupdict()
+    prev = text[s - 1] if s else ""
+    if prev.isascii() and prev.isalpha():
+        return None  # JY20230117, IPv6 …
+    if prev in c.ordinal_left or _preceded_by(text, s, c.ordinal_left_multi):
+        return None
+    pn = gd.get("pn")
+    sc1 = ""
+    try:
+        if pn is not None:
+            value, _ = _num_value(pn)
+            unit_raw, kind, unit, currency = "%", "percent", "%", None
+            comp, low, high = "=", value, value
+            is_cn_lead = False
+        else:
+            n1 = g("n1")
+            v1, is_cn_lead = _num_value(n1)
+            unit_raw = g("unit")
+            sc1 = g("s1") or g("s1b") or ""
+            approx = bool(g("a1") or gd.get("a2"))
+            if is_cn_lead and (prev in c.cn_blocked_left or v1 == 0):
+                return None
+            if e < n and text[e].isascii() and text[e].isalpha():
+                return None  # 5G, 4K, 3D
+            if unit_raw is not None:
+                nb = c.not_before.get(unit_raw)
+                if nb and e < n and text[e] in nb:
+                    return None
+            sep = gd.get("sep")
+            if sep is not None:
+                sc2 = g("s2") or g("s2b") or ""
+                v2, _ = _num_value(g("n2"))
+                u1 = g("u1")
+                if (u1 is not None and (u1 != unit_raw or sep in ("至", "到"))) or unit_raw is None:
+                    return _RETRY_SINGLE
+                if not sc1 and sc2:
+                    sc1 = sc2
+                low, high = v1 * scale_value(sc1), v2 * scale_value(sc2)
+                if not low < high:
+                    return _RETRY_SINGLE
+                value, comp = low, "range"
+            else:
+                value = v1 * scale_value(sc1)
+                comp = ">" if approx else "="
+                low = high = value
+    except ValueError:
+        return None
+
+    # comparator cues around the span
+    start, end = s, e
+    cap = False
+    for L in c.prefix_lens:
+        w = text[s - L:s] if s >= L else ""
+        if w in c.prefix:
+            if comp != "range":
+                comp = c.prefix[w]
+            cap = w in c.cap_words or w == "上限"
+            start = s - L
+            break
+    if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿":
+        return None  # 千亿级, 万人 … need an explicit cue (超千人, 超万亿元)
+    if unit_raw is not None:
+        for L in c.suffix_lens:
+            w = text[e:e + L]
+            if len(w) == L and w in c.suffix and not (w == "上下" and text[e + L:e + L + 1] == "游"):
+                if comp != "range":
+                    comp = c.suffix[w]
+                end = e + L
+                break
+    if start > 0 and end < n and text[start - 1] in _OPEN_QUOTES and text[end] in _CLOSE_QUOTES:
+        return None  # a name in quotes: “11条”
+    if comp == "=" and start == s and (
+        c.remote_cap.search(text, max(0, s - 12), s)
+        or (unit_raw in c.percent_units and c.remote_cap_share.search(text, max(0, s - 16), s))
+    ):
+        comp, cap = "<=", True
+
+    if not holder:
+        holder.append(_Context(text))
+    ctx = holder[0]
+    if pn is None:
+        if unit_raw is None:
+            if not ("万" in sc1 or "亿" in sc1):
+                return None
+            sent_start, _ = ctx.sentence(s)
+            if not (cap or c.money_context.search(text, sent_start, s)):
+                return None
+            kind, unit, currency = "money", "元", "CNY"
+        else:
+            kind = c.unit_kind[unit_raw]
+            unit = c.unit_norm[unit_raw]
+            currency = c.currency.get(unit_raw)
+
+    if comp in (">", ">="):
+        low, high = value, None
+    elif comp in ("<", "<="):
+        low, high = None, value
+    elif comp == "~":
+        low = high = None
+    elif comp == "=":
+        low = high = value
+    role, year = _role(ctx, start, end, cap, c)
+    return Quantity(text[start:end], start, end, kind, value, low, high, comp, unit, currency, year, role)

@@ -1,0 +1,187 @@
+"""Quantity extraction: golden table, negative table, number properties, times, scoring."""
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clausetag.numbers import int_to_chinese, parse_chinese, parse_number
+from clausetag.quantities import (
+    COMPARATORS,
+    KINDS,
+    ROLES,
+    Quantity,
+    extract_quantities,
+    extract_times,
+)
+from clausetag.quantities_eval import score_quantities
+
+from conftest import DATA_DIR
+
+
+def _load(name: str) -> list[dict]:
+    with open(DATA_DIR / name, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+GOLDEN = _load("quantities_golden.jsonl")
+NEGATIVE = _load("quantities_negative.jsonl")
+
+
+def _same(a, b) -> bool:
+    if isinstance(b, float) and a is not None:
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+    return a == b
+
+
+def test_golden_table_is_large_enough():
+    assert len(GOLDEN) >= 150
+    assert sum(1 for case in GOLDEN if case["source"].startswith("seed:")) >= 40
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["id"] for c in GOLDEN])
+def test_golden(case):
+    got = extract_quantities(case["text"])
+    assert [q.text for q in got] == [e["text"] for e in case["quantities"]]
+    for q, expected in zip(got, case["quantities"]):
+        assert case["text"][q.start:q.end] == q.text
+        for field, value in expected.items():
+            assert _same(getattr(q, field), value), (field, q)
+
+
+@pytest.mark.parametrize("case", NEGATIVE, ids=[c["text"][:20] for c in NEGATIVE])
+def test_negative(case):
+    assert extract_quantities(case["text"]) == []
+
+
+def test_fields_are_valid_and_bounds_follow_comparator(seed_paths):
+    for path in seed_paths:
+        text = path.read_text(encoding="utf-8")
+        for q in extract_quantities(text):
+            assert q.kind in KINDS and q.comparator in COMPARATORS and q.role in ROLES
+            assert text[q.start:q.end] == q.text
+            assert (q.currency is not None) == (q.kind == "money")
+            if q.comparator == "=":
+                assert q.low == q.high == q.value
+            elif q.comparator in (">", ">="):
+                assert q.low == q.value and q.high is None
+            elif q.comparator in ("<", "<="):
+                assert q.high == q.value and q.low is None
+            elif q.comparator == "~":
+                assert q.low is None and q.high is None
+            else:
+                assert q.value == q.low < q.high
+
+
+def test_offsets_into_longer_text():
+    text = "前言。" * 5 + "到2027年，培育企业500家以上。"
+    (q,) = extract_quantities(text)
+    assert text[q.start:q.end] == "500家以上" and q.year == 2027 and q.role == "target"
+
+
+def test_to_dict_round_trip():
+    (q,) = extract_quantities("近2亿元")
+    d = q.to_dict()
+    assert d["value"] == 2e8 and d["comparator"] == "~" and d["currency"] == "CNY"
+    assert Quantity(**d) == q
+
+
+# ---- numbers -------------------------------------------------------------------------------------
+
+@given(st.integers(min_value=1, max_value=99_999))
+def test_chinese_numeral_round_trip(n):
+    assert parse_chinese(int_to_chinese(n)) == n
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=1, max_value=99_999), st.sampled_from(["万", "亿"]))
+def test_scale_word_multiplies(n, scale):
+    factor = 1e4 if scale == "万" else 1e8
+    assert parse_number(f"{n}{scale}") == pytest.approx(factor * parse_number(str(n)))
+    (q,) = extract_quantities(f"投资{n}{scale}元")
+    (base,) = extract_quantities(f"投资{n}元")
+    assert q.value == pytest.approx(factor * base.value)
+
+
+@settings(max_examples=200)
+@given(st.integers(min_value=1, max_value=99_999))
+def test_chinese_and_arabic_counts_agree(n):
+    (a,) = extract_quantities(f"培育{n}家企业")
+    (c,) = extract_quantities(f"培育{int_to_chinese(n)}家企业")
+    assert a.value == c.value == n and a.unit == c.unit == "家"
+
+
+@pytest.mark.parametrize("text,value", [("两千", 2000), ("十", 10), ("万亿", 1e12), ("二〇二四", 2024),
+                                        ("三点五", 3.5), ("一亿两千万", 1.2e8), ("一千零五", 1005)])
+def test_parse_chinese(text, value):
+    assert parse_chinese(text) == value
+
+
+@pytest.mark.parametrize("text,value", [("1,000", 1000), ("2 200亿", 2.2e11), ("14.7万", 147000),
+                                        ("5728.02亿", 5.72802e11), ("3千万", 3e7)])
+def test_parse_number(text, value):
+    assert parse_number(text) == pytest.approx(value)
+
+
+def test_parse_chinese_rejects_garbage():
+    with pytest.raises(ValueError):
+        parse_chinese("三大")
+
+
+# ---- times ---------------------------------------------------------------------------------------
+
+def test_extract_times():
+    times = extract_times("力争2024—2027年，2023-—2024年；2024-08-28，7月1日，2024年6月28日，到2027年")
+    assert [(t.text, t.kind, t.start_year, t.year) for t in times] == [
+        ("2024—2027年", "period", 2024, 2027),
+        ("2023-—2024年", "period", 2023, 2024),
+        ("2024-08-28", "date", 2024, 2024),
+        ("7月1日", "month_day", None, None),
+        ("2024年6月28日", "date", 2024, 2024),
+        ("2027年", "year", 2027, 2027),
+    ]
+    t = times[0]
+    assert t.to_dict()["text"] == "2024—2027年"
+
+
+def test_times_not_reported_as_quantities():
+    assert extract_quantities("2024—2027年 2024-08-28 7月1日 2023年") == []
+
+
+# ---- scoring -------------------------------------------------------------------------------------
+
+def _q(start, end, value, comp="=", unit="家", **key):
+    return {"start": start, "end": end, "value": value, "comparator": comp, "unit": unit, **key}
+
+
+def test_score_flat_lists():
+    gold = [_q(0, 3, 10.0, doc_id="a", index=0), _q(5, 8, 2e8, unit="元", doc_id="a", index=0),
+            _q(0, 3, 10.0, doc_id="a", index=1)]
+    pred = [_q(0, 3, 10.0, doc_id="a", index=0), _q(5, 8, 2e8, "~", unit="元", doc_id="a", index=0),
+            _q(0, 3, 10.0, doc_id="b", index=1)]
+    s = score_quantities(pred, gold)
+    assert (s["tp"], s["fp"], s["fn"]) == (1, 2, 2)
+    assert s["precision"] == pytest.approx(1 / 3) and s["recall"] == pytest.approx(1 / 3)
+    assert s["f1"] == pytest.approx(1 / 3)
+
+
+def test_score_mapping_and_float_tolerance():
+    gold = {("d", 0): [_q(0, 4, 1.27e9, unit="美元")], ("d", 1): []}
+    pred = {("d", 0): [_q(0, 4, 12.7 * 1e8, unit="美元")], ("d", 1): [_q(1, 2, 5.0)]}
+    s = score_quantities(pred, gold)
+    assert (s["tp"], s["fp"], s["fn"]) == (1, 1, 0)
+    assert s["recall"] == 1.0 and s["precision"] == 0.5
+
+
+def test_score_empty():
+    s = score_quantities([], [])
+    assert s["precision"] == s["recall"] == 1.0
+
+
+def test_score_extractor_on_golden_is_perfect():
+    gold = {c["id"]: c["quantities"] for c in GOLDEN}
+    pred = {c["id"]: [q.to_dict() for q in extract_quantities(c["text"])] for c in GOLDEN}
+    assert score_quantities(pred, gold)["f1"] == 1.0
