@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
         if (default_model_path() / "clausetag.json").is_file():
             rows.append(run("default", "default", files, batch_size=args.batch_size))
         else:
-            notes.append(f"default model: none at {default_model_path()}, row skipped")
+            where = default_model_path()
+            shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
+            notes.append(f"default model: none at `{shown}`, row skipped")
         bert = args.bert
         if bert is None and args.bert_preset:
             bert = str(make_bert(tmp_path / "bert", args.bert_preset))

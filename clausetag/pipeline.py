@@ -30,6 +30,7 @@ __all__ = [
     "classify_records",
     "default_model_path",
     "load_model",
+    "record_schema",
     "records_from_text",
     "register_cli",
     "tag_document",
@@ -363,6 +364,43 @@ class Tagger:
         return {c: [r.get(c) for r in rows] for c in cols}
 
     __call__ = map_batch
+
+    @staticmethod
+    def features() -> Any:
+        """``datasets.Features`` of :meth:`map_batch` output; pass it to ``Dataset.map(features=…)`` so
+        shards whose columns happen to be all-null (no errors, no quantities) still line up."""
+        import datasets
+
+        return datasets.Features.from_arrow_schema(record_schema(with_error=True))
+
+
+def record_schema(with_error: bool = False) -> Any:
+    """The ``pyarrow`` schema of a clause record (quantity fields from :class:`~clausetag.quantities.Quantity`)."""
+    import dataclasses
+    import types
+    import typing
+
+    import pyarrow as pa
+
+    from clausetag.quantities import Quantity
+
+    def arrow(tp: Any) -> Any:
+        if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+            tp = next(a for a in typing.get_args(tp) if a is not type(None))
+        return {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}.get(tp, pa.string())
+
+    hints = typing.get_type_hints(Quantity)
+    quantity = pa.struct([(f.name, arrow(hints[f.name])) for f in dataclasses.fields(Quantity)])
+    strings = pa.list_(pa.string())
+    fields = [
+        ("doc_id", pa.string()), ("index", pa.int64()), ("text", pa.string()), ("start", pa.int64()),
+        ("end", pa.int64()), ("heading_path", strings), ("is_heading", pa.bool_()), ("label", pa.string()),
+        ("prob", pa.float64()), ("family", pa.string()), ("quantities", pa.list_(quantity)),
+        ("lead_units", strings), ("responsible_units", strings), ("source", pa.string()),
+    ]
+    if with_error:
+        fields.append(("error", pa.string()))
+    return pa.schema(fields)
 
 
 def _progress(total: int, enabled: bool) -> Any:

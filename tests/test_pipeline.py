@@ -407,3 +407,24 @@ def test_summary_plot_without_documents(tmp_path: Path) -> None:
     sb = SummaryBuilder()
     sb.add(DocResult("z", "z.txt", error="boom"))
     assert plot_mix(sb, tmp_path / "mix.png").read_bytes().startswith(b"\x89PNG")
+
+
+def test_datasets_map_with_workers(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SPEC §7: the same Tagger runs as a datasets.map batch function across processes."""
+    import datasets
+
+    monkeypatch.undo()  # the real quantity extractor: its Quantity fields define the output schema
+
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text(DOC, encoding="utf-8")
+    paths = [str(tmp_path / f"{n}.txt") for n in "abc"] + [str(tmp_path / "missing.txt")]
+    tagger = Tagger(baseline_dir)
+    ds = datasets.Dataset.from_dict({"path": paths})
+    out = ds.map(tagger, batched=True, batch_size=1, num_proc=2, remove_columns=["path"],
+                 features=tagger.features())
+    rows = out.to_list()
+    expected = tagger.tag_text(DOC, "a", source=paths[0])
+    assert any(e["quantities"] for e in expected)
+    assert [{k: r[k] for k in FIELDS} for r in rows if r["doc_id"] == "a"] == expected
+    assert [r["error"] for r in rows if r["doc_id"] == "missing"] == ["file not found"]
+    assert sum(r["doc_id"] == "c" for r in rows) == len(expected)
