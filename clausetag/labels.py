@@ -210,7 +210,9 @@ def _parse_schema(data: Any, source: str) -> LabelSchema:
         )
     q = data.get("quantities")
     if not isinstance(q, dict):
-        raise _schema_error(source, "'quantities' section (fields, required, kinds, comparators, roles) missing")
+        raise _schema_error(
+            source, "'quantities' section (fields, required, kinds, comparators, roles) missing"
+        )
     try:
         spec = QuantitySpec(**{k: _str_list(q.get(k), source, f"quantities.{k}") for k in
                                ("fields", "required", "kinds", "comparators", "roles")})
@@ -439,12 +441,14 @@ class _Checker:
             currency = q.get("currency")
             if q.get("kind") == "money":
                 if not (isinstance(currency, str) and re.fullmatch(r"[A-Z]{3}", currency)):
-                    self.add(lineno, "quantity", f"{where}: money needs an ISO currency code, got {currency!r}")
+                    self.add(lineno, "quantity",
+                             f"{where}: money needs an ISO currency code, got {currency!r}")
             elif currency is not None:
                 self.add(lineno, "quantity", f"{where}: currency {currency!r} on a non-money quantity")
             year = q.get("year")
             if year is not None and not (_is_int(year) and 1900 <= year <= 2100):
-                self.add(lineno, "quantity", f"{where}: year must be an integer 1900-2100 or null, got {year!r}")
+                self.add(lineno, "quantity",
+                         f"{where}: year must be an integer 1900-2100 or null, got {year!r}")
 
     # ---- one document ---------------------------------------------------------------------------
     def check_document(self, directory: Path, doc_id: str, items: list[tuple[int, dict[str, Any]]]) -> None:

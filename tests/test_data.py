@@ -24,7 +24,8 @@ def _records(doc_id: str = "doc_a") -> list[dict]:
     return [
         {"doc_id": doc_id, "index": 0, "text": "一、总体要求", "start": 0, "end": 6,
          "heading_path": [], "label": "heading", "quantities": []},
-        {"doc_id": doc_id, "index": 1, "text": "到2027年，培育重点企业500家以上。", "start": 7, "end": 28,
+        {"doc_id": doc_id, "index": 1, "text": "到2027年，培育重点企业500家以上。",
+         "start": 7, "end": 28,
          "heading_path": ["一、总体要求"], "label": "planning",
          "quantities": [{"text": "500家以上", "start": 14, "end": 20, "kind": "count", "value": 500.0,
                          "low": 500.0, "high": None, "comparator": ">=", "unit": "家", "currency": None,

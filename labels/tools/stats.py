@@ -41,6 +41,12 @@ def _row(cells: Sequence[Any]) -> str:
     return "| " + " | ".join(str(c) for c in cells) + " |"
 
 
+def _doc_row(name: str, key: str, recs: list[dict[str, Any]]) -> str:
+    headings = sum(r.get("label") == "heading" for r in recs)
+    quantities = sum(len(r.get("quantities") or []) for r in recs)
+    return _row([name, key, len(recs), headings, quantities])
+
+
 def render(sets: dict[str, list[dict[str, Any]]], schema: LabelSchema) -> str:
     """Markdown tables for the given labeled sets."""
     if not sets:
@@ -55,10 +61,8 @@ def render(sets: dict[str, list[dict[str, Any]]], schema: LabelSchema) -> str:
         for rec in sets[name]:
             per_doc.setdefault(rec["doc_id"], []).append(rec)
         for doc_id, recs in per_doc.items():
-            lines.append(_row([name, f"`{doc_id}`", len(recs), sum(r.get("label") == "heading" for r in recs),
-                               sum(len(r.get("quantities") or []) for r in recs)]))
-        lines.append(_row([name, "**all**", len(sets[name]), sum(r.get("label") == "heading" for r in sets[name]),
-                           sum(len(r.get("quantities") or []) for r in sets[name])]))
+            lines.append(_doc_row(name, f"`{doc_id}`", recs))
+        lines.append(_doc_row(name, "**all**", sets[name]))
 
     counts = {name: Counter(r.get("label") for r in recs) for name, recs in sets.items()}
     total = Counter()
