@@ -159,6 +159,7 @@ def _pdf_reason(exc: BaseException) -> str:
     return f"not a readable PDF ({type(exc).__name__}: {exc})"
 
 
+_DECLARED_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?[\w-]+|<\?xml[^>]+encoding=""", re.I)
 _DROP_TAGS = ("script", "style", "nav", "noscript", "template", "head", "iframe", "svg", "form", "button")
 _BLOCK_TAGS = (
     "p", "div", "section", "article", "main", "header", "footer", "aside", "blockquote", "pre",
@@ -170,8 +171,18 @@ _BLOCK_TAGS = (
 def _read_html(data: bytes, name: str) -> str:
     from bs4 import BeautifulSoup
 
+    markup: bytes | str = data
+    if not _DECLARED_CHARSET.search(data[:4096]):
+        # no declared charset: use the library's strict UTF-8/GB18030 decoding rather than letting
+        # BeautifulSoup guess (it misreads short GBK pages); fall back to its guess if that fails
+        from clausetag.text import DecodeError, decode_bytes
+
+        try:
+            markup = decode_bytes(data, name)
+        except DecodeError:
+            pass
     try:
-        soup = BeautifulSoup(data, "lxml")
+        soup = BeautifulSoup(markup, "lxml")
     except Exception as exc:
         raise ReadError(name, f"cannot parse HTML ({type(exc).__name__}: {exc})") from None
     for tag in soup.find_all(_DROP_TAGS):

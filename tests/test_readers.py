@@ -196,6 +196,19 @@ def test_html_gbk_declared_charset() -> None:
     assert read_bytes(data, "x.html") == "支持企业。"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+def test_html_short_page_without_charset(encoding: str) -> None:
+    """Short pages give charset sniffing too little to go on; undeclared pages use strict decoding."""
+    data = "<html><body><p>支持企业。</p></body></html>".encode(encoding)
+    assert read_bytes(data, "x.html") == "支持企业。"
+
+
+def test_html_declared_charset_wins() -> None:
+    data = ('<html><head><meta http-equiv="Content-Type" content="text/html; charset=big5"></head>'
+            "<body><p>支持企業。</p></body></html>").encode("big5")
+    assert read_bytes(data, "x.htm") == "支持企業。"
+
+
 def test_html_without_text_is_error() -> None:
     with pytest.raises(ReadError, match="no text"):
         read_bytes(b"<html><body><script>1</script></body></html>", "x.html")
