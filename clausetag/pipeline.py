@@ -38,10 +38,10 @@ __all__ = [
 
 MODEL_ENV = "CLAUSETAG_MODEL"
 HEADING_LABEL = "heading"
-#: clauses sent to one ``classifier.predict`` call, in units of ``batch_size``
+#: clauses sent to one ``classifier.predict`` call, in units of ``batch_size``; documents are read and
+#: split until about this many body clauses wait, then classified together (and the progress bar moves)
 _CHUNK_BATCHES = 32
-#: documents are grouped until this many body clauses wait for the classifier
-_GROUP_CLAUSES = 2048
+#: at most this many documents wait for the classifier at once
 _GROUP_DOCS = 256
 
 
@@ -302,6 +302,7 @@ class Tagger:
         skip = set(skip_doc_ids)
         jobs = [(p, d) for p, d in zip(files, ids) if d not in skip]
         bar = _progress(len(jobs), progress)
+        group_clauses = max(1, self.batch_size) * _CHUNK_BATCHES
         try:
             group: list[DocResult] = []
             waiting = 0
@@ -309,7 +310,7 @@ class Tagger:
                 result = self._prepare(path, doc_id)
                 group.append(result)
                 waiting += sum(1 for r in result.records or () if r["label"] is None)
-                if waiting >= _GROUP_CLAUSES or len(group) >= _GROUP_DOCS:
+                if waiting >= group_clauses or len(group) >= _GROUP_DOCS:
                     yield from self._finish(group, bar)
                     group, waiting = [], 0
             yield from self._finish(group, bar)
