@@ -54,7 +54,10 @@ _LINE_BREAK_WS = re.compile(r"[ \t\u3000\r]*\n\s*")
 
 def clause_text(original: str, start: int, end: int) -> str:
     """The clause text: the original slice with line breaks (and the blanks around them) removed."""
-    return _LINE_BREAK_WS.sub("", original[start:end]).strip()
+    s = original[start:end]
+    if "\n" in s:
+        s = _LINE_BREAK_WS.sub("", s)
+    return s.strip()
 
 
 @dataclass
@@ -66,6 +69,7 @@ class _Rules:
     closers: dict[str, str]
     pair_chars: re.Pattern[str]
     headings: list[tuple[str, re.Pattern[str]]]
+    heading_combined: re.Pattern[str]
     any_heading: re.Pattern[str]
     heading_stop: re.Pattern[str]
     max_heading_length: int
@@ -87,6 +91,8 @@ class _Rules:
     unit_strip_suffixes: tuple[str, ...]
     join_line_end: str
     join_evidence: str
+    title_continuation: Optional[re.Pattern[str]]
+    evidence_regex: re.Pattern[str]
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +102,7 @@ def _rules() -> _Rules:
     closers = {b: a for a, b in r["protected_pairs"]}
     pair_chars = re.compile("[" + re.escape("".join(openers) + "".join(closers)) + "]")
     headings = [(h["type"], re.compile(h["pattern"])) for h in r["headings"]]
+    heading_combined = re.compile("|".join(f"(?P<{h['type']}>{h['pattern']})" for h in r["headings"]))
     any_heading = re.compile("|".join(f"(?:{h['pattern']})" for h in r["headings"]))
     stop = re.compile(
         "[" + re.escape(r["heading_terminators"]) + "]|[ \t]*\n|[ \t]+(?=" + any_heading.pattern + ")"
@@ -111,6 +118,7 @@ def _rules() -> _Rules:
         closers=closers,
         pair_chars=pair_chars,
         headings=headings,
+        heading_combined=heading_combined,
         any_heading=any_heading,
         heading_stop=stop,
         max_heading_length=int(r["max_heading_length"]),
@@ -132,6 +140,8 @@ def _rules() -> _Rules:
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
         join_line_end=r["pdf_join"]["line_end_chars"],
         join_evidence=r["pdf_join"]["body_evidence"],
+        title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
+        evidence_regex=re.compile("[" + re.escape(r["pdf_join"]["body_evidence"]) + "]"),
     )
 
 
@@ -178,7 +188,7 @@ def _paragraphs(norm: str, rules: _Rules) -> list[tuple[int, int]]:
     while i < len(lines):
         a, b = lines[i]
         depth = _open_depth(norm, a, b, rules)
-        seen_terminator = any(c in rules.join_evidence for c in norm[a:b])
+        seen_terminator = rules.evidence_regex.search(norm, a, b) is not None
         while i + 1 < len(lines):
             last = norm[b - 1]
             na, nb = lines[i + 1]
@@ -188,10 +198,18 @@ def _paragraphs(norm: str, rules: _Rules) -> list[tuple[int, int]]:
                 break
             # join: the paragraph now runs to the end of the next line
             depth = _open_depth(norm, na, nb, rules, depth)
-            seen_terminator = seen_terminator or any(c in rules.join_evidence for c in norm[na:nb])
+            seen_terminator = seen_terminator or rules.evidence_regex.search(norm, na, nb) is not None
             b = nb
             i += 1
-        paras.append((a, b))
+        if (
+            paras
+            and rules.title_continuation is not None
+            and rules.title_continuation.match(norm[a:b])
+            and rules.evidence_regex.search(norm, paras[-1][0], paras[-1][1]) is None
+        ):
+            paras[-1] = (paras[-1][0], b)  # "武汉市…三年行动计划" + "(2024—2026年)"
+        else:
+            paras.append((a, b))
         i += 1
     return paras
 
@@ -324,12 +342,10 @@ class Splitter:
     # -- headings -------------------------------------------------------------------------------
     def _heading_at(self, norm: str, pos: int, pe: int, starts: list[int], ends: list[int]) -> Optional[tuple[str, int]]:
         r = self.rules
-        for htype, pat in r.headings:
-            m = pat.match(norm, pos, pe)
-            if m:
-                break
-        else:
+        m = r.heading_combined.match(norm, pos, pe)
+        if m is None:
             return None
+        htype = m.lastgroup
         end = pe
         for s in r.heading_stop.finditer(norm, m.end(), pe):
             if _inside(s.start(), starts, ends):
@@ -389,6 +405,7 @@ class Splitter:
                 continue
             starts, ends = _protected(norm, pa, pe, r)
             terms = [m.start() for m in r.term_regex.finditer(norm, pa, pe) if not _inside(m.start(), starts, ends)]
+            softs = [m.end() for m in r.soft.finditer(norm, pa, pe)] if r.soft is not None else []
             pos = pa
             while pos < pe:
                 while pos < pe and norm[pos] in " \n":
@@ -418,10 +435,10 @@ class Splitter:
                     stack[:] = [e for e in stack if e[0] in r.article_keeps]
                 ti = bisect_left(terms, pos)
                 end = terms[ti] + 1 if ti < len(terms) else pe
-                if r.soft is not None:
-                    sm = r.soft.search(norm, pos, end)
-                    if sm is not None and sm.end() < end:
-                        end = sm.end()
+                if softs:
+                    si = bisect_right(softs, pos)
+                    if si < len(softs) and softs[si] < end:
+                        end = softs[si]
                 emit(pos, end, False, tuple(t for _, t in stack))
                 pos = end
                 # attached responsibility parenthetical right after the clause
