@@ -46,15 +46,22 @@ def _parse_cn_integer(s: str) -> float:
     sec = 0.0  # current group below 10 000
     num: float | None = None  # pending digit (or digit string such as 二〇二四)
     prev_digit = False
+    concatenated = False  # 二〇二四: digit strings are read digit by digit, but never before 十/百/万 (二三十)
     if not s:
         raise ValueError("empty Chinese numeral")
     for ch in s:
         d = CN_DIGITS.get(ch)
         if d is not None:
-            num = num * 10 + d if (prev_digit and num is not None) else float(d)
+            if prev_digit and num is not None:
+                concatenated = concatenated or num != 0  # 零五 is not a digit string
+                num = num * 10 + d
+            else:
+                num = float(d)
             prev_digit = True
             continue
         prev_digit = False
+        if concatenated:
+            raise ValueError(f"digit string followed by a unit character in {s!r}")
         small = _SMALL_UNITS.get(ch)
         if small is not None:
             sec += (1.0 if num is None else num) * small

@@ -19,6 +19,8 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   ``<``/``<=``: high = value, low = None. ``~``: low = high = None. ``range`` (``1—2家``, ``3至5个``,
   ``10%-20%``): low and high set and ``value = low``; a scale word on the upper end only applies to both
   (``3-5万元`` → 3e4..5e4). 余/多 (``70余场``, ``14.7万余件``, ``十余家``) mean ``>``.
+* **Sign.** A minus sign (``-``, ``－``, ``负``) right before a number that is not part of a range negates
+  it and joins the span (``增速为-2.1%`` → -2.1).
 * **Money without a unit.** A number with a scale word and no unit (``支持最高300万``) is money in 元
   (CNY) when a cap cue is attached or a money word (支持, 奖励, 资金, 投资 …) occurs earlier in the
   sentence; the span is then just number + scale word. Without such context it is not a quantity.
@@ -26,7 +28,8 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   ``〔2024〕48号``, ``JY20230117``), numbers touching Latin letters (``5G``, ``4K/8K``, ``3D``), ordinals
   (``第93届``, ``第三批``, ``十二届三次会议``), versions (``3.0版``), years, dates and periods (reported by
   :func:`extract_times`), durations in 年/月/天 (``3年行动计划``, ``连续18年``), scale classes (``千亿级``,
-  ``百亿级``), enumerations with 大 (``三大产业集群``, ``6大集群`` — 大 is not a counter), names in
+  ``百亿级``), the article 一 before a counter (``一个平台``, ``一批``; Arabic ``1个`` is kept), vague
+  digit pairs (``二三十家``), enumerations with 大 (``三大产业集群``, ``6大集群`` — 大 is not a counter), names in
   quotes (``“11条”``, ``“965”``, ``“十四五”``), headings (``(一)``, ``1.``) and enumerators (``一是``).
 * **year** is the year of the time expression that governs the quantity: the nearest preceding year,
   date or period (period → its end year) in the same sentence, preferring one introduced by
@@ -129,6 +132,7 @@ class _Compiled:
         self.percent_units = frozenset(u["percent"])
         for w in u["counters"]:
             self.unit_kind[w], self.unit_norm[w] = "count", w
+        self.count_units = frozenset(u["counters"])
         for w in u["measures"]:
             self.unit_kind[w], self.unit_norm[w] = "measure", w
         # 余人 (written 100余人) is 余 + 人; keep the counter list clean of it
@@ -173,7 +177,7 @@ class _Compiled:
         self.pattern = re.compile(
             f"百分之(?P<pn>{num})"
             f"|(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?"
-            f"(?:(?P<u1>{unit})?(?P<sep>[—–\\-－~～]+|至|到)(?P<n2>{num})(?P<s2>{scale})?(?P<a2>[余多])?(?P<s2b>{scale})?)?"
+            f"(?:(?P<u1>{unit})?(?P<sep> ?(?:[—–\\-－~～]+|至|到) ?)(?P<n2>{num})(?P<s2>{scale})?(?P<a2>[余多])?(?P<s2b>{scale})?)?"
             f"(?P<unit>{unit})?"
         )
         self.single = re.compile(
@@ -195,6 +199,7 @@ _TIME_RE = re.compile(
     r"|(?P<mm>\d{1,2})\s*月\s*(?P<md>\d{1,2})\s*[日号]"
     r")"
 )
+_MINUS = frozenset("-－−负")
 _SENTENCE_END = frozenset("。；;！!？?\n\r")
 _OPEN_QUOTES = frozenset("“\"「『‘'")
 _CLOSE_QUOTES = frozenset("”\"」』’'")
@@ -386,8 +391,9 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             unit_raw = g("unit")
             sc1 = g("s1") or g("s1b") or ""
             approx = bool(g("a1") or gd.get("a2"))
-            if is_cn_lead and (prev in c.cn_blocked_left or v1 == 0):
-                return None
+            if is_cn_lead and (prev in c.cn_blocked_left or v1 == 0 or (n1 == "一" and unit_raw in c.count_units
+                                                                         and gd.get("sep") is None)):
+                return None  # 单一项目, 零; 一个/一位/一家 is an article, not a count
             if e < n and text[e].isascii() and text[e].isalpha():
                 return None  # 5G, 4K, 3D
             if unit_raw is not None:
@@ -399,7 +405,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                 sc2 = g("s2") or g("s2b") or ""
                 v2, _ = _num_value(g("n2"))
                 u1 = g("u1")
-                if (u1 is not None and (u1 != unit_raw or sep in ("至", "到"))) or unit_raw is None:
+                if (u1 is not None and (u1 != unit_raw or sep.strip() in ("至", "到"))) or unit_raw is None:
                     return _RETRY_SINGLE
                 if not sc1 and sc2:
                     sc1 = sc2
@@ -437,6 +443,10 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                 break
     if start > 0 and end < n and text[start - 1] in _OPEN_QUOTES and text[end] in _CLOSE_QUOTES:
         return None  # a name in quotes: “11条”
+    if (start == s and s and text[s - 1] in _MINUS and not (s > 1 and text[s - 2].isdigit())
+            and comp != "range"):
+        value, low, high = -value, (-low if low is not None else None), (-high if high is not None else None)
+        start = s - 1
     if comp == "=" and start == s and (
         c.remote_cap.search(text, max(0, s - 12), s)
         or (unit_raw in c.percent_units and c.remote_cap_share.search(text, max(0, s - 16), s))

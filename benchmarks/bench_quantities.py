@@ -1,0 +1,171 @@
+"""Throughput of ``clausetag.extract_quantities`` (and, if installed, JioNLP money extraction and cn2an).
+
+    python benchmarks/bench_quantities.py [--mb 5] [--peer-lines 2000]
+
+The five seed texts are cut into lines and repeated until the corpus holds ``--mb`` MB of UTF-8; every
+line is one call (single process, one core). JioNLP and cn2an are optional (``pip install .[compare]``);
+they are timed on the first ``--peer-lines`` lines and skipped with a message when not importable.
+A second table compares money extraction quality on the golden table (tests/data/quantities_golden.jsonl):
+a gold money quantity counts as found when a prediction has the same value and overlapping span.
+A third table checks Chinese-numeral parsing (``clausetag.numbers.parse_chinese`` vs ``cn2an.cn2an``)
+on 1..99 999 written by ``int_to_chinese`` and on the Chinese numerals of the golden table.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import math
+import platform
+import statistics
+import sys
+import time
+import warnings
+from contextlib import redirect_stdout
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from clausetag.numbers import int_to_chinese, parse_chinese  # noqa: E402
+from clausetag.quantities import extract_quantities  # noqa: E402
+
+
+def corpus(mb: float) -> list[str]:
+    lines: list[str] = []
+    for p in sorted((ROOT / "labels" / "seed").glob("*.txt")):
+        lines += [ln for ln in p.read_text(encoding="utf-8").splitlines() if ln.strip()]
+    out, size = [], 0
+    while size < mb * 1e6:
+        for ln in lines:
+            out.append(ln)
+            size += len(ln.encode("utf-8"))
+    return out
+
+
+def timeit(fn, lines: list[str], repeats: int = 3) -> float:
+    """Median seconds for one pass over ``lines``."""
+    times = []
+    for _ in range(repeats):
+        t = time.perf_counter()
+        for ln in lines:
+            fn(ln)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def row(name: str, lines: list[str], seconds: float) -> str:
+    chars = sum(map(len, lines))
+    nbytes = sum(len(ln.encode("utf-8")) for ln in lines)
+    return (f"| {name} | {len(lines)} | {nbytes / 1e6:.2f} | {seconds:.3f} | {chars / seconds / 1e6:.2f} "
+            f"| {nbytes / seconds / 1e6:.2f} |")
+
+
+def load_jionlp():
+    try:
+        with redirect_stdout(io.StringIO()):
+            import jionlp  # noqa: F401
+            from jionlp.algorithm.ner.money_extractor import MoneyExtractor
+        ex = MoneyExtractor()
+        return lambda s: ex(s, with_parsing=True)
+    except Exception as err:  # noqa: BLE001 - optional dependency
+        print(f"JioNLP skipped: {type(err).__name__}: {err}")
+        return None
+
+
+def load_cn2an():
+    try:
+        import cn2an
+
+        warnings.filterwarnings("ignore", module="cn2an")
+        return cn2an
+    except Exception as err:  # noqa: BLE001
+        print(f"cn2an skipped: {type(err).__name__}: {err}")
+        return None
+
+
+def money_quality(jio_extract) -> list[str]:
+    gold_cases = [json.loads(ln) for ln in (ROOT / "tests/data/quantities_golden.jsonl").open(encoding="utf-8")]
+    cases = [c for c in gold_cases if any(q["kind"] == "money" for q in c["quantities"])]
+    n_gold = sum(1 for c in cases for q in c["quantities"] if q["kind"] == "money")
+    rows = []
+    systems = [("clausetag", lambda s: [(q.start, q.end, q.value) for q in extract_quantities(s) if q.kind == "money"])]
+    if jio_extract is not None:
+        def jio(s):
+            out = []
+            for r in jio_extract(s):
+                try:
+                    out.append((r["offset"][0], r["offset"][1], float(r["detail"]["num"])))
+                except (KeyError, TypeError, ValueError):
+                    pass
+            return out
+        systems.append(("JioNLP MoneyExtractor", jio))
+    for name, fn in systems:
+        tp = n_pred = exact = 0
+        for c in cases:
+            pred = fn(c["text"])
+            n_pred += len(pred)
+            for g in (q for q in c["quantities"] if q["kind"] == "money"):
+                hit = [p for p in pred if p[0] < g["end"] and g["start"] < p[1]
+                       and math.isclose(p[2], g["value"], rel_tol=1e-9)]
+                tp += bool(hit)
+                exact += any(p[0] == g["start"] and p[1] == g["end"] for p in hit)
+        rows.append(f"| {name} | {len(cases)} | {n_gold} | {n_pred} | {tp} | {tp / n_gold:.3f} | {exact} |")
+    return rows
+
+
+def numeral_quality(cn2an) -> list[str]:
+    numerals = [int_to_chinese(n) for n in range(1, 100_000)]
+    extra = ["两千", "一万", "十", "三十五", "一千二百万", "两亿", "万亿", "千", "十二"]
+    expected = [float(n) for n in range(1, 100_000)] + [2000, 1e4, 10, 35, 1.2e7, 2e8, 1e12, 1000, 12]
+    systems = [("clausetag.numbers.parse_chinese", parse_chinese)]
+    if cn2an is not None:
+        systems.append(("cn2an.cn2an(smart)", lambda s: cn2an.cn2an(s, "smart")))
+    rows = []
+    for name, fn in systems:
+        ok = 0
+        t = time.perf_counter()
+        for s, v in zip(numerals + extra, expected):
+            try:
+                ok += math.isclose(float(fn(s)), v)
+            except Exception:  # noqa: BLE001
+                pass
+        dt = time.perf_counter() - t
+        n = len(expected)
+        rows.append(f"| {name} | {n} | {ok} | {n / dt / 1e3:.0f} |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--mb", type=float, default=5.0)
+    ap.add_argument("--peer-lines", type=int, default=2000)
+    args = ap.parse_args(argv)
+    lines = corpus(args.mb)
+    print(f"python {platform.python_version()} on {platform.machine()}, single process\n")
+    print("| extractor | lines | MB (UTF-8) | seconds | M chars/s | MB/s |")
+    print("|---|---|---|---|---|---|")
+    extract_quantities("预热100家")  # load lexicons and compile once
+    print(row("clausetag.extract_quantities", lines, timeit(extract_quantities, lines)))
+    n_q = sum(len(extract_quantities(ln)) for ln in lines)
+    sub = lines[: args.peer_lines]
+    jio = load_jionlp()
+    cn = load_cn2an()
+    if jio is not None:
+        print(row("JioNLP MoneyExtractor (money only)", sub, timeit(jio, sub, repeats=1)))
+    if cn is not None:
+        print(row("cn2an.transform(cn2an) (numeral rewriting only)", sub, timeit(lambda s: cn.transform(s, "cn2an"), sub, repeats=1)))
+    print(f"\nclausetag found {n_q} quantities in the {len(lines)} lines.\n")
+    print("| money extraction on golden table | cases with money | gold money | predicted | found (value + overlap) | recall | exact span |")
+    print("|---|---|---|---|---|---|---|")
+    for r in money_quality(jio):
+        print(r)
+    print("\n| Chinese numeral parser | numerals | correct | k numerals/s |")
+    print("|---|---|---|---|")
+    for r in numeral_quality(cn):
+        print(r)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
