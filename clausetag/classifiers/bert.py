@@ -152,13 +152,13 @@ class BertClassifier(Classifier):
     # -- encoding -------------------------------------------------------------------------------
     def _encode(self, texts: Sequence[str], contexts: Sequence[str] | None) -> list[dict[str, list[int]]]:
         texts = list(texts)
-        kwargs = dict(truncation=True, max_length=self.max_length)
-        if self.use_context and contexts is not None and any(contexts):
-            # empty contexts still get a (one-token-short) second segment, so inputs look alike
-            enc = self.tokenizer(texts, [c or "" for c in contexts], truncation="longest_first",
-                                 max_length=self.max_length)
+        if self.use_context:
+            # always a pair, also for an empty/missing context, so that one clause encodes the same
+            # whatever else is in its batch
+            second = [c or "" for c in contexts] if contexts is not None else [""] * len(texts)
+            enc = self.tokenizer(texts, second, truncation="longest_first", max_length=self.max_length)
         else:
-            enc = self.tokenizer(texts, **kwargs)
+            enc = self.tokenizer(texts, truncation=True, max_length=self.max_length)
         keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]
         return [{k: enc[k][i] for k in keys} for i in range(len(texts))]
 
@@ -270,7 +270,9 @@ class BertClassifier(Classifier):
         self.model.to("cpu")
         self.device = "cpu"
         with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)  # torch's deprecation notice for qint8 tensors
+            # torch announces the move of eager-mode quantisation to torchao; the API still works
+            warnings.simplefilter("ignore", UserWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
             self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
         self.quantized = True
         return self
