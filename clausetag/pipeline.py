@@ -95,8 +95,9 @@ def load_model(
         if not (path / CARD_NAME).is_file():
             raise ModelNotFoundError(
                 f"no default model found at {path} (from {where}). Train one, e.g.\n"
-                f"  clausetag train --help\n"
-                f"then pass it with --model DIR (Python: Tagger(model=DIR)) or set {MODEL_ENV}=DIR."
+                f"  clausetag train --config training/configs/seed_lodo.yaml -o my-model\n"
+                f"(see `clausetag train --help`), then pass it with --model my-model "
+                f"(Python: Tagger(model='my-model')) or set {MODEL_ENV}=my-model."
             )
     else:
         path = Path(model).expanduser()
