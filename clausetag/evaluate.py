@@ -69,7 +69,7 @@ class Report:
             parts += ["## Quantity extraction (gold quantities)", "",
                       "| precision | recall | F1 | gold | predicted |", "|---:|---:|---:|---:|---:|",
                       f"| {_f(q.get('precision'))} | {_f(q.get('recall'))} | {_f(q.get('f1'))} | "
-                      f"{q.get('gold', '—')} | {q.get('predicted', '—')} |", ""]
+                      f"{q.get('n_gold', '—')} | {q.get('n_pred', '—')} |", ""]
         return "\n".join(parts)
 
     def to_json(self) -> dict[str, Any]:
@@ -147,7 +147,8 @@ def split_records(text: str, doc_id: str) -> list[dict[str, Any]]:
 # -- quantities hook ----------------------------------------------------------------------------
 def score_quantities_if_available(records: Records) -> dict[str, Any] | None:
     """Score :func:`clausetag.quantities.extract_quantities` against the gold quantities of ``records``
-    with :func:`clausetag.quantities_eval.score_quantities`; ``None`` when either module is missing."""
+    (exact match per clause, keyed by ``(doc_id, index)``) with
+    :func:`clausetag.quantities_eval.score_quantities`; ``None`` when either module is missing."""
     try:
         scorer = importlib.import_module("clausetag.quantities_eval").score_quantities
         extract = importlib.import_module("clausetag.quantities").extract_quantities
@@ -156,13 +157,15 @@ def score_quantities_if_available(records: Records) -> dict[str, Any] | None:
     gold_records = [r for r in records if isinstance(r.get("quantities"), list)]
     if not gold_records:
         return None
-    pred_records = []
+    gold: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
+    pred: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
     for r in gold_records:
-        qs = extract(r["text"])
-        pred_records.append(dict(r, quantities=[q.to_dict() if hasattr(q, "to_dict") else dict(q) for q in qs]))
-    result = dict(scorer(pred_records, gold_records))
-    result.setdefault("gold", sum(len(r["quantities"]) for r in gold_records))
-    result.setdefault("predicted", sum(len(r["quantities"]) for r in pred_records))
+        key = (r.get("doc_id"), r.get("index"))
+        gold[key] = list(r["quantities"])
+        pred[key] = [q.to_dict() if hasattr(q, "to_dict") else dict(q) for q in extract(r["text"])]
+    result = dict(scorer(pred, gold))
+    result.setdefault("n_gold", sum(map(len, gold.values())))
+    result.setdefault("n_pred", sum(map(len, pred.values())))
     return result
 
 

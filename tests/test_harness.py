@@ -1,0 +1,252 @@
+"""Training/evaluation harness: configs, LODO folds, results tables, CLI wiring (synthetic data)."""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
+
+from clausetag.evaluate import Report, evaluate, lodo_splits  # noqa: E402
+from clausetag.train import ConfigError, load_config, parse_config, train  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = ROOT / "training" / "configs" / "tiny_test.yaml"
+SEED_LODO = ROOT / "training" / "configs" / "seed_lodo.yaml"
+POOLS = {
+    "funding": "资金补贴奖励专项财政",
+    "talent": "人才培养引进博士技能",
+    "heading": "一二三四总体要求重点任务",
+    "other": "联系电话抄送附件日期",
+}
+
+
+def synth_records(docs: int = 3, per_doc: int = 16, seed: int = 0) -> list[dict]:
+    rng = random.Random(seed)
+    labels = list(POOLS)
+    out = []
+    for d in range(docs):
+        pos = 0
+        for i in range(per_doc):
+            label = labels[(i + d) % len(labels)]
+            text = "".join(rng.choice(POOLS[label]) for _ in range(rng.randint(6, 12))) + "。"
+            out.append({"doc_id": f"doc{d}", "index": i, "text": text, "start": pos, "end": pos + len(text),
+                        "heading_path": ["一、总体要求"] if i else [], "label": label, "quantities": []})
+            pos += len(text)
+    return out
+
+
+# -- folds ------------------------------------------------------------------------------------
+def test_lodo_never_leaks_a_document_into_its_training_fold():
+    doc_ids = ["a", "b", "a", "c", "b", "c", "c", "a"]
+    folds = list(lodo_splits(doc_ids))
+    assert [f[0] for f in folds] == ["a", "b", "c"]
+    tested = []
+    for doc, train_idx, test_idx in folds:
+        assert all(doc_ids[i] == doc for i in test_idx)
+        assert all(doc_ids[i] != doc for i in train_idx)
+        assert sorted(train_idx + test_idx) == list(range(len(doc_ids)))
+        tested += test_idx
+    assert sorted(tested) == list(range(len(doc_ids)))  # every record is tested exactly once
+    with pytest.raises(ValueError, match="at least 2 documents"):
+        list(lodo_splits(["a", "a"]))
+
+
+# -- configs ----------------------------------------------------------------------------------
+def test_shipped_configs_parse():
+    tiny = load_config(TINY)
+    assert [m.name for m in tiny.models] == ["baseline-char", "baseline-word-ctx", "bert-tiny"]
+    assert tiny.lodo and tiny.seed == 7
+    seed = load_config(SEED_LODO)
+    assert {m.type for m in seed.models} == {"baseline", "bert"}
+    assert seed.data == ["labels/seed"]
+
+
+@pytest.mark.parametrize(
+    "text, key",
+    [
+        ("models: []\n", "models"),
+        ("models:\n  - type: svm\n", "models[0].type"),
+        ("models:\n  - type: baseline\n    params: [1]\n", "models[0].params"),
+        ("models:\n  - type: baseline\n    colour: red\n", "models[0].colour"),
+        ("models:\n  - type: bert\n    params: {}\n", "models[0].params.base_model"),
+        ("models:\n  - {name: a, type: baseline}\n  - {name: a, type: baseline}\n", "models[1].name"),
+        ("seed: abc\nmodels:\n  - type: baseline\n", "seed"),
+        ("lodo: maybe\nmodels:\n  - type: baseline\n", "lodo"),
+        ("lodo: false\ndata: x\nmodels:\n  - type: baseline\n", "test_data"),
+        ("epochs: 3\nmodels:\n  - type: baseline\n", "epochs"),
+        ("models: [\n", "<yaml>"),
+    ],
+)
+def test_config_errors_name_file_and_key(tmp_path, text, key):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert info.value.key == key
+    assert str(path) in str(info.value) and f"'{key}'" in str(info.value)
+
+
+def test_bad_model_params_and_missing_base_model_name_the_key(tmp_path):
+    records = synth_records()
+    cfg = parse_config({"models": [{"name": "b", "type": "baseline", "params": {"colour": 1}}]}, "x.yaml")
+    with pytest.raises(ConfigError, match=r"x.yaml: key 'models\[b\].params'.*colour"):
+        train(cfg, data=records)
+    cfg = parse_config({"models": [{"name": "m", "type": "bert",
+                                    "params": {"base_model": str(tmp_path / "no-such-base")}}]}, "y.yaml")
+    with pytest.raises(ConfigError, match=r"y.yaml: key 'models\[m\].params.base_model'.*not found"):
+        train(cfg, data=records)
+    with pytest.raises(FileNotFoundError, match="config file not found"):
+        load_config(tmp_path / "nope.yaml")
+    with pytest.raises(ConfigError, match="labeled data not found"):
+        train(parse_config({"models": [{"type": "baseline"}]}, "z.yaml"), data=str(tmp_path / "none"))
+
+
+# -- train ------------------------------------------------------------------------------------
+def test_train_saves_a_loadable_model_from_jsonl(tmp_path):
+    from clausetag.classifiers import load_classifier
+
+    data = tmp_path / "data"
+    data.mkdir()
+    records = synth_records()
+    for doc in ("doc0", "doc1", "doc2"):
+        with (data / f"{doc}.jsonl").open("w", encoding="utf-8") as fh:
+            for r in records:
+                if r["doc_id"] == doc:
+                    fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    model = train(TINY, data=str(data), output_dir=tmp_path / "model", model_name="baseline-word-ctx")
+    assert model.metrics["train_data"]["examples"] == len(records)
+    assert model.metrics["train_data"]["documents"] == 3
+    loaded = load_classifier(tmp_path / "model")
+    assert len(loaded.labels) == 17  # the schema's labels, also those without training data
+    texts = [r["text"] for r in records[:8]]
+    assert [p.label for p in loaded.predict(texts)] == [p.label for p in model.predict(texts)]
+
+
+# -- evaluate ---------------------------------------------------------------------------------
+def test_evaluate_baselines_writes_every_label(tmp_path):
+    from clausetag.labels import load_schema
+
+    codes = list(load_schema().codes)
+    report = evaluate(TINY, data=synth_records(), output_dir=tmp_path / "out",
+                      models=["baseline-char", "baseline-word-ctx"], progress=False)
+    assert isinstance(report, Report)
+    assert report.folds == ["doc0", "doc1", "doc2"]
+    for name in ("baseline-char", "baseline-word-ctx"):
+        r = report.results[name]
+        assert r["n"] == 48 and list(r["labels"]) == codes
+        assert r["accuracy"] > 0.9  # separable synthetic data
+        assert r["labels"]["tax"]["support"] == 0 and r["labels"]["funding"]["support"] == 12
+    md = (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
+    label_rows = [line.split("|")[1].strip() for line in md.splitlines() if line.startswith("| ")]
+    assert all(code in label_rows for code in codes)
+    saved = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert set(saved["results"]) == {"baseline-char", "baseline-word-ctx"}
+    assert (tmp_path / "out" / "confusion_baseline-char.png").read_bytes()[:4] == b"\x89PNG"
+    preds = (tmp_path / "out" / "predictions.jsonl").read_text(encoding="utf-8").splitlines()
+    assert len(preds) == 48 and "baseline-char" in json.loads(preds[0])
+
+
+def test_evaluate_is_deterministic():
+    a = evaluate(TINY, data=synth_records(seed=3), models=["baseline-char"], progress=False)
+    b = evaluate(TINY, data=synth_records(seed=3), models=["baseline-char"], progress=False)
+    strip = lambda rep: {k: {f: v for f, v in r.items() if f != "seconds"} for k, r in rep.results.items()}  # noqa: E731
+    assert strip(a) == strip(b)
+    assert a.predictions == b.predictions
+
+
+def test_evaluate_bert_in_the_same_table(tmp_path, monkeypatch):
+    from clausetag.pretrain import build_base_model
+
+    base = tmp_path / "base"
+    model, tok = build_base_model(base, "tiny")
+    model.save_pretrained(str(base))
+    tok.save_pretrained(str(base))
+    monkeypatch.setenv("CLAUSETAG_TINY_BASE", str(base))
+    report = evaluate(TINY, data=synth_records(docs=2, per_doc=8), output_dir=tmp_path / "out",
+                      models=["baseline-char", "bert-tiny"], progress=False)
+    assert set(report.results) == {"baseline-char", "bert-tiny"}
+    assert report.results["bert-tiny"]["n"] == 16
+    assert "| bert-tiny |" in report.markdown()
+
+
+def test_segmentation_independent_scoring(tmp_path):
+    pytest.importorskip("clausetag.split")
+    data = tmp_path / "data"
+    data.mkdir()
+    records = []
+    for d in range(2):
+        doc = f"doc{d}"
+        sentences = [("一、总体要求", "heading"), ("设立专项资金给予补贴奖励。", "funding"),
+                     ("加强人才培养和引进。", "talent"), ("二、重点任务", "heading"),
+                     ("落实财政资金专项奖励。", "funding"), ("引进博士和技能人才。", "talent")]
+        text, pos = "", 0
+        for i, (s, label) in enumerate(sentences):
+            records.append({"doc_id": doc, "index": i, "text": s, "start": len(text), "end": len(text) + len(s),
+                            "heading_path": [], "label": label, "quantities": []})
+            text += s + ("\n" if label in ("heading", "talent") else "")
+        (data / f"{doc}.txt").write_text(text, encoding="utf-8")
+        with (data / f"{doc}.jsonl").open("w", encoding="utf-8") as fh:
+            for r in records[-len(sentences):]:
+                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
+    cfg = parse_config({"data": str(data), "segmentation": True, "seed": 1,
+                        "models": [{"name": "b", "type": "baseline"}]}, "seg.yaml")
+    report = evaluate(cfg, output_dir=tmp_path / "out", progress=False)
+    seg = report.segmentation["b"]
+    assert seg["n"] == len(records)  # every gold clause is scored against some predicted clause
+    assert seg["accuracy"] == pytest.approx(report.results["b"]["accuracy"], abs=0.35)
+    assert "splitter's clauses" in (tmp_path / "out" / "results.md").read_text(encoding="utf-8")
+
+
+def test_quantity_hook_reports_when_scorer_exists(monkeypatch):
+    seen = {}
+
+    def score_quantities(pred, gold):
+        seen["n"] = (len(pred), len(gold))
+        return {"precision": 0.5, "recall": 1.0, "f1": 2 / 3}
+
+    fake_eval = types.ModuleType("clausetag.quantities_eval")
+    fake_eval.score_quantities = score_quantities
+    fake_q = types.ModuleType("clausetag.quantities")
+    fake_q.extract_quantities = lambda text: []
+    monkeypatch.setitem(sys.modules, "clausetag.quantities_eval", fake_eval)
+    monkeypatch.setitem(sys.modules, "clausetag.quantities", fake_q)
+    report = evaluate(TINY, data=synth_records(), models=["baseline-char"], progress=False)
+    assert report.quantities["f1"] == pytest.approx(2 / 3)
+    assert seen["n"] == (48, 48)
+    assert "Quantity extraction" in report.markdown()
+
+
+def test_quantity_hook_skips_without_scorer(monkeypatch):
+    monkeypatch.setitem(sys.modules, "clausetag.quantities_eval", None)  # import fails
+    report = evaluate(TINY, data=synth_records(), models=["baseline-char"], progress=False)
+    assert report.quantities is None and "Quantity extraction" not in report.markdown()
+
+
+# -- CLI --------------------------------------------------------------------------------------
+def test_register_cli_wires_train_evaluate_pretrain(tmp_path):
+    from clausetag import evaluate as evaluate_mod
+    from clausetag import pretrain as pretrain_mod
+    from clausetag import train as train_mod
+
+    parser = argparse.ArgumentParser(prog="clausetag")
+    sub = parser.add_subparsers(dest="command")
+    for mod in (train_mod, evaluate_mod, pretrain_mod):
+        mod.register_cli(sub)
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in synth_records()), encoding="utf-8")
+
+    args = parser.parse_args(["train", "--config", str(TINY), "--data", str(data), "-o", str(tmp_path / "m"),
+                              "--no-progress"])
+    assert args.func(args) == 0 and (tmp_path / "m" / "clausetag.json").is_file()
+    args = parser.parse_args(["evaluate", "--config", str(TINY), "--data", str(data), "--models", "baseline-char",
+                              "-o", str(tmp_path / "ev"), "--no-progress"])
+    assert args.func(args) == 0 and (tmp_path / "ev" / "results.md").is_file()
+    args = parser.parse_args(["pretrain", "x", "-o", "y", "--preset", "tiny", "--steps", "3"])
+    assert (args.preset, args.steps, args.corpus) == ("tiny", 3, ["x"]) and callable(args.func)
