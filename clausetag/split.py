@@ -382,6 +382,7 @@ class Splitter:
         norm = normalize(text)
         paras = _paragraphs(norm, r)
         stack: list[tuple[str, str]] = []  # (marker type, heading text)
+        in_articles = False  # set at the first 第X条: list markers are no longer headings
         raw: list[list[Any]] = []  # [start, end, heading_path, is_heading, lead, resp]
 
         def emit(a: int, b: int, is_heading: bool, path: tuple[str, ...]) -> None:
@@ -421,6 +422,8 @@ class Splitter:
                         pos = pend
                         continue
                 h = self._heading_at(norm, pos, pe, starts, ends)
+                if h is not None and in_articles and h[0] not in r.article_keeps:
+                    h = None
                 if h is not None:
                     htype, hend = h
                     path = self._path_for(stack, htype)
@@ -431,7 +434,8 @@ class Splitter:
                 # body clause
                 if r.path_reset is not None and r.path_reset.match(norm[pos : pos + 8]):
                     stack.clear()
-                elif stack and r.article is not None and r.article.match(norm, pos, pe):
+                elif r.article is not None and r.article.match(norm, pos, pe):
+                    in_articles = True
                     stack[:] = [e for e in stack if e[0] in r.article_keeps]
                 ti = bisect_left(terms, pos)
                 end = terms[ti] + 1 if ti < len(terms) else pe

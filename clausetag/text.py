@@ -60,7 +60,8 @@ _BINARY_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 # Characters a Chinese official document is made of; used to reject "successful" GB18030 decodes
 # of binary data, which GB18030 accepts more often than UTF-8 does.
 _PLAUSIBLE = re.compile(
-    r"[\u4e00-\u9fff\u3000-\u303f\uff00-\uffef\u2000-\u206f\u0020-\u007e\s\u00b7\u2460-\u24ff\u25a0-\u25ff]"
+    r"[\u4e00-\u9fff\u3400-\u4dbf\uf900-\ufaff\U00020000-\U0003134f\u3000-\u303f\uff00-\uffef"
+    r"\u2000-\u206f\u0020-\u007e\s\u00b7\u2460-\u24ff\u25a0-\u25ff\u2150-\u218f]"
 )
 
 
