@@ -163,6 +163,18 @@ def _examples(corpus: Any, tokenizer: Any, seq_len: int, seed: int, buffer: int)
         epoch += 1
 
 
+def _masked_lm_loss(model: Any, batch: dict[str, Any]) -> Any:
+    """MLM cross-entropy computed on the masked positions only: the vocabulary projection (the costliest
+    matrix product of a small model with a 21 k vocabulary) runs on ~15 % of the tokens instead of all."""
+    import torch.nn.functional as F
+
+    labels = batch.pop("labels")
+    hidden = model.bert(**batch).last_hidden_state
+    selected = labels != -100
+    logits = model.cls(hidden[selected])
+    return F.cross_entropy(logits, labels[selected])
+
+
 def pretrain_mlm(
     corpus: str | Path | Sequence[str | Path],
     output_dir: str | Path,
@@ -219,7 +231,7 @@ def pretrain_mlm(
     for step in range(1, steps + 1):
         batch = collator([{"input_ids": next(stream)} for _ in range(batch_size)])
         batch = {k: v.to(device) for k, v in batch.items()}
-        loss = model(**batch).loss
+        loss = _masked_lm_loss(model, batch)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
