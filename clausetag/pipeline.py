@@ -427,7 +427,8 @@ def register_cli(subparsers: Any) -> argparse.ArgumentParser:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively) or glob patterns")
     p.add_argument("-o", "--output", required=True, metavar="OUT",
-                   help="output file (.jsonl/.csv/.parquet) or folder (ends with '/' or exists as a folder)")
+                   help="output file (.jsonl/.csv/.parquet) or folder (an existing folder, a path ending "
+                        "in '/', or a name without extension)")
     p.add_argument("--format", choices=["jsonl", "csv", "parquet"],
                    help="output format (default: from the -o extension; jsonl for a folder)")
     p.add_argument("--model", default="default",
@@ -456,8 +457,8 @@ def run_cli(args: argparse.Namespace) -> int:
     if args.batch_size < 1:
         return usage("--batch-size must be at least 1")
     out = Path(args.output)
-    is_dir = out.is_dir() or str(args.output).endswith(("/", os.sep)) or (
-        not out.exists() and out.suffix == "" and args.format is None)
+    # a folder: an existing one, a trailing slash, or a name without extension that is not a file
+    is_dir = out.is_dir() or str(args.output).endswith(("/", os.sep)) or (not out.exists() and out.suffix == "")
     if is_dir:
         fmt = args.format or "jsonl"
         records_path = out / f"clauses.{fmt}"
