@@ -130,7 +130,7 @@ def _chunks(texts: Iterable[str], tokenizer: Any, seq_len: int) -> Iterator[list
     cls, sep = tokenizer.cls_token_id, tokenizer.sep_token_id
     buf: list[int] = []
     for text in texts:
-        ids = tokenizer(text, add_special_tokens=False)["input_ids"]
+        ids = tokenizer(text, add_special_tokens=False, verbose=False)["input_ids"]
         ids.append(sep)
         buf.extend(ids)
         while len(buf) >= body:

@@ -123,7 +123,7 @@ class Preset:
 
 
 #: Size presets. ``tiny`` is for tests (seconds on CPU); ``small`` is a laptop-trainable model
-#: (~11 M parameters with the default ~21 k vocabulary); ``base`` is BERT-base-sized.
+#: (~8.8 M parameters with the default ~21 k vocabulary); ``base`` is BERT-base-sized.
 PRESETS: dict[str, Preset] = {
     "tiny": Preset(2, 32, 2, 64, 128),
     "small": Preset(4, 256, 4, 1024, 256),
