@@ -355,10 +355,22 @@ def test_guide_covers_every_label_with_seed_examples() -> None:
     seeds = _seed_texts()
     for code in load_schema().codes:
         assert re.search(rf"^### .*`{code}`", text, re.M), f"no section for {code}"
-    quoted = re.findall(r"「([^」]+)」", text)
+    body, _, log = text.partition("## 5. Decisions log")
+    quoted = re.findall(r"「([^」]+)」", body)
     assert len(quoted) >= 2 * 17
     missing = [q for q in quoted if q not in seeds]
     assert not missing, f"GUIDE quotes not found verbatim in the seeds: {missing}"
+    # The decisions log quotes seeds and the extra documents; `…` marks an elision, and the seeds'
+    # half-width punctuation may be quoted full-width. Every quoted fragment must be real text.
+    extra = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "labels" / "extra").glob("*.txt")))
+    corpus = _fold(seeds + extra)
+    fragments = [f for q in re.findall(r"「([^」]+)」", log) for f in q.split("…") if len(f) >= 4]
+    missing = [f for f in fragments if _fold(f) not in corpus]
+    assert not missing, f"decisions-log quotes not found in the seed or extra texts: {missing}"
+
+
+def _fold(text: str) -> str:
+    return text.translate(str.maketrans("(),;:", "（），；："))
 
 
 def test_default_residue_rules_accept_bookmarks_and_table_pipes(tmp_path: Path) -> None:
