@@ -250,3 +250,11 @@ def test_pretrain_rejects_bad_corpus(tmp_path):
     bad.write_text("not json\n", encoding="utf-8")
     with pytest.raises(ValueError, match="bad.jsonl:1"):
         list(iter_corpus_texts(bad))
+
+
+def test_bert_max_length_beyond_positions_is_an_error(tiny_base):
+    from clausetag.classifiers.bert import BertClassifier
+
+    clf = BertClassifier(tiny_base, LABELS, max_length=512, device="cpu", progress=False)
+    with pytest.raises(ValueError, match="exceeds the 128 positions"):
+        clf.fit(*synth(4)[:2])

@@ -195,6 +195,9 @@ class BertClassifier(Classifier):
                 label2id={label: i for i, label in enumerate(self.labels)},
                 ignore_mismatched_sizes=True,
             )
+        max_pos = getattr(self.model.config, "max_position_embeddings", None)
+        if max_pos is not None and self.max_length > max_pos:
+            raise ValueError(f"max_length {self.max_length} exceeds the {max_pos} positions of {base}")
         self.model.to(device)
         self.quantized = False
 
