@@ -49,7 +49,7 @@ def read_labels(path: Path) -> dict[int, dict[str, str]]:
     return {int(r["index"]): r for r in rows}
 
 
-def merge_document(doc_id: str, raw: str, skeleton: list[dict], labels: dict[int, dict], quantities: dict[int, list[dict]], source: str | None) -> tuple[list[dict], list[str]]:
+def merge_document(doc_id: str, raw: str, skeleton: list[dict], labels: dict[int, dict], quantities: dict[int, list[dict]], source: str | None, quantities_annotated: bool = True) -> tuple[list[dict], list[str]]:
     notes: list[str] = []
     missing = [c["index"] for c in skeleton if c["index"] not in labels]
     if missing:
@@ -97,6 +97,8 @@ def merge_document(doc_id: str, raw: str, skeleton: list[dict], labels: dict[int
                     raise ValueError(f"{doc_id}:{clause.index}: quantity {q['text']!r} does not map cleanly")
                 qs.append(nq)
         rec["quantities"] = sorted(qs, key=lambda q: q["start"])
+        if not quantities_annotated:
+            rec["quantities_annotated"] = False  # labels only: an empty list does not mean "no amounts"
         records.append(rec)
     lost = [abs_q[i][2]["text"] for i in range(len(abs_q)) if i not in used_q]
     if lost:
@@ -111,6 +113,7 @@ def main() -> int:
     ap.add_argument("--labels", required=True, type=Path, help="folder with <doc_id>.labels.tsv")
     ap.add_argument("--quantities", type=Path, help="folder with <doc_id>.quantities.jsonl")
     ap.add_argument("--sources", type=Path, help="JSONL with doc_id and source (corpus id) per document")
+    ap.add_argument("--source-is-doc-id", action="store_true", help="source = doc_id (corpus documents)")
     ap.add_argument("--out", required=True, type=Path)
     args = ap.parse_args()
 
@@ -121,6 +124,8 @@ def main() -> int:
             sources[d["doc_id"]] = d.get("source_id", d["doc_id"])
     failed = 0
     total = 0
+    if args.source_is_doc_id:
+        sources = {p.stem: p.stem for p in args.raw.glob("*.txt")}
     for raw_path in sorted(args.raw.glob("*.txt")):
         doc_id = raw_path.stem
         lab = args.labels / f"{doc_id}.labels.tsv"
@@ -135,7 +140,8 @@ def main() -> int:
                     d = json.loads(line)
                     quantities[int(d["index"])] = d["quantities"]
         try:
-            records, notes = merge_document(doc_id, read_text(raw_path), skeleton, read_labels(lab), quantities, sources.get(doc_id))
+            records, notes = merge_document(doc_id, read_text(raw_path), skeleton, read_labels(lab), quantities,
+                                            sources.get(doc_id), quantities_annotated=args.quantities is not None)
         except ValueError as exc:
             print(f"FAILED {exc}", file=sys.stderr)
             failed += 1
