@@ -294,10 +294,23 @@ def register_cli(subparsers: Any) -> None:
 
 
 def _run_cli(args: argparse.Namespace) -> int:
+    import sys
+
+    window: list[float] = []
+    started = time.perf_counter()
+
+    def log_line(step: int, loss: float) -> None:  # with --no-progress: one line per --log-every steps
+        window.append(loss)
+        if step % args.log_every == 0 or step == args.steps:
+            print(f"step {step}/{args.steps} loss {sum(window) / len(window):.4f} "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+            window.clear()
+
     out = pretrain_mlm(
         args.corpus, args.output, args.preset, steps=args.steps, batch_size=args.batch_size,
         seq_len=args.seq_len, lr=args.lr, seed=args.seed, lowercase=args.lowercase, device=args.device,
         log_every=args.log_every, progress=not args.no_progress,
+        callback=log_line if args.no_progress else None,
     )
     card = json.loads((out / "clausetag.json").read_text(encoding="utf-8"))
     curve = card["loss_curve"]
