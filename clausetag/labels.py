@@ -485,12 +485,14 @@ class _Checker:
         for lineno, rec in items:
             start, end, text = rec["start"], rec["end"], rec["text"]
             for h in rec.get("heading_path") or []:
+                if excerpt:
+                    if raw is not None and isinstance(h, str) and _squash(h) not in _squash(raw):
+                        self.add(lineno, "heading-path", f"heading_path entry {h!r} is not in the source text")
+                    continue
                 if isinstance(h, str) and not any(_squash(h) in e for e in earlier_headings):
                     self.add(lineno, "heading-path", f"heading_path entry {h!r} is not the text of an "
                                                      "earlier clause")
             earlier_headings.append(_squash(text))
-            if excerpt:
-                earlier_headings.extend(_squash(h) for h in rec.get("heading_path") or [] if isinstance(h, str))
             if not 0 <= start < end:
                 self.add(lineno, "span", f"bad span [{start}:{end}]")
                 continue

@@ -461,3 +461,37 @@ def test_seed_skeletons_pass_the_span_and_coverage_checks(tmp_path: Path, seed_p
         write_labeled(records, gold / f"{path.stem}.jsonl")
     problems = validate(gold)
     assert problems == [], "\n".join(map(str, problems[:20]))
+
+
+def test_extra_gold_validates() -> None:
+    extra = ROOT / "labels" / "extra"
+    if not list(extra.glob("*.jsonl")):
+        pytest.skip("no labels/extra yet")
+    problems = validate(extra)
+    assert problems == [], "\n".join(map(str, problems[:30]))
+
+
+def test_excerpt_span_checked_against_corpus(tmp_path: Path) -> None:
+    from clausetag.labels import corpus_text
+
+    targeted = ROOT / "labels" / "extra" / "targeted.jsonl"
+    first = json.loads(targeted.read_text(encoding="utf-8").splitlines()[0])
+    if corpus_text(first["source"]) is None:
+        pytest.skip("corpus not available")
+    bad = dict(first, start=first["start"] + 3, end=first["end"] + 3)
+    (tmp_path / "targeted.jsonl").write_text(json.dumps(bad, ensure_ascii=False) + "\n", encoding="utf-8")
+    problems = validate(tmp_path)
+    assert any(p.code == "span-text" for p in problems)
+
+
+def test_every_measure_label_has_60_examples() -> None:
+    from clausetag.data import read_labeled
+
+    records = read_labeled(ROOT / "labels" / "seed") + read_labeled(ROOT / "labels" / "extra")
+    counts = {code: 0 for code in load_schema().codes}
+    for r in records:
+        counts[r["label"]] += 1
+    measure = [c for c in load_schema().codes if load_schema().family(c) != "none"]
+    assert len(measure) == 14
+    assert {c: counts[c] for c in measure if counts[c] < 60} == {}
+    assert len(records) >= 3000
