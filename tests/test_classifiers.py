@@ -258,3 +258,13 @@ def test_bert_max_length_beyond_positions_is_an_error(tiny_base):
     clf = BertClassifier(tiny_base, LABELS, max_length=512, device="cpu", progress=False)
     with pytest.raises(ValueError, match="exceeds the 128 positions"):
         clf.fit(*synth(4)[:2])
+
+
+def test_bert_training_is_seeded(tiny_base):
+    from clausetag.classifiers.bert import BertClassifier
+
+    texts, ys, ctx = synth(16)
+    runs = [BertClassifier(tiny_base, LABELS, epochs=2, batch_size=8, max_length=32, seed=s, device="cpu",
+                           progress=False).fit(texts, ys, ctx).history["loss"] for s in (4, 4, 5)]
+    assert runs[0] == runs[1]
+    assert runs[0] != runs[2]
