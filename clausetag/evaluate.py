@@ -154,7 +154,8 @@ def score_quantities_if_available(records: Records) -> dict[str, Any] | None:
         extract = importlib.import_module("clausetag.quantities").extract_quantities
     except (ImportError, AttributeError):
         return None
-    gold_records = [r for r in records if isinstance(r.get("quantities"), list)]
+    gold_records = [r for r in records if isinstance(r.get("quantities"), list)
+                    and r.get("quantities_annotated", True) is not False]
     if not gold_records:
         return None
     gold: dict[tuple[Any, Any], list[dict[str, Any]]] = {}
@@ -203,6 +204,14 @@ def evaluate(
         folds = [("test", list(range(len(records))), None)]
         fold_names = ["test"]
     t_texts, t_contexts, t_ys = examples(test_records, labels)
+    # extra_train: records appended to every training fold and never tested (e.g. LODO over the seeds
+    # with the extra regulations always in training)
+    x_texts: list[str] = []
+    x_contexts: list[str] = []
+    x_ys: list[str] = []
+    if cfg.extra_train:
+        extra_records = load_records(cfg.extra_train, source=cfg.source, key="extra_train")
+        x_texts, x_contexts, x_ys = examples(extra_records, labels)
 
     raw_texts: dict[str, str] = {}
     if cfg.segmentation:
@@ -230,7 +239,8 @@ def evaluate(
                 test_idx = list(range(len(test_records)))
             seed_everything(cfg.seed)
             model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=False)
-            model.fit([texts[i] for i in train_idx], [ys[i] for i in train_idx], [contexts[i] for i in train_idx])
+            model.fit([texts[i] for i in train_idx] + x_texts, [ys[i] for i in train_idx] + x_ys,
+                      [contexts[i] for i in train_idx] + x_contexts)
             preds = model.predict([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
             for i, p in zip(test_idx, preds):
                 y_pred[i], probs[i] = p.label, p.prob
@@ -265,7 +275,9 @@ def evaluate(
         predictions=predictions,
         folds=fold_names,
         settings={"seed": cfg.seed, "lodo": cfg.lodo, "config": cfg.source, "n_records": len(test_records),
-                  "data": [str(p) for p in data_paths] or "<records>"},
+                  "data": [str(p) for p in data_paths] or "<records>",
+                  "extra_train": list(cfg.extra_train), "n_extra_train": len(x_ys),
+                  "test_data": list(cfg.test_data)},
     )
     out = output_dir if output_dir is not None else cfg.output_dir
     if out is not None:

@@ -7,6 +7,7 @@ A run config (see ``training/configs/``)::
     seed: 13
     lodo: true                        # evaluate: leave-one-document-out over `data`
     test_data: null                   # evaluate with lodo: false: held-out JSONL file(s)/folder(s)
+    extra_train: null                 # evaluate: JSONL file(s)/folder(s) added to every training fold, never tested
     output_dir: training/results/seed_lodo
     labels: null                      # default: every label of the packaged schema, in schema order
     models:
@@ -28,8 +29,8 @@ from typing import Any, Sequence
 
 from clausetag.classifiers.base import Classifier, join_context
 
-CONFIG_KEYS = {"name", "data", "test_data", "seed", "lodo", "output_dir", "labels", "models", "segmentation",
-               "description"}
+CONFIG_KEYS = {"name", "data", "test_data", "extra_train", "seed", "lodo", "output_dir", "labels", "models",
+               "segmentation", "description"}
 MODEL_KEYS = {"name", "type", "params"}
 
 
@@ -60,6 +61,7 @@ class RunConfig:
     seed: int = 0
     lodo: bool = True
     test_data: list[str] = field(default_factory=list)
+    extra_train: list[str] = field(default_factory=list)
     output_dir: str | None = None
     labels: list[str] | None = None
     segmentation: bool = False
@@ -153,6 +155,7 @@ def parse_config(data: Any, source: str = "<dict>") -> RunConfig:
         seed=seed,
         lodo=lodo,
         test_data=test_data,
+        extra_train=_paths(data.get("extra_train"), source, "extra_train"),
         output_dir=_expand(output_dir) if output_dir else None,
         labels=labels,
         segmentation=segmentation,

@@ -250,3 +250,36 @@ def test_register_cli_wires_train_evaluate_pretrain(tmp_path):
     assert args.func(args) == 0 and (tmp_path / "ev" / "results.md").is_file()
     args = parser.parse_args(["pretrain", "x", "-o", "y", "--preset", "tiny", "--steps", "3"])
     assert (args.preset, args.steps, args.corpus) == ("tiny", 3, ["x"]) and callable(args.func)
+
+
+def test_extra_train_is_in_every_fold_and_never_tested(tmp_path, monkeypatch):
+    """LODO with extra_train: the extra records join each training fold and are never predicted."""
+    from clausetag.classifiers.baseline import BaselineClassifier
+
+    seen_fit: list[int] = []
+    original_fit = BaselineClassifier.fit
+
+    def spy_fit(self, texts, labels, contexts=None):
+        seen_fit.append(len(texts))
+        return original_fit(self, texts, labels, contexts)
+
+    monkeypatch.setattr(BaselineClassifier, "fit", spy_fit)
+    extra = synth_records(docs=2, per_doc=10, seed=5)
+    for r in extra:
+        r["doc_id"] = "x" + r["doc_id"]
+    extra_path = tmp_path / "extra.jsonl"
+    extra_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in extra), encoding="utf-8")
+    cfg = {"models": [{"name": "b", "type": "baseline"}], "lodo": True, "seed": 1,
+           "extra_train": str(extra_path)}
+    records = synth_records(docs=3, per_doc=12)
+    report = evaluate(cfg, data=records, progress=False)
+    assert seen_fit == [24 + 20] * 3  # two seed documents + all extra records in each fold
+    assert {p["doc_id"] for p in report.predictions} == {"doc0", "doc1", "doc2"}
+    assert report.settings["n_extra_train"] == 20
+
+
+def test_quantity_scoring_skips_records_without_annotated_quantities():
+    from clausetag.evaluate import score_quantities_if_available
+
+    recs = [{"doc_id": "a", "index": 0, "text": "培育企业500家以上", "quantities": [], "quantities_annotated": False}]
+    assert score_quantities_if_available(recs) is None
