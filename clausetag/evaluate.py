@@ -238,7 +238,7 @@ def evaluate(
             if test_idx is None:
                 test_idx = list(range(len(test_records)))
             seed_everything(cfg.seed)
-            model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=False)
+            model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=progress)
             model.fit([texts[i] for i in train_idx] + x_texts, [ys[i] for i in train_idx] + x_ys,
                       [contexts[i] for i in train_idx] + x_contexts)
             preds = model.predict([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
