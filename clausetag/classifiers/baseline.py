@@ -139,7 +139,7 @@ class BaselineClassifier(Classifier):
             raise RuntimeError("nothing to save: the classifier is not fitted")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self.pipeline, path / MODEL_FILE)
+        joblib.dump(self.pipeline, path / MODEL_FILE, compress=3)  # n-gram vocabularies compress ~3x
         write_card(path, {
             "type": self.type_name,
             "labels": self.labels,
