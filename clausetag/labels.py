@@ -480,13 +480,14 @@ class _Checker:
                 self.add(lineno, "index", f"doc {doc_id}: expected index {expected}, found {rec['index']}")
                 break
         earlier_headings: list[str] = []
+        squashed_raw = _squash(raw) if excerpt and raw is not None else None
         prev: tuple[int, dict[str, Any]] | None = None
         covered: list[tuple[int, int, int]] = []  # (start, end, lineno)
         for lineno, rec in items:
             start, end, text = rec["start"], rec["end"], rec["text"]
             for h in rec.get("heading_path") or []:
                 if excerpt:
-                    if raw is not None and isinstance(h, str) and _squash(h) not in _squash(raw):
+                    if squashed_raw is not None and isinstance(h, str) and _squash(h) not in squashed_raw:
                         self.add(lineno, "heading-path", f"heading_path entry {h!r} is not in the source text")
                     continue
                 if isinstance(h, str) and not any(_squash(h) in e for e in earlier_headings):

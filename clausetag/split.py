@@ -20,7 +20,7 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-from typing import Any, Iterator, Optional
+from typing import Any, Optional
 
 from clausetag.text import load_rules, normalize
 
@@ -62,13 +62,11 @@ def clause_text(original: str, start: int, end: int) -> str:
 
 @dataclass
 class _Rules:
-    terminators: str
     term_regex: re.Pattern[str]
     heading_terminators: str
     openers: dict[str, str]
     closers: dict[str, str]
     pair_chars: re.Pattern[str]
-    headings: list[tuple[str, re.Pattern[str]]]
     heading_combined: re.Pattern[str]
     any_heading: re.Pattern[str]
     heading_stop: re.Pattern[str]
@@ -90,7 +88,6 @@ class _Rules:
     unit_lead_suffixes: tuple[str, ...]
     unit_strip_suffixes: tuple[str, ...]
     join_line_end: str
-    join_evidence: str
     title_continuation: Optional[re.Pattern[str]]
     evidence_regex: re.Pattern[str]
 
@@ -101,7 +98,6 @@ def _rules() -> _Rules:
     openers = {a: b for a, b in r["protected_pairs"]}
     closers = {b: a for a, b in r["protected_pairs"]}
     pair_chars = re.compile("[" + re.escape("".join(openers) + "".join(closers)) + "]")
-    headings = [(h["type"], re.compile(h["pattern"])) for h in r["headings"]]
     heading_combined = re.compile("|".join(f"(?P<{h['type']}>{h['pattern']})" for h in r["headings"]))
     any_heading = re.compile("|".join(f"(?:{h['pattern']})" for h in r["headings"]))
     stop = re.compile(
@@ -111,13 +107,11 @@ def _rules() -> _Rules:
     resp = r["responsibility"]
     soft = r.get("soft_boundaries") or []
     return _Rules(
-        terminators=r["terminators"],
         term_regex=re.compile("[" + re.escape(r["terminators"]) + "]"),
         heading_terminators=r["heading_terminators"],
         openers=openers,
         closers=closers,
         pair_chars=pair_chars,
-        headings=headings,
         heading_combined=heading_combined,
         any_heading=any_heading,
         heading_stop=stop,
@@ -139,7 +133,6 @@ def _rules() -> _Rules:
         unit_lead_suffixes=tuple(resp.get("unit_lead_suffixes", ())),
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
         join_line_end=r["pdf_join"]["line_end_chars"],
-        join_evidence=r["pdf_join"]["body_evidence"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         evidence_regex=re.compile("[" + re.escape(r["pdf_join"]["body_evidence"]) + "]"),
     )
@@ -413,14 +406,15 @@ class Splitter:
                     pos += 1
                 if pos >= pe:
                     break
-                # a responsibility parenthetical at a clause start belongs to the previous clause
+                # a responsibility parenthetical (right after a body clause, on the same line or the
+                # next) belongs to that clause
                 k = bisect_left(starts, pos)
-                if k < len(starts) and starts[k] == pos and raw and not raw[-1][3]:
+                if (k < len(starts) and starts[k] == pos and raw and not raw[-1][3]
+                        and r.resp_detect.search(norm[pos:ends[k]])):
                     pend = self._extend_parenthetical(norm, ends[k], pe)
-                    if r.resp_detect.search(norm[pos:ends[k]]):
-                        self._attach(raw[-1], norm, text, pos, pend)
-                        pos = pend
-                        continue
+                    self._attach(raw[-1], norm, text, pos, pend)
+                    pos = pend
+                    continue
                 h = self._heading_at(norm, pos, pe, starts, ends)
                 if h is not None and in_articles and h[0] not in r.article_keeps:
                     h = None
@@ -445,16 +439,6 @@ class Splitter:
                         end = softs[si]
                 emit(pos, end, False, tuple(t for _, t in stack))
                 pos = end
-                # attached responsibility parenthetical right after the clause
-                q = pos
-                while q < pe and norm[q] == " ":
-                    q += 1
-                k = bisect_left(starts, q)
-                if k < len(starts) and starts[k] == q and raw and not raw[-1][3]:
-                    if r.resp_detect.search(norm[q:ends[k]]):
-                        pend = self._extend_parenthetical(norm, ends[k], pe)
-                        self._attach(raw[-1], norm, text, q, pend)
-                        pos = pend
         return [
             Clause(
                 doc_id=doc_id,
@@ -502,9 +486,3 @@ def split(text: str, doc_id: Optional[str] = None) -> list[Clause]:
     if _DEFAULT is None:
         _DEFAULT = Splitter()
     return _DEFAULT.split(text, doc_id)
-
-
-def iter_split(texts: Iterator[tuple[str, str]]) -> Iterator[Clause]:
-    """Split many ``(doc_id, text)`` pairs, yielding clauses in order."""
-    for doc_id, text in texts:
-        yield from split(text, doc_id)
