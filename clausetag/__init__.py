@@ -18,7 +18,7 @@ _LAZY = {
     "extract_quantities": ("clausetag.quantities", "extract_quantities"),
     "extract_times": ("clausetag.quantities", "extract_times"),
     "Quantity": ("clausetag.quantities", "Quantity"),
-    "load_schema": ("clausetag.labels", "load_schema"),
+    "load_schema": ("clausetag.schema", "load_schema"),
     "load_seed": ("clausetag.data", "load_seed"),
     "Tagger": ("clausetag.pipeline", "Tagger"),
 }

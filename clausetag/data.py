@@ -20,7 +20,8 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
-from clausetag.labels import RECORD_FIELDS, LabelSchema, gold_files, load_schema
+from clausetag.schema import LabelSchema, load_schema
+from clausetag.validation import RECORD_FIELDS, gold_files
 
 if TYPE_CHECKING:  # pragma: no cover
     import datasets
@@ -56,10 +57,10 @@ def _jsonl_paths(path_or_dir: str | os.PathLike[str]) -> list[Path]:
 
 def read_labeled(path_or_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read gold records from one JSONL file or every gold ``*.jsonl`` directly in a directory
-    (see :func:`clausetag.labels.gold_files`: manifests such as ``documents.jsonl`` are skipped).
+    (see :func:`clausetag.validation.gold_files`: manifests such as ``documents.jsonl`` are skipped).
 
     Records come back sorted by ``(doc_id, index)``; blank lines are skipped. Records are returned as
-    stored (no validation — use :func:`clausetag.labels.validate` for that).
+    stored (no validation — use :func:`clausetag.validation.validate` for that).
     """
     records: list[dict[str, Any]] = []
     for path in _jsonl_paths(path_or_dir):

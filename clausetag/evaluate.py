@@ -15,7 +15,6 @@ Outputs in the output directory: ``results.md``, ``results.json``, ``predictions
 """
 from __future__ import annotations
 
-import argparse
 import importlib
 import json
 import re
@@ -130,7 +129,7 @@ def find_raw_text(doc_id: str, data_paths: Sequence[str | Path]) -> Path | None:
 
 def _read_raw(path: Path) -> str:
     try:
-        from clausetag.labels import read_raw_text
+        from clausetag.validation import read_raw_text
     except ImportError:  # pragma: no cover - labels.py ships with the package
         return path.read_text(encoding="utf-8")
     return read_raw_text(path)
@@ -283,28 +282,3 @@ def evaluate(
     if out is not None:
         report.write(out)
     return report
-
-
-def register_cli(subparsers: Any) -> None:
-    """``clausetag evaluate --config CONFIG [--data PATH ...] [--models NAME ...] -o OUTDIR``"""
-    p = subparsers.add_parser(
-        "evaluate", help="evaluate every model of a run config (leave-one-document-out)",
-        description="Cross-validate the models of a run config; writes results.md, results.json, "
-                    "predictions.jsonl and confusion-matrix PNGs.")
-    p.add_argument("--config", required=True, help="run config YAML (training/configs/*.yaml)")
-    p.add_argument("--data", nargs="+", help="labeled JSONL file(s)/folder(s), overriding the config's data")
-    p.add_argument("--models", nargs="+", help="evaluate only these models of the config")
-    p.add_argument("-o", "--output", help="output directory (default: the config's output_dir)")
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_run_cli)
-
-
-def _run_cli(args: argparse.Namespace) -> int:
-    cfg = as_config(args.config)
-    if args.output is None and cfg.output_dir is None:
-        raise ConfigError(cfg.source, "output_dir", "no output directory: set output_dir or pass -o")
-    report = evaluate(cfg, data=args.data, output_dir=args.output, models=args.models,
-                      progress=not args.no_progress)
-    print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
-    print(f"results written to {Path(report.files['markdown']).parent}")
-    return 0

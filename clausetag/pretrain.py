@@ -13,7 +13,6 @@ The output directory (``config.json``, ``model.safetensors``, tokenizer, ``vocab
 """
 from __future__ import annotations
 
-import argparse
 import bz2
 import gzip
 import json
@@ -268,54 +267,3 @@ def pretrain_mlm(
         "perplexity_last": math.exp(min(curve[-1]["loss"], 50)) if curve else None,
     })
     return output_dir
-
-
-def register_cli(subparsers: Any) -> None:
-    """``clausetag pretrain CORPUS... -o DIR [--preset small] [--steps N] ...``"""
-    p = subparsers.add_parser(
-        "pretrain",
-        help="pre-train an offline Chinese BERT base model (MLM) on a text corpus",
-        description="Masked-language-model pre-training of a BERT with the offline character vocabulary. "
-                    "CORPUS: folders of .txt/.jsonl files or .txt/.jsonl(.xz/.gz) files (JSONL: 'text' field).",
-    )
-    p.add_argument("corpus", nargs="+", help="corpus files or folders (read in place)")
-    p.add_argument("-o", "--output", required=True, help="output directory for the base model")
-    p.add_argument("--preset", default="small", choices=sorted(PRESETS), help="model size (default: small)")
-    p.add_argument("--steps", type=int, default=1000, help="optimiser steps (default: 1000)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--seq-len", type=int, default=128)
-    p.add_argument("--lr", type=float, default=5e-4)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--lowercase", action="store_true", help="lower-case Latin letters")
-    p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
-    p.add_argument("--log-every", type=int, default=10)
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_run_cli)
-
-
-def _run_cli(args: argparse.Namespace) -> int:
-    import sys
-
-    window: list[float] = []
-    started = time.perf_counter()
-
-    def log_line(step: int, loss: float) -> None:  # with --no-progress: one line per --log-every steps
-        window.append(loss)
-        if step % args.log_every == 0 or step == args.steps:
-            print(f"step {step}/{args.steps} loss {sum(window) / len(window):.4f} "
-                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
-            window.clear()
-
-    out = pretrain_mlm(
-        args.corpus, args.output, args.preset, steps=args.steps, batch_size=args.batch_size,
-        seq_len=args.seq_len, lr=args.lr, seed=args.seed, lowercase=args.lowercase, device=args.device,
-        log_every=args.log_every, progress=not args.no_progress,
-        callback=log_line if args.no_progress else None,
-    )
-    card = json.loads((out / "clausetag.json").read_text(encoding="utf-8"))
-    curve = card["loss_curve"]
-    if curve:
-        print(f"loss {curve[0]['loss']:.3f} (step {curve[0]['step']}) -> {curve[-1]['loss']:.3f} "
-              f"(step {curve[-1]['step']}) in {card['seconds']} s")
-    print(f"base model written to {out}")
-    return 0

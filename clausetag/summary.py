@@ -21,7 +21,7 @@ _NOT_MEASURES = ("heading", "other")
 
 
 def _schema_codes() -> list[str]:
-    from clausetag.labels import load_schema
+    from clausetag.schema import load_schema
 
     return list(load_schema().codes)
 

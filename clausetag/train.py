@@ -20,7 +20,6 @@ Relative paths are taken relative to the current directory (run from the reposit
 """
 from __future__ import annotations
 
-import argparse
 import os
 import random
 from dataclasses import dataclass, field
@@ -303,24 +302,3 @@ def train(
     if output_dir is not None:
         model.save_pretrained(output_dir)
     return model
-
-
-def register_cli(subparsers: Any) -> None:
-    """``clausetag train --config CONFIG [--data PATH ...] [--model NAME] -o DIR``"""
-    p = subparsers.add_parser("train", help="train a clause classifier from a run config",
-                              description="Train one model of a run config on all its labeled data.")
-    p.add_argument("--config", required=True, help="run config YAML (training/configs/*.yaml)")
-    p.add_argument("--data", nargs="+", help="labeled JSONL file(s)/folder(s), overriding the config's data")
-    p.add_argument("--model", help="which model of the config to train (default: the first)")
-    p.add_argument("-o", "--output", required=True, help="directory to save the trained model to")
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_run_cli)
-
-
-def _run_cli(args: argparse.Namespace) -> int:
-    model = train(args.config, data=args.data, output_dir=args.output, model_name=args.model,
-                  progress=not args.no_progress)
-    info = model.metrics.get("train_data", {})
-    print(f"trained {info.get('model')} on {info.get('examples')} clauses from {info.get('documents')} "
-          f"documents; saved to {args.output}")
-    return 0

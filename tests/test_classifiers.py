@@ -66,7 +66,7 @@ def test_baseline_fit_predict_save_load_round_trip(tmp_path, params):
 
 
 def test_baseline_uses_schema_labels_by_default():
-    from clausetag.labels import load_schema
+    from clausetag.schema import load_schema
 
     model = BaselineClassifier()
     assert model.labels == list(load_schema().codes)

@@ -16,7 +16,7 @@ from clausetag.data import (
     to_dataset,
     write_labeled,
 )
-from clausetag.labels import load_schema
+from clausetag.schema import load_schema
 from conftest import SEEDS_DIR
 
 

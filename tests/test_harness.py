@@ -1,7 +1,6 @@
 """Training/evaluation harness: configs, LODO folds, results tables, CLI wiring (synthetic data)."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import random
@@ -131,7 +130,7 @@ def test_train_saves_a_loadable_model_from_jsonl(tmp_path):
 
 # -- evaluate ---------------------------------------------------------------------------------
 def test_evaluate_baselines_writes_every_label(tmp_path):
-    from clausetag.labels import load_schema
+    from clausetag.schema import load_schema
 
     codes = list(load_schema().codes)
     report = evaluate(TINY, data=synth_records(), output_dir=tmp_path / "out",
@@ -230,15 +229,10 @@ def test_quantity_hook_skips_without_scorer(monkeypatch):
 
 
 # -- CLI --------------------------------------------------------------------------------------
-def test_register_cli_wires_train_evaluate_pretrain(tmp_path):
-    from clausetag import evaluate as evaluate_mod
-    from clausetag import pretrain as pretrain_mod
-    from clausetag import train as train_mod
+def test_cli_wires_train_evaluate_pretrain(tmp_path):
+    from clausetag.cli import build_parser
 
-    parser = argparse.ArgumentParser(prog="clausetag")
-    sub = parser.add_subparsers(dest="command")
-    for mod in (train_mod, evaluate_mod, pretrain_mod):
-        mod.register_cli(sub)
+    parser = build_parser()
     data = tmp_path / "d.jsonl"
     data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in synth_records()), encoding="utf-8")
 

@@ -1,4 +1,4 @@
-"""Label schema and gold-data validator (clausetag.labels)."""
+"""Label schema (clausetag.schema) and gold-data validator (clausetag.validation)."""
 from __future__ import annotations
 
 import copy
@@ -9,16 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from clausetag.labels import (
-    FAMILIES,
-    LabelSchema,
-    SchemaError,
-    load_schema,
-    main,
-    validate,
-)
 from conftest import ROOT, SEEDS_DIR
+
+from clausetag.cli import main
+from clausetag.schema import FAMILIES, LabelSchema, SchemaError, load_schema
+from clausetag.validation import validate
 
 # SPEC §2 table order; the schema must follow it (this test is the only other place the list appears).
 SPEC_CODES = (
@@ -315,20 +310,16 @@ def test_cli_exit_codes(tmp_path: Path, capsys) -> None:
 
 def test_module_entry_point(tmp_path: Path) -> None:
     folder = _write(tmp_path, [], lines=["{not json"])
-    proc = subprocess.run([sys.executable, "-m", "clausetag.labels", "validate", str(folder)],
+    proc = subprocess.run([sys.executable, "-m", "clausetag", "validate", str(folder)],
                           capture_output=True, text=True, cwd=ROOT)
     assert proc.returncode == 1
     assert "doc_a.jsonl:1: [json]" in proc.stdout
 
 
-def test_register_cli_adds_validate() -> None:
-    import argparse
+def test_cli_parses_validate() -> None:
+    from clausetag.cli import build_parser
 
-    from clausetag.labels import register_cli
-
-    parser = argparse.ArgumentParser()
-    register_cli(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["validate", "a", "b"])
+    args = build_parser().parse_args(["validate", "a", "b"])
     assert args.paths == ["a", "b"] and callable(args.func)
 
 
@@ -472,7 +463,7 @@ def test_extra_gold_validates() -> None:
 
 
 def test_excerpt_span_checked_against_corpus(tmp_path: Path) -> None:
-    from clausetag.labels import corpus_text
+    from clausetag.validation import corpus_text
 
     targeted = ROOT / "labels" / "extra" / "targeted.jsonl"
     first = json.loads(targeted.read_text(encoding="utf-8").splitlines()[0])

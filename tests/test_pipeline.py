@@ -1,7 +1,6 @@
 """The tagging pipeline: records, batching across documents, failures, CLI, resume, summary."""
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import subprocess
@@ -13,6 +12,7 @@ import pytest
 
 from clausetag import pipeline
 from clausetag.classifiers.base import Prediction
+from clausetag.cli import main
 from clausetag.pipeline import (
     DocResult,
     ModelNotFoundError,
@@ -104,10 +104,7 @@ def write_docx(path: Path, paragraphs: list[str]) -> Path:
 
 
 def run_cli(*argv: str) -> int:
-    parser = argparse.ArgumentParser(prog="clausetag")
-    pipeline.register_cli(parser.add_subparsers())
-    args = parser.parse_args(["tag", *argv])
-    return args.func(args)
+    return main(["tag", *argv])
 
 
 FIELDS = ["doc_id", "index", "text", "start", "end", "heading_path", "is_heading", "label", "prob",

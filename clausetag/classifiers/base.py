@@ -41,7 +41,7 @@ def join_context(heading_path: Sequence[str] | str | None) -> str:
 
 def default_labels() -> list[str]:
     """The label codes of the packaged schema, in schema order."""
-    from clausetag.labels import load_schema
+    from clausetag.schema import load_schema
 
     return list(load_schema().codes)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.labels import load_schema  # noqa: E402
+from clausetag.schema import load_schema  # noqa: E402
 
 
 def read(path: Path) -> dict[int, str]:

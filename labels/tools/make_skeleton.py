@@ -23,7 +23,7 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from clausetag.data import write_labeled  # noqa: E402
-from clausetag.labels import read_raw_text  # noqa: E402
+from clausetag.validation import read_raw_text  # noqa: E402
 
 
 def skeleton_records(text: str, doc_id: str) -> list[dict[str, Any]]:

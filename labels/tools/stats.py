@@ -21,7 +21,8 @@ if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
 from clausetag.data import read_labeled  # noqa: E402
-from clausetag.labels import LabelSchema, gold_files, load_schema  # noqa: E402
+from clausetag.schema import LabelSchema, load_schema  # noqa: E402
+from clausetag.validation import gold_files  # noqa: E402
 
 START, END = "<!-- stats:start -->", "<!-- stats:end -->"
 SETS = ("seed", "extra")

@@ -1,0 +1,114 @@
+"""``clausetag train``, ``clausetag evaluate`` and ``clausetag pretrain``: the training harness.
+
+Torch and transformers are imported only when a command that needs them runs (BERT models, pre-training).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from clausetag.classifiers.vocab import PRESETS
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add ``train``, ``evaluate`` and ``pretrain``."""
+    p = subparsers.add_parser("train", help="train a clause classifier from a run config",
+                              description="Train one model of a run config on all its labeled data.")
+    p.add_argument("--config", required=True, help="run config YAML (training/configs/*.yaml)")
+    p.add_argument("--data", nargs="+", help="labeled JSONL file(s)/folder(s), overriding the config's data")
+    p.add_argument("--model", help="which model of the config to train (default: the first)")
+    p.add_argument("-o", "--output", required=True, help="directory to save the trained model to")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_train)
+
+    p = subparsers.add_parser(
+        "evaluate", help="evaluate every model of a run config (leave-one-document-out)",
+        description="Cross-validate the models of a run config; writes results.md, results.json, "
+                    "predictions.jsonl and confusion-matrix PNGs.")
+    p.add_argument("--config", required=True, help="run config YAML (training/configs/*.yaml)")
+    p.add_argument("--data", nargs="+", help="labeled JSONL file(s)/folder(s), overriding the config's data")
+    p.add_argument("--models", nargs="+", help="evaluate only these models of the config")
+    p.add_argument("-o", "--output", help="output directory (default: the config's output_dir)")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_evaluate)
+
+    p = subparsers.add_parser(
+        "pretrain",
+        help="pre-train an offline Chinese BERT base model (MLM) on a text corpus",
+        description="Masked-language-model pre-training of a BERT with the offline character vocabulary. "
+                    "CORPUS: folders of .txt/.jsonl files or .txt/.jsonl(.xz/.gz) files (JSONL: 'text' field).",
+    )
+    p.add_argument("corpus", nargs="+", help="corpus files or folders (read in place)")
+    p.add_argument("-o", "--output", required=True, help="output directory for the base model")
+    p.add_argument("--preset", default="small", choices=sorted(PRESETS), help="model size (default: small)")
+    p.add_argument("--steps", type=int, default=1000, help="optimiser steps (default: 1000)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--seq-len", type=int, default=128)
+    p.add_argument("--lr", type=float, default=5e-4)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--lowercase", action="store_true", help="lower-case Latin letters")
+    p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    p.add_argument("--log-every", type=int, default=10)
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_pretrain)
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """``clausetag train --config CONFIG [--data PATH ...] [--model NAME] -o DIR``"""
+    from clausetag.train import train
+
+    model = train(args.config, data=args.data, output_dir=args.output, model_name=args.model,
+                  progress=not args.no_progress)
+    info = model.metrics.get("train_data", {})
+    print(f"trained {info.get('model')} on {info.get('examples')} clauses from {info.get('documents')} "
+          f"documents; saved to {args.output}")
+    return 0
+
+
+def run_evaluate(args: argparse.Namespace) -> int:
+    """``clausetag evaluate --config CONFIG [--data PATH ...] [--models NAME ...] [-o OUTDIR]``"""
+    from clausetag.evaluate import evaluate
+    from clausetag.metrics import report_markdown
+    from clausetag.train import ConfigError, as_config
+
+    cfg = as_config(args.config)
+    if args.output is None and cfg.output_dir is None:
+        raise ConfigError(cfg.source, "output_dir", "no output directory: set output_dir or pass -o")
+    report = evaluate(cfg, data=args.data, output_dir=args.output, models=args.models,
+                      progress=not args.no_progress)
+    print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
+    print(f"results written to {Path(report.files['markdown']).parent}")
+    return 0
+
+
+def run_pretrain(args: argparse.Namespace) -> int:
+    """``clausetag pretrain CORPUS... -o DIR [--preset small] [--steps N] ...``"""
+    from clausetag.pretrain import pretrain_mlm
+
+    window: list[float] = []
+    started = time.perf_counter()
+
+    def log_line(step: int, loss: float) -> None:  # with --no-progress: one line per --log-every steps
+        window.append(loss)
+        if step % args.log_every == 0 or step == args.steps:
+            print(f"step {step}/{args.steps} loss {sum(window) / len(window):.4f} "
+                  f"({time.perf_counter() - started:.0f} s)", file=sys.stderr, flush=True)
+            window.clear()
+
+    out = pretrain_mlm(
+        args.corpus, args.output, args.preset, steps=args.steps, batch_size=args.batch_size,
+        seq_len=args.seq_len, lr=args.lr, seed=args.seed, lowercase=args.lowercase, device=args.device,
+        log_every=args.log_every, progress=not args.no_progress,
+        callback=log_line if args.no_progress else None,
+    )
+    card = json.loads((out / "clausetag.json").read_text(encoding="utf-8"))
+    curve = card["loss_curve"]
+    if curve:
+        print(f"loss {curve[0]['loss']:.3f} (step {curve[0]['step']}) -> {curve[-1]['loss']:.3f} "
+              f"(step {curve[-1]['step']}) in {card['seconds']} s")
+    print(f"base model written to {out}")
+    return 0
