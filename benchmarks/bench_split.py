@@ -17,7 +17,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.split import split  # noqa: E402
+from clausetag.splitter import split  # noqa: E402
 from clausetag.text import read_text  # noqa: E402
 
 
@@ -49,7 +49,7 @@ def main() -> int:
 
     rows = []
     dt, n = _best(split, docs, args.repeats)
-    rows.append(("clausetag.split", dt, n, "clauses with spans, heading paths, units"))
+    rows.append(("clausetag.splitter", dt, n, "clauses with spans, heading paths, units"))
     try:
         import jionlp  # type: ignore
 

@@ -11,8 +11,9 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "split": ("clausetag.split", "split"),
-    "Clause": ("clausetag.split", "Clause"),
+    "split": ("clausetag.splitter", "split"),
+    "Clause": ("clausetag.splitter", "Clause"),
+    "Splitter": ("clausetag.splitter", "Splitter"),
     "read_text": ("clausetag.text", "read_text"),
     "decode_bytes": ("clausetag.text", "decode_bytes"),
     "extract_quantities": ("clausetag.quantities", "extract_quantities"),

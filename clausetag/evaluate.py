@@ -5,7 +5,7 @@
   Hyper-parameters come from the config only: nothing is tuned on a test fold.
 * ``lodo: false``: train on ``data``, test on ``test_data``.
 * ``segmentation: true``: the held-out raw text (``<doc_id>.txt`` beside the JSONL) is also split with
-  :func:`clausetag.split.split`, the model labels the predicted clauses, and gold clauses are scored
+  :func:`clausetag.split`, the model labels the predicted clauses, and gold clauses are scored
   against the predicted clause that overlaps them most (segmentation-independent tagging score).
 * When :mod:`clausetag.quantities_eval` is available, quantity extraction is scored on the gold
   quantities in a separate small table.
@@ -137,7 +137,7 @@ def _read_raw(path: Path) -> str:
 
 def split_records(text: str, doc_id: str) -> list[dict[str, Any]]:
     """The splitter's clauses of a raw document as plain records."""
-    from clausetag.split import split
+    from clausetag.splitter import split
 
     return [{"doc_id": doc_id, "index": c.index, "text": c.text, "start": c.start, "end": c.end,
              "heading_path": list(c.heading_path)} for c in split(text, doc_id=doc_id)]

@@ -123,7 +123,7 @@ def records_from_text(
 ) -> list[dict[str, Any]]:
     """Split ``text`` into clause records (quantities attached, headings labelled, body clauses not
     yet labelled: ``label``/``prob``/``family`` are ``None``)."""
-    from clausetag.split import split
+    from clausetag.splitter import split
 
     records: list[dict[str, Any]] = []
     if with_quantities:

@@ -8,7 +8,6 @@ The offset map of DESIGN.md is therefore the identity, which keeps spans exact a
   GB18030 (a superset of GBK and GB2312). It never guesses silently: undecodable or binary input
   raises :class:`DecodeError` naming the source.
 - :func:`normalize` unifies full/half width for the splitting rules and blanks conversion residue.
-- :func:`pdf_join_mask` finds hard line breaks left by PDF extraction inside sentences.
 """
 from __future__ import annotations
 
@@ -19,6 +18,7 @@ from functools import lru_cache
 from importlib import resources
 from os import PathLike
 from pathlib import Path
+from collections.abc import Mapping
 from typing import Any, Union
 
 import yaml
@@ -33,6 +33,8 @@ __all__ = [
     "read_text",
     "normalize",
     "residue_spans",
+    "Residue",
+    "compile_residue",
     "load_rules",
 ]
 
@@ -160,6 +162,7 @@ def _build_translation() -> dict[int, str]:
 
 
 _TRANSLATION = _build_translation()
+_BLANK_NON_NEWLINE = re.compile(r"[^\n]")
 # str.translate with a dict is slow on CJK text; the frequent mappings are done with str.replace
 # (C speed) and the full table is only applied when a rarer character is present.
 _FREQUENT = [(chr(k), v) for k, v in _TRANSLATION.items() if chr(k) in "(),;:?!\r\t\u3000\u00a0"]
@@ -177,44 +180,69 @@ def _translate(text: str) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class Residue:
+    """Compiled residue rules (the ``residue`` part of a rule set, ``rules/residue.yaml`` by default)."""
+
+    regex: "re.Pattern[str] | None"
+    pipe_min: int
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Sorted spans of conversion residue in ``text``."""
+        spans = [m.span() for m in self.regex.finditer(text)] if self.regex is not None else []
+        if "|" in text:
+            pos = 0
+            for line in text.split("\n"):
+                if line.count("|") >= self.pipe_min:
+                    i = line.find("|")
+                    while i >= 0:
+                        spans.append((pos + i, pos + i + 1))
+                        i = line.find("|", i + 1)
+                pos += len(line) + 1
+            spans.sort()
+        return spans
+
+
+def compile_residue(rules: Mapping[str, Any]) -> Residue:
+    """Compile a residue mapping (``patterns``: regexes, ``table_pipe_min``: int)."""
+    patterns = list(rules.get("patterns") or [])
+    regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.MULTILINE) if patterns else None
+    return Residue(regex, int(rules.get("table_pipe_min", 2)))
+
+
 @lru_cache(maxsize=1)
-def _residue_regex() -> tuple[re.Pattern[str], int]:
-    rules = load_rules("residue")
-    pattern = "|".join(f"(?:{p})" for p in rules["patterns"])
-    return re.compile(pattern, re.MULTILINE), int(rules.get("table_pipe_min", 2))
+def _default_residue() -> Residue:
+    return compile_residue(load_rules("residue"))
 
 
-def residue_spans(text: str) -> list[tuple[int, int]]:
-    """Spans of conversion residue in ``text`` (bookmarks, entities, page footers, table pipes)."""
-    regex, pipe_min = _residue_regex()
-    spans = [m.span() for m in regex.finditer(text)]
-    if "|" in text:
-        pos = 0
-        for line in text.split("\n"):
-            if line.count("|") >= pipe_min:
-                i = line.find("|")
-                while i >= 0:
-                    spans.append((pos + i, pos + i + 1))
-                    i = line.find("|", i + 1)
-            pos += len(line) + 1
-    spans.sort()
-    return spans
+def residue_spans(text: str, residue: Residue | None = None) -> list[tuple[int, int]]:
+    """Spans of conversion residue in ``text`` (bookmarks, entities, page footers, table pipes),
+    by ``residue`` or the packaged ``rules/residue.yaml``."""
+    return (residue or _default_residue()).spans(text)
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, residue: Residue | None = None) -> str:
     """Return the normalised text used by the rules; same length as ``text``.
 
     Full-width letters/digits become ASCII, half-width ``( ) , ; : ? !`` become full-width, odd
-    spaces become ``" "``, and residue (see ``rules/residue.yaml``) becomes spaces.
+    spaces become ``" "``, and residue (``residue``, by default ``rules/residue.yaml``) becomes
+    spaces (line breaks inside it are kept).
     """
     out = _translate(text)
-    spans = residue_spans(text)
+    spans = residue_spans(text, residue)
     if spans:
-        chars = list(out)
+        parts: list[str] = []
+        last = 0
         for a, b in spans:
-            for i in range(a, b):
-                if chars[i] != "\n":
-                    chars[i] = " "
-        out = "".join(chars)
-    assert len(out) == len(text)
+            if a < last:  # overlapping matches: blank only the new part
+                a = last
+                if a >= b:
+                    continue
+            parts.append(out[last:a])
+            parts.append(_BLANK_NON_NEWLINE.sub(" ", out[a:b]))
+            last = b
+        parts.append(out[last:])
+        out = "".join(parts)
+    if len(out) != len(text):  # pragma: no cover - a broken translation table
+        raise AssertionError("normalize() must preserve length")
     return out

@@ -176,7 +176,7 @@ def test_evaluate_bert_in_the_same_table(tmp_path, monkeypatch):
 
 
 def test_segmentation_independent_scoring(tmp_path):
-    pytest.importorskip("clausetag.split")
+    pytest.importorskip("clausetag.splitter")
     data = tmp_path / "data"
     data.mkdir()
     records = []

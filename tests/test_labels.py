@@ -431,7 +431,7 @@ def test_seed_skeletons_pass_the_span_and_coverage_checks(tmp_path: Path, seed_p
     import importlib.util
     import shutil
 
-    pytest.importorskip("clausetag.split")
+    pytest.importorskip("clausetag.splitter")
     tool = ROOT / "labels" / "tools" / "make_skeleton.py"
     spec = importlib.util.spec_from_file_location("make_skeleton", tool)
     skeleton = importlib.util.module_from_spec(spec)

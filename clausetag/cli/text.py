@@ -26,7 +26,7 @@ def add_parsers(subparsers: Any) -> None:
 def run_split(args: argparse.Namespace) -> int:
     """``clausetag split``: 0 when every file was read, 1 when some could not be (named on stderr)."""
     from clausetag.readers import ReadError, read_document
-    from clausetag.split import split
+    from clausetag.splitter import split
 
     failed = 0
     out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout

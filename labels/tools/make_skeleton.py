@@ -4,7 +4,7 @@
     python labels/tools/make_skeleton.py                 # labels/seed/*.txt -> labels/seed/work/
     python labels/tools/make_skeleton.py labels/extra --out labels/extra/work --force
 
-For each ``<doc_id>.txt`` it runs :func:`clausetag.split.split` and writes
+For each ``<doc_id>.txt`` it runs :func:`clausetag.split` and writes
 ``<out>/<doc_id>.skeleton.jsonl`` with one record per clause in the gold format of SPEC §4: ``label`` is
 pre-filled as ``"heading"`` for heading clauses and ``null`` otherwise, ``quantities`` is ``[]``; the
 splitter's ``is_heading``, ``lead_units`` and ``responsible_units`` are kept as extra fields. Existing
@@ -28,7 +28,7 @@ from clausetag.validation import read_raw_text  # noqa: E402
 
 def skeleton_records(text: str, doc_id: str) -> list[dict[str, Any]]:
     """Clause records for one document with labels pre-filled for headings only."""
-    from clausetag.split import split
+    from clausetag.splitter import split
 
     records = []
     for clause in split(text, doc_id):

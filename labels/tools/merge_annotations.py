@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.data import write_labeled  # noqa: E402
-from clausetag.split import split  # noqa: E402
+from clausetag.splitter import split  # noqa: E402
 from clausetag.text import read_text  # noqa: E402
 
 

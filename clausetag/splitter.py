@@ -4,7 +4,8 @@
 itself (the original, un-normalised string), with the enclosing heading path of each clause.
 
 The engine works on the length-preserving normalised text from :mod:`clausetag.text` and reads
-all of its patterns from ``clausetag/rules/splitting.yaml``:
+all of its patterns from a rule set (:mod:`clausetag.rulesets`; by default
+``clausetag/rules/splitting.yaml`` + ``residue.yaml``), chosen per :class:`Splitter` instance:
 
 1. paragraphs are the text's lines, after re-joining lines broken by PDF extraction;
 2. inside a paragraph, bracket/quote/title-mark pairs are matched (unmatched ones are ignored, so
@@ -20,9 +21,12 @@ import re
 from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
+import json
 from typing import Any, Optional
 
-from clausetag.text import load_rules, normalize
+from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, load_rule_set
+from clausetag.rulesets import is_rule_set_name
+from clausetag.text import Residue, compile_residue, normalize
 
 __all__ = ["Clause", "split", "Splitter"]
 
@@ -90,11 +94,25 @@ class _Rules:
     join_line_end: str
     title_continuation: Optional[re.Pattern[str]]
     evidence_regex: re.Pattern[str]
+    article_mode: str
+    residue: Residue
 
 
-@lru_cache(maxsize=1)
-def _rules() -> _Rules:
-    r = load_rules("splitting")
+def _compile(rule_set: RuleSet) -> _Rules:
+    """The compiled rules of ``rule_set`` (cached by content, so equal rule sets share them)."""
+    try:
+        return _compile_json(rule_set.canonical_json())
+    except re.error as exc:
+        raise RuleSetError(f"{rule_set.source}: bad regular expression in rule set {rule_set.name!r}: "
+                           f"{exc} (pattern {exc.pattern!r})") from None
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
+        raise RuleSetError(f"{rule_set.source}: invalid rule value in rule set {rule_set.name!r} "
+                           f"({type(exc).__name__}: {exc})") from None
+
+
+@lru_cache(maxsize=32)
+def _compile_json(canonical: str) -> _Rules:
+    r = json.loads(canonical)
     openers = {a: b for a, b in r["protected_pairs"]}
     closers = {b: a for a, b in r["protected_pairs"]}
     pair_chars = re.compile("[" + re.escape("".join(openers) + "".join(closers)) + "]")
@@ -135,6 +153,8 @@ def _rules() -> _Rules:
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         evidence_regex=re.compile("[" + re.escape(r["pdf_join"]["body_evidence"]) + "]"),
+        article_mode=r.get("article_mode", "auto"),
+        residue=compile_residue(r["residue"]),
     )
 
 
@@ -323,14 +343,32 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
 
 
 class Splitter:
-    """The rule engine; ``split`` is a thin wrapper around a module-level instance.
+    """The rule engine with its rule set.
 
-    Stateless between calls, so one instance is safe to share across threads and is rebuilt
-    trivially in worker processes (SPEC §7).
+    ``rules`` is a packaged rule-set name (``"default"``, ``"regulation"``; see
+    :func:`clausetag.rulesets.available_rule_sets`), a path to a YAML file or folder, a mapping or a
+    :class:`~clausetag.rulesets.RuleSet` (see :mod:`clausetag.rulesets`). Each instance keeps its
+    own rules; nothing is shared between instances except compiled patterns of identical rule
+    sets. Stateless between calls, so one instance is safe to share across threads, and cheap to
+    rebuild in worker processes (SPEC §7).
     """
 
-    def __init__(self) -> None:
-        self.rules = _rules()
+    def __init__(self, rules: RulesSpec = None) -> None:
+        self.rule_set: RuleSet = load_rule_set(rules)
+        self.rules = _compile(self.rule_set)
+
+    @property
+    def rules_name(self) -> str:
+        """Name of the rule set (packaged name, file stem, folder name, ``name`` key or ``"custom"``)."""
+        return self.rule_set.name
+
+    @property
+    def rules_hash(self) -> str:
+        """Stable hash of the rule content (16 hex digits): equal rules, equal hash."""
+        return self.rule_set.hash
+
+    def __repr__(self) -> str:
+        return f"Splitter(rules={self.rules_name!r}, hash={self.rules_hash})"
 
     # -- headings -------------------------------------------------------------------------------
     def _heading_at(self, norm: str, pos: int, pe: int, starts: list[int], ends: list[int]) -> Optional[tuple[str, int]]:
@@ -372,10 +410,13 @@ class Splitter:
         if not text.strip():
             return []
         r = self.rules
-        norm = normalize(text)
+        norm = normalize(text, r.residue)
         paras = _paragraphs(norm, r)
         stack: list[tuple[str, str]] = []  # (marker type, heading text)
-        in_articles = False  # set at the first 第X条: list markers are no longer headings
+        # article_mode "auto": set at the first 第X条, "always": from the start; once set, list
+        # markers other than the article_keeps families are no longer headings
+        in_articles = r.article_mode == "always"
+        article = r.article if r.article_mode != "never" else None
         raw: list[list[Any]] = []  # [start, end, heading_path, is_heading, lead, resp]
 
         def emit(a: int, b: int, is_heading: bool, path: tuple[str, ...]) -> None:
@@ -428,7 +469,7 @@ class Splitter:
                 # body clause
                 if r.path_reset is not None and r.path_reset.match(norm[pos : pos + 8]):
                     stack.clear()
-                elif r.article is not None and r.article.match(norm, pos, pe):
+                elif article is not None and article.match(norm, pos, pe):
                     in_articles = True
                     stack[:] = [e for e in stack if e[0] in r.article_keeps]
                 ti = bisect_left(terms, pos)
@@ -473,16 +514,21 @@ class Splitter:
         clause[5].extend(resp)
 
 
-_DEFAULT: Optional[Splitter] = None
+@lru_cache(maxsize=8)
+def _packaged_splitter(name: str) -> Splitter:
+    return Splitter(name)
 
 
-def split(text: str, doc_id: Optional[str] = None) -> list[Clause]:
-    """Split an official document into clauses (SPEC §1).
+def split(text: str, doc_id: Optional[str] = None, rules: RulesSpec = None) -> list[Clause]:
+    """Split an official document into clauses (SPEC §1) with the rule set ``rules`` (see
+    :class:`Splitter`; default: the packaged ``"default"`` set).
 
     Offsets are into ``text`` as given; ``text[c.start:c.end]`` reproduces ``c.text`` modulo
-    whitespace. Empty or whitespace-only text gives ``[]``.
+    whitespace. Empty or whitespace-only text gives ``[]``. For many documents with rules given
+    as a path or a mapping, build one :class:`Splitter` and call its ``split``.
     """
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = Splitter()
-    return _DEFAULT.split(text, doc_id)
+    if rules is None or (isinstance(rules, str) and is_rule_set_name(rules)):
+        splitter = _packaged_splitter(rules or "default")
+    else:
+        splitter = Splitter(rules)
+    return splitter.split(text, doc_id)
