@@ -1,6 +1,10 @@
 """Throughput of ``clausetag.extract_quantities`` (and, if installed, JioNLP money extraction and cn2an).
 
     python benchmarks/bench_quantities.py [--mb 5] [--peer-lines 2000]
+    python benchmarks/bench_quantities.py --growth [--sizes 10000,100000,1000000,10000000]
+
+``--growth`` instead times one ``extract_quantities`` call on whole texts of growing size (the seed
+texts joined and repeated to each size in characters) and prints ns/char per size: flat means linear.
 
 The five seed texts are cut into lines and repeated until the corpus holds ``--mb`` MB of UTF-8; every
 line is one call (single process, one core). JioNLP and cn2an are optional (``pip install .[compare]``);
@@ -136,11 +140,36 @@ def numeral_quality(cn2an) -> list[str]:
     return rows
 
 
+def growth(sizes: list[int], repeats: int = 3) -> list[str]:
+    """One ``extract_quantities`` call per whole text of ``n`` characters; best of ``repeats`` (one for 10 M)."""
+    base = "\n".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "labels" / "seed").glob("*.txt")))
+    rows = []
+    for n in sizes:
+        text = (base * (n // len(base) + 1))[:n]
+        best, found = math.inf, 0
+        for _ in range(1 if n >= 5_000_000 else repeats):
+            t = time.perf_counter()
+            found = len(extract_quantities(text))
+            best = min(best, time.perf_counter() - t)
+        rows.append(f"| {n:,} | {found:,} | {best:.3f} | {best / n * 1e9:,.0f} |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=5.0)
     ap.add_argument("--peer-lines", type=int, default=2000)
+    ap.add_argument("--growth", action="store_true", help="time whole texts of growing size instead")
+    ap.add_argument("--sizes", default="10000,100000,1000000,10000000", help="text sizes (characters) for --growth")
     args = ap.parse_args(argv)
+    if args.growth:
+        extract_quantities("预热100家")
+        print(f"python {platform.python_version()} on {platform.machine()}, single process, one call per text\n")
+        print("| characters | quantities | seconds | ns/char |")
+        print("|---|---|---|---|")
+        for r in growth([int(x) for x in args.sizes.split(",")]):
+            print(r)
+        return 0
     lines = corpus(args.mb)
     print(f"python {platform.python_version()} on {platform.machine()}, single process\n")
     print("| extractor | lines | MB (UTF-8) | seconds | M chars/s | MB/s |")

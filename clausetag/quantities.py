@@ -42,6 +42,7 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -204,6 +205,8 @@ _SENTENCE_END = frozenset("。；;！!？?\n\r")
 _OPEN_QUOTES = frozenset("“\"「『‘'")
 _CLOSE_QUOTES = frozenset("”\"」』’'")
 _MASK_PAIRS = {"《": "》", "(": ")", "（": "）", "〔": "〕", "[": "]", "【": "】"}
+_SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + "]")
+_MASK_CHARS_RE = re.compile("[" + re.escape("".join(sorted(set(_MASK_PAIRS) | set(_MASK_PAIRS.values()) | {"“", "”"}))) + "]")
 
 
 def extract_times(text: str) -> list[TimeExpr]:
@@ -242,41 +245,59 @@ def extract_times(text: str) -> list[TimeExpr]:
 # Context (sentences, masks, times) computed lazily, once per text
 
 class _Context:
-    __slots__ = ("text", "_bounds", "_masked", "_times")
+    """Per-text analysis shared by all candidates: sentence boundaries, the masked text and the time
+    expressions are computed once (lazily) and looked up by bisection, so a whole text costs linear
+    time however many quantities it holds."""
+
+    __slots__ = ("text", "_bounds", "_masked", "_times", "_time_starts", "_time_ends")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._bounds: list[int] | None = None
         self._masked: str | None = None
         self._times: list[TimeExpr] | None = None
+        self._time_starts: list[int] = []
+        self._time_ends: list[int] = []
 
     def sentence(self, pos: int) -> tuple[int, int]:
+        """(start, end) of the sentence holding ``pos`` (end = the position of its end mark)."""
         if self._bounds is None:
-            self._bounds = [i for i, ch in enumerate(self.text) if ch in _SENTENCE_END]
-        s, e = 0, len(self.text)
-        for b in self._bounds:
-            if b < pos:
-                s = b + 1
-            else:
-                e = b
-                break
+            self._bounds = [m.start() for m in _SENTENCE_END_RE.finditer(self.text)]
+        bounds = self._bounds
+        i = bisect_left(bounds, pos)  # bounds[i-1] < pos <= bounds[i]
+        s = bounds[i - 1] + 1 if i else 0
+        e = bounds[i] if i < len(bounds) else len(self.text)
         return s, e
+
+    def times_between(self, start: int, end: int) -> list[TimeExpr]:
+        """Time expressions that start at or after ``start`` and end at or before ``end``."""
+        times = self.times
+        lo = bisect_left(self._time_starts, start)
+        hi = bisect_right(self._time_ends, end)
+        return times[lo:hi] if hi > lo else []
 
     @property
     def masked(self) -> str:
         """The text with 《…》, brackets and “…” contents blanked (same length)."""
         if self._masked is None:
-            chars = list(self.text)
+            text = self.text
             stack: list[tuple[str, int]] = []
-            for i, ch in enumerate(self.text):
+            spans: list[tuple[int, int]] = []
+            for m in _MASK_CHARS_RE.finditer(text):  # only the bracket and quote characters
+                ch, i = m.group(), m.start()
                 if ch in _MASK_PAIRS or ch == "“":
                     stack.append(("”" if ch == "“" else _MASK_PAIRS[ch], i))
                 elif stack and ch == stack[-1][0]:
                     _, j = stack.pop()
                     if not stack:
-                        for k in range(j, i + 1):
-                            chars[k] = " "
-            self._masked = "".join(chars)
+                        spans.append((j, i + 1))
+            pieces: list[str] = []
+            last = 0
+            for j, k in spans:
+                pieces += [text[last:j], " " * (k - j)]
+                last = k
+            pieces.append(text[last:])
+            self._masked = "".join(pieces)
         return self._masked
 
     @property
@@ -284,6 +305,8 @@ class _Context:
         if self._times is None:
             masked = self.masked
             self._times = [t for t in extract_times(self.text) if masked[t.start] != " "]
+            self._time_starts = [t.start for t in self._times]
+            self._time_ends = [t.end for t in self._times]
         return self._times
 
 
@@ -296,10 +319,8 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
     best: TimeExpr | None = None
     best_gov = False
     cue_pos, cue_role = -1, None
-    for t in ctx.times:
-        if t.end > pos:
-            break
-        if t.start < sent_start or t.year is None:
+    for t in ctx.times_between(sent_start, pos):
+        if t.year is None:
             continue
         target = _preceded_by(ctx.text, t.start, c.target_time_left)
         before = ctx.text[sent_start:t.start].rstrip(" \t\u3000")
