@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -73,6 +73,10 @@ class Quantity:
     currency: str | None = None
     year: int | None = None
     role: str = "other"
+    #: what the quantity measures (target, actual and cap quantities; see :mod:`clausetag.indicators`)
+    indicator: str | None = None
+    indicator_start: int | None = None
+    indicator_end: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -362,8 +366,11 @@ def _num_value(s: str) -> tuple[float, bool]:
     return parse_arabic(s.replace("．", ".")), False
 
 
-def extract_quantities(text: str) -> list[Quantity]:
-    """All amounts (money, percent, count, measure) stated in ``text``; offsets index into ``text``."""
+def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
+    """All amounts (money, percent, count, measure) stated in ``text``; offsets index into ``text``.
+
+    With ``indicators`` (default) every target, actual and cap quantity also says what it measures
+    (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.indicators`)."""
     c = _compiled()
     out: list[Quantity] = []
     holder: list[_Context] = []
@@ -380,6 +387,11 @@ def extract_quantities(text: str) -> list[Quantity]:
         if q is not None and q is not _RETRY_SINGLE:
             out.append(q)
         pos = max(m.end() if m is not None else pos + 1, pos + 1)
+    if indicators and out:
+        from clausetag.indicators import find_indicators
+
+        out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
+               for q, ind in zip(out, find_indicators(text, out))]
     return out
 
 

@@ -1,0 +1,255 @@
+"""Indicators: what a target, actual or cap quantity measures.
+
+``find_indicators(text, quantities)`` returns, for each quantity, the span of the thing measured
+(``到2027年，培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``) as an :class:`Indicator`, or
+``None``. :func:`clausetag.quantities.extract_quantities` calls it and stores the result in
+``Quantity.indicator``/``indicator_start``/``indicator_end`` for quantities whose role is target, actual or
+cap. Cue words are data in ``clausetag/lexicons/indicator_cues.yaml``; this module holds the rules.
+
+Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows them):
+
+* The indicator is looked for in the quantity's clause segment (between ``，；。：`` marks) and never
+  crosses another quantity: the text *before* runs from the segment start, the end of the previous
+  quantity or the end of the previous quantity's indicator, whichever is last; the text *after* runs to
+  the segment end or the next quantity (a quantity followed by 的, such as ``超千人的``, is a modifier and
+  does not stop it).
+* **Before or after.** Link words (突破, 达到, 为, 提高到 …) and cue words are dropped from the end of the
+  text before. If what is left ends with an object verb (培育, 新增, 打造, 遴选 …) or is empty, the
+  indicator is read after the quantity (``新增15个左右国家级工业设计中心`` → ``国家级工业设计中心``); else it
+  is the text before, from after its last object verb (``实现营业收入5728.02亿元`` → ``营业收入``,
+  ``数字创意产业营业收入突破6200亿元`` → ``数字创意产业营业收入``). A money quantity followed by a money
+  noun measures that noun (``给予最高450万元奖励`` → ``奖励``).
+* **After the quantity** the indicator stops before a stop word (进行, 纳入, 在 …) and, when it holds
+  a 的 modifier, is the head after the last 的 (``10个具有全国影响力的标杆应用场景`` → ``标杆应用场景``).
+* **Light normalisation** trims the span only (so ``text[indicator_start:indicator_end] == indicator``):
+  scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
+  (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
+  (``营业收入增长``).
+* **Shared heads.** ``1—2家国家级、3—4家省级工业设计研究院``: an indicator made only of a level
+  (``国家级``) takes the head of the next one, giving ``国家级工业设计研究院``; this is the one case where
+  the indicator is not a substring: its offsets run from ``国家级`` to the end of the shared head.
+  Bounds of one range written as two quantities (``五千元以上二万元以下罚款``) share the indicator.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Sequence
+
+__all__ = ["Indicator", "find_indicators", "load_indicator_cues", "INDICATOR_ROLES"]
+
+#: roles whose quantities get an indicator
+INDICATOR_ROLES = frozenset({"target", "actual", "cap"})
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """The thing a quantity measures: normalised text and its offsets in the clause text."""
+
+    text: str
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@lru_cache(maxsize=1)
+def load_indicator_cues() -> dict[str, Any]:
+    """Cue words from ``clausetag/lexicons/indicator_cues.yaml``."""
+    import yaml
+
+    with resources.files("clausetag.lexicons").joinpath("indicator_cues.yaml").open("r", encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _alt(words: Any) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
+
+
+class _Cues:
+    def __init__(self) -> None:
+        c = load_indicator_cues()
+        self.breaks = frozenset(c["segment_breaks"])
+        verbs = list(c["object_verbs"])
+        self.verb_end = re.compile(f"(?:{_alt(verbs)})$")
+        # inner scanning only uses verbs of two or more characters (处 is too often part of a word)
+        self.verb_inner = re.compile(f"(?:{_alt(w for w in verbs if len(w) >= 2)})(?!{_alt(c['verb_not_before'])})")
+        self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
+        self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
+        self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
+        self.after_stop = re.compile(_alt(c["after_stops"]))
+        self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
+        self.level = re.compile(c["level_modifier_pattern"])
+
+
+@lru_cache(maxsize=1)
+def _cues() -> _Cues:
+    return _Cues()
+
+
+_TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
+_BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
+_SPACE = " \t\u3000"
+
+
+def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
+    """Drop prefixes, time expressions, particles and a trailing bracketed note from ``text[s:e]``."""
+    changed = True
+    while changed and s < e:
+        changed = False
+        while s < e and (text[s] in _SPACE or text[s] in "”’\"'）)》"):
+            s, changed = s + 1, True
+        seg = text[s:e]
+        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg)
+        if m and m.end() > 0:
+            s, changed = s + m.end(), True
+        seg = text[s:e]
+        m = _BRACKET_TAIL.search(seg)
+        if m and m.start() > 0:
+            e, changed = s + m.start(), True
+        while s < e and text[e - 1] in _SPACE:
+            e, changed = e - 1, True
+        seg = text[s:e]
+        m = cues.suffix.search(seg)
+        if m:
+            e, changed = s + m.start(), True
+    return s, e
+
+
+def _head_after_de(text: str, s: int, e: int) -> int:
+    """Start of the head noun after the last 的 in ``text[s:e]`` (two characters at least), else ``s``."""
+    i = text.rfind("的", s, e - 2)
+    return i + 1 if i >= s else s
+
+
+def _balanced(seg: str) -> bool:
+    return seg.count("(") + seg.count("（") == seg.count(")") + seg.count("）") and seg.count("“") == seg.count("”")
+
+
+def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
+    """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
+    e = qs
+    while e > ls:  # link words, cue words and spaces at the end
+        seg = text[ls:e]
+        if seg[-1] in _SPACE:
+            e -= 1
+            continue
+        m = cues.link_end.search(seg)
+        if not m:
+            break
+        e = ls + m.start()
+    seg = text[ls:e]
+    if not seg:
+        return ls, ls, False
+    if cues.verb_end.search(seg):
+        return e, e, True
+    s = ls
+    for m in cues.verb_inner.finditer(text, ls, e):
+        s = m.end()
+    for m in _TIME_PREFIX_ANY.finditer(text, s, e):  # a time expression inside: what follows it
+        s = m.end()
+    s = _head_after_de(text, s, e)
+    s, e = _trim(text, s, e, cues)
+    return s, e, False
+
+
+_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
+
+
+def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
+    """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
+    so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
+    s, e = qe, re_
+    while s < e and text[s] in _SPACE + "的":
+        s += 1
+    if before_quantity:
+        i = text.find("、", s, e)
+        while i >= 0 and not _balanced(text[s:i]):
+            i = text.find("、", i + 1, e)
+        if i >= 0:
+            e = i
+    s = _head_after_de(text, s, e)
+    for m in cues.after_stop.finditer(text, s + 2, e):
+        if _balanced(text[s:m.start()]):
+            e = m.start()
+            break
+    return _trim(text, s, e, cues)
+
+
+def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES) -> list[Indicator | None]:
+    """One :class:`Indicator` (or ``None``) per quantity in ``quantities`` (left to right, with ``start``,
+    ``end``, ``kind`` and ``role`` attributes); only quantities whose role is in ``roles`` get one."""
+    cues = _cues()
+    n = len(text)
+    out: list[Indicator | None] = [None] * len(quantities)
+    side: list[str] = [""] * len(quantities)
+    consumed = 0  # end of the previous quantity (or of its indicator, when that was read after it)
+    for i, q in enumerate(quantities):
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        ls = max(seg_s, consumed)
+        # the text after runs to the segment end or the next quantity that is not a modifier (…的)
+        re_ = q.end
+        while re_ < n and text[re_] not in cues.breaks:
+            re_ += 1
+        stopped = False
+        for nq in quantities[i + 1:]:
+            if nq.start >= re_:
+                break
+            if not text.startswith("的", nq.end):
+                re_, stopped = nq.start, True
+                break
+        consumed = q.end
+        if q.role not in roles:
+            continue
+        bs, be, verb_end = _before(text, ls, q.start, cues)
+        as_, ae = _after(text, q.end, re_, cues, stopped)
+        after_money = q.kind == "money" and cues.money_noun.match(text, q.end) is not None
+        if after_money and ae > as_:
+            s, e, side[i] = as_, ae, "after"
+        elif be > bs and not verb_end:
+            s, e, side[i] = bs, be, "before"
+        elif ae > as_:
+            s, e, side[i] = as_, ae, "after"
+        elif verb_end:  # 区块链应用示范支持最高300万: the verb is the noun
+            s, e = _trim(text, ls, q.start, cues)
+            m = None
+            for m in cues.verb_inner.finditer(text, s, e - 2):
+                pass
+            s = m.end() if m is not None and m.end() < e else s
+            s, e = _trim(text, s, e, cues)
+            side[i] = "before"
+        else:
+            continue
+        if e > s:
+            out[i] = Indicator(text[s:e], s, e)
+            if side[i] == "after":
+                consumed = max(consumed, e)
+    _share(text, quantities, out, side, cues, roles)
+    return out
+
+
+def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
+           roles: frozenset[str]) -> None:
+    """Shared heads (国家级、…省级工业设计中心) and the two bounds of one range (五千元以上二万元以下罚款)."""
+    for i in range(len(quantities) - 2, -1, -1):
+        q, nq = quantities[i], quantities[i + 1]
+        if q.role not in roles:
+            continue
+        nxt = out[i + 1]
+        gap = text[q.end:nq.start]
+        if out[i] is None and nxt is not None and gap.strip(_SPACE + "、至到-—～~") == "":
+            out[i] = nxt
+            continue
+        cur = out[i]
+        if cur is None or nxt is None or side[i] != "after" or side[i + 1] != "after":
+            continue
+        if not cues.level.match(cur.text):
+            continue
+        m = re.match(r"^[^、，,]{1,4}?级", nxt.text)
+        if m and cues.level.match(m.group()) and len(nxt.text) > m.end():
+            out[i] = Indicator(cur.text + nxt.text[m.end():], cur.start, nxt.end)

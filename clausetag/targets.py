@@ -1,0 +1,140 @@
+"""Per-document targets table: one row per distinct target, actual or cap a document states.
+
+    from clausetag.targets import document_targets
+    rows = document_targets(records)          # records of ONE document -> list[Target]
+
+A :class:`Target` is a quantity with role target, actual or cap together with its indicator (what it
+measures, see :mod:`clausetag.indicators`) and the clauses that state it. The same target restated —
+in the headline, the press summary and the body — is one row with several ``clauses``: two mentions are
+the same target when role, indicator, kind, unit (any counter for counts), currency, comparator and
+value/bounds agree and their
+years do not contradict (a mention without a year joins one with a year). Amounts are never added
+across indicators; :func:`totals` adds distinct rows of the *same* indicator only.
+
+Records may be plain dicts (as written to JSONL) or objects with the same attributes (``ClauseRecord``);
+quantities likewise (dicts or :class:`~clausetag.quantities.Quantity`).
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Target", "TARGET_ROLES", "document_targets", "targets_by_document", "target_fields", "totals"]
+
+#: quantity roles that make a row of the targets table
+TARGET_ROLES = ("target", "actual", "cap")
+
+
+@dataclass
+class Target:
+    """One distinct target (or actual, or cap) of one document.
+
+    ``value``/``low``/``high``/``comparator``/``unit``/``currency``/``year`` follow
+    :class:`~clausetag.quantities.Quantity`; ``kind`` is the quantity kind (money, percent, count,
+    measure) and ``role`` target, actual or cap. ``text`` is the quantity as first written, ``clauses``
+    the indices of every clause that states it (first first), ``mentions`` how many times it is stated.
+    """
+
+    doc_id: str
+    indicator: str | None
+    role: str
+    kind: str
+    value: float
+    low: float | None
+    high: float | None
+    comparator: str
+    unit: str
+    currency: str | None
+    year: int | None
+    text: str
+    clauses: list[int] = field(default_factory=list)
+    mentions: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        d = dataclasses.asdict(self)
+        d["clauses"] = list(self.clauses)
+        return d
+
+
+def target_fields() -> list[str]:
+    """Column names of the targets table, in order (from :class:`Target`)."""
+    return [f.name for f in dataclasses.fields(Target)]
+
+
+def _get(obj: Any, name: str, default: Any = None) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(name, default)
+    return getattr(obj, name, default)
+
+
+def _num_key(v: Any) -> float | None:
+    if v is None:
+        return None
+    f = float(v)
+    return None if math.isnan(f) else round(f, 6)
+
+
+def _key(q: Any) -> tuple[Any, ...]:
+    ind = _get(q, "indicator")
+    kind = _get(q, "kind")
+    unit = None if kind == "count" else _get(q, "unit")  # 15个左右 and 15家左右 国家级工业设计中心: one target
+    return (_get(q, "role"), ind or "", kind, unit, _get(q, "currency"),
+            _get(q, "comparator"), _num_key(_get(q, "value")), _num_key(_get(q, "low")), _num_key(_get(q, "high")))
+
+
+def document_targets(records: Iterable[Any], roles: Iterable[str] = TARGET_ROLES) -> list[Target]:
+    """The targets table of one document: one :class:`Target` per distinct target/actual/cap, in the
+    order of first mention. ``records`` are that document's clause records (dicts or ``ClauseRecord``)."""
+    wanted = frozenset(roles)
+    rows: list[Target] = []
+    by_key: dict[tuple[Any, ...], list[Target]] = {}
+    for rec in records:
+        doc_id = _get(rec, "doc_id") or ""
+        index = _get(rec, "index")
+        for q in _get(rec, "quantities") or ():
+            if _get(q, "role") not in wanted:
+                continue
+            key = _key(q)
+            year = _get(q, "year")
+            match = None
+            for t in by_key.get(key, ()):
+                if t.doc_id == doc_id and (t.year is None or year is None or t.year == year):
+                    match = t
+                    break
+            if match is not None:
+                match.mentions += 1
+                if index is not None and index not in match.clauses:
+                    match.clauses.append(index)
+                if match.year is None and year is not None:
+                    match.year = year
+                continue
+            t = Target(doc_id=doc_id, indicator=_get(q, "indicator"), role=_get(q, "role"), kind=_get(q, "kind"),
+                       value=_get(q, "value"), low=_get(q, "low"), high=_get(q, "high"),
+                       comparator=_get(q, "comparator"), unit=_get(q, "unit"), currency=_get(q, "currency"),
+                       year=year, text=_get(q, "text"), clauses=[] if index is None else [index])
+            rows.append(t)
+            by_key.setdefault(key, []).append(t)
+    return rows
+
+
+def targets_by_document(records: Iterable[Any], roles: Iterable[str] = TARGET_ROLES) -> dict[str, list[Target]]:
+    """:func:`document_targets` for records of many documents (grouped by ``doc_id``)."""
+    groups: dict[str, list[Any]] = {}
+    for rec in records:
+        groups.setdefault(_get(rec, "doc_id") or "", []).append(rec)
+    return {doc_id: document_targets(recs, roles) for doc_id, recs in groups.items()}
+
+
+def totals(targets: Iterable[Target]) -> dict[tuple[str | None, str, str, str | None, int | None], float]:
+    """Sum of exact (``=``) values of distinct rows per (indicator, role, unit, currency, year): amounts are
+    only ever added within one indicator. Rows without an indicator are not added up."""
+    out: dict[tuple[str | None, str, str, str | None, int | None], float] = {}
+    for t in targets:
+        if t.indicator is None or t.comparator != "=" or t.value is None:
+            continue
+        k = (t.indicator, t.role, t.unit, t.currency, t.year)
+        out[k] = out.get(k, 0.0) + float(t.value)
+    return out
