@@ -1,7 +1,9 @@
 """Document-level summary of tagged clauses: a table (CSV + Markdown) and a measure-mix plot.
 
 Per document: number of clauses; clauses per label and per family; quantities by kind and by role;
-the sum of money quantities in CNY by role. Failed documents are listed with their reason.
+distinct targets, actuals and caps (:mod:`clausetag.targets`) and the largest distinct CNY target and
+actual with what they measure (amounts are never summed across indicators or restatements). Failed
+documents are listed with their reason. The targets table goes to ``targets.csv``/``targets.parquet``.
 """
 from __future__ import annotations
 
@@ -33,6 +35,7 @@ class SummaryBuilder:
         self.labels = list(labels) if labels is not None else _schema_codes()
         self.rows: list[dict[str, Any]] = []
         self.failures: list[dict[str, str]] = []
+        self.targets: list[Any] = []  # clausetag.targets.Target rows of every document
 
     # -- adding ---------------------------------------------------------------------------------
     def add(self, result: Any) -> None:
@@ -66,8 +69,6 @@ class SummaryBuilder:
             row[f"kind:{kind}"] = 0
         for role in QUANTITY_ROLES:
             row[f"role:{role}"] = 0
-        for role in QUANTITY_ROLES:
-            row[f"cny:{role}"] = 0.0
         for rec in records:
             label = rec.get("label")
             if label is not None:
@@ -81,9 +82,17 @@ class SummaryBuilder:
                 if kind:
                     row[f"kind:{kind}"] = row.get(f"kind:{kind}", 0) + 1
                 row[f"role:{role}"] = row.get(f"role:{role}", 0) + 1
-                value = q.get("value")
-                if kind == "money" and q.get("currency") == "CNY" and _finite(value):
-                    row[f"cny:{role}"] = row.get(f"cny:{role}", 0.0) + float(value)
+        from clausetag.targets import TARGET_ROLES, document_targets
+
+        targets = document_targets(records)
+        self.targets.extend(targets)
+        for role in TARGET_ROLES:
+            mine = [t for t in targets if t.role == role]
+            row[f"distinct:{role}"] = len(mine)
+            cny = [t for t in mine if t.kind == "money" and t.currency == "CNY" and _finite(t.value)]
+            top = max(cny, key=lambda t: float(t.value), default=None)
+            row[f"top_cny:{role}"] = float(top.value) if top is not None else 0.0
+            row[f"top_cny_indicator:{role}"] = (top.indicator or "") if top is not None else ""
         self.rows.append(row)
 
     # -- output ---------------------------------------------------------------------------------
@@ -101,22 +110,36 @@ class SummaryBuilder:
         df = self.table()
         n_ok, n_fail = len(df), len(self.failures)
         lines = ["# Tagging summary", "", f"{n_ok} document(s) tagged, {n_fail} failed. Families count clauses; "
-             "CNY columns sum money quantities in CNY by role (亿元 = 1e8 yuan; summary.csv has yuan).", ""]
+             "targets/actuals count distinct ones (a target restated counts once); the CNY columns show the "
+             "largest distinct CNY target/actual and what it measures, never a sum across indicators "
+             "(亿元 = 1e8 yuan; summary.csv has yuan).", ""]
         if n_ok:
             lines += ["## Documents", ""]
-            head = ["doc_id", "clauses", "supply", "environment", "demand", "none", "quantities",
-                    "CNY target (亿元)", "CNY actual (亿元)", "top measure"]
+            head = ["doc_id", "clauses", "supply", "environment", "demand", "none", "quantities", "targets",
+                    "actuals", "largest CNY target (亿元)", "largest CNY actual (亿元)", "top measure"]
             body = []
             for _, r in df.iterrows():
                 measures = {c: r.get(f"label:{c}", 0) for c in self.labels if c not in _NOT_MEASURES}
                 top = max(measures, key=lambda c: measures[c]) if measures and max(measures.values()) > 0 else ""
                 body.append([r["doc_id"], int(r["clauses"])] + [int(r.get(f"family:{f}", 0)) for f in FAMILIES]
-                            + [int(r["quantities"]), _money(r.get("cny:target", 0)), _money(r.get("cny:actual", 0)), top])
+                            + [int(r["quantities"]), int(r.get("distinct:target", 0)), int(r.get("distinct:actual", 0)),
+                               _top(r, "target"), _top(r, "actual"), top])
             lines += _md_table(head, body) + [""]
             used = [c for c in self.labels if df.get(f"label:{c}") is not None and df[f"label:{c}"].sum() > 0]
             lines += ["## Clauses per label", ""]
             lines += _md_table(["doc_id"] + used, [[r["doc_id"]] + [int(r[f"label:{c}"]) for c in used]
                                                    for _, r in df.iterrows()]) + [""]
+        if self.targets:
+            from clausetag.targets import format_target
+
+            lines += ["## Targets", "", "One row per distinct target, actual or cap (targets.csv has all columns; "
+                      "clauses are clause indices).", ""]
+            shown = self.targets[:_MAX_TARGET_ROWS]
+            lines += _md_table(["doc_id", "role", "indicator", "amount", "year", "clauses"],
+                               [[t.doc_id, t.role, t.indicator or "", format_target(t), t.year or "",
+                                 ", ".join(str(i) for i in t.clauses)] for t in shown]) + [""]
+            if len(self.targets) > len(shown):
+                lines += [f"({len(self.targets) - len(shown)} more rows in targets.csv)", ""]
         if self.failures:
             lines += ["## Failures", ""]
             lines += _md_table(["doc_id", "path", "reason"],
@@ -124,7 +147,8 @@ class SummaryBuilder:
         return "\n".join(lines)
 
     def write(self, out_dir: str | os.PathLike[str], plot: bool = True) -> list[Path]:
-        """Write ``summary.csv``, ``summary.md`` and (if ``plot``) ``mix.png`` into ``out_dir``,
+        """Write ``summary.csv``, ``summary.md``, ``targets.csv``, ``targets.parquet`` and (if ``plot``)
+        ``mix.png`` into ``out_dir``,
         each atomically. Failed documents appear in the CSV with ``status=failed`` and the reason."""
         import pandas as pd
 
@@ -142,6 +166,9 @@ class SummaryBuilder:
         paths = [out / "summary.csv", out / "summary.md"]
         write_atomic(paths[0], full.to_csv(index=False).encode("utf-8-sig"))
         write_atomic(paths[1], self.to_markdown().encode("utf-8"))
+        from clausetag.targets import write_targets
+
+        paths += write_targets(self.targets, out)
         if plot:
             paths.append(plot_mix(self, out / "mix.png"))
         return paths
@@ -212,6 +239,18 @@ def _short(doc_id: str, width: int = 28) -> str:
 
 def _finite(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+_MAX_TARGET_ROWS = 500  # summary.md lists at most this many target rows (targets.csv has all)
+
+
+def _top(row: Any, role: str) -> str:
+    """``5,728 (营业收入)``: the largest distinct CNY amount of a role and its indicator."""
+    value = row.get(f"top_cny:{role}", 0)
+    if not value:
+        return ""
+    ind = row.get(f"top_cny_indicator:{role}", "")
+    return f"{_money(value)} ({ind})" if ind else _money(value)
 
 
 def _money(value: Any) -> str:

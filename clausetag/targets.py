@@ -22,7 +22,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Target", "TARGET_ROLES", "document_targets", "targets_by_document", "target_fields", "totals"]
+__all__ = ["Target", "TARGET_ROLES", "document_targets", "format_target", "targets_by_document", "target_fields",
+           "totals", "write_targets"]
 
 #: quantity roles that make a row of the targets table
 TARGET_ROLES = ("target", "actual", "cap")
@@ -138,3 +139,62 @@ def totals(targets: Iterable[Target]) -> dict[tuple[str | None, str, str, str | 
         k = (t.indicator, t.role, t.unit, t.currency, t.year)
         out[k] = out.get(k, 0.0) + float(t.value)
     return out
+
+
+def _arrow_schema() -> Any:
+    import pyarrow as pa
+
+    types = {"doc_id": pa.string(), "indicator": pa.string(), "role": pa.string(), "kind": pa.string(),
+             "value": pa.float64(), "low": pa.float64(), "high": pa.float64(), "comparator": pa.string(),
+             "unit": pa.string(), "currency": pa.string(), "year": pa.int64(), "text": pa.string(),
+             "clauses": pa.list_(pa.int64()), "mentions": pa.int64()}
+    missing = set(target_fields()) ^ set(types)
+    if missing:  # pragma: no cover - a field added to Target without an Arrow type
+        raise TypeError(f"targets Arrow schema out of date with Target: {sorted(missing)}")
+    return pa.schema([(name, types[name]) for name in target_fields()])
+
+
+def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True) -> list[Any]:
+    """Write ``targets.csv`` (UTF-8 with BOM, ``clauses`` as ``2;13``) and, if ``parquet``,
+    ``targets.parquet`` into ``out_dir``, atomically; columns from :class:`Target`. Returns the paths."""
+    import csv
+    import io
+    from pathlib import Path
+
+    from clausetag.writers import write_atomic
+
+    rows = [t.to_dict() for t in targets]
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=target_fields(), lineterminator="\n")
+    w.writeheader()
+    for r in rows:
+        w.writerow({**r, "clauses": ";".join(str(i) for i in r["clauses"])})
+    paths = [write_atomic(out / "targets.csv", buf.getvalue().encode("utf-8-sig"))]
+    if parquet:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = _arrow_schema()
+        table = pa.Table.from_pylist(rows, schema=schema)
+        sink = io.BytesIO()
+        pq.write_table(table, sink)
+        paths.append(write_atomic(out / "targets.parquet", sink.getvalue()))
+    return paths
+
+
+def format_target(t: Target) -> str:
+    """``>1万亿元``-style short text of a target's amount (亿元 for large CNY amounts)."""
+    comp = {"=": "", ">": ">", ">=": "≥", "<": "<", "<=": "≤", "~": "≈", "range": ""}.get(t.comparator, "")
+    def num(v: float | None) -> str:
+        if v is None:
+            return "?"
+        if t.kind == "money" and abs(v) >= 1e8:
+            return f"{v / 1e8:,.6g}亿"
+        if t.kind == "money" and abs(v) >= 1e4:
+            return f"{v / 1e4:,.6g}万"
+        return f"{v:,.6g}"
+    if t.comparator == "range":
+        return f"{num(t.low)}–{num(t.high)}{t.unit}"
+    return f"{comp}{num(t.value)}{t.unit}"

@@ -244,7 +244,8 @@ def test_broken_files_are_named_failures(mixed_folder: Path, tmp_path: Path, bas
     assert code == 1
     err = capsys.readouterr().err
     assert "d_binary.txt" in err and "e_empty.txt" in err and "skipping" in err and "f_notes.xlsx" in err
-    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "summary.csv", "summary.md"]
+    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "summary.csv", "summary.md",
+                                                     "targets.csv", "targets.parquet"]
     records = read_records(out / "clauses.jsonl")
     assert [d for d in dict.fromkeys(r["doc_id"] for r in records)] == ["a_plan", "c_page", "b_reply"]
     md = (out / "summary.md").read_text(encoding="utf-8")
@@ -370,16 +371,20 @@ def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path) -> None:
 def test_summary_counts_and_money(tmp_path: Path) -> None:
     from clausetag.summary import SummaryBuilder
 
-    def q(kind: str, role: str, value: float, currency: str | None = None) -> dict[str, Any]:
-        return {"kind": kind, "role": role, "value": value, "currency": currency}
+    def q(kind: str, role: str, value: float, currency: str | None = None, indicator: str | None = None,
+          year: int | None = None) -> dict[str, Any]:
+        return {"kind": kind, "role": role, "value": value, "currency": currency, "indicator": indicator,
+                "comparator": "=", "unit": "%" if kind == "percent" else "元", "year": year}
 
     records = [
-        {"doc_id": "p", "label": "heading", "family": "none", "quantities": []},
-        {"doc_id": "p", "label": "funding", "family": "supply",
-         "quantities": [q("money", "target", 5e8, "CNY"), q("money", "cap", 2e6, "CNY")]},
-        {"doc_id": "p", "label": "funding", "family": "supply",
-         "quantities": [q("money", "target", 1e8, "CNY"), q("money", "target", 7e8, "USD")]},
-        {"doc_id": "p", "label": "planning", "family": "environment", "quantities": [q("percent", "target", 20.0)]},
+        {"doc_id": "p", "index": 0, "label": "heading", "family": "none",
+         "quantities": [q("money", "target", 5e8, "CNY", "营业收入")]},  # the headline restates clause 1
+        {"doc_id": "p", "index": 1, "label": "funding", "family": "supply",
+         "quantities": [q("money", "target", 5e8, "CNY", "营业收入", 2027), q("money", "cap", 2e6, "CNY", "奖励")]},
+        {"doc_id": "p", "index": 2, "label": "funding", "family": "supply",
+         "quantities": [q("money", "target", 1e8, "CNY", "增加值"), q("money", "target", 7e8, "USD", "出口")]},
+        {"doc_id": "p", "index": 3, "label": "planning", "family": "environment",
+         "quantities": [q("percent", "target", 20.0, None, "增速")]},
     ]
     sb = SummaryBuilder()
     sb.add(DocResult("p", "in/p.txt", records=records))
@@ -387,13 +392,23 @@ def test_summary_counts_and_money(tmp_path: Path) -> None:
     row = sb.table().iloc[0]
     assert (row["clauses"], row["label:funding"], row["label:heading"], row["label:planning"]) == (4, 2, 1, 1)
     assert (row["family:supply"], row["family:environment"], row["family:none"]) == (2, 1, 1)
-    assert (row["quantities"], row["kind:money"], row["kind:percent"]) == (5, 4, 1)
-    assert (row["role:target"], row["role:cap"]) == (4, 1)
-    assert row["cny:target"] == 6e8 and row["cny:cap"] == 2e6  # the USD amount is not summed
+    assert (row["quantities"], row["kind:money"], row["kind:percent"]) == (6, 5, 1)
+    assert (row["role:target"], row["role:cap"]) == (5, 1)
+    # the restated 5亿元 target counts once and is never added to the 增加值 target
+    assert (row["distinct:target"], row["distinct:cap"]) == (4, 1)
+    assert row["top_cny:target"] == 5e8 and row["top_cny_indicator:target"] == "营业收入"
+    assert row["top_cny:cap"] == 2e6
     paths = sb.write(tmp_path)
-    assert [p.name for p in paths] == ["summary.csv", "summary.md", "mix.png"]
+    assert [p.name for p in paths] == ["summary.csv", "summary.md", "targets.csv", "targets.parquet", "mix.png"]
     md = (tmp_path / "summary.md").read_text(encoding="utf-8")
-    assert "| p | 4 | 2 | 1 | 0 | 1 | 5 | 6 |  | funding |" in md
+    assert "| p | 4 | 2 | 1 | 0 | 1 | 6 | 4 | 0 | 5 (营业收入) |  | funding |" in md
+    assert "| p | target | 营业收入 | 5亿元 | 2027 | 0, 1 |" in md
+    import pandas as pd
+
+    targets = pd.read_parquet(tmp_path / "targets.parquet")
+    assert list(targets["indicator"]) == ["营业收入", "奖励", "增加值", "出口", "增速"]
+    assert list(targets.iloc[0]["clauses"]) == [0, 1] and targets.iloc[0]["mentions"] == 2
+    assert pd.read_csv(tmp_path / "targets.csv", encoding="utf-8-sig")["clauses"].iloc[0] == "0;1"
     assert "| z | in/z.txt | empty file (0 bytes) |" in md
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
 
