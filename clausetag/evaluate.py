@@ -35,6 +35,7 @@ from clausetag.train import (
     examples,
     load_records,
     seed_everything,
+    select_models,
 )
 
 
@@ -106,14 +107,20 @@ def _slug(name: str) -> str:
 # -- splits -------------------------------------------------------------------------------------
 def lodo_splits(doc_ids: Sequence[Any]) -> Iterator[tuple[Any, list[int], list[int]]]:
     """Leave-one-document-out folds: ``(held_out_doc, train_indices, test_indices)`` per document, in
-    order of first appearance. No index of the held-out document is ever in its training fold."""
+    order of first appearance (scikit-learn's :class:`~sklearn.model_selection.LeaveOneGroupOut` with
+    the documents as groups). No index of the held-out document is ever in its training fold."""
+    import numpy as np
+    from sklearn.model_selection import LeaveOneGroupOut
+
     docs = list(dict.fromkeys(doc_ids))
     if len(docs) < 2:
         raise ValueError(f"leave-one-document-out needs at least 2 documents, got {len(docs)}")
-    for doc in docs:
-        test = [i for i, d in enumerate(doc_ids) if d == doc]
-        train = [i for i, d in enumerate(doc_ids) if d != doc]
-        yield doc, train, test
+    groups = np.array([docs.index(d) for d in doc_ids])
+    folds = {}
+    for train, test in LeaveOneGroupOut().split(groups, groups=groups):
+        folds[int(groups[test[0]])] = (train.tolist(), test.tolist())
+    for g, doc in enumerate(docs):
+        yield doc, folds[g][0], folds[g][1]
 
 
 # -- segmentation-independent scoring -----------------------------------------------------------
@@ -182,9 +189,9 @@ def evaluate(
     ``output_dir`` (default: the config's ``output_dir``; nothing is written when both are None)."""
     from tqdm.auto import tqdm
 
-    cfg = as_config(config)
+    cfg = as_config(config, check_files=False)
     labels = config_labels(cfg)
-    specs = [cfg.model(n) for n in models] if models else list(cfg.models)
+    specs = select_models(cfg, models)
     data_source = data if data is not None else cfg.data
     records = load_records(data_source, source=cfg.source)
     data_paths = [] if isinstance(data_source, list) and data_source and isinstance(data_source[0], dict) \
@@ -226,32 +233,63 @@ def evaluate(
     predictions: list[dict[str, Any]] = [
         {"doc_id": r.get("doc_id"), "index": r.get("index"), "gold": r["label"]} for r in test_records
     ]
-    bar = tqdm(total=len(specs) * len(folds), desc="evaluate", unit="fold", disable=not progress)
+    import numpy as np
+
+    from clausetag.classifiers.ensemble import combine
+    from clausetag.train import ENSEMBLE
+
+    out_dir = output_dir if output_dir is not None else cfg.output_dir
+    report = Report(name=cfg.name, labels=labels, results=results, segmentation=seg_results,
+                     predictions=predictions, folds=fold_names, settings={
+                         "seed": cfg.seed, "lodo": cfg.lodo, "config": cfg.source, "n_records": len(test_records),
+                         "data": [str(p) for p in data_paths] or "<records>",
+                         "extra_train": list(cfg.extra_train), "n_extra_train": len(x_ys),
+                         "test_data": list(cfg.test_data)})
+    #: the splitter's clauses of every held-out raw text, one list (rows of the segmentation probabilities)
+    seg_clauses: list[dict[str, Any]] = []
+    seg_rows: dict[str, list[int]] = {}
+    for d, text in raw_texts.items():
+        clauses = split_records(text, d)
+        seg_rows[d] = list(range(len(seg_clauses), len(seg_clauses) + len(clauses)))
+        seg_clauses += clauses
+    #: held-out probabilities of every model (rows: test records / segmentation clauses)
+    held_out: dict[str, np.ndarray] = {}
+    seg_held_out: dict[str, np.ndarray] = {}
+    trained = [s for s in specs if s.type != ENSEMBLE]
+    bar = tqdm(total=len(trained) * len(folds), desc="evaluate", unit="fold", disable=not progress)
     for spec in specs:
         started = time.perf_counter()
-        y_pred: list[str | None] = [None] * len(test_records)
-        probs: list[float] = [0.0] * len(test_records)
-        seg_pred: list[dict[str, Any]] = []
-        for doc, train_idx, test_idx in folds:
+        proba = np.zeros((len(test_records), len(labels)))
+        seg_proba = np.zeros((len(seg_clauses), len(labels)))
+        if spec.type == ENSEMBLE:
+            members = spec.params["members"]
+            missing = [m for m in members if m not in held_out]
+            if missing:
+                raise ConfigError(cfg.source, f"models[{spec.name}].params.members",
+                                  f"{missing} not evaluated in this run (select them too)")
+            proba = combine([held_out[m] for m in members], spec.params.get("weights"))
+            seg_proba = combine([seg_held_out[m] for m in members], spec.params.get("weights"))
+        for doc, train_idx, test_idx in (folds if spec.type != ENSEMBLE else []):
             bar.set_postfix(model=spec.name, doc=str(doc)[:12])
             if test_idx is None:
                 test_idx = list(range(len(test_records)))
             seed_everything(cfg.seed)
-            model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=progress)
+            model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=progress,
+                                     specs=cfg.models)
             model.fit([texts[i] for i in train_idx] + x_texts, [ys[i] for i in train_idx] + x_ys,
                       [contexts[i] for i in train_idx] + x_contexts)
-            preds = model.predict([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
-            for i, p in zip(test_idx, preds):
-                y_pred[i], probs[i] = p.label, p.prob
-            if cfg.segmentation:
-                held = {str(test_records[i].get("doc_id")) for i in test_idx}
-                for d in sorted(held):
-                    clauses = split_records(raw_texts[d], d)
-                    if clauses:
-                        cp = model.predict([c["text"] for c in clauses],
-                                           [join_context(c["heading_path"]) for c in clauses])
-                        seg_pred += [dict(c, label=p.label) for c, p in zip(clauses, cp)]
+            proba[test_idx] = model.predict_proba([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
+            held = sorted({str(test_records[i].get("doc_id")) for i in test_idx} & set(seg_rows))
+            rows = [j for d in held for j in seg_rows[d]]
+            if rows:
+                seg_proba[rows] = model.predict_proba([seg_clauses[j]["text"] for j in rows],
+                                                      [join_context(seg_clauses[j]["heading_path"]) for j in rows])
             bar.update(1)
+        held_out[spec.name] = proba
+        seg_held_out[spec.name] = seg_proba
+        best = proba.argmax(axis=1)
+        y_pred: list[str | None] = [labels[int(j)] for j in best]
+        probs = [float(proba[i, j]) for i, j in enumerate(best)]
         rep = classification_report(t_ys, y_pred, labels)
         rep["seconds"] = round(time.perf_counter() - started, 2)
         rep["type"] = spec.type
@@ -261,24 +299,13 @@ def evaluate(
             rec[spec.name] = lab
             rec[f"{spec.name}:prob"] = round(pr, 4)
         if cfg.segmentation:
+            seg_pred = [dict(c, label=labels[int(j)]) for c, j in zip(seg_clauses, seg_proba.argmax(axis=1))]
             g_true, g_pred = labels_by_overlap(seg_pred, test_records)
             seg_results[spec.name] = classification_report(g_true, g_pred, labels)
+        if out_dir is not None:  # finished models reach disk even if a later one fails
+            report.write(out_dir)
     bar.close()
-
-    report = Report(
-        name=cfg.name,
-        labels=labels,
-        results=results,
-        segmentation=seg_results,
-        quantities=score_quantities_if_available(test_records),
-        predictions=predictions,
-        folds=fold_names,
-        settings={"seed": cfg.seed, "lodo": cfg.lodo, "config": cfg.source, "n_records": len(test_records),
-                  "data": [str(p) for p in data_paths] or "<records>",
-                  "extra_train": list(cfg.extra_train), "n_extra_train": len(x_ys),
-                  "test_data": list(cfg.test_data)},
-    )
-    out = output_dir if output_dir is not None else cfg.output_dir
-    if out is not None:
-        report.write(out)
+    report.quantities = score_quantities_if_available(test_records)
+    if out_dir is not None:
+        report.write(out_dir)
     return report

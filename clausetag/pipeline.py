@@ -77,15 +77,16 @@ def load_model(
     quantize: bool = False,
     batch_size: int = 32,
 ) -> Any:
-    """Resolve ``model`` to a classifier: ``"default"``, a model directory, or an object with
-    ``predict(texts, contexts)`` (returned as is). ``device``/``quantize``/``batch_size`` reach BERT
-    models only."""
+    """Resolve ``model`` to a classifier: ``"default"``, a model directory, or a fitted classifier with
+    ``predict_proba(texts, contexts)`` and ``classes_`` (returned as is). ``device``/``quantize``/
+    ``batch_size`` go to the model class, which uses those that apply to it."""
     if not isinstance(model, (str, os.PathLike)):
-        if not callable(getattr(model, "predict", None)):
-            raise TypeError(f"model must be 'default', a path or a classifier with predict(); got {model!r}")
+        if not callable(getattr(model, "predict_proba", None)) or not hasattr(model, "classes_"):
+            raise TypeError("model must be 'default', a path or a fitted classifier with predict_proba() "
+                            f"and classes_; got {model!r}")
         return model
     from clausetag.classifiers import load_classifier
-    from clausetag.classifiers.base import CARD_NAME, read_card
+    from clausetag.classifiers.base import CARD_NAME
 
     if str(model) == "default":
         path = default_model_path()
@@ -104,14 +105,7 @@ def load_model(
                 f"{path} is not a clausetag model directory ({CARD_NAME} missing); "
                 "train one with `clausetag train ...`"
             )
-    kwargs: dict[str, Any] = {}
-    if read_card(path).get("type") == "bert":
-        kwargs = {"device": device, "quantize": quantize, "batch_size_predict": batch_size}
-    elif device != "cpu" or quantize:
-        import warnings
-
-        warnings.warn(f"{path} is not a BERT model: device={device!r}/quantize={quantize} ignored", stacklevel=2)
-    return load_classifier(path, **kwargs)
+    return load_classifier(path, device=device, quantize=quantize, batch_size=batch_size)
 
 
 # ------------------------------------------------------------------------------ per-document chain
@@ -162,13 +156,15 @@ def classify_records(records: list[dict[str, Any]], classifier: Any, batch_size:
         idx = todo[lo:lo + chunk]
         texts = [records[i]["text"] for i in idx]
         contexts = [join_context(records[i]["heading_path"]) for i in idx]
-        preds = classifier.predict(texts, contexts)
-        if len(preds) != len(idx):
-            raise RuntimeError(f"classifier returned {len(preds)} predictions for {len(idx)} clauses")
-        for i, pred in zip(idx, preds):
-            records[i]["label"] = pred.label
-            records[i]["prob"] = float(pred.prob)
-            records[i]["family"] = _family(pred.label)
+        proba = classifier.predict_proba(texts, contexts)
+        if len(proba) != len(idx):
+            raise RuntimeError(f"classifier returned {len(proba)} predictions for {len(idx)} clauses")
+        classes = [str(c) for c in classifier.classes_]
+        for i, row in zip(idx, proba):
+            best = int(row.argmax())
+            records[i]["label"] = classes[best]
+            records[i]["prob"] = float(row[best])
+            records[i]["family"] = _family(classes[best])
     return records
 
 

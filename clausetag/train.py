@@ -26,11 +26,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from clausetag.classifiers.base import Classifier, join_context
+from clausetag.classifiers.base import Classifier, ParamError, join_context
 
 CONFIG_KEYS = {"name", "data", "test_data", "extra_train", "seed", "lodo", "output_dir", "labels", "models",
                "segmentation", "description"}
 MODEL_KEYS = {"name", "type", "params"}
+#: the registry type whose params name other models of the run (combined, not trained again)
+ENSEMBLE = "ensemble"
 
 
 class ConfigError(ValueError):
@@ -90,9 +92,11 @@ def _paths(value: Any, source: str, key: str) -> list[str]:
     return [_expand(v) for v in value]
 
 
-def parse_config(data: Any, source: str = "<dict>") -> RunConfig:
-    """Validate a config mapping (as loaded from YAML) into a :class:`RunConfig`."""
-    from clausetag.classifiers import REGISTRY
+def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True) -> RunConfig:
+    """Validate a config mapping (as loaded from YAML) into a :class:`RunConfig`. Every model's params
+    are checked by its registry class before any work starts; ``check_files=False`` skips the checks
+    that need files on disk (a base model directory)."""
+    from clausetag.classifiers import REGISTRY, classifier_class
 
     if not isinstance(data, dict):
         raise ConfigError(source, "<top level>", f"expected a mapping, got {type(data).__name__}")
@@ -116,18 +120,25 @@ def parse_config(data: Any, source: str = "<dict>") -> RunConfig:
         params = m.get("params") or {}
         if not isinstance(params, dict):
             raise ConfigError(source, f"{where}.params", f"expected a mapping, got {params!r}")
-        if "labels" in params or "seed" in params:
-            raise ConfigError(source, f"{where}.params", "set 'labels' and 'seed' at the top level of the config")
         name = m.get("name") or f"{mtype}-{i}"
         if not isinstance(name, str):
             raise ConfigError(source, f"{where}.name", f"expected a string, got {name!r}")
         if name in {s.name for s in models}:
             raise ConfigError(source, f"{where}.name", f"duplicate model name {name!r}")
-        if mtype == "bert":
-            if "base_model" not in params:
-                raise ConfigError(source, f"{where}.params.base_model",
-                                  "required for bert models (a local directory or a hub id)")
+        if isinstance(params.get("base_model"), str):
             params = dict(params, base_model=_expand(params["base_model"]))
+        cls = classifier_class(mtype)
+        if not cls.trainable:
+            raise ConfigError(source, f"{where}.type", f"{mtype!r} models are inference-only (exported); "
+                                                       "train the model they come from instead")
+        try:
+            params = cls.validate_params(dict(params), check_files=check_files)
+        except ParamError as exc:
+            raise ConfigError(source, f"{where}.{exc.key}", str(exc)) from None
+        for member in params.get("members", []) if mtype == ENSEMBLE else []:
+            if member not in {s.name for s in models}:
+                raise ConfigError(source, f"{where}.params.members",
+                                  f"{member!r} is not a model listed before this ensemble")
         models.append(ModelSpec(name, mtype, dict(params)))
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
@@ -162,7 +173,7 @@ def parse_config(data: Any, source: str = "<dict>") -> RunConfig:
     )
 
 
-def load_config(path: str | Path) -> RunConfig:
+def load_config(path: str | Path, *, check_files: bool = True) -> RunConfig:
     """Read and validate a YAML run config; errors name the file and the key."""
     import yaml
 
@@ -173,16 +184,34 @@ def load_config(path: str | Path) -> RunConfig:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise ConfigError(str(path), "<yaml>", f"not valid YAML: {exc}") from None
-    return parse_config(data, str(path))
+    return parse_config(data, str(path), check_files=check_files)
 
 
-def as_config(config: RunConfig | dict[str, Any] | str | Path) -> RunConfig:
+def as_config(config: RunConfig | dict[str, Any] | str | Path, *, check_files: bool = True) -> RunConfig:
     """Accept a :class:`RunConfig`, a mapping or a YAML path."""
     if isinstance(config, RunConfig):
         return config
     if isinstance(config, dict):
-        return parse_config(config)
-    return load_config(config)
+        return parse_config(config, check_files=check_files)
+    return load_config(config, check_files=check_files)
+
+
+def select_models(cfg: RunConfig, names: Sequence[str] | None = None) -> list[ModelSpec]:
+    """The models of a run to work on (all, or ``names`` plus the members of selected ensembles), with
+    the checks that need files on disk (base model directories) done now, before any work."""
+    from clausetag.classifiers import classifier_class
+
+    specs = [cfg.model(n) for n in names] if names else list(cfg.models)
+    wanted = {s.name for s in specs}
+    for s in list(specs):
+        wanted |= set(s.params.get("members", []) if s.type == ENSEMBLE else [])
+    specs = [s for s in cfg.models if s.name in wanted]
+    for i, spec in enumerate(specs):
+        try:
+            classifier_class(spec.type).validate_params(dict(spec.params), check_files=True)
+        except ParamError as exc:
+            raise ConfigError(cfg.source, f"models[{spec.name}].{exc.key}", str(exc)) from None
+    return specs
 
 
 # -- data ---------------------------------------------------------------------------------------
@@ -248,26 +277,26 @@ def seed_everything(seed: int) -> None:
 
 
 def build_classifier(spec: ModelSpec, labels: Sequence[str], seed: int, *, source: str = "<config>",
-                     progress: bool = True) -> Classifier:
-    """Instantiate an untrained classifier from a model spec; bad params name the config key."""
+                     progress: bool = True, specs: Sequence[ModelSpec] = ()) -> Classifier:
+    """Instantiate an untrained classifier from a model spec (params already validated by the
+    registry class); an ensemble's members are built from ``specs`` by name."""
     from clausetag.classifiers import classifier_class
 
     cls = classifier_class(spec.type)
     params = dict(spec.params)
-    if spec.type == "bert":
-        from clausetag.classifiers.bert import check_base_model
-
-        try:
-            check_base_model(params["base_model"])
-        except FileNotFoundError as exc:
-            raise ConfigError(source, f"models[{spec.name}].params.base_model", str(exc)) from None
+    if spec.type == ENSEMBLE:
+        by_name = {s.name: s for s in specs}
+        members = [(m, build_classifier(by_name[m], labels, seed, source=source, progress=progress))
+                   for m in params.pop("members")]
+        return cls(estimators=members, labels=list(labels), **params)
+    names = set(cls().get_params(deep=False))
+    if "progress" in names:
         params.setdefault("progress", progress)
-    if spec.type == "baseline" and "char_ngrams" in params:
-        params["char_ngrams"] = tuple(params["char_ngrams"])
     try:
-        return cls(labels=list(labels), seed=seed, **params)
+        model: Classifier = cls(labels=list(labels), seed=seed, **params)
     except TypeError as exc:
         raise ConfigError(source, f"models[{spec.name}].params", str(exc)) from None
+    return model
 
 
 # -- train --------------------------------------------------------------------------------------
@@ -283,16 +312,16 @@ def train(
     and save it to ``output_dir`` when given. Returns the trained classifier."""
     from collections import Counter
 
-    cfg = as_config(config)
+    cfg = as_config(config, check_files=False)
     spec = cfg.model(model_name)
+    select_models(cfg, [spec.name])
     labels = config_labels(cfg)
     records = load_records(data if data is not None else cfg.data, source=cfg.source)
     texts, contexts, ys = examples(records, labels)
     seed_everything(cfg.seed)
-    model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=progress)
+    model = build_classifier(spec, labels, cfg.seed, source=cfg.source, progress=progress, specs=cfg.models)
     model.fit(texts, ys, contexts)
-    model.metrics.setdefault("train_data", {})
-    model.metrics["train_data"] = {
+    model.metrics_["train_data"] = {
         "examples": len(texts),
         "documents": len({r.get("doc_id") for r in records}),
         "label_counts": dict(Counter(ys)),

@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from clausetag import pipeline
-from clausetag.classifiers.base import Prediction
 from clausetag.cli import main
 from clausetag.pipeline import (
     DocResult,
@@ -85,12 +85,14 @@ def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 class CountingClassifier:
     """A stub classifier that records what it was asked and labels everything ``funding``."""
 
+    classes_ = np.array(["funding", "talent"], dtype=object)
+
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], list[str]]] = []
 
-    def predict(self, texts: list[str], contexts: list[str] | None = None) -> list[Prediction]:
+    def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> np.ndarray:
         self.calls.append((list(texts), list(contexts or [])))
-        return [Prediction("funding", 0.5) for _ in texts]
+        return np.tile([0.5, 0.5], (len(texts), 1)) + np.array([1e-9, 0.0])
 
 
 def write_docx(path: Path, paragraphs: list[str]) -> Path:

@@ -1,32 +1,45 @@
-"""Clause classifiers behind one surface (see :mod:`clausetag.classifiers.base`).
+"""Clause classifiers behind one scikit-learn-style surface (see :mod:`clausetag.classifiers.base`).
 
 * :class:`~clausetag.classifiers.baseline.BaselineClassifier` – scikit-learn TF-IDF + logistic regression.
-* :class:`~clausetag.classifiers.bert.BertClassifier` – ``transformers`` sequence classification.
+* :class:`~clausetag.classifiers.bert.BertClassifier` – a fine-tuned ``transformers`` encoder (torch).
+* :class:`~clausetag.classifiers.onnx.OnnxClassifier` – an exported transformer on ONNX Runtime (no torch).
+* :class:`~clausetag.classifiers.ensemble.EnsembleClassifier` – weighted soft voting over members.
 * :mod:`~clausetag.classifiers.vocab` – the offline character vocabulary and BERT size presets.
 
-Importing this package is cheap: torch and transformers load only when a BERT model is built or loaded.
+The registry maps the ``type`` of run configs and ``clausetag.json`` cards to classes; each class
+validates its own config (``validate_params``) and loads its own directories (``from_pretrained``), so
+callers never branch on the type. Importing this package is cheap: scikit-learn, torch, transformers
+and onnxruntime load only when a model of that kind is built or loaded.
 """
 from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from clausetag.classifiers.base import CARD_NAME, Classifier, Prediction, join_context, read_card
+from clausetag.classifiers.base import CARD_NAME, CONTEXT_SEPARATOR, join_context, read_card
 
-#: ``clausetag.json`` ``type`` → (module, class)
+if TYPE_CHECKING:
+    from clausetag.classifiers.base import Classifier
+
+#: ``type`` → (module, class)
 REGISTRY: dict[str, tuple[str, str]] = {
     "baseline": ("clausetag.classifiers.baseline", "BaselineClassifier"),
     "bert": ("clausetag.classifiers.bert", "BertClassifier"),
+    "onnx": ("clausetag.classifiers.onnx", "OnnxClassifier"),
+    "ensemble": ("clausetag.classifiers.ensemble", "EnsembleClassifier"),
 }
+_BY_CLASS = {cls: type_name for type_name, (_, cls) in REGISTRY.items()}
 
 __all__ = [
     "CARD_NAME",
-    "Classifier",
-    "Prediction",
+    "CONTEXT_SEPARATOR",
     "REGISTRY",
     "BaselineClassifier",
     "BertClassifier",
+    "Classifier",
+    "EnsembleClassifier",
+    "OnnxClassifier",
     "classifier_class",
     "join_context",
     "load_classifier",
@@ -34,17 +47,19 @@ __all__ = [
 
 
 def classifier_class(type_name: str) -> type[Classifier]:
-    """The classifier class registered under ``type_name`` (``"baseline"`` or ``"bert"``)."""
+    """The classifier class registered under ``type_name``."""
     try:
         module, attr = REGISTRY[type_name]
     except KeyError:
         raise ValueError(f"unknown classifier type {type_name!r}; known: {sorted(REGISTRY)}") from None
-    return getattr(importlib.import_module(module), attr)
+    cls: type[Classifier] = getattr(importlib.import_module(module), attr)
+    return cls
 
 
 def load_classifier(path: str | Path, **kwargs: Any) -> Classifier:
     """Load any saved clausetag classifier: reads ``clausetag.json`` in ``path`` and dispatches on its
-    ``type``. Extra keyword arguments (e.g. ``device="cuda"``, ``quantize=True`` for BERT) pass through."""
+    ``type``. Runtime options (``device``, ``quantize``, ``batch_size``) pass through; each class uses
+    the ones that apply to it."""
     card = read_card(path)
     type_name = card.get("type")
     if type_name not in REGISTRY:
@@ -55,8 +70,10 @@ def load_classifier(path: str | Path, **kwargs: Any) -> Classifier:
 
 
 def __getattr__(name: str) -> Any:
-    if name == "BaselineClassifier":
-        return classifier_class("baseline")
-    if name == "BertClassifier":
-        return classifier_class("bert")
+    if name == "Classifier":
+        from clausetag.classifiers.base import Classifier
+
+        return Classifier
+    if name in _BY_CLASS:
+        return classifier_class(_BY_CLASS[name])
     raise AttributeError(f"module 'clausetag.classifiers' has no attribute {name!r}")

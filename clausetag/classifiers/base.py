@@ -1,33 +1,41 @@
-"""The one classifier surface shared by every clause classifier.
+"""The one classifier surface shared by every clause classifier, in the scikit-learn manner.
 
 A classifier maps clause texts (plus, optionally, a *context* string: the clause's heading path joined
-with ``" > "``) to one of the schema's measure-type labels. Every implementation
+with ``" > "``) to one of the schema's measure-type labels. Every implementation is a
+:class:`sklearn.base.BaseEstimator`:
 
-* keeps the full, ordered label list it was built with (``labels``), so ``predict_proba`` always has one
-  column per schema label, including labels never seen in training;
-* saves itself to a directory with a ``clausetag.json`` card (``{"type": ..., "labels": [...], ...}``)
-  that :func:`clausetag.classifiers.load_classifier` dispatches on.
+* the constructor stores its arguments unchanged (so ``get_params``/``set_params``/``clone`` work) and
+  reads nothing from disk; the label list is resolved at ``fit`` time (``labels=None`` → the packaged
+  schema) into ``classes_``, so ``predict_proba`` always has one column per schema label, including labels
+  never seen in training;
+* fitted state ends in ``_`` (``classes_``, ``metrics_``, …); ``predict`` returns label codes,
+  ``predict_proba`` probabilities with columns in ``classes_`` order;
+* it saves itself to a directory with a ``clausetag.json`` card (``{"type": ..., "labels": [...], ...}``)
+  that :func:`clausetag.classifiers.load_classifier` dispatches on;
+* its class validates a run config's ``params`` for it (:meth:`Classifier.validate_params`), so the
+  harness needs no per-type branches.
 """
 from __future__ import annotations
 
+import inspect
 import json
-from abc import ABC, abstractmethod
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
 
 CARD_NAME = "clausetag.json"
 CONTEXT_SEPARATOR = " > "
 
 
-@dataclass(frozen=True)
-class Prediction:
-    """One predicted label and its probability."""
+class ParamError(ValueError):
+    """A constructor parameter in a run config is wrong; ``key`` names it (``params.<name>``)."""
 
-    label: str
-    prob: float
+    def __init__(self, key: str, message: str) -> None:
+        self.key = key
+        super().__init__(message)
 
 
 def join_context(heading_path: Sequence[str] | str | None) -> str:
@@ -62,7 +70,8 @@ def read_card(path: str | Path) -> dict[str, Any]:
     if not card.is_file():
         raise FileNotFoundError(f"{path} is not a clausetag model directory: {CARD_NAME} not found in it")
     with card.open(encoding="utf-8") as fh:
-        return json.load(fh)
+        data: dict[str, Any] = json.load(fh)
+    return data
 
 
 def write_card(path: str | Path, card: dict[str, Any]) -> Path:
@@ -84,6 +93,8 @@ def _jsonable(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
+    if isinstance(obj, tuple):
+        return list(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
@@ -93,50 +104,121 @@ def check_inputs(texts: Sequence[str], contexts: Sequence[str] | None) -> list[s
         raise TypeError("texts must be a sequence of strings, not a single string")
     if contexts is None:
         return None
-    contexts = [join_context(c) for c in contexts]
-    if len(contexts) != len(texts):
-        raise ValueError(f"got {len(texts)} texts but {len(contexts)} contexts")
-    return contexts
+    out = [join_context(c) for c in contexts]
+    if len(out) != len(texts):
+        raise ValueError(f"got {len(texts)} texts but {len(out)} contexts")
+    return out
 
 
-class Classifier(ABC):
+def softmax(logits: np.ndarray) -> np.ndarray:
+    """Row-wise softmax in float64."""
+    z = np.asarray(logits, dtype=np.float64)
+    if len(z) == 0:
+        return z
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    out: np.ndarray = e / e.sum(axis=1, keepdims=True)
+    return out
+
+
+class Classifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
     """Abstract clause classifier: ``fit``, ``predict``, ``predict_proba``, ``save_pretrained``,
-    ``from_pretrained``."""
+    ``from_pretrained`` (see the module docstring for the contract)."""
 
-    #: the ``type`` written to ``clausetag.json``
+    #: the ``type`` written to ``clausetag.json`` and used in run configs
     type_name: ClassVar[str] = ""
+    #: False for inference-only classifiers (e.g. an exported ONNX model)
+    trainable: ClassVar[bool] = True
+    #: constructor parameters a run config may not set (the harness sets them)
+    harness_params: ClassVar[frozenset[str]] = frozenset({"labels", "seed"})
 
-    labels: list[str]
-    metrics: dict[str, Any]
+    classes_: np.ndarray
+    metrics_: dict[str, Any]
 
-    @abstractmethod
-    def fit(
-        self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
-    ) -> "Classifier":
+    # -- the surface ------------------------------------------------------------------------------
+    def fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
+            ) -> "Classifier":
         """Train on clause texts and their gold label codes; returns ``self``."""
+        raise NotImplementedError(f"{type(self).__name__} cannot be trained")
 
-    @abstractmethod
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
-        """Probabilities, shape ``(len(texts), len(self.labels))``, columns in ``self.labels`` order."""
+        """Probabilities, shape ``(len(texts), len(self.classes_))``, columns in ``classes_`` order."""
+        raise NotImplementedError
 
-    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> list[Prediction]:
-        """The most probable label of every text, with its probability."""
+    def predict(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """The most probable label code of every text (an array of ``str``)."""
         proba = self.predict_proba(texts, contexts)
         if len(proba) == 0:
-            return []
-        best = proba.argmax(axis=1)
-        return [Prediction(self.labels[int(j)], float(proba[i, j])) for i, j in enumerate(best)]
+            return np.array([], dtype=object)
+        out: np.ndarray = self.classes_[proba.argmax(axis=1)]
+        return out
 
-    @abstractmethod
     def save_pretrained(self, path: str | Path) -> Path:
         """Write the model directory (weights, ``clausetag.json``); returns the directory."""
+        raise NotImplementedError
 
     @classmethod
-    @abstractmethod
     def from_pretrained(cls, path: str | Path, **kwargs: Any) -> "Classifier":
         """Load a directory written by :meth:`save_pretrained`."""
+        raise NotImplementedError
 
-    def _check_labels(self, labels: Sequence[str]) -> None:
-        unknown = sorted(set(labels) - set(self.labels))
+    # -- helpers shared by implementations --------------------------------------------------------
+    @property
+    def labels_(self) -> list[str]:
+        """``classes_`` as a list of label codes."""
+        self._require_fitted()
+        return [str(c) for c in self.classes_]
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "classes_")
+
+    def _require_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"this {type(self).__name__} is not fitted; call fit() or from_pretrained() first")
+
+    def _start_fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None
+                   ) -> list[str] | None:
+        """Common checks at the start of ``fit``; sets ``classes_``. Returns the contexts as a list."""
+        ctx = check_inputs(texts, contexts)
+        if len(texts) != len(labels):
+            raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
+        if len(texts) == 0:
+            raise ValueError("no training examples")
+        classes = resolve_labels(getattr(self, "labels", None))
+        unknown = sorted(set(labels) - set(classes))
         if unknown:
-            raise ValueError(f"labels not in the schema: {unknown}; known: {self.labels}")
+            raise ValueError(f"labels not in the schema: {unknown}; known: {classes}")
+        self.classes_ = np.array(classes, dtype=object)
+        self.metrics_ = {}
+        return ctx
+
+    def _card_base(self) -> dict[str, Any]:
+        return {"type": self.type_name, "labels": self.labels_, "params": self.get_params(deep=False),
+                "metrics": getattr(self, "metrics_", {})}
+
+    @classmethod
+    def _params_from_card(cls, card: dict[str, Any], path: str | Path) -> dict[str, Any]:
+        if card.get("type") != cls.type_name:
+            raise ValueError(f"{path}: clausetag.json type is {card.get('type')!r}, not {cls.type_name!r}")
+        names = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        params = {k: v for k, v in dict(card.get("params", {})).items() if k in names}
+        params["labels"] = list(card["labels"])
+        return params
+
+    # -- run configs ------------------------------------------------------------------------------
+    @classmethod
+    def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
+        """Check a run config's ``params`` for this class; returns them normalised. Raises
+        :class:`ParamError` naming the offending key. ``check_files=False`` skips checks that need
+        files on disk."""
+        if not isinstance(params, dict):
+            raise ParamError("params", f"expected a mapping, got {params!r}")
+        names = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        for key in params:
+            if key in cls.harness_params:
+                raise ParamError(f"params.{key}", f"set '{key}' at the top level of the config")
+            if key not in names:
+                raise ParamError(f"params.{key}",
+                                 f"unknown parameter for {cls.type_name}; known: {sorted(names - cls.harness_params)}")
+        return dict(params)

