@@ -76,12 +76,16 @@ class _Cues:
         verbs = list(c["object_verbs"])
         self.verb_end = re.compile(f"(?:{_alt(verbs)})$")
         # inner scanning only uses verbs of two or more characters (处 is too often part of a word)
-        self.verb_inner = re.compile(f"(?:{_alt(w for w in verbs if len(w) >= 2)})(?!{_alt(c['verb_not_before'])})")
+        # 处 (impose a penalty) only where it is not part of a word (处理, 之处, 办事处)
+        self.verb_inner = re.compile(f"(?:{_alt(w for w in verbs if len(w) >= 2)}|(?<![之各住事到本该此一两每])处(?![理置罚分所长级室]))"
+                                     f"(?!{_alt(c['verb_not_before'])})")
+        self.penalty = re.compile(f"的?(?:{_alt(c['penalty_nouns'])})")
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
+        self.money_noun_end = re.compile(f"(?:{_alt(c['money_nouns'])})$")
         self.level = re.compile(c["level_modifier_pattern"])
 
 
@@ -90,6 +94,7 @@ def _cues() -> _Cues:
     return _Cues()
 
 
+_ENUM_OR_PER = re.compile(r"^(?:第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
 _TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
 _BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _SPACE = " \t\u3000"
@@ -103,7 +108,7 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         while s < e and (text[s] in _SPACE or text[s] in "”’\"'）)》"):
             s, changed = s + 1, True
         seg = text[s:e]
-        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg)
+        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg)
         if m and m.end() > 0:
             s, changed = s + m.end(), True
         seg = text[s:e]
@@ -159,7 +164,7 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
 
 
-def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
+def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:  # noqa: C901
     """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
     so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
     s, e = qe, re_
@@ -171,11 +176,13 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
             i = text.find("、", i + 1, e)
         if i >= 0:
             e = i
-    s = _head_after_de(text, s, e)
+    if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
+        s = _head_after_de(text, s, e)
     for m in cues.after_stop.finditer(text, s + 2, e):
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
+    s = _head_after_de(text, s, e)
     return _trim(text, s, e, cues)
 
 
@@ -208,14 +215,16 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
         as_, ae = _after(text, q.end, re_, cues, stopped)
-        after_money = q.kind == "money" and cues.money_noun.match(text, q.end) is not None
+        after_money = (q.kind == "money" and cues.money_noun.match(text, q.end) is not None) or (
+            cues.penalty.match(text, q.end) is not None)
         if after_money and ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif be > bs and not verb_end:
             s, e, side[i] = bs, be, "before"
         elif ae > as_:
             s, e, side[i] = as_, ae, "after"
-        elif verb_end:  # 区块链应用示范支持最高300万: the verb is the noun
+        elif verb_end and cues.money_noun_end.search(text, ls, q.start):
+            # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
             m = None
             for m in cues.verb_inner.finditer(text, s, e - 2):
@@ -242,8 +251,11 @@ def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], si
             continue
         nxt = out[i + 1]
         gap = text[q.end:nq.start]
-        if out[i] is None and nxt is not None and gap.strip(_SPACE + "、至到-—～~") == "":
-            out[i] = nxt
+        adjacent = gap.strip(_SPACE + "、至到-—～~") == ""
+        lower_upper = q.comparator in (">", ">=") and nq.comparator in ("<", "<=")
+        if nxt is not None and adjacent and (out[i] is None or (lower_upper and side[i + 1] == "after")):
+            out[i] = nxt  # 五千元以上二万元以下罚款, 百分之五以上百分之十以下的罚款: one range, one indicator
+            side[i] = side[i + 1]
             continue
         cur = out[i]
         if cur is None or nxt is None or side[i] != "after" or side[i + 1] != "after":

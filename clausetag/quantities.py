@@ -142,8 +142,9 @@ class _Compiled:
             self.unit_kind[w], self.unit_norm[w] = "measure", w
         # 余人 (written 100余人) is 余 + 人; keep the counter list clean of it
         self.unit_kind.pop("余人", None)
-        self.not_before: dict[str, frozenset[str]] = {
-            k: frozenset(v) for k, v in (u.get("not_before") or {}).items()
+        # words (usually one character) that may not follow a unit: 元宇宙, 个工作日
+        self.not_before: dict[str, tuple[str, ...]] = {
+            k: tuple(v) for k, v in (u.get("not_before") or {}).items()
         }
         self.prefix: dict[str, str] = {}
         for comp, words in c["prefix_comparators"].items():
@@ -431,7 +432,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                 return None  # 5G, 4K, 3D
             if unit_raw is not None:
                 nb = c.not_before.get(unit_raw)
-                if nb and e < n and text[e] in nb:
+                if nb and e < n and text.startswith(nb, e):
                     return None
             sep = gd.get("sep")
             if sep is not None:

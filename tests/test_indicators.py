@@ -1,0 +1,52 @@
+"""Indicators (what a target/actual/cap quantity measures): golden table from the seeds and the corpus."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from clausetag.quantities import extract_quantities
+
+from conftest import DATA_DIR
+
+GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
+          if line.strip()]
+ROLES = ("target", "actual", "cap")
+
+
+def test_golden_table_is_large_enough():
+    assert len(GOLDEN) >= 80 and sum(len(c["quantities"]) for c in GOLDEN) >= 100
+    assert sum(c["source"].startswith("seed:") for c in GOLDEN) >= 30
+    assert sum(c["source"].startswith("corpus:") for c in GOLDEN) >= 40
+
+
+@pytest.mark.parametrize("case", GOLDEN, ids=[c["id"] for c in GOLDEN])
+def test_indicator_golden(case):
+    got = [q for q in extract_quantities(case["text"]) if q.role in ROLES]
+    assert [(q.text, q.role, q.indicator) for q in got] == [
+        (e["text"], e["role"], e["indicator"]) for e in case["quantities"]]
+    for q, e in zip(got, case["quantities"]):
+        assert (q.indicator_start, q.indicator_end) == (e["indicator_start"], e["indicator_end"])
+
+
+def test_indicator_offsets_index_the_text():
+    for case in GOLDEN:
+        for q in extract_quantities(case["text"]):
+            if q.indicator is None:
+                assert q.indicator_start is None and q.indicator_end is None
+                continue
+            span = case["text"][q.indicator_start:q.indicator_end]
+            # the indicator is its span, except a shared head (国家级、…省级工业设计中心)
+            assert span == q.indicator or (span.startswith(q.indicator[:2]) and span.endswith(q.indicator[-2:]))
+
+
+def test_only_target_actual_cap_get_indicators():
+    qs = extract_quantities("比重高于5%的企业，可申请补贴。")
+    assert [(q.role, q.indicator) for q in qs] == [("threshold", None)]
+    assert extract_quantities("培育企业5家", indicators=False)[0].indicator is None
+
+
+def test_indicator_fields_in_to_dict():
+    (q,) = extract_quantities("到2025年，数字创意产业营业收入突破6200亿元。")
+    d = q.to_dict()
+    assert (d["indicator"], d["indicator_start"], d["indicator_end"]) == ("数字创意产业营业收入", 7, 17)
