@@ -12,6 +12,10 @@ The spec files are read in place (never copied into this repository). For each m
   (numbers only: NumberModel / the numeric part of the others);
 * ``extra on empty``: quantities we extracted from inputs whose expected result list is empty.
 
+In-scope rate: ``benchmarks/peer_scope.yaml`` lists, with a reason each, the currency and percent results
+that are out of scope for policy text (discounts, traditional characters, spaced-out input, ...); the
+second table gives how many of the remaining, in-scope results are found (value + overlapping span).
+
 Scope differences are expected: clausetag only extracts numbers that carry a unit (plain numbers such
 as ``两百`` are NumberModel results but not quantities here), has no discount/成 percentages (``打对折``,
 ``7.2成``), no English units (``168cm``) and no dialogue-style ranges (``大于二十的同时小于等于三十五``).
@@ -61,19 +65,51 @@ def _close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
+_PER_CENT = {"‰": 0.1, "‱": 0.01}  # the spec resolves 千分之三 to 0.3 (percent); we keep 3 with unit ‰
+
+
 def matches(model: str, q, exp: tuple) -> bool:
+    f = _PER_CENT.get(q.unit, 1.0)
     if exp[0] == "range":
         return _close(q.low, exp[1]) and _close(q.high, exp[2])
     if exp[0] == "value":
-        return _close(q.value, exp[1])
+        return _close(q.value * f, exp[1])
     return False
 
 
-def run(peer: Path, show: str | None) -> list[str]:
+def load_scope() -> dict:
+    import yaml
+
+    scope = yaml.safe_load((ROOT / "benchmarks" / "peer_scope.yaml").read_text(encoding="utf-8"))
+    for rule in scope["out_of_scope"]:
+        for key in ("pattern", "input_pattern"):
+            if key in rule:
+                rule[key] = re.compile(rule[key])
+    return scope
+
+
+def out_of_scope(scope: dict, text: str, res: dict, exp: tuple) -> str | None:
+    """The reason an expected result is out of scope, or None when it is in scope."""
+    for rule in scope["out_of_scope"]:  # every condition a rule gives must hold
+        checks = []
+        if rule.get("value_unknown"):
+            checks.append(exp[0] == "?")
+        if "pattern" in rule:
+            checks.append(rule["pattern"].search(res["Text"]) is not None)
+        if "input_pattern" in rule:
+            checks.append(rule["input_pattern"].search(text) is not None)
+        if checks and all(checks):
+            return rule["reason"]
+    return None
+
+
+def run(peer: Path, show: str | None, scope: dict | None = None, scope_rows: list[str] | None = None) -> list[str]:
     rows = []
     for model in MODELS:
         cases = json.loads((peer / f"{model}.json").read_text(encoding="utf-8-sig"))
         n_exp = tv = ov = parsed = extra = 0
+        in_n = in_hit = 0
+        reasons: dict[str, int] = {}
         misses = []
         for case in cases:
             text = case["Input"]
@@ -90,6 +126,15 @@ def run(peer: Path, show: str | None) -> list[str]:
                 hit_ov = any(q.start < e and s < q.end and matches(model, q, exp) for q in got)
                 tv += hit_tv
                 ov += hit_ov
+                if scope is not None and model in scope["models"]:
+                    why = out_of_scope(scope, text, res, exp)
+                    if why is None:
+                        in_n += 1
+                        in_hit += hit_ov
+                        if not hit_ov and show == model:
+                            misses.append(f"  IN-SCOPE miss: {text!r} expected {res['Text']!r} {exp}")
+                    else:
+                        reasons[why] = reasons.get(why, 0) + 1
                 if exp[0] == "value":
                     try:
                         parsed += _close(parse_number(res["Text"]), exp[1])
@@ -101,21 +146,33 @@ def run(peer: Path, show: str | None) -> list[str]:
                     f"| {parsed} | {extra} |")
         for m in misses:
             print(m)
+        if scope is not None and model in scope["models"] and scope_rows is not None:
+            scope_rows.append(f"| {model} | {n_exp} | {n_exp - in_n} | {in_n} | {in_hit} ({in_hit / max(in_n, 1):.1%}) |")
+            for why, k in sorted(reasons.items(), key=lambda kv: -kv[1]):
+                scope_rows.append(f"|   out of scope: {why} | | {k} | | |")
     return rows
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--peer", type=Path, default=ROOT.parent / "shared" / "peer" / "recognizers-text")
+    default_peer = next((p for p in (ROOT.parent / "shared" / "peer" / "recognizers-text",
+                                     ROOT.parents[1] / "shared" / "peer" / "recognizers-text") if p.is_dir()),
+                        ROOT.parent / "shared" / "peer" / "recognizers-text")
+    ap.add_argument("--peer", type=Path, default=default_peer)
     ap.add_argument("--show-misses", default=None, choices=MODELS)
     args = ap.parse_args(argv)
     if not args.peer.is_dir():
         print(f"peer suite not found at {args.peer}; skipped")
         return 0
-    rows = run(args.peer, args.show_misses)
+    scope_rows: list[str] = []
+    rows = run(args.peer, args.show_misses, load_scope(), scope_rows)
     print("| model | cases | expected | text+value | value (overlap) | parse_number(text) | extra on empty |")
     print("|---|---|---|---|---|---|---|")
     for r in rows:
+        print(r)
+    print("\n| in scope (benchmarks/peer_scope.yaml) | expected | out of scope | in scope | found (value + overlap) |")
+    print("|---|---|---|---|---|")
+    for r in scope_rows:
         print(r)
     return 0
 

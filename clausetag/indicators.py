@@ -239,6 +239,11 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             if side[i] == "after":
                 consumed = max(consumed, e)
     _share(text, quantities, out, side, cues, roles)
+    for i in range(1, len(quantities)):  # 分别增长两成和百分之十五: the second takes the first's indicator
+        q, pq = quantities[i], quantities[i - 1]
+        if (out[i] is None and q.role in roles and out[i - 1] is not None and side[i - 1] == "before"
+                and text[pq.end:q.start].strip(_SPACE) in ("和", "及", "与", "、", "以及")):
+            out[i] = out[i - 1]
     return out
 
 

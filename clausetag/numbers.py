@@ -47,6 +47,7 @@ def _parse_cn_integer(s: str) -> float:
     num: float | None = None  # pending digit (or digit string such as 二〇二四)
     prev_digit = False
     concatenated = False  # 二〇二四: digit strings are read digit by digit, but never before 十/百/万 (二三十)
+    last_small: int | None = None  # the last of 十/百/千 in the current group: they must decrease
     if not s:
         raise ValueError("empty Chinese numeral")
     for ch in s:
@@ -64,7 +65,10 @@ def _parse_cn_integer(s: str) -> float:
             raise ValueError(f"digit string followed by a unit character in {s!r}")
         small = _SMALL_UNITS.get(ch)
         if small is not None:
+            if num is None and last_small is not None and small >= last_small:
+                raise ValueError(f"{ch!r} after a smaller unit in {s!r}")  # 七十百 is not a number
             sec += (1.0 if num is None else num) * small
+            last_small = small
             num = None
             continue
         big = _BIG_UNITS.get(ch)
@@ -83,6 +87,7 @@ def _parse_cn_integer(s: str) -> float:
             wan = 0.0
         sec = 0.0
         num = None
+        last_small = None
     return total + wan + sec + (num or 0.0)
 
 

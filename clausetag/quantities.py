@@ -163,6 +163,12 @@ class _Compiled:
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
         self.remote_cap_share = re.compile(f"(?:{_alt(c['remote_cap_cues'])})[^,，。；;、]{{0,10}}的$")
         self.money_context = re.compile(_alt(c["money_context"]))
+        self.symbol_unit: dict[str, str] = dict(u["symbols"])
+        digit = "(?:\\d|[一二两三四五六七八九])"
+        self.minor_units = {  # sub-units written after the main unit
+            "元": re.compile(f"(?=零?{digit}[角毛分](?!钟))(?:(?P<j>{digit})[角毛])?(?:零?(?P<f>{digit})分(?!钟))?"),
+            "美元": re.compile(f"(?:又|零)?(?P<f>\\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})美分"),
+        }
         self.cn_blocked_left = frozenset(c["cn_blocked_left"])
         self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
         self.ordinal_left_multi = tuple(w for w in c["ordinal_left"] if len(w) > 1)
@@ -180,8 +186,12 @@ class _Compiled:
         num = f"(?:{arabic}|{cn})"
         scale = r"(?:[十百千]?万亿|[十百千]?万|[十百千]?亿|千(?![米克瓦])|百(?!分))"
         unit = _alt(self.unit_kind)
+        tenth = r"(?<![零〇两一二三四五六七八九十百千万亿\d.．])(?:\d{1,2}(?:[.．]\d)?(?![\d])|[一二两三四五六七八九十](?:点[一二三四五六七八九])?|半)"
         self.pattern = re.compile(
             f"百分之(?P<pn>{num})"
+            f"|(?P<pm>[千万])分之(?P<pmn>{num})"
+            f"|(?P<tn>{tenth})成(?P<th>半)?(?![{re.escape(''.join(c['tenths_not_before']))}])"
+            f"|(?P<sym>[$＄￥¥€£])\\s?(?P<sn>{arabic})(?P<ss>{scale})?(?P<su>美元|欧元|英镑|元)?"
             f"|(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?"
             f"(?:(?P<u1>{unit})?(?P<sep> ?(?:[—–\\-－~～]+|至|到) ?)(?P<n2>{num})(?P<s2>{scale})?(?P<a2>[余多])?(?P<s2b>{scale})?)?"
             f"(?P<unit>{unit})?"
@@ -399,6 +409,17 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
 _RETRY_SINGLE: Any = object()
 
 
+def _longest_numeral_prefix(s: str) -> tuple[float, int]:
+    """(value, length) of the longest readable prefix of a numeral; ValueError when there is none."""
+    for k in range(len(s) - 1, 0, -1):
+        try:
+            return _num_value(s[:k])[0], k
+        except ValueError:
+            continue
+    raise ValueError(f"no numeral in {s!r}")
+_URL_LEFT = frozenset("%=&/#?@\\")
+
+
 def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]) -> Quantity | None:
     s, e = m.span()
     n = len(text)
@@ -407,18 +428,48 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     g = m.group
     gd = m.groupdict()
     prev = text[s - 1] if s else ""
-    if prev.isascii() and prev.isalpha():
-        return None  # JY20230117, IPv6 …
+    if (prev.isascii() and prev.isalpha()) or prev in _URL_LEFT:
+        return None  # JY20230117, IPv6 …; ?q=30%25%2020% inside a web address
     if prev in c.ordinal_left or _preceded_by(text, s, c.ordinal_left_multi):
         return None
     pn = gd.get("pn")
     sc1 = ""
+    fixed = False  # kind and unit set by the branch itself (百分之, 千分之, 成, currency symbols)
     try:
         if pn is not None:
-            value, _ = _num_value(pn)
+            try:
+                value, _ = _num_value(pn)
+            except ValueError:  # 百分之七十百分位: the numeral ends before 百
+                value, k = _longest_numeral_prefix(pn)
+                if k >= 2 and all(ch in "一二两三四五六七八九" for ch in pn[:k]):
+                    return None  # 百分之二三十: a vague pair, not a number
+                e = m.start("pn") + k
             unit_raw, kind, unit, currency = "%", "percent", "%", None
             comp, low, high = "=", value, value
-            is_cn_lead = False
+            is_cn_lead, fixed = False, True
+        elif gd.get("pmn") is not None:  # 千分之三 -> 3 ‰, 万分之五 -> 5 ‱
+            value, _ = _num_value(gd["pmn"])
+            unit_raw = unit = "‰" if gd["pm"] == "千" else "‱"
+            kind, currency = "percent", None
+            comp, low, high = "=", value, value
+            is_cn_lead, fixed = False, True
+        elif gd.get("tn") is not None:  # tenths: 三成 -> 30 %, 两成半 -> 25 %, 9.5成 -> 95 %
+            tn = gd["tn"]
+            value = 0.5 if tn == "半" else _num_value(tn)[0]
+            value = value * 10 + (5 if gd.get("th") else 0)
+            if not 0 < value <= 100:
+                return None
+            unit_raw, kind, unit, currency = "%", "percent", "%", None
+            comp, low, high = "=", value, value
+            is_cn_lead, fixed = False, True
+        elif gd.get("sym") is not None:  # $20, ￥300, €5万
+            value = _num_value(gd["sn"])[0] * scale_value(gd.get("ss") or "")
+            unit_raw = unit = c.symbol_unit[gd["sym"]]
+            if gd.get("su") not in (None, unit):  # ￥300美元: symbol and unit disagree
+                return None
+            kind, currency = "money", c.currency[unit]
+            comp, low, high = "=", value, value
+            is_cn_lead, fixed = False, True
         else:
             n1 = g("n1")
             v1, is_cn_lead = _num_value(n1)
@@ -451,6 +502,14 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                 value = v1 * scale_value(sc1)
                 comp = ">" if approx else "="
                 low = high = value
+                if unit_raw in c.minor_units and not approx:  # 五元三毛, 50元6角三分, 两美元又三美分
+                    mm = c.minor_units[unit_raw].match(text, e)
+                    if mm is not None:
+                        gm = mm.groupdict()
+                        value += sum(_num_value(gm[k])[0] * f for k, f in (("j", 0.1), ("f", 0.01)) if gm.get(k))
+                        value = round(value, 2)
+                        low = high = value
+                        e = mm.end()
     except ValueError:
         return None
 
@@ -490,7 +549,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     if not holder:
         holder.append(_Context(text))
     ctx = holder[0]
-    if pn is None:
+    if not fixed:
         if unit_raw is None:
             if not ("万" in sc1 or "亿" in sc1):
                 return None
