@@ -1,5 +1,5 @@
-"""Gold labels follow SPEC §2.1 C1: purpose, scope, definition, effective-date and interpretation
-articles are `other`, checked by rule over every gold file (tests/data/apparatus_rules.yaml)."""
+"""Gold labels follow SPEC §2.1 C1: purpose, scope, applicable-law, definition, effective-date and
+interpretation articles are `other`, checked by rule over every gold file (tests/data/apparatus_rules.yaml)."""
 from __future__ import annotations
 
 import re
@@ -7,9 +7,9 @@ from functools import lru_cache
 
 import pytest
 import yaml
+from conftest import DATA_DIR, ROOT
 
 from clausetag.data import read_labeled
-from conftest import DATA_DIR, ROOT
 
 RULES_FILE = DATA_DIR / "apparatus_rules.yaml"
 

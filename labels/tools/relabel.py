@@ -41,12 +41,13 @@ def gold_files(root: Path = LABELS) -> list[Path]:
     return [p for p in files if p.name != "documents.jsonl"]
 
 
-def relabel(rows: dict[tuple[str, int], dict[str, str]], check: bool = False) -> tuple[int, list[str]]:
-    """Apply the rows; return (number of clauses changed or still to change, problems)."""
+def relabel(rows: dict[tuple[str, int], dict[str, str]], check: bool = False,
+            root: Path = LABELS) -> tuple[int, list[str]]:
+    """Apply the rows to the gold files under `root`; return (clauses changed or still to change, problems)."""
     seen: set[tuple[str, int]] = set()
     changed = 0
     problems: list[str] = []
-    for path in gold_files():
+    for path in gold_files(root):
         lines = path.read_text(encoding="utf-8").splitlines()
         out: list[str] = []
         dirty = False
@@ -69,7 +70,7 @@ def relabel(rows: dict[tuple[str, int], dict[str, str]], check: bool = False) ->
             out.append(json.dumps(record, ensure_ascii=False))
         if dirty:
             path.write_text("\n".join(out) + "\n", encoding="utf-8")
-    problems += [f"{d}#{i}: no such clause in labels/" for d, i in sorted(set(rows) - seen)]
+    problems += [f"{d}#{i}: no such clause in {root}" for d, i in sorted(set(rows) - seen)]
     return changed, problems
 
 
