@@ -1,0 +1,180 @@
+"""One contract, every registered classifier type (scikit-learn's estimator conventions, our surface).
+
+Each registry entry gets a factory for an unfitted instance (trainable types) and a way to obtain a
+fitted one; the same checks then run on every type: constructor arguments stored untouched, get_params
+/set_params/clone, NotFittedError before fit, fitted attributes ending in ``_``, ``predict`` returning
+labels that agree with ``predict_proba`` and ``classes_``, save/load round trips, and config validation.
+"""
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any, Callable
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from clausetag.classifiers import REGISTRY, classifier_class, load_classifier  # noqa: E402
+from clausetag.classifiers.base import ParamError  # noqa: E402
+
+LABELS = ["funding", "talent", "heading", "other", "tax"]
+POOLS = {"funding": "资金补贴奖励专项财政", "talent": "人才培养引进博士技能",
+         "heading": "一二三四总体要求重点任务", "other": "联系电话抄送附件日期"}
+
+
+def synth(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
+    rng = random.Random(seed)
+    labels = list(POOLS)
+    texts, ys, ctx = [], [], []
+    for i in range(n):
+        y = labels[i % len(labels)]
+        texts.append("".join(rng.choice(POOLS[y]) for _ in range(rng.randint(6, 12))) + "。")
+        ys.append(y)
+        ctx.append("一、总体要求" if i % 2 else "")
+    return texts, ys, ctx
+
+
+@pytest.fixture(scope="module")
+def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch")
+    from clausetag.pretrain import build_base_model
+
+    out = tmp_path_factory.mktemp("contract_base")
+    model, tok = build_base_model(out, "tiny", seed=0)
+    model.save_pretrained(str(out))
+    tok.save_pretrained(str(out))
+    return out
+
+
+def _unfitted(type_name: str, base: Path | None) -> Any:
+    from clausetag.classifiers.baseline import BaselineClassifier
+
+    if type_name == "baseline":
+        return BaselineClassifier(LABELS, char_ngrams=(1, 2), seed=1)
+    if type_name == "bert":
+        return classifier_class("bert")(base, LABELS, epochs=2, batch_size=8, lr=2e-3, max_length=32,
+                                        device="cpu", progress=False, seed=1)
+    if type_name == "ensemble":
+        return classifier_class("ensemble")(
+            [("a", BaselineClassifier(LABELS)), ("b", BaselineClassifier(LABELS, char_ngrams=(1, 2)))],
+            weights=[0.6, 0.4], labels=LABELS)
+    return None  # inference-only
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Callable[[str], Any]:
+    cache: dict[str, Any] = {}
+
+    def get(type_name: str) -> Any:
+        if type_name in cache:
+            return cache[type_name]
+        texts, ys, ctx = synth(30)
+        if type_name == "onnx":
+            pytest.importorskip("onnxruntime")
+            bert = get("bert")
+            out = bert.export_onnx(tmp_path_factory.mktemp("onnx") / "m", quantize=False)
+            cache[type_name] = load_classifier(out)
+        else:
+            base = request.getfixturevalue("tiny_base") if type_name == "bert" else None
+            cache[type_name] = _unfitted(type_name, base).fit(texts, ys, ctx)
+        return cache[type_name]
+
+    return get
+
+
+TYPES = sorted(REGISTRY)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_constructor_stores_arguments_and_clones(type_name: str, tmp_path: Path) -> None:
+    cls = classifier_class(type_name)
+    base = tmp_path / "not-needed-until-fit"
+    est = _unfitted(type_name, base) if cls.trainable else cls(LABELS, max_length=40)
+    params = est.get_params(deep=False)
+    assert params["labels"] is LABELS  # stored untouched, not copied or resolved
+    twin = clone(est)
+    assert twin is not est
+    assert set(twin.get_params(deep=False)) == set(params)
+    assert not any(k.endswith("_") for k in vars(est))  # nothing fitted before fit
+    with pytest.raises(NotFittedError):
+        est.predict(["设立专项资金。"])
+    est.set_params(labels=["a", "b"])
+    assert est.labels == ["a", "b"]
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_fitted_surface(type_name: str, fitted: Callable[[str], Any], tmp_path: Path) -> None:
+    model = fitted(type_name)
+    assert list(model.classes_) == LABELS
+    assert all(not k.startswith("_") for k in vars(model) if k.endswith("_"))
+    texts, ys, ctx = synth(10, seed=3)
+    proba = model.predict_proba(texts, ctx)
+    assert proba.shape == (10, len(LABELS))
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    pred = model.predict(texts, ctx)
+    assert list(pred) == [LABELS[j] for j in proba.argmax(axis=1)]
+    assert all(isinstance(p, str) for p in pred)
+    assert model.predict_proba([], []).shape == (0, len(LABELS))
+    with pytest.raises(TypeError):
+        model.predict("一个字符串")
+    with pytest.raises(ValueError, match="contexts"):
+        model.predict_proba(texts[:2], ctx[:1])
+    out = model.save_pretrained(tmp_path / type_name)
+    again = load_classifier(out)
+    assert type(again) is type(model)
+    np.testing.assert_allclose(again.predict_proba(texts, ctx), proba, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("type_name", TYPES)
+def test_validate_params_names_the_key(type_name: str) -> None:
+    cls = classifier_class(type_name)
+    with pytest.raises(ParamError) as info:
+        cls.validate_params({"no_such_param": 1}, check_files=False)
+    assert info.value.key.startswith("params")
+    with pytest.raises(ParamError, match="top level|unknown"):
+        cls.validate_params({"seed": 3}, check_files=False)
+
+
+def test_onnx_matches_torch_and_tags_without_torch(fitted: Callable[[str], Any], tmp_path: Path) -> None:
+    bert = fitted("bert")
+    texts, _, ctx = synth(12, seed=7)
+    texts[2] = texts[2] * 8  # a long one: length-sorted batches reorder
+    onnx_dir = bert.export_onnx(tmp_path / "int8", quantize=True)
+    q = load_classifier(onnx_dir)
+    np.testing.assert_allclose(q.predict_proba(texts, ctx), bert.predict_proba(texts, ctx), atol=0.05)
+    fp32 = fitted("onnx")
+    np.testing.assert_allclose(fp32.predict_proba(texts, ctx), bert.predict_proba(texts, ctx), atol=1e-4)
+    code = textwrap.dedent(f"""
+        import sys
+        import clausetag
+        tagger = clausetag.Tagger(model={str(onnx_dir)!r})
+        records = tagger.tag_text("一、总体要求\\n设立专项资金给予补贴奖励。加强人才培养和引进。")
+        assert records and all(r["label"] for r in (x if isinstance(x, dict) else x.to_dict() for x in records))
+        bad = sorted(m for m in sys.modules if m == "torch" or m.startswith(("torch.", "transformers")))
+        assert not bad, bad
+        print("ok", len(records))
+    """)
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                          cwd=Path(__file__).resolve().parents[1], timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("ok")
+
+
+def test_ensemble_combines_probabilities() -> None:
+    from clausetag.classifiers.ensemble import combine
+
+    a = np.array([[0.8, 0.2], [0.1, 0.9]])
+    b = np.array([[0.2, 0.8], [0.5, 0.5]])
+    np.testing.assert_allclose(combine([a, b], [3, 1]), 0.75 * a + 0.25 * b)
+    np.testing.assert_allclose(combine([a, b], None), (a + b) / 2)
+    with pytest.raises(ValueError):
+        combine([a, b], [1.0])
