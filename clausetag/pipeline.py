@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clausetag.provenance import Provenance
 from clausetag.readers import ReadError, iter_inputs, read_bytes, read_document
+from clausetag.records import ClauseRecord, LabelProb, record_fields, record_schema
 
 __all__ = [
     "DocResult",
@@ -29,7 +31,7 @@ __all__ = [
     "classify_records",
     "default_model_path",
     "load_model",
-    "record_schema",
+    "parse_probs",
     "records_from_text",
     "tag_document",
 ]
@@ -53,7 +55,7 @@ class DocResult:
 
     doc_id: str
     path: str | None
-    records: list[dict[str, Any]] | None = None
+    records: list[ClauseRecord] | None = None
     error: str | None = None
 
     @property
@@ -114,57 +116,90 @@ def records_from_text(
     doc_id: str,
     source: str | None = None,
     with_quantities: bool = True,
-) -> list[dict[str, Any]]:
+) -> list[ClauseRecord]:
     """Split ``text`` into clause records (quantities attached, headings labelled, body clauses not
     yet labelled: ``label``/``prob``/``family`` are ``None``)."""
     from clausetag.splitter import split
 
-    records: list[dict[str, Any]] = []
+    records: list[ClauseRecord] = []
     if with_quantities:
         from clausetag.quantities import extract_quantities
     for clause in split(text, doc_id=doc_id):
-        quantities = [q.to_dict() for q in extract_quantities(clause.text)] if with_quantities else []
-        records.append({
-            "doc_id": doc_id,
-            "index": clause.index,
-            "text": clause.text,
-            "start": clause.start,
-            "end": clause.end,
-            "heading_path": list(clause.heading_path),
-            "is_heading": bool(clause.is_heading),
-            "label": HEADING_LABEL if clause.is_heading else None,
-            "prob": 1.0 if clause.is_heading else None,
-            "family": _family(HEADING_LABEL) if clause.is_heading else None,
-            "quantities": quantities,
-            "lead_units": list(clause.lead_units),
-            "responsible_units": list(clause.responsible_units),
-            "source": source,
-        })
+        records.append(ClauseRecord(
+            doc_id=doc_id,
+            index=clause.index,
+            text=clause.text,
+            start=clause.start,
+            end=clause.end,
+            heading_path=list(clause.heading_path),
+            is_heading=bool(clause.is_heading),
+            label=HEADING_LABEL if clause.is_heading else None,
+            prob=1.0 if clause.is_heading else None,
+            family=_family(HEADING_LABEL) if clause.is_heading else None,
+            quantities=list(extract_quantities(clause.text)) if with_quantities else [],
+            lead_units=list(clause.lead_units),
+            responsible_units=list(clause.responsible_units),
+            source=source,
+        ))
     return records
 
 
-def classify_records(records: list[dict[str, Any]], classifier: Any, batch_size: int = 32) -> list[dict[str, Any]]:
+def parse_probs(value: int | str | None) -> int | None:
+    """``--probs`` as a number of labels: ``None``/``0`` (none), ``"all"`` (-1: every label) or K ≥ 1."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        v = value.strip().lower()
+        if v == "all":
+            return -1
+        if not v.isdigit():
+            raise ValueError(f"probs must be 'all' or a number of labels, not {value!r}")
+        value = int(v)
+    if value < 0 and value != -1:
+        raise ValueError(f"probs must be 'all' or a number of labels >= 0, not {value}")
+    return value or None
+
+
+def classify_records(
+    records: list[ClauseRecord],
+    classifier: Any,
+    batch_size: int = 32,
+    probs: int | str | None = None,
+) -> list[ClauseRecord]:
     """Fill ``label``/``prob``/``family`` of every record that has no label yet (in place; returns
     ``records``). Records may come from many documents: they are sorted by length and sent to the
-    classifier in chunks, so batches inside the classifier pad little."""
+    classifier in chunks, so batches inside the classifier pad little.
+
+    ``probs``: also fill ``probs`` with the label distribution, ``"all"`` labels or the top K (highest
+    first, rounded to 6 decimals). Headings get ``[LabelProb("heading", 1.0)]``.
+    """
+    import numpy as np
+
     from clausetag.classifiers.base import join_context
 
-    todo = [i for i, r in enumerate(records) if r.get("label") is None]
-    todo.sort(key=lambda i: len(records[i]["text"]))
+    k = parse_probs(probs)
+    todo = [i for i, r in enumerate(records) if r.label is None]
+    todo.sort(key=lambda i: len(records[i].text))
     chunk = max(1, batch_size) * _CHUNK_BATCHES
     for lo in range(0, len(todo), chunk):
         idx = todo[lo:lo + chunk]
-        texts = [records[i]["text"] for i in idx]
-        contexts = [join_context(records[i]["heading_path"]) for i in idx]
-        proba = classifier.predict_proba(texts, contexts)
+        texts = [records[i].text for i in idx]
+        contexts = [join_context(records[i].heading_path) for i in idx]
+        proba = np.asarray(classifier.predict_proba(texts, contexts), dtype=float)
         if len(proba) != len(idx):
             raise RuntimeError(f"classifier returned {len(proba)} predictions for {len(idx)} clauses")
         classes = [str(c) for c in classifier.classes_]
         for i, row in zip(idx, proba):
-            best = int(row.argmax())
-            records[i]["label"] = classes[best]
-            records[i]["prob"] = float(row[best])
-            records[i]["family"] = _family(classes[best])
+            order = np.argsort(-row, kind="stable")
+            best = int(order[0])
+            rec = records[i]
+            rec.label, rec.prob, rec.family = classes[best], float(row[best]), _family(classes[best])
+            if k is not None:
+                rec.probs = [LabelProb(classes[j], round(float(row[j]), 6)) for j in (order[:k] if k > 0 else order)]
+    if k is not None:
+        for rec in records:
+            if rec.probs is None and rec.label is not None:
+                rec.probs = [LabelProb(rec.label, float(rec.prob if rec.prob is not None else 1.0))]
     return records
 
 
@@ -176,16 +211,23 @@ def tag_document(
     name: str | None = None,
     with_quantities: bool = True,
     batch_size: int = 32,
-) -> list[dict[str, Any]]:
+    probs: int | str | None = None,
+    provenance: Provenance | None = None,
+) -> list[ClauseRecord]:
     """Tag one document: read it, split it, extract quantities, classify body clauses.
 
     ``path_or_bytes`` is a path (``str`` is always a path, never text: use :meth:`Tagger.tag_text`)
     or the file's bytes, in which case ``name`` (a file name) picks the format. ``doc_id`` defaults to
-    the file stem. Raises :class:`~clausetag.readers.ReadError` for unreadable documents.
+    the file stem. ``provenance``, if given, is stamped on every record. Raises
+    :class:`~clausetag.readers.ReadError` for unreadable documents.
     """
     text, source, stem = _read_source(path_or_bytes, name)
     records = records_from_text(text, doc_id or stem, source=source, with_quantities=with_quantities)
-    return classify_records(records, classifier, batch_size=batch_size)
+    classify_records(records, classifier, batch_size=batch_size, probs=probs)
+    if provenance is not None:
+        for rec in records:
+            provenance.stamp(rec)
+    return records
 
 
 def _read_source(path_or_bytes: str | os.PathLike[str] | bytes, name: str | None) -> tuple[str, str, str]:
@@ -255,6 +297,11 @@ class Tagger:
         quantize: dynamic int8 quantisation (BERT models on CPU).
         batch_size: classifier batch size.
         with_quantities: also extract quantities from every clause.
+        probs: also output the label distribution: ``"all"`` labels or the top K (``None``: only the
+            best label and its probability).
+
+    Every record is stamped with :attr:`provenance` (clausetag version, model name and hash, rule set
+    name and hash, the time this tagger was made).
     """
 
     model: Any = "default"
@@ -262,22 +309,31 @@ class Tagger:
     quantize: bool = False
     batch_size: int = 32
     with_quantities: bool = True
+    probs: int | str | None = None
     classifier: Any = field(init=False, repr=False)
+    provenance: Provenance = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
+        self.probs = parse_probs(self.probs)
         self.classifier = load_model(self.model, self.device, self.quantize, self.batch_size)
+        self.provenance = Provenance.collect(self.classifier, model=self.model)
 
-    def tag_text(self, text: str, doc_id: str = "doc", source: str | None = None) -> list[dict[str, Any]]:
+    def _classify(self, records: list[ClauseRecord]) -> list[ClauseRecord]:
+        classify_records(records, self.classifier, self.batch_size, probs=self.probs)
+        for rec in records:
+            self.provenance.stamp(rec)
+        return records
+
+    def tag_text(self, text: str, doc_id: str = "doc", source: str | None = None) -> list[ClauseRecord]:
         """Tag a document given as text."""
-        records = records_from_text(text, doc_id, source=source, with_quantities=self.with_quantities)
-        return classify_records(records, self.classifier, self.batch_size)
+        return self._classify(records_from_text(text, doc_id, source=source, with_quantities=self.with_quantities))
 
     def tag_file(self, path: str | os.PathLike[str], doc_id: str | None = None) -> DocResult:
         """Tag one file; a failure is returned as ``DocResult.error``, not raised."""
         doc_id = doc_id or Path(path).stem
         try:
             records = tag_document(path, doc_id, self.classifier, with_quantities=self.with_quantities,
-                                   batch_size=self.batch_size)
+                                   batch_size=self.batch_size, probs=self.probs, provenance=self.provenance)
         except ReadError as exc:
             return DocResult(doc_id, str(path), error=exc.reason)
         return DocResult(doc_id, str(path), records=records)
@@ -304,7 +360,7 @@ class Tagger:
             for path, doc_id in jobs:
                 result = self._prepare(path, doc_id)
                 group.append(result)
-                waiting += sum(1 for r in result.records or () if r["label"] is None)
+                waiting += sum(1 for r in result.records or () if r.label is None)
                 if waiting >= group_clauses or len(group) >= _GROUP_DOCS:
                     yield from self._finish(group, bar)
                     group, waiting = [], 0
@@ -324,8 +380,7 @@ class Tagger:
         return DocResult(doc_id, str(path), records=records)
 
     def _finish(self, group: list[DocResult], bar: Any) -> Iterator[DocResult]:
-        pending = [r for res in group if res.records for r in res.records]
-        classify_records(pending, self.classifier, self.batch_size)
+        self._classify([r for res in group if res.records for r in res.records])
         for res in group:
             if bar is not None:
                 bar.update(1)
@@ -347,16 +402,19 @@ class Tagger:
             raise KeyError("map_batch needs a 'path' column, or 'bytes' and 'name' columns")
         doc_ids = list(batch.get("doc_id") or [None] * len(sources))
         rows: list[dict[str, Any]] = []
+        records: list[ClauseRecord] = []
         for src, name, doc_id in zip(sources, names, doc_ids):
             try:
                 text, source, stem = _read_source(src, name)
-                rows.extend(records_from_text(text, doc_id or stem, source, self.with_quantities))
+                recs = records_from_text(text, doc_id or stem, source, self.with_quantities)
             except ReadError as exc:
                 rows.append({"doc_id": doc_id or Path(exc.path).stem, "source": exc.path, "error": exc.reason})
-        classify_records([r for r in rows if "error" not in r], self.classifier, self.batch_size)
-        from clausetag.writers import COLUMNS
-
-        cols = list(COLUMNS) + ["error"]
+                continue
+            records.extend(recs)
+            rows.extend({"record": r} for r in recs)
+        self._classify(records)
+        rows = [{**r["record"].to_dict(), "error": None} if "record" in r else r for r in rows]
+        cols = list(record_fields()) + ["error"]
         return {c: [r.get(c) for r in rows] for c in cols}
 
     __call__ = map_batch
@@ -368,35 +426,6 @@ class Tagger:
         import datasets
 
         return datasets.Features.from_arrow_schema(record_schema(with_error=True))
-
-
-def record_schema(with_error: bool = False) -> Any:
-    """The ``pyarrow`` schema of a clause record (quantity fields from :class:`~clausetag.quantities.Quantity`)."""
-    import dataclasses
-    import types
-    import typing
-
-    import pyarrow as pa
-
-    from clausetag.quantities import Quantity
-
-    def arrow(tp: Any) -> Any:
-        if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
-            tp = next(a for a in typing.get_args(tp) if a is not type(None))
-        return {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}.get(tp, pa.string())
-
-    hints = typing.get_type_hints(Quantity)
-    quantity = pa.struct([(f.name, arrow(hints[f.name])) for f in dataclasses.fields(Quantity)])
-    strings = pa.list_(pa.string())
-    fields = [
-        ("doc_id", pa.string()), ("index", pa.int64()), ("text", pa.string()), ("start", pa.int64()),
-        ("end", pa.int64()), ("heading_path", strings), ("is_heading", pa.bool_()), ("label", pa.string()),
-        ("prob", pa.float64()), ("family", pa.string()), ("quantities", pa.list_(quantity)),
-        ("lead_units", strings), ("responsible_units", strings), ("source", pa.string()),
-    ]
-    if with_error:
-        fields.append(("error", pa.string()))
-    return pa.schema(fields)
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -13,6 +13,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from clausetag.records import ClauseRecord
+from clausetag.writers import RecordLike, as_record
+
 __all__ = ["SummaryBuilder", "summarize", "plot_mix"]
 
 QUANTITY_KINDS = ("money", "percent", "count", "measure")
@@ -45,19 +48,20 @@ class SummaryBuilder:
         else:
             self.add_document(result.doc_id, result.path, result.records or [])
 
-    def add_records(self, records: Iterable[dict[str, Any]]) -> None:
+    def add_records(self, records: Iterable[RecordLike]) -> None:
         """Add records of possibly many documents (grouped by consecutive ``doc_id``)."""
-        current: list[dict[str, Any]] = []
-        for rec in records:
-            if current and rec.get("doc_id") != current[0].get("doc_id"):
-                self.add_document(current[0]["doc_id"], current[0].get("source"), current)
+        current: list[ClauseRecord] = []
+        for rec in map(as_record, records):
+            if current and rec.doc_id != current[0].doc_id:
+                self.add_document(current[0].doc_id, current[0].source, current)
                 current = []
             current.append(rec)
         if current:
-            self.add_document(current[0]["doc_id"], current[0].get("source"), current)
+            self.add_document(current[0].doc_id, current[0].source, current)
 
-    def add_document(self, doc_id: str, source: Any, records: list[dict[str, Any]]) -> None:
-        """Add one document's clause records."""
+    def add_document(self, doc_id: str, source: Any, records: Iterable[RecordLike]) -> None:
+        """Add one document's clause records (:class:`ClauseRecord` objects or their dicts)."""
+        records = [as_record(r) for r in records]
         row: dict[str, Any] = {"doc_id": doc_id, "source": "" if source is None else str(source),
                                "clauses": len(records)}
         for code in self.labels:
@@ -70,15 +74,13 @@ class SummaryBuilder:
         for role in QUANTITY_ROLES:
             row[f"role:{role}"] = 0
         for rec in records:
-            label = rec.get("label")
-            if label is not None:
-                row[f"label:{label}"] = row.get(f"label:{label}", 0) + 1
-            fam = rec.get("family")
-            if fam is not None:
-                row[f"family:{fam}"] = row.get(f"family:{fam}", 0) + 1
-            for q in rec.get("quantities") or ():
+            if rec.label is not None:
+                row[f"label:{rec.label}"] = row.get(f"label:{rec.label}", 0) + 1
+            if rec.family is not None:
+                row[f"family:{rec.family}"] = row.get(f"family:{rec.family}", 0) + 1
+            for q in rec.quantities:
                 row["quantities"] += 1
-                kind, role = q.get("kind"), q.get("role") or "other"
+                kind, role = q.kind, q.role or "other"
                 if kind:
                     row[f"kind:{kind}"] = row.get(f"kind:{kind}", 0) + 1
                 row[f"role:{role}"] = row.get(f"role:{role}", 0) + 1

@@ -5,6 +5,10 @@ beside it and ``os.replace``-s it into place on :meth:`RecordWriter.commit`, so 
 run leaves the previous file untouched (and no temporary file behind, unless the process is killed
 outright). With ``resume=True`` the existing file's records are copied into the new file first, so a
 resumed run appends the documents it has not seen yet (see :func:`existing_doc_ids`).
+
+Records are :class:`~clausetag.records.ClauseRecord` objects (dicts are accepted and checked through
+:meth:`ClauseRecord.from_dict`); every format has exactly the record's fields as columns, in its order,
+and Parquet files have the schema :func:`~clausetag.records.record_schema` — identical for every output.
 """
 from __future__ import annotations
 
@@ -14,13 +18,16 @@ import json
 import os
 import tempfile
 from collections.abc import Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Union
+
+from clausetag.records import ClauseRecord, record_fields, record_schema
 
 __all__ = [
     "FORMATS",
-    "LIST_FIELDS",
+    "RecordLike",
     "RecordWriter",
     "existing_doc_ids",
     "write_atomic",
@@ -32,18 +39,13 @@ __all__ = [
 #: output formats, by file extension
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
-#: column order of a clause record (extra keys follow in first-seen order)
-COLUMNS: tuple[str, ...] = (
-    "doc_id", "index", "text", "start", "end", "heading_path", "is_heading", "label", "prob",
-    "family", "quantities", "lead_units", "responsible_units", "source",
-)
+#: what the writers accept: a typed record or its ``to_dict()`` form
+RecordLike = Union[ClauseRecord, dict[str, Any]]
 
-#: record fields holding lists; CSV stores them JSON-encoded
-LIST_FIELDS: tuple[str, ...] = ("heading_path", "quantities", "lead_units", "responsible_units")
 
-_INT_FIELDS = ("index", "start", "end")
-_FLOAT_FIELDS = ("prob",)
-_BOOL_FIELDS = ("is_heading",)
+def as_record(rec: RecordLike) -> ClauseRecord:
+    """``rec`` as a :class:`ClauseRecord` (a dict is converted, unknown keys rejected)."""
+    return rec if isinstance(rec, ClauseRecord) else ClauseRecord.from_dict(rec)
 
 
 def format_for(path: str | os.PathLike[str], fmt: str | None = None) -> str:
@@ -85,7 +87,6 @@ class RecordWriter:
         _set_mode(self._tmp, self.path)
         self._rows: list[dict[str, Any]] = []  # parquet buffer
         self._csv: csv.DictWriter | None = None
-        self._csv_fields: list[str] | None = None
         try:
             if self.format == "parquet":
                 os.close(fd)
@@ -108,38 +109,34 @@ class RecordWriter:
                 for line in src:
                     if line.strip():
                         self._fh.write(line if line.endswith("\n") else line + "\n")
-        else:  # csv: keep the old header so the new rows line up with the old ones
-            with self.path.open("r", encoding="utf-8-sig", newline="") as src:
-                reader = csv.DictReader(src)
-                self._csv_fields = list(reader.fieldnames or [])
-                self._csv = csv.DictWriter(self._fh, fieldnames=self._csv_fields, extrasaction="ignore")
-                self._csv.writeheader()
-                for row in reader:
-                    self._csv.writerow(row)
+        else:  # csv: rewrite old rows through the record type, so an older file's columns line up
+            self._start_csv()
+            assert self._csv is not None
+            for rec in iter_records(self.path, "csv"):
+                self._csv.writerow(_csv_row(rec))
 
-    def write(self, records: Iterable[dict[str, Any]]) -> int:
+    def _start_csv(self) -> None:
+        if self._csv is None:
+            assert self._fh is not None
+            self._csv = csv.DictWriter(self._fh, fieldnames=list(record_fields()))
+            self._csv.writeheader()
+
+    def write(self, records: Iterable[RecordLike]) -> int:
         """Write records (typically one document's); returns how many."""
         if self._closed:
             raise ValueError(f"writer for {self.path} is closed")
-        n = 0
+        rows = [as_record(r).to_dict() for r in records]
+        n = len(rows)
         if self.format == "parquet":
-            for rec in records:
-                self._rows.append(dict(rec))
-                n += 1
+            self._rows.extend(rows)
         elif self.format == "jsonl":
             assert self._fh is not None
-            buf = [json.dumps(_ordered(rec), ensure_ascii=False, default=_default) + "\n" for rec in records]
-            self._fh.write("".join(buf))
-            n = len(buf)
+            self._fh.write("".join(json.dumps(r, ensure_ascii=False, default=_default) + "\n" for r in rows))
         else:
-            assert self._fh is not None
-            for rec in records:
-                if self._csv is None:
-                    self._csv_fields = _column_order([rec])
-                    self._csv = csv.DictWriter(self._fh, fieldnames=self._csv_fields, extrasaction="ignore")
-                    self._csv.writeheader()
-                self._csv.writerow(_csv_row(rec))
-                n += 1
+            self._start_csv()
+            assert self._csv is not None
+            for r in rows:
+                self._csv.writerow(_csv_row(r))
         self.count += n
         return n
 
@@ -152,8 +149,8 @@ class RecordWriter:
                 _write_parquet(self._rows, self._tmp)
             else:
                 assert self._fh is not None
-                if self.format == "csv" and self._csv is None:  # no rows at all: header only
-                    csv.DictWriter(self._fh, fieldnames=list(COLUMNS)).writeheader()
+                if self.format == "csv":  # no rows at all: header only
+                    self._start_csv()
                 self._fh.flush()
                 os.fsync(self._fh.fileno())
                 self._fh.close()
@@ -192,7 +189,7 @@ class RecordWriter:
 
 
 def write_records(
-    records: Iterable[dict[str, Any]],
+    records: Iterable[RecordLike],
     path: str | os.PathLike[str],
     fmt: str | None = None,
     resume: bool = False,
@@ -231,30 +228,46 @@ def write_atomic(path: str | os.PathLike[str], data: bytes) -> Path:
 
 # ----------------------------------------------------------------------------------------- reading
 def read_records(path: str | os.PathLike[str], fmt: str | None = None) -> list[dict[str, Any]]:
-    """Read records written by :func:`write_records` back into dicts (CSV list fields decoded)."""
+    """Read records written by :func:`write_records` back as ``ClauseRecord.to_dict()`` dicts; every
+    format gives the same dicts (fields a file lacks take their defaults)."""
     return list(iter_records(path, fmt))
 
 
+def read_clause_records(path: str | os.PathLike[str], fmt: str | None = None) -> list[ClauseRecord]:
+    """Read an output file back as :class:`ClauseRecord` objects."""
+    return [ClauseRecord.from_dict(r) for r in iter_records(path, fmt)]
+
+
 def iter_records(path: str | os.PathLike[str], fmt: str | None = None) -> Iterator[dict[str, Any]]:
-    """Iterate over the records of an output file."""
+    """Iterate over the records of an output file (as dicts, see :func:`read_records`); a row that is
+    not a clause record raises ``ValueError`` naming the file and line."""
     path = Path(path)
     fmt = format_for(path, fmt)
+    for where, row in _raw_rows(path, fmt):
+        try:
+            yield ClauseRecord.from_dict(row).to_dict()
+        except (ValueError, TypeError) as exc:
+            raise ValueError(f"{path}:{where}: {exc}") from None
+
+
+def _raw_rows(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
     if fmt == "jsonl":
         with path.open("r", encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):
                 if line.strip():
                     try:
-                        yield json.loads(line)
+                        yield str(lineno), json.loads(line)
                     except json.JSONDecodeError as exc:
                         raise ValueError(f"{path}:{lineno}: not valid JSON ({exc.msg})") from None
     elif fmt == "csv":
         with path.open("r", encoding="utf-8-sig", newline="") as fh:
-            for row in csv.DictReader(fh):
-                yield _from_csv_row(row)
+            for lineno, row in enumerate(csv.DictReader(fh), 2):
+                yield str(lineno), _from_csv_row(row)
     else:
         import pyarrow.parquet as pq
 
-        yield from pq.read_table(path).to_pylist()
+        for i, row in enumerate(pq.read_table(path).to_pylist()):
+            yield f"row {i}", row
 
 
 def existing_doc_ids(path: str | os.PathLike[str], fmt: str | None = None) -> set[str]:
@@ -284,19 +297,6 @@ def _set_mode(tmp: Path, target: Path) -> None:
         pass
 
 
-def _ordered(rec: dict[str, Any]) -> dict[str, Any]:
-    out = {k: rec[k] for k in COLUMNS if k in rec}
-    out.update((k, v) for k, v in rec.items() if k not in out)
-    return out
-
-
-def _column_order(records: list[dict[str, Any]]) -> list[str]:
-    cols = [c for c in COLUMNS if any(c in r for r in records)]
-    for r in records:
-        cols.extend(k for k in r if k not in cols)
-    return cols
-
-
 def _default(obj: Any) -> Any:
     if hasattr(obj, "to_dict"):
         return obj.to_dict()
@@ -321,20 +321,45 @@ def _csv_row(rec: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
+@lru_cache(maxsize=1)
+def _csv_kinds() -> dict[str, str]:
+    """How each record field is stored in CSV, from the schema: ``json`` (lists), ``int``, ``float``,
+    ``bool`` or ``str``."""
+    import pyarrow as pa
+
+    kinds = {}
+    for f in record_schema():
+        t = f.type
+        kinds[f.name] = ("json" if pa.types.is_list(t) or pa.types.is_struct(t) else "int" if pa.types.is_integer(t)
+                         else "float" if pa.types.is_floating(t) else "bool" if pa.types.is_boolean(t) else "str")
+    return kinds
+
+
+@lru_cache(maxsize=1)
+def _nullable() -> frozenset[str]:
+    """Record fields that may be None (an empty CSV cell reads back as None)."""
+    import dataclasses
+
+    return frozenset(f.name for f in dataclasses.fields(ClauseRecord) if f.default is None)
+
+
 def _from_csv_row(row: dict[str, str]) -> dict[str, Any]:
-    out: dict[str, Any] = dict(row)
-    for k in LIST_FIELDS:
-        if k in out:
-            out[k] = json.loads(out[k]) if out[k] else []
-    for k in _INT_FIELDS:
-        if out.get(k) not in (None, ""):
-            out[k] = int(out[k])
-    for k in _FLOAT_FIELDS:
-        if k in out:
-            out[k] = float(out[k]) if out[k] not in (None, "") else None
-    for k in _BOOL_FIELDS:
-        if k in out:
-            out[k] = out[k] == "True"
+    kinds, nullable = _csv_kinds(), _nullable()
+    out: dict[str, Any] = {}
+    for k, v in row.items():
+        kind = kinds.get(k, "str")
+        if v in (None, "") and (k in nullable or kind != "str"):
+            out[k] = None if k in nullable else ([] if kind == "json" else v)
+        elif kind == "json":
+            out[k] = json.loads(v)
+        elif kind == "int":
+            out[k] = int(v)
+        elif kind == "float":
+            out[k] = float(v)
+        elif kind == "bool":
+            out[k] = v == "True"
+        else:
+            out[k] = v
     return out
 
 
@@ -342,23 +367,6 @@ def _write_parquet(rows: list[dict[str, Any]], path: Path) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    clean = [{k: _plain(v) for k, v in r.items()} for r in rows]
-    if clean:  # column-wise, so keys missing from the first row are not dropped
-        table = pa.table({c: [r.get(c) for r in clean] for c in _column_order(clean)})
-    else:
-        table = pa.table({c: pa.array([], type=pa.string()) for c in COLUMNS})
+    schema = record_schema()
+    table = pa.Table.from_pylist(rows, schema=schema) if rows else schema.empty_table()
     pq.write_table(table, path)
-
-
-def _plain(v: Any) -> Any:
-    if isinstance(v, tuple):
-        return [_plain(x) for x in v]
-    if isinstance(v, list):
-        return [_plain(x) for x in v]
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if hasattr(v, "to_dict"):
-        return _plain(v.to_dict())
-    if isinstance(v, Path):
-        return str(v)
-    return v

@@ -21,6 +21,8 @@ from clausetag.pipeline import (
     default_model_path,
     tag_document,
 )
+from clausetag.quantities import Quantity
+from clausetag.records import ClauseRecord, record_fields
 from clausetag.writers import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -58,13 +60,9 @@ def _stub_quantities(monkeypatch: pytest.MonkeyPatch) -> None:
     import re
     import types
 
-    class Q:
-        def __init__(self, m: re.Match[str]) -> None:
-            self.m = m
-
-        def to_dict(self) -> dict[str, Any]:
-            return {"text": self.m.group(), "start": self.m.start(), "end": self.m.end(), "kind": "money",
-                    "value": float(self.m.group(1)) * 1e4, "currency": "CNY", "role": "target"}
+    def Q(m: re.Match[str]) -> Quantity:
+        return Quantity(m.group(), m.start(), m.end(), "money", float(m.group(1)) * 1e4, None, None, "=", "元",
+                        currency="CNY", role="target")
 
     mod = types.ModuleType("clausetag.quantities")
     mod.extract_quantities = lambda text: [Q(m) for m in re.finditer(r"(\d+)万元", text)]  # type: ignore[attr-defined]
@@ -109,41 +107,43 @@ def run_cli(*argv: str) -> int:
     return main(["tag", *argv])
 
 
-FIELDS = ["doc_id", "index", "text", "start", "end", "heading_path", "is_heading", "label", "prob",
-          "family", "quantities", "lead_units", "responsible_units", "source"]
+FIELDS = list(record_fields())
 
 
 # -------------------------------------------------------------------------------------- records
 def test_tag_text_records(baseline_dir: Path) -> None:
     tagger = Tagger(baseline_dir)
     records = tagger.tag_text(DOC, doc_id="d1")
-    assert records and all(list(r) == FIELDS for r in records)
-    assert [r["index"] for r in records] == list(range(len(records)))
+    assert records and all(isinstance(r, ClauseRecord) and list(r.to_dict()) == FIELDS for r in records)
+    assert [r.index for r in records] == list(range(len(records)))
     for r in records:
-        assert r["doc_id"] == "d1"
-        assert "".join(DOC[r["start"]:r["end"]].split()) == "".join(r["text"].split())
-        if r["is_heading"]:
-            assert (r["label"], r["prob"], r["family"]) == ("heading", 1.0, "none")
+        assert r.doc_id == "d1"
+        assert "".join(DOC[r.start:r.end].split()) == "".join(r.text.split())
+        if r.is_heading:
+            assert (r.label, r.prob, r.family) == ("heading", 1.0, "none")
         else:
-            assert r["label"] in dict(TRAIN).values()
-            assert 0.0 < r["prob"] <= 1.0 and r["family"] in {"supply", "environment", "demand", "none"}
-    assert any(r["is_heading"] for r in records)
-    money = next(r for r in records if "200万元" in r["text"])
-    assert any(q["text"].endswith("万元") for q in money["quantities"])
-    assert money["heading_path"][-1].startswith("（一）")
+            assert r.label in dict(TRAIN).values()
+            assert r.prob is not None and 0.0 < r.prob <= 1.0
+            assert r.family in {"supply", "environment", "demand", "none"}
+        assert r.probs is None  # only with probs=
+        assert (r.model_hash, r.rules_hash) == (tagger.provenance.model_hash, tagger.provenance.rules_hash)
+    assert any(r.is_heading for r in records)
+    money = next(r for r in records if "200万元" in r.text)
+    assert any(q.text.endswith("万元") for q in money.quantities)
+    assert money.heading_path[-1].startswith("（一）")
 
 
 def test_headings_bypass_the_classifier_and_context_is_heading_path() -> None:
     clf = CountingClassifier()
     records = tag_document(DOC.encode("utf-8"), "d1", clf, name="d1.txt")
     sent = [t for texts, _ in clf.calls for t in texts]
-    headings = [r["text"] for r in records if r["is_heading"]]
+    headings = [r.text for r in records if r.is_heading]
     assert headings and not set(headings) & set(sent)
-    assert len(sent) == sum(not r["is_heading"] for r in records)
+    assert len(sent) == sum(not r.is_heading for r in records)
     ctx = dict(zip(*[sum((list(x) for x in col), []) for col in zip(*clf.calls)]))
-    body = next(r for r in records if "专项资金" in r["text"])
-    assert ctx[body["text"]] == " > ".join(body["heading_path"])
-    assert body["source"] == "d1.txt"
+    body = next(r for r in records if "专项资金" in r.text)
+    assert ctx[body.text] == " > ".join(body.heading_path)
+    assert body.source == "d1.txt"
 
 
 def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> None:
@@ -154,8 +154,8 @@ def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> N
     p.write_text(DOC, encoding="gb18030")
     by_path = tag_document(p, None, clf)
     by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt")
-    assert by_path[0]["doc_id"] == by_bytes[0]["doc_id"] == "plan"
-    strip = lambda rs: [{k: v for k, v in r.items() if k != "source"} for r in rs]  # noqa: E731
+    assert by_path[0].doc_id == by_bytes[0].doc_id == "plan"
+    strip = lambda rs: [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]  # noqa: E731
     assert strip(by_path) == strip(by_bytes)
     with pytest.raises(ValueError, match="name="):
         tag_document(b"abc", "x", clf)
@@ -173,7 +173,8 @@ def test_batches_across_documents(tmp_path: Path) -> None:
     assert [len(t) for t in texts] == sorted(len(t) for t in texts)  # length-sorted
     # same records as tagging each document on its own
     for res in results:
-        assert res.ok and res.records == tag_document(Path(res.path), res.doc_id, CountingClassifier())
+        assert res.ok and res.records == tag_document(Path(res.path), res.doc_id, CountingClassifier(),
+                                                      provenance=tagger.provenance)
 
 
 def test_assign_doc_ids_disambiguates_deterministically() -> None:
@@ -273,14 +274,17 @@ def test_all_good_exits_zero(tmp_path: Path, baseline_dir: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
-def test_cli_formats_round_trip(tmp_path: Path, fmt: str) -> None:
+def test_cli_formats_round_trip(tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same provenance time for both runs
     (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
     out = tmp_path / "o" / f"clauses.{fmt}"
     clf_records = Tagger(CountingClassifier()).tag_file(tmp_path / "a.txt").records
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
         assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress") == 0
-    assert read_records(out) == clf_records
+    # the CLI names the model it was asked for ("default"); the stub stands in for it
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("model", "model_hash")} for r in rs]  # noqa: E731
+    assert clf_records and strip(read_records(out)) == strip([r.to_dict() for r in clf_records])
 
 
 def test_cli_usage_errors(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch,
@@ -374,19 +378,19 @@ def test_summary_counts_and_money(tmp_path: Path) -> None:
     from clausetag.summary import SummaryBuilder
 
     def q(kind: str, role: str, value: float, currency: str | None = None, indicator: str | None = None,
-          year: int | None = None) -> dict[str, Any]:
-        return {"kind": kind, "role": role, "value": value, "currency": currency, "indicator": indicator,
-                "comparator": "=", "unit": "%" if kind == "percent" else "元", "year": year}
+          year: int | None = None) -> Quantity:
+        return Quantity("x", 0, 1, kind, value, None, None, "=", "%" if kind == "percent" else "元",
+                        currency=currency, year=year, role=role, indicator=indicator)
+
+    def rec(i: int, label: str, family: str, quantities: list[Quantity]) -> ClauseRecord:
+        return ClauseRecord("p", i, "x", 0, 1, label=label, family=family, quantities=quantities)
 
     records = [
-        {"doc_id": "p", "index": 0, "label": "heading", "family": "none",
-         "quantities": [q("money", "target", 5e8, "CNY", "营业收入")]},  # the headline restates clause 1
-        {"doc_id": "p", "index": 1, "label": "funding", "family": "supply",
-         "quantities": [q("money", "target", 5e8, "CNY", "营业收入", 2027), q("money", "cap", 2e6, "CNY", "奖励")]},
-        {"doc_id": "p", "index": 2, "label": "funding", "family": "supply",
-         "quantities": [q("money", "target", 1e8, "CNY", "增加值"), q("money", "target", 7e8, "USD", "出口")]},
-        {"doc_id": "p", "index": 3, "label": "planning", "family": "environment",
-         "quantities": [q("percent", "target", 20.0, None, "增速")]},
+        rec(0, "heading", "none", [q("money", "target", 5e8, "CNY", "营业收入")]),  # the headline restates clause 1
+        rec(1, "funding", "supply", [q("money", "target", 5e8, "CNY", "营业收入", 2027),
+                                     q("money", "cap", 2e6, "CNY", "奖励")]),
+        rec(2, "funding", "supply", [q("money", "target", 1e8, "CNY", "增加值"), q("money", "target", 7e8, "USD", "出口")]),
+        rec(3, "planning", "environment", [q("percent", "target", 20.0, None, "增速")]),
     ]
     sb = SummaryBuilder()
     sb.add(DocResult("p", "in/p.txt", records=records))
@@ -438,7 +442,7 @@ def test_datasets_map_with_workers(tmp_path: Path, baseline_dir: Path, monkeypat
                  features=tagger.features())
     rows = out.to_list()
     expected = tagger.tag_text(DOC, "a", source=paths[0])
-    assert any(e["quantities"] for e in expected)
-    assert [{k: r[k] for k in FIELDS} for r in rows if r["doc_id"] == "a"] == expected
+    assert any(e.quantities for e in expected)
+    assert [{k: r[k] for k in FIELDS} for r in rows if r["doc_id"] == "a"] == [e.to_dict() for e in expected]
     assert [r["error"] for r in rows if r["doc_id"] == "missing"] == ["file not found"]
     assert sum(r["doc_id"] == "c" for r in rows) == len(expected)

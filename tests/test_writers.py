@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from clausetag import writers
+from clausetag.records import ClauseRecord
 from clausetag.writers import RecordWriter, existing_doc_ids, read_records, write_records
 
 
@@ -31,7 +32,7 @@ def record(doc_id: str, index: int, **extra: object) -> dict:
         "source": f"in/{doc_id}.txt",
     }
     rec.update(extra)
-    return rec
+    return ClauseRecord.from_dict(rec).to_dict()  # complete: every field of the record type
 
 
 RECORDS = [
