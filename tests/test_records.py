@@ -119,3 +119,21 @@ def test_parse_probs() -> None:
     for bad in ("most", "-3", -2):
         with pytest.raises(ValueError, match="probs"):
             parse_probs(bad)  # type: ignore[arg-type]
+
+
+def test_cli_probs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from clausetag import pipeline
+    from clausetag.cli import main
+
+    (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
+    monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: ProbaClassifier())
+
+    def run(*argv: str) -> int:
+        return main(["tag", *argv])
+
+    out = tmp_path / "o.jsonl"
+    assert run(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress", "--probs", "2") == 0
+    body = [r for r in read_clause_records(out) if not r.is_heading]
+    assert body and all([p.label for p in r.probs or []] == ["talent", "funding"] for r in body)
+    assert run(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress", "--probs", "many") == 2
+    assert "--probs must be 'all' or a number" in capsys.readouterr().err

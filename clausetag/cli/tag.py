@@ -37,12 +37,14 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-recursive", action="store_true", help="do not descend into sub-folders")
     p.add_argument("--no-quantities", action="store_true", help="skip quantity extraction")
+    p.add_argument("--probs", metavar="all|K",
+                   help="also write the label distribution (column probs): all labels, or the top K")
     p.set_defaults(func=run_tag)
 
 
 def run_tag(args: argparse.Namespace) -> int:
     """Run ``clausetag tag``; returns the exit status."""
-    from clausetag.pipeline import DocResult, Tagger
+    from clausetag.pipeline import DocResult, Tagger, parse_probs
     from clausetag.readers import ReadError, iter_inputs
     from clausetag.summary import SummaryBuilder
     from clausetag.writers import FORMATS, RecordWriter, existing_doc_ids, format_for, iter_records
@@ -53,6 +55,10 @@ def run_tag(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         return usage("--batch-size must be at least 1")
+    try:
+        probs = parse_probs(args.probs)
+    except ValueError as exc:
+        return usage(f"--{exc}")
     out = Path(args.output)
     # a folder: an existing one, a trailing slash, or a name without extension that is not a file
     is_dir = out.is_dir() or str(args.output).endswith(("/", os.sep)) or (not out.exists() and out.suffix == "")
@@ -76,8 +82,8 @@ def run_tag(args: argparse.Namespace) -> int:
         return usage("no supported documents found in " + " ".join(args.paths))
     try:
         tagger = Tagger(args.model, device=args.device, quantize=args.quantize, batch_size=args.batch_size,
-                        with_quantities=not args.no_quantities)
-    except (FileNotFoundError, ValueError) as exc:
+                        with_quantities=not args.no_quantities, probs=probs)
+    except (FileNotFoundError, ValueError, TypeError) as exc:
         return usage(str(exc))
 
     summary = SummaryBuilder()
