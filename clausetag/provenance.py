@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Provenance", "hash_files", "model_identity", "rules_identity", "now_utc"]
+__all__ = ["Provenance", "hash_files", "model_identity", "now_utc", "rules_identity"]
 
 _HASH_LEN = 16
 
@@ -66,7 +66,7 @@ class Provenance:
         values = {f.name: get(f.name) for f in dataclasses.fields(cls)}
         if values["clausetag_version"] is None:
             return None
-        return cls(**values)
+        return cls(**values)  # type: ignore[arg-type]
 
 
 def now_utc() -> str:

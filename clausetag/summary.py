@@ -16,7 +16,7 @@ from typing import Any
 from clausetag.records import ClauseRecord
 from clausetag.writers import RecordLike, as_record
 
-__all__ = ["SummaryBuilder", "summarize", "plot_mix"]
+__all__ = ["SummaryBuilder", "plot_mix", "summarize"]
 
 QUANTITY_KINDS = ("money", "percent", "count", "measure")
 QUANTITY_ROLES = ("target", "actual", "cap", "threshold", "other")
@@ -61,9 +61,9 @@ class SummaryBuilder:
 
     def add_document(self, doc_id: str, source: Any, records: Iterable[RecordLike]) -> None:
         """Add one document's clause records (:class:`ClauseRecord` objects or their dicts)."""
-        records = [as_record(r) for r in records]
+        typed = [as_record(r) for r in records]
         row: dict[str, Any] = {"doc_id": doc_id, "source": "" if source is None else str(source),
-                               "clauses": len(records)}
+                               "clauses": len(typed)}
         for code in self.labels:
             row[f"label:{code}"] = 0
         for fam in FAMILIES:
@@ -73,7 +73,7 @@ class SummaryBuilder:
             row[f"kind:{kind}"] = 0
         for role in QUANTITY_ROLES:
             row[f"role:{role}"] = 0
-        for rec in records:
+        for rec in typed:
             if rec.label is not None:
                 row[f"label:{rec.label}"] = row.get(f"label:{rec.label}", 0) + 1
             if rec.family is not None:
@@ -86,7 +86,7 @@ class SummaryBuilder:
                 row[f"role:{role}"] = row.get(f"role:{role}", 0) + 1
         from clausetag.targets import TARGET_ROLES, document_targets
 
-        targets = document_targets(records)
+        targets = document_targets(typed)
         self.targets.extend(targets)
         for role in TARGET_ROLES:
             mine = [t for t in targets if t.role == role]

@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Union
+from typing import Any
 
 from clausetag.records import ClauseRecord, record_fields, record_schema
 
@@ -30,9 +30,9 @@ __all__ = [
     "RecordLike",
     "RecordWriter",
     "existing_doc_ids",
-    "write_atomic",
     "format_for",
     "read_records",
+    "write_atomic",
     "write_records",
 ]
 
@@ -40,7 +40,7 @@ __all__ = [
 FORMATS: dict[str, str] = {".jsonl": "jsonl", ".csv": "csv", ".parquet": "parquet"}
 
 #: what the writers accept: a typed record or its ``to_dict()`` form
-RecordLike = Union[ClauseRecord, dict[str, Any]]
+RecordLike = ClauseRecord | dict[str, Any]
 
 
 def as_record(rec: RecordLike) -> ClauseRecord:

@@ -6,7 +6,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pytest
@@ -155,7 +154,7 @@ def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> N
     by_path = tag_document(p, None, clf)
     by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt")
     assert by_path[0].doc_id == by_bytes[0].doc_id == "plan"
-    strip = lambda rs: [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]  # noqa: E731
+    strip = lambda rs: [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]
     assert strip(by_path) == strip(by_bytes)
     with pytest.raises(ValueError, match="name="):
         tag_document(b"abc", "x", clf)
@@ -283,7 +282,7 @@ def test_cli_formats_round_trip(tmp_path: Path, fmt: str, monkeypatch: pytest.Mo
         mp.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
         assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress") == 0
     # the CLI names the model it was asked for ("default"); the stub stands in for it
-    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("model", "model_hash")} for r in rs]  # noqa: E731
+    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("model", "model_hash")} for r in rs]
     assert clf_records and strip(read_records(out)) == strip([r.to_dict() for r in clf_records])
 
 

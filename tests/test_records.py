@@ -3,11 +3,18 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
 from clausetag.quantities import Quantity
-from clausetag.records import ClauseRecord, LabelProb, arrow_type, record_fields, record_schema
+from clausetag.records import (
+    ClauseRecord,
+    LabelProb,
+    arrow_type,
+    record_fields,
+    record_schema,
+)
 from clausetag.writers import read_clause_records, read_records, write_records
 
 
@@ -87,7 +94,7 @@ def test_csv_header_is_the_record_fields(tmp_path: Path) -> None:
 
 # ----------------------------------------------------------------------------------------- probs
 class ProbaClassifier:
-    classes_ = ["funding", "talent", "planning"]
+    classes_: ClassVar[list[str]] = ["funding", "talent", "planning"]
 
     def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> list[list[float]]:
         return [[0.2, 0.7, 0.1] for _ in texts]

@@ -8,7 +8,12 @@ import pytest
 
 from clausetag import writers
 from clausetag.records import ClauseRecord
-from clausetag.writers import RecordWriter, existing_doc_ids, read_records, write_records
+from clausetag.writers import (
+    RecordWriter,
+    existing_doc_ids,
+    read_records,
+    write_records,
+)
 
 
 def record(doc_id: str, index: int, **extra: object) -> dict:
@@ -123,10 +128,9 @@ def test_failure_at_replace_keeps_old_file(tmp_path: Path, monkeypatch: pytest.M
 
 def test_writer_context_manager_aborts_on_error(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    with pytest.raises(Boom):
-        with RecordWriter(out) as w:
-            w.write(RECORDS)
-            raise Boom()
+    with pytest.raises(Boom), RecordWriter(out) as w:
+        w.write(RECORDS)
+        raise Boom()
     assert not out.exists()
     assert list(tmp_path.iterdir()) == []
 

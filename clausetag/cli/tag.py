@@ -47,7 +47,13 @@ def run_tag(args: argparse.Namespace) -> int:
     from clausetag.pipeline import DocResult, Tagger, parse_probs
     from clausetag.readers import ReadError, iter_inputs
     from clausetag.summary import SummaryBuilder
-    from clausetag.writers import FORMATS, RecordWriter, existing_doc_ids, format_for, iter_records
+    from clausetag.writers import (
+        FORMATS,
+        RecordWriter,
+        existing_doc_ids,
+        format_for,
+        iter_records,
+    )
 
     def usage(msg: str) -> int:
         print(f"clausetag tag: error: {msg}", file=sys.stderr)
