@@ -128,9 +128,17 @@ def _card_name(path: Path) -> str | None:
 
 
 def rules_identity(splitter: Any = None) -> tuple[str, str]:
-    """``(name, hash)`` of a splitter's rule set. Uses the splitter's own ``rules_name``/``rules_hash``
-    when it has them; otherwise hashes the packaged rule files (``clausetag/rules/*.yaml``)."""
-    for obj in (splitter, getattr(splitter, "rules", None)):
+    """``(name, hash)`` of a splitter's rule set: a :class:`~clausetag.splitter.Splitter` (its
+    ``rules_name``/``rules_hash``), a rule set, or ``None`` for the default rule set. Falls back to a
+    hash of the packaged rule files (``clausetag/rules/*.yaml``) where no rule-set loader exists."""
+    if splitter is None or isinstance(splitter, (str, os.PathLike, dict)):
+        try:
+            from clausetag.rulesets import load_rule_set
+        except ImportError:
+            load_rule_set = None
+        if load_rule_set is not None:
+            splitter = load_rule_set(splitter)
+    for obj in (splitter, getattr(splitter, "rule_set", None)):
         if obj is None:
             continue
         name = getattr(obj, "rules_name", None) or getattr(obj, "name", None)

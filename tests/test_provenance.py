@@ -1,0 +1,57 @@
+"""Provenance: version, model name and hash, rule-set name and hash, time — on every record."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import clausetag
+from clausetag.provenance import Provenance, hash_files, model_identity, now_utc, rules_identity
+
+
+def test_now_utc_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    assert now_utc() == "2023-11-14T22:13:20Z"
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    assert now_utc().endswith("Z") and now_utc()[:2] == "20"
+
+
+def test_model_hash_is_content_not_place(tmp_path: Path) -> None:
+    for d in ("a", "b"):
+        (tmp_path / d).mkdir()
+        (tmp_path / d / "clausetag.json").write_text('{"type": "baseline"}', encoding="utf-8")
+        (tmp_path / d / "model.bin").write_bytes(b"weights")
+    (na, ha), (nb, hb) = model_identity(tmp_path / "a"), model_identity(tmp_path / "b")
+    assert ha == hb and len(ha or "") == 16 and (na, nb) == ("a:baseline", "b:baseline")
+    (tmp_path / "b" / "model.bin").write_bytes(b"other weights")
+    assert model_identity(tmp_path / "b")[1] != ha
+    assert hash_files([tmp_path / "a" / "model.bin"]) != hash_files([tmp_path / "b" / "model.bin"])
+
+
+def test_rules_identity_follows_the_rule_set() -> None:
+    from clausetag.rulesets import load_rule_set
+    from clausetag.splitter import Splitter
+
+    default = load_rule_set(None)
+    assert rules_identity() == (default.name, default.hash)
+    reg = Splitter("regulation")
+    assert rules_identity(reg) == ("regulation", reg.rules_hash) != rules_identity()
+
+
+def test_every_record_carries_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clausetag.classifiers.base import Prediction
+    from clausetag.pipeline import Tagger
+
+    class Stub:
+        def predict(self, texts: list[str], contexts: list[str] | None = None) -> list[Prediction]:
+            return [Prediction("funding", 0.5) for _ in texts]
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    records = Tagger(Stub()).tag_text("一、总体要求\n设立专项资金。\n")
+    assert records
+    for r in records:
+        p = Provenance.from_record(r)
+        assert p is not None and p.clausetag_version == clausetag.__version__
+        assert (p.model, p.rules, p.tagged_at) == ("Stub", "default", "2023-11-14T22:13:20Z")
+        assert p.rules_hash == rules_identity()[1]
+        assert Provenance.from_record(r.to_dict()) == p
