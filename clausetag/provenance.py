@@ -134,10 +134,10 @@ def rules_identity(splitter: Any = None) -> tuple[str, str]:
     if splitter is None or isinstance(splitter, (str, os.PathLike, dict)):
         try:
             from clausetag.rulesets import load_rule_set
-        except ImportError:
-            load_rule_set = None
-        if load_rule_set is not None:
+
             splitter = load_rule_set(splitter)
+        except ImportError:
+            pass
     for obj in (splitter, getattr(splitter, "rule_set", None)):
         if obj is None:
             continue

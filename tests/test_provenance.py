@@ -39,12 +39,15 @@ def test_rules_identity_follows_the_rule_set() -> None:
 
 
 def test_every_record_carries_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clausetag.classifiers.base import Prediction
+    import numpy as np
+
     from clausetag.pipeline import Tagger
 
     class Stub:
-        def predict(self, texts: list[str], contexts: list[str] | None = None) -> list[Prediction]:
-            return [Prediction("funding", 0.5) for _ in texts]
+        classes_ = np.array(["funding", "talent"], dtype=object)
+
+        def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> np.ndarray:
+            return np.tile([0.6, 0.4], (len(texts), 1))
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     records = Tagger(Stub()).tag_text("一、总体要求\n设立专项资金。\n")
