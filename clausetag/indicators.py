@@ -86,6 +86,11 @@ class _Cues:
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
         self.money_noun_end = re.compile(f"(?:{_alt(c['money_nouns'])})$")
+        # end-anchored patterns are searched only over the last few characters (their longest word)
+        self.link_len = max(map(len, c["link_words"]))
+        self.verb_len = max(map(len, verbs))
+        self.suffix_len = max(map(len, c["drop_suffixes"]))
+        self.money_len = max(map(len, c["money_nouns"]))
         self.level = re.compile(c["level_modifier_pattern"])
 
 
@@ -94,7 +99,7 @@ def _cues() -> _Cues:
     return _Cues()
 
 
-_ENUM_OR_PER = re.compile(r"^(?:第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
+_ENUM_OR_PER = re.compile(r"^(?:第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
 _TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
 _BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _SPACE = " \t\u3000"
@@ -118,7 +123,7 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         while s < e and text[e - 1] in _SPACE:
             e, changed = e - 1, True
         seg = text[s:e]
-        m = cues.suffix.search(seg)
+        m = cues.suffix.search(seg, max(0, len(seg) - cues.suffix_len))
         if m:
             e, changed = s + m.start(), True
     return s, e
@@ -142,14 +147,14 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
         if seg[-1] in _SPACE:
             e -= 1
             continue
-        m = cues.link_end.search(seg)
+        m = cues.link_end.search(seg, max(0, len(seg) - cues.link_len))
         if not m:
             break
         e = ls + m.start()
     seg = text[ls:e]
     if not seg:
         return ls, ls, False
-    if cues.verb_end.search(seg):
+    if cues.verb_end.search(seg, max(0, len(seg) - cues.verb_len)):
         return e, e, True
     s = ls
     for m in cues.verb_inner.finditer(text, ls, e):
@@ -204,7 +209,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         while re_ < n and text[re_] not in cues.breaks:
             re_ += 1
         stopped = False
-        for nq in quantities[i + 1:]:
+        for j in range(i + 1, len(quantities)):  # by index: slicing would make whole texts quadratic
+            nq = quantities[j]
             if nq.start >= re_:
                 break
             if not text.startswith("的", nq.end):
@@ -223,7 +229,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             s, e, side[i] = bs, be, "before"
         elif ae > as_:
             s, e, side[i] = as_, ae, "after"
-        elif verb_end and cues.money_noun_end.search(text, ls, q.start):
+        elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
             m = None

@@ -196,6 +196,8 @@ class _Compiled:
             f"(?:(?P<u1>{unit})?(?P<sep> ?(?:[—–\\-－~～]+|至|到) ?)(?P<n2>{num})(?P<s2>{scale})?(?P<a2>[余多])?(?P<s2b>{scale})?)?"
             f"(?P<unit>{unit})?"
         )
+        # every alternative of `pattern` starts with one of these: scan for them first, then match there
+        self.first_char = re.compile(r"[\d零〇两一二三四五六七八九十百千万亿半$＄￥¥€£]")
         self.single = re.compile(
             f"(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?(?P<unit>{unit})?"
         )
@@ -386,11 +388,15 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
     out: list[Quantity] = []
     holder: list[_Context] = []
     pos, n = 0, len(text)
-    search, single = c.pattern.search, c.single.match
+    first, match, single = c.first_char.search, c.pattern.match, c.single.match
     while pos < n:
-        m = search(text, pos)
-        if m is None:
+        f = first(text, pos)  # much cheaper than searching with the full pattern
+        if f is None:
             break
+        m = match(text, f.start())
+        if m is None or m.start() == m.end():
+            pos = f.start() + 1
+            continue
         q = _candidate(text, m, c, holder)
         if q is _RETRY_SINGLE:  # a rejected range such as 10%至20%: read the first number alone
             m = single(text, m.start())
