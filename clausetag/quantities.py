@@ -21,6 +21,11 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   (``3-5万元`` → 3e4..5e4). 余/多 (``70余场``, ``14.7万余件``, ``十余家``) mean ``>``.
 * **Sign.** A minus sign (``-``, ``－``, ``负``) right before a number that is not part of a range negates
   it and joins the span (``增速为-2.1%`` → -2.1).
+* **Other written forms.** Tenths with 成 are percentages (``三成`` → 30 %, ``两成半`` → 25 %, ``9.5成`` → 95 %;
+  not ``一成不变``, ``三五成群``, ``九成新``); ``千分之三`` → 3 ``‰``, ``万分之五`` → 5 ``‱``; sub-units join the
+  amount (``五元三毛`` → 5.3 元, ``50元6角三分`` → 50.63, ``两美元又三美分`` → 2.03 美元); currency symbols
+  before Arabic numbers are money (``$20`` → 20 美元/USD, ``￥300万元`` → 3e6 元/CNY, ``€``, ``£``).
+  Numbers inside web addresses (``?q=30%25``) are not quantities.
 * **Money without a unit.** A number with a scale word and no unit (``支持最高300万``) is money in 元
   (CNY) when a cap cue is attached or a money word (支持, 奖励, 资金, 投资 …) occurs earlier in the
   sentence; the span is then just number + scale word. Without such context it is not a quantity.
@@ -38,6 +43,8 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   by 的 (``比重高于5%的企业``); otherwise the nearest role cue before the quantity in the same sentence
   decides ``target`` (到2027年, 力争, 将, 培育, 新增 …) or ``actual`` (累计, 共计, 已, 拨付, 兑现, a year
   opening the sentence such as ``2023年，…``); ``other`` when there is no cue.
+* **indicator** (target, actual and cap quantities): what the quantity measures, with its offsets
+  (``培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``); see :mod:`clausetag.indicators`.
 """
 from __future__ import annotations
 
