@@ -61,3 +61,8 @@ def test_python_dash_m_entry_point() -> None:
     proc = subprocess.run([sys.executable, "-m", "clausetag", "--version"], capture_output=True, text=True,
                           cwd=ROOT, timeout=60)
     assert proc.returncode == 0 and proc.stdout.startswith("clausetag ")
+
+
+def test_pretrain_unknown_preset_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["pretrain", str(tmp_path), "-o", str(tmp_path / "m"), "--preset", "huge"]) == 2
+    assert "unknown --preset 'huge'" in capsys.readouterr().err

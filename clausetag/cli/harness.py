@@ -11,8 +11,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from clausetag.classifiers.vocab import PRESETS
-
 
 def add_parsers(subparsers: Any) -> None:
     """Add ``train``, ``evaluate`` and ``pretrain``."""
@@ -44,7 +42,8 @@ def add_parsers(subparsers: Any) -> None:
     )
     p.add_argument("corpus", nargs="+", help="corpus files or folders (read in place)")
     p.add_argument("-o", "--output", required=True, help="output directory for the base model")
-    p.add_argument("--preset", default="small", choices=sorted(PRESETS), help="model size (default: small)")
+    p.add_argument("--preset", default="small",
+                   help="model size: a preset of clausetag.classifiers.vocab.PRESETS (default: small)")
     p.add_argument("--steps", type=int, default=1000, help="optimiser steps (default: 1000)")
     p.add_argument("--batch-size", type=int, default=32)
     p.add_argument("--seq-len", type=int, default=128)
@@ -87,7 +86,13 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_pretrain(args: argparse.Namespace) -> int:
     """``clausetag pretrain CORPUS... -o DIR [--preset small] [--steps N] ...``"""
+    from clausetag.classifiers.vocab import PRESETS
     from clausetag.pretrain import pretrain_mlm
+
+    if args.preset not in PRESETS:
+        print(f"clausetag pretrain: error: unknown --preset {args.preset!r}; choose from {', '.join(sorted(PRESETS))}",
+              file=sys.stderr)
+        return 2
 
     window: list[float] = []
     started = time.perf_counter()
