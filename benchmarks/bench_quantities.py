@@ -72,7 +72,7 @@ def load_jionlp():
             from jionlp.algorithm.ner.money_extractor import MoneyExtractor
         ex = MoneyExtractor()
         return lambda s: ex(s, with_parsing=True)
-    except Exception as err:  # noqa: BLE001 - optional dependency
+    except Exception as err:
         print(f"JioNLP skipped: {type(err).__name__}: {err}")
         return None
 
@@ -83,7 +83,7 @@ def load_cn2an():
 
         warnings.filterwarnings("ignore", module="cn2an")
         return cn2an
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:
         print(f"cn2an skipped: {type(err).__name__}: {err}")
         return None
 
@@ -132,7 +132,7 @@ def numeral_quality(cn2an) -> list[str]:
         for s, v in zip(numerals + extra, expected):
             try:
                 ok += math.isclose(float(fn(s)), v)
-            except Exception:  # noqa: BLE001
+            except Exception:
                 pass
         dt = time.perf_counter() - t
         n = len(expected)

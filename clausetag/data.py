@@ -17,8 +17,9 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from clausetag.schema import LabelSchema, load_schema
 from clausetag.validation import RECORD_FIELDS, gold_files
@@ -28,13 +29,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "LabeledDataError",
-    "read_labeled",
-    "write_labeled",
-    "to_dataset",
-    "from_dataset",
     "find_labels_dir",
-    "load_seed",
+    "from_dataset",
     "load_labeled",
+    "load_seed",
+    "read_labeled",
+    "to_dataset",
+    "write_labeled",
 ]
 
 #: Environment variable naming the ``labels`` directory (holding ``seed/``, ``extra/``) for installed use.
@@ -107,7 +108,7 @@ def write_labeled(records: Iterable[dict[str, Any]], path: str | os.PathLike[str
     return path
 
 
-def _features(schema: LabelSchema) -> "datasets.Features":
+def _features(schema: LabelSchema) -> datasets.Features:
     import datasets
 
     return datasets.Features({
@@ -128,7 +129,7 @@ def to_dataset(
     records: Sequence[dict[str, Any]],
     split: str | None = None,
     schema: LabelSchema | None = None,
-) -> "datasets.Dataset":
+) -> datasets.Dataset:
     """Records → ``datasets.Dataset`` with ``label`` as ``ClassLabel`` (see the module doc for columns).
 
     ``split`` fills the ``split`` column for records that carry no ``split`` field (default ``"seed"``).
@@ -154,7 +155,7 @@ def to_dataset(
     return datasets.Dataset.from_dict(columns, features=_features(schema))
 
 
-def from_dataset(ds: "datasets.Dataset", keep_split: bool = False) -> list[dict[str, Any]]:
+def from_dataset(ds: datasets.Dataset, keep_split: bool = False) -> list[dict[str, Any]]:
     """Inverse of :func:`to_dataset`: label names back, quantities/extra decoded, ``split`` dropped
     unless ``keep_split``. ``from_dataset(to_dataset(records)) == records`` for records without ``split``.
     """
@@ -212,7 +213,7 @@ def find_labels_dir(root: str | os.PathLike[str] | None = None) -> Path:
 def load_labeled(
     which: str | Sequence[str] = ("seed",),
     root: str | os.PathLike[str] | None = None,
-) -> "datasets.Dataset":
+) -> datasets.Dataset:
     """Load one or more labeled sets (``labels/<name>/``) into one ``Dataset`` with a ``split`` column."""
     import datasets
 
@@ -232,7 +233,7 @@ def load_labeled(
     return parts[0] if len(parts) == 1 else datasets.concatenate_datasets(parts)
 
 
-def load_seed(root: str | os.PathLike[str] | None = None) -> "datasets.Dataset":
+def load_seed(root: str | os.PathLike[str] | None = None) -> datasets.Dataset:
     """The labeled seed set (``labels/seed/*.jsonl``) as a ``datasets.Dataset`` — one call.
 
     In a checkout it is found automatically; for an installed package pass ``root`` or set

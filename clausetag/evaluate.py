@@ -19,9 +19,10 @@ import importlib
 import json
 import re
 import time
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 from clausetag.classifiers.base import join_context
 from clausetag.metrics import classification_report, labels_by_overlap, plot_confusion, report_markdown
@@ -200,7 +201,7 @@ def evaluate(
     doc_ids = [r.get("doc_id") for r in records]
 
     if cfg.lodo:
-        folds = list(lodo_splits(doc_ids))
+        folds: list[tuple[Any, list[int], list[int] | None]] = list(lodo_splits(doc_ids))
         test_records = records
         fold_names = [str(f[0]) for f in folds]
     else:

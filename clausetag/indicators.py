@@ -33,12 +33,13 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any
 
-__all__ = ["Indicator", "find_indicators", "load_indicator_cues", "INDICATOR_ROLES"]
+__all__ = ["INDICATOR_ROLES", "Indicator", "find_indicators", "load_indicator_cues"]
 
 #: roles whose quantities get an indicator
 INDICATOR_ROLES = frozenset({"target", "actual", "cap"})
@@ -169,7 +170,7 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
 
 
-def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:  # noqa: C901
+def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
     """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
     so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
     s, e = qe, re_
@@ -232,9 +233,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
-            m = None
-            for m in cues.verb_inner.finditer(text, s, e - 2):
-                pass
+            inner = list(cues.verb_inner.finditer(text, s, e - 2))
+            m = inner[-1] if inner else None
             s = m.end() if m is not None and m.end() < e else s
             s, e = _trim(text, s, e, cues)
             side[i] = "before"

@@ -9,8 +9,9 @@ information about the model and are reported with ``f1 = None``).
 from __future__ import annotations
 
 import bisect
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

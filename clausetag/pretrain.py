@@ -20,8 +20,9 @@ import lzma
 import math
 import random
 import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 from clausetag.classifiers.base import write_card
 from clausetag.classifiers.vocab import PRESETS, VOCAB_FILE, bert_config, build_vocab, make_tokenizer, write_vocab

@@ -174,7 +174,7 @@ class _Compiled:
         digit = "(?:\\d|[一二两三四五六七八九])"
         self.minor_units = {  # sub-units written after the main unit
             "元": re.compile(f"(?=零?{digit}[角毛分](?!钟))(?:(?P<j>{digit})[角毛])?(?:零?(?P<f>{digit})分(?!钟))?"),
-            "美元": re.compile(f"(?:又|零)?(?P<f>\\d{{1,2}}|[一二两三四五六七八九十]{{1,3}})美分"),
+            "美元": re.compile("(?:又|零)?(?P<f>\\d{1,2}|[一二两三四五六七八九十]{1,3})美分"),
         }
         self.cn_blocked_left = frozenset(c["cn_blocked_left"])
         self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
@@ -182,8 +182,8 @@ class _Compiled:
         self.threshold_right = tuple(c["threshold_right"])
         self.target_time_left = tuple(c["target_time_left"])
         self.govern_time_left = tuple(c["target_time_left"]) + ("在", "于", "截至", "截止", "自")
-        role_words = {w: "target" for w in c["role_target"]}
-        role_words.update({w: "actual" for w in c["role_actual"]})
+        role_words = dict.fromkeys(c["role_target"], "target")
+        role_words.update(dict.fromkeys(c["role_actual"], "actual"))
         self.role_of = role_words
         self.role_re = re.compile(_alt(role_words))
         self.target_verbs_re = re.compile(_alt(c["role_target_verbs"]))
@@ -273,7 +273,7 @@ class _Context:
     expressions are computed once (lazily) and looked up by bisection, so a whole text costs linear
     time however many quantities it holds."""
 
-    __slots__ = ("text", "_bounds", "_masked", "_times", "_time_starts", "_time_ends")
+    __slots__ = ("_bounds", "_masked", "_time_ends", "_time_starts", "_times", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -440,6 +440,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         return None
     g = m.group
     gd = m.groupdict()
+    low: float | None
+    high: float | None
     prev = text[s - 1] if s else ""
     if (prev.isascii() and prev.isalpha()) or prev in _URL_LEFT:
         return None  # JY20230117, IPv6 …; ?q=30%25%2020% inside a web address

@@ -16,11 +16,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 __all__ = [
-    "ReadError",
     "SUPPORTED_EXTENSIONS",
-    "read_document",
-    "read_bytes",
+    "ReadError",
     "iter_inputs",
+    "read_bytes",
+    "read_document",
 ]
 
 log = logging.getLogger(__name__)

@@ -29,14 +29,14 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Union
 
 import yaml
 
-__all__ = ["RuleSet", "RuleSetError", "RulesSpec", "available_rule_sets", "load_rule_set", "DEFAULT_RULES"]
+__all__ = ["DEFAULT_RULES", "RuleSet", "RuleSetError", "RulesSpec", "available_rule_sets", "load_rule_set"]
 
 DEFAULT_RULES = "default"
 
@@ -105,7 +105,7 @@ def is_rule_set_name(s: str) -> bool:
     return bool(s) and "/" not in s and os.sep not in s and not s.endswith((".yaml", ".yml")) and s not in (".", "..")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _packaged(name: str) -> RuleSet:
     data, source = _packaged_data(name, ())
     return _finish(data, name, source)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 import yaml
 
@@ -119,7 +120,7 @@ class LabelSchema:
             raise KeyError(f"unknown family {family!r}; known families: {', '.join(self.families)}")
         return tuple(label.code for label in self.labels if label.family == family)
 
-    def class_label(self) -> "datasets.ClassLabel":
+    def class_label(self) -> datasets.ClassLabel:
         """A ``datasets.ClassLabel`` with the codes as names (``datasets`` is imported lazily)."""
         import datasets
 

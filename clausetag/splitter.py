@@ -17,25 +17,24 @@ all of its patterns from a rule set (:mod:`clausetag.rulesets`; by default
 """
 from __future__ import annotations
 
+import json
 import re
 from bisect import bisect_left, bisect_right
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
-import json
-from typing import Any, Optional
+from typing import Any
 
-from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, load_rule_set
-from clausetag.rulesets import is_rule_set_name
+from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
 from clausetag.text import Residue, compile_residue, normalize
 
-__all__ = ["Clause", "split", "Splitter"]
+__all__ = ["Clause", "Splitter", "split"]
 
 
 @dataclass(frozen=True)
 class Clause:
     """One clause: the unit that gets one measure-type label."""
 
-    doc_id: Optional[str]
+    doc_id: str | None
     index: int
     text: str
     start: int
@@ -80,9 +79,9 @@ class _Rules:
     plain_forbidden: str
     plain_next_min: int
     plain_not: re.Pattern[str]
-    soft: Optional[re.Pattern[str]]
-    path_reset: Optional[re.Pattern[str]]
-    article: Optional[re.Pattern[str]]
+    soft: re.Pattern[str] | None
+    path_reset: re.Pattern[str] | None
+    article: re.Pattern[str] | None
     article_keeps: frozenset[str]
     resp_detect: re.Pattern[str]
     resp_lead: tuple[str, ...]
@@ -92,7 +91,7 @@ class _Rules:
     unit_lead_suffixes: tuple[str, ...]
     unit_strip_suffixes: tuple[str, ...]
     join_line_end: str
-    title_continuation: Optional[re.Pattern[str]]
+    title_continuation: re.Pattern[str] | None
     evidence_regex: re.Pattern[str]
     article_mode: str
     residue: Residue
@@ -113,7 +112,7 @@ def _compile(rule_set: RuleSet) -> _Rules:
 @lru_cache(maxsize=32)
 def _compile_json(canonical: str) -> _Rules:
     r = json.loads(canonical)
-    openers = {a: b for a, b in r["protected_pairs"]}
+    openers = dict(r["protected_pairs"])
     closers = {b: a for a, b in r["protected_pairs"]}
     pair_chars = re.compile("[" + re.escape("".join(openers) + "".join(closers)) + "]")
     heading_combined = re.compile("|".join(f"(?P<{h['type']}>{h['pattern']})" for h in r["headings"]))
@@ -371,12 +370,14 @@ class Splitter:
         return f"Splitter(rules={self.rules_name!r}, hash={self.rules_hash})"
 
     # -- headings -------------------------------------------------------------------------------
-    def _heading_at(self, norm: str, pos: int, pe: int, starts: list[int], ends: list[int]) -> Optional[tuple[str, int]]:
+    def _heading_at(self, norm: str, pos: int, pe: int, starts: list[int], ends: list[int]) -> tuple[str, int] | None:
         r = self.rules
         m = r.heading_combined.match(norm, pos, pe)
         if m is None:
             return None
         htype = m.lastgroup
+        if htype is None:
+            return None
         end = pe
         for s in r.heading_stop.finditer(norm, m.end(), pe):
             if _inside(s.start(), starts, ends):
@@ -392,7 +393,7 @@ class Splitter:
             return None
         return htype, end
 
-    def _is_plain_heading(self, norm: str, para: tuple[int, int], nxt: Optional[tuple[int, int]], have_stack: bool) -> bool:
+    def _is_plain_heading(self, norm: str, para: tuple[int, int], nxt: tuple[int, int] | None, have_stack: bool) -> bool:
         r = self.rules
         a, b = para
         if not have_stack or nxt is None or b - a > r.plain_max:
@@ -404,7 +405,7 @@ class Splitter:
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
 
     # -- main loop --------------------------------------------------------------------------------
-    def split(self, text: str, doc_id: Optional[str] = None) -> list[Clause]:
+    def split(self, text: str, doc_id: str | None = None) -> list[Clause]:
         if not isinstance(text, str):
             raise TypeError(f"split() expects str, got {type(text).__name__}; decode bytes with clausetag.read_text")
         if not text.strip():
@@ -519,7 +520,7 @@ def _packaged_splitter(name: str) -> Splitter:
     return Splitter(name)
 
 
-def split(text: str, doc_id: Optional[str] = None, rules: RulesSpec = None) -> list[Clause]:
+def split(text: str, doc_id: str | None = None, rules: RulesSpec = None) -> list[Clause]:
     """Split an official document into clauses (SPEC §1) with the rule set ``rules`` (see
     :class:`Splitter`; default: the packaged ``"default"`` set).
 

@@ -22,8 +22,16 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Target", "TARGET_ROLES", "document_targets", "format_target", "targets_by_document", "target_fields",
-           "totals", "write_targets"]
+__all__ = [
+    "TARGET_ROLES",
+    "Target",
+    "document_targets",
+    "format_target",
+    "target_fields",
+    "targets_by_document",
+    "totals",
+    "write_targets",
+]
 
 #: quantity roles that make a row of the targets table
 TARGET_ROLES = ("target", "actual", "cap")

@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import codecs
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 from os import PathLike
 from pathlib import Path
-from collections.abc import Mapping
 from typing import Any, Union
 
 import yaml
@@ -28,14 +28,14 @@ PathType = Union[str, "PathLike[str]"]
 __all__ = [
     "DecodeError",
     "Decoded",
-    "decode",
-    "decode_bytes",
-    "read_text",
-    "normalize",
-    "residue_spans",
     "Residue",
     "compile_residue",
+    "decode",
+    "decode_bytes",
     "load_rules",
+    "normalize",
+    "read_text",
+    "residue_spans",
 ]
 
 
@@ -133,7 +133,7 @@ def read_text(path: PathType) -> str:
 # Normalisation
 # --------------------------------------------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def load_rules(name: str) -> dict[str, Any]:
     """Load a rules file shipped in ``clausetag/rules`` (e.g. ``"splitting"``, ``"residue"``)."""
     text = resources.files("clausetag").joinpath("rules", f"{name}.yaml").read_text(encoding="utf-8")
@@ -184,7 +184,7 @@ def _translate(text: str) -> str:
 class Residue:
     """Compiled residue rules (the ``residue`` part of a rule set, ``rules/residue.yaml`` by default)."""
 
-    regex: "re.Pattern[str] | None"
+    regex: re.Pattern[str] | None
     pipe_min: int
 
     def spans(self, text: str) -> list[tuple[int, int]]:

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import os
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from clausetag.classifiers.base import Classifier, ParamError, join_context
 
@@ -206,7 +207,7 @@ def select_models(cfg: RunConfig, names: Sequence[str] | None = None) -> list[Mo
     for s in list(specs):
         wanted |= set(s.params.get("members", []) if s.type == ENSEMBLE else [])
     specs = [s for s in cfg.models if s.name in wanted]
-    for i, spec in enumerate(specs):
+    for spec in specs:
         try:
             classifier_class(spec.type).validate_params(dict(spec.params), check_files=True)
         except ParamError as exc:

@@ -21,9 +21,10 @@ import functools
 import json
 import os
 import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeGuard
 
 from clausetag.schema import LabelSchema, load_schema
 
@@ -82,11 +83,11 @@ def _squash(text: str) -> str:
     return "".join(text.split())
 
 
-def _is_int(value: Any) -> bool:
+def _is_int(value: Any) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _is_num(value: Any) -> bool:
+def _is_num(value: Any) -> TypeGuard[float]:
     return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
@@ -181,7 +182,8 @@ class _Checker:
         if not isinstance(qs, list):
             self.add(lineno, "quantity", f"quantities must be a list, got {type(qs).__name__}")
             return
-        text = rec.get("text") if isinstance(rec.get("text"), str) else ""
+        raw_text = rec.get("text")
+        text = raw_text if isinstance(raw_text, str) else ""
         spec = self.schema.quantities
         prev_end = -1
         for i, q in enumerate(qs):

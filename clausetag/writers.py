@@ -95,7 +95,7 @@ class RecordWriter:
                     self._rows.extend(read_records(self.path, "parquet"))
             else:
                 encoding = "utf-8-sig" if self.format == "csv" else "utf-8"
-                self._fh = open(fd, "w", encoding=encoding, newline="")
+                self._fh = open(fd, "w", encoding=encoding, newline="")  # noqa: SIM115 (closed by commit/abort)
                 if resume and self.path.exists() and self.path.stat().st_size > 0:
                     self._copy_existing()
         except BaseException:

@@ -110,7 +110,7 @@ def test_light_paths_never_import_torch(baseline_default_model: None) -> None:
     assert done.stdout.strip() == "ok"
 
 
-@pytest.fixture()
+@pytest.fixture
 def baseline_default_model() -> None:
     card = (ROOT / "clausetag" / "resources" / "models" / "default" / "clausetag.json").read_text(encoding="utf-8")
     if '"baseline"' not in card:

@@ -12,9 +12,9 @@ from sklearn.exceptions import NotFittedError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 
-from clausetag.classifiers import CARD_NAME, classifier_class, load_classifier  # noqa: E402
-from clausetag.classifiers.baseline import BaselineClassifier  # noqa: E402
-from clausetag.classifiers.vocab import (  # noqa: E402
+from clausetag.classifiers import CARD_NAME, classifier_class, load_classifier
+from clausetag.classifiers.baseline import BaselineClassifier
+from clausetag.classifiers.vocab import (
     PRESETS,
     SPECIAL_TOKENS,
     bert_config,

@@ -5,6 +5,7 @@ import json
 from pathlib import Path
 
 import pytest
+from conftest import SEEDS_DIR
 
 from clausetag.data import (
     LabeledDataError,
@@ -17,7 +18,6 @@ from clausetag.data import (
     write_labeled,
 )
 from clausetag.schema import load_schema
-from conftest import SEEDS_DIR
 
 
 def _records(doc_id: str = "doc_a") -> list[dict]:

@@ -12,8 +12,9 @@ import random
 import subprocess
 import sys
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 import pytest
@@ -22,8 +23,8 @@ from sklearn.exceptions import NotFittedError
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from clausetag.classifiers import REGISTRY, classifier_class, load_classifier  # noqa: E402
-from clausetag.classifiers.base import ParamError  # noqa: E402
+from clausetag.classifiers import REGISTRY, classifier_class, load_classifier
+from clausetag.classifiers.base import ParamError
 
 LABELS = ["funding", "talent", "heading", "other", "tax"]
 POOLS = {"funding": "资金补贴奖励专项财政", "talent": "人才培养引进博士技能",
@@ -115,7 +116,7 @@ def test_fitted_surface(type_name: str, fitted: Callable[[str], Any], tmp_path: 
     model = fitted(type_name)
     assert list(model.classes_) == LABELS
     assert all(not k.startswith("_") for k in vars(model) if k.endswith("_"))
-    texts, ys, ctx = synth(10, seed=3)
+    texts, _ys, ctx = synth(10, seed=3)
     proba = model.predict_proba(texts, ctx)
     assert proba.shape == (10, len(LABELS))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)

@@ -12,8 +12,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 
-from clausetag.evaluate import Report, evaluate, lodo_splits  # noqa: E402
-from clausetag.train import ConfigError, load_config, parse_config, train  # noqa: E402
+from clausetag.evaluate import Report, evaluate, lodo_splits
+from clausetag.train import ConfigError, load_config, parse_config, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "training" / "configs" / "tiny_test.yaml"
@@ -193,7 +193,7 @@ def test_segmentation_independent_scoring(tmp_path):
         sentences = [("一、总体要求", "heading"), ("设立专项资金给予补贴奖励。", "funding"),
                      ("加强人才培养和引进。", "talent"), ("二、重点任务", "heading"),
                      ("落实财政资金专项奖励。", "funding"), ("引进博士和技能人才。", "talent")]
-        text, pos = "", 0
+        text, _pos = "", 0
         for i, (s, label) in enumerate(sentences):
             records.append({"doc_id": doc, "index": i, "text": s, "start": len(text), "end": len(text) + len(s),
                             "heading_path": [], "label": label, "quantities": []})

@@ -4,10 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import DATA_DIR
 
 from clausetag.quantities import extract_quantities
-
-from conftest import DATA_DIR
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]

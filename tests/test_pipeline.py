@@ -1,6 +1,7 @@
 """The tagging pipeline: records, batching across documents, failures, CLI, resume, summary."""
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import subprocess
@@ -139,7 +140,7 @@ def test_headings_bypass_the_classifier_and_context_is_heading_path() -> None:
     headings = [r.text for r in records if r.is_heading]
     assert headings and not set(headings) & set(sent)
     assert len(sent) == sum(not r.is_heading for r in records)
-    ctx = dict(zip(*[sum((list(x) for x in col), []) for col in zip(*clf.calls)]))
+    ctx = dict(zip(*[list(itertools.chain.from_iterable(col)) for col in zip(*clf.calls)]))
     body = next(r for r in records if "专项资金" in r.text)
     assert ctx[body.text] == " > ".join(body.heading_path)
     assert body.source == "d1.txt"
@@ -154,7 +155,8 @@ def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> N
     by_path = tag_document(p, None, clf)
     by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt")
     assert by_path[0].doc_id == by_bytes[0].doc_id == "plan"
-    strip = lambda rs: [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]
+    def strip(rs):
+        return [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]
     assert strip(by_path) == strip(by_bytes)
     with pytest.raises(ValueError, match="name="):
         tag_document(b"abc", "x", clf)
@@ -224,7 +226,7 @@ def test_map_batch_for_datasets_and_ray(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------------------------------ CLI
-@pytest.fixture()
+@pytest.fixture
 def mixed_folder(tmp_path: Path) -> Path:
     """Good .txt/.docx/.html documents plus a binary and an empty file."""
     folder = tmp_path / "in"
@@ -249,7 +251,7 @@ def test_broken_files_are_named_failures(mixed_folder: Path, tmp_path: Path, bas
     assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "summary.csv", "summary.md",
                                                      "targets.csv", "targets.parquet"]
     records = read_records(out / "clauses.jsonl")
-    assert [d for d in dict.fromkeys(r["doc_id"] for r in records)] == ["a_plan", "c_page", "b_reply"]
+    assert list(dict.fromkeys(r["doc_id"] for r in records)) == ["a_plan", "c_page", "b_reply"]
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert "## Failures" in md and "d_binary" in md and "e_empty" in md and "empty file" in md
     import pandas as pd
@@ -282,7 +284,8 @@ def test_cli_formats_round_trip(tmp_path: Path, fmt: str, monkeypatch: pytest.Mo
         mp.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
         assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress") == 0
     # the CLI names the model it was asked for ("default"); the stub stands in for it
-    strip = lambda rs: [{k: v for k, v in r.items() if k not in ("model", "model_hash")} for r in rs]
+    def strip(rs):
+        return [{k: v for k, v in r.items() if k not in ("model", "model_hash")} for r in rs]
     assert clf_records and strip(read_records(out)) == strip([r.to_dict() for r in clf_records])
 
 

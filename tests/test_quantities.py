@@ -5,6 +5,7 @@ import json
 import math
 
 import pytest
+from conftest import DATA_DIR
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,8 +19,6 @@ from clausetag.quantities import (
     extract_times,
 )
 from clausetag.quantities_eval import score_quantities
-
-from conftest import DATA_DIR
 
 
 def _load(name: str) -> list[dict]:

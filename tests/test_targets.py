@@ -6,12 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import DATA_DIR
 
 from clausetag.pipeline import records_from_text
 from clausetag.quantities import Quantity
 from clausetag.targets import Target, document_targets, target_fields, targets_by_document, totals
-
-from conftest import DATA_DIR
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "labels" / "seed"
 GOLDEN: dict[str, list[dict]] = yaml.safe_load((DATA_DIR / "targets_golden.yaml").read_text(encoding="utf-8"))

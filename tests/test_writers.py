@@ -132,7 +132,7 @@ def test_failure_at_replace_keeps_old_file(tmp_path: Path, monkeypatch: pytest.M
 
 def test_writer_context_manager_aborts_on_error(tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
-    with pytest.raises(Boom), RecordWriter(out) as w:
+    with pytest.raises(Boom), RecordWriter(out) as w:  # noqa: PT012 (the error must come from inside the writer block)
         w.write(RECORDS)
         raise Boom()
     assert not out.exists()

@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import inspect
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, ClassVar, Sequence
+from typing import Any, ClassVar
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
@@ -121,7 +122,7 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return out
 
 
-class Classifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
+class Classifier(ClassifierMixin, BaseEstimator):
     """Abstract clause classifier: ``fit``, ``predict``, ``predict_proba``, ``save_pretrained``,
     ``from_pretrained`` (see the module docstring for the contract)."""
 
@@ -137,7 +138,7 @@ class Classifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
 
     # -- the surface ------------------------------------------------------------------------------
     def fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
-            ) -> "Classifier":
+            ) -> Classifier:
         """Train on clause texts and their gold label codes; returns ``self``."""
         raise NotImplementedError(f"{type(self).__name__} cannot be trained")
 
@@ -158,7 +159,7 @@ class Classifier(ClassifierMixin, BaseEstimator):  # type: ignore[misc]
         raise NotImplementedError
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> "Classifier":
+    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> Classifier:
         """Load a directory written by :meth:`save_pretrained`."""
         raise NotImplementedError
 

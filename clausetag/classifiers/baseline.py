@@ -6,8 +6,9 @@ baseline models from sources you trust.**
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -118,7 +119,7 @@ class BaselineClassifier(Classifier):
     # -- surface --------------------------------------------------------------------------------
     def fit(
         self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
-    ) -> "BaselineClassifier":
+    ) -> BaselineClassifier:
         ctx = self._start_fit(texts, labels, contexts)
         if len(set(labels)) < 2:
             raise ValueError("the baseline needs at least two distinct labels to train")
@@ -156,7 +157,7 @@ class BaselineClassifier(Classifier):
         return path
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> "BaselineClassifier":
+    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> BaselineClassifier:
         """Load a saved baseline. The weights are a pickle: only load directories you trust.
         Runtime options meant for other model types (``device``, ``quantize``, ``batch_size``) are
         accepted and ignored."""

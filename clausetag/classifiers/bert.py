@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import warnings
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -229,7 +230,7 @@ class BertClassifier(Classifier):
     # -- training -------------------------------------------------------------------------------
     def fit(
         self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
-    ) -> "BertClassifier":
+    ) -> BertClassifier:
         import torch
         from transformers import AutoModel, AutoTokenizer
 
@@ -258,7 +259,7 @@ class BertClassifier(Classifier):
         return self
 
     # -- inference ------------------------------------------------------------------------------
-    def quantize(self) -> "BertClassifier":
+    def quantize(self) -> BertClassifier:
         """Int8 dynamic quantisation of the Linear layers (CPU inference only; irreversible)."""
         import torch
 
@@ -332,7 +333,7 @@ class BertClassifier(Classifier):
         batch_size: int | None = None,
         progress: bool = False,
         **kwargs: Any,
-    ) -> "BertClassifier":
+    ) -> BertClassifier:
         """Load a directory written by :meth:`save_pretrained`. ``quantize=True`` applies int8 dynamic
         quantisation for CPU inference."""
         from safetensors.torch import load_file
@@ -381,5 +382,5 @@ def _has_pooler_arg(base: str) -> bool:
         from transformers import AutoConfig
 
         return AutoConfig.from_pretrained(base).model_type in {"bert", "roberta", "xlm-roberta"}
-    except Exception:  # noqa: BLE001 - a hub id without network: let AutoModel raise its own error
+    except Exception:
         return False

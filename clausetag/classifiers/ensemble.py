@@ -7,8 +7,9 @@ ONNX transformer and a scikit-learn baseline needs no torch.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -71,7 +72,7 @@ class EnsembleClassifier(Classifier):
         return dict(params)
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
-            ) -> "EnsembleClassifier":
+            ) -> EnsembleClassifier:
         from sklearn.base import clone
 
         ctx = self._start_fit(texts, labels, contexts)
@@ -106,7 +107,7 @@ class EnsembleClassifier(Classifier):
         return out
 
     @classmethod
-    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> "EnsembleClassifier":
+    def from_pretrained(cls, path: str | Path, **kwargs: Any) -> EnsembleClassifier:
         """Load every member (runtime options such as ``batch_size`` pass through to them)."""
         from clausetag.classifiers import load_classifier
 

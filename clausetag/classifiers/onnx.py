@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -145,7 +146,7 @@ class OnnxClassifier(Classifier):
 
     @classmethod
     def from_pretrained(cls, path: str | Path, *, batch_size: int | None = None, num_threads: int | None = None,
-                        device: str | None = "cpu", quantize: bool = False, **kwargs: Any) -> "OnnxClassifier":
+                        device: str | None = "cpu", quantize: bool = False, **kwargs: Any) -> OnnxClassifier:
         """Load an exported directory. ``device``/``quantize`` are accepted for a uniform loading
         surface: ONNX models run on the CPU and are quantised at export."""
         import onnxruntime as ort

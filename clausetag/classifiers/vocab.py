@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import string
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 CJK_RANGE = (0x4E00, 0x9FFF)
@@ -142,15 +143,15 @@ def bert_config(preset: str | Preset, vocab_size: int, **overrides: Any) -> Any:
             preset = PRESETS[preset]
         except KeyError:
             raise ValueError(f"unknown preset {preset!r}; known: {sorted(PRESETS)}") from None
-    kwargs = dict(
-        vocab_size=vocab_size,
-        num_hidden_layers=preset.num_hidden_layers,
-        hidden_size=preset.hidden_size,
-        num_attention_heads=preset.num_attention_heads,
-        intermediate_size=preset.intermediate_size,
-        max_position_embeddings=preset.max_position_embeddings,
-        type_vocab_size=2,
-        pad_token_id=0,
-    )
+    kwargs = {
+        "vocab_size": vocab_size,
+        "num_hidden_layers": preset.num_hidden_layers,
+        "hidden_size": preset.hidden_size,
+        "num_attention_heads": preset.num_attention_heads,
+        "intermediate_size": preset.intermediate_size,
+        "max_position_embeddings": preset.max_position_embeddings,
+        "type_vocab_size": 2,
+        "pad_token_id": 0,
+    }
     kwargs.update(overrides)
     return BertConfig(**kwargs)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from typing import Any
@@ -29,8 +30,8 @@ def run_split(args: argparse.Namespace) -> int:
     from clausetag.splitter import split
 
     failed = 0
-    out = open(args.output, "w", encoding="utf-8") if args.output else sys.stdout
-    try:
+    with contextlib.ExitStack() as stack:
+        out = stack.enter_context(open(args.output, "w", encoding="utf-8")) if args.output else sys.stdout
         for path in args.paths:
             try:
                 text = read_document(path)
@@ -45,9 +46,6 @@ def run_split(args: argparse.Namespace) -> int:
                     out.write(f"{clause.index}\t{mark}\t{clause.start}\t{clause.end}\t{clause.text}\n")
                 else:
                     out.write(json.dumps(clause.to_dict(), ensure_ascii=False) + "\n")
-    finally:
-        if out is not sys.stdout:
-            out.close()
     return 1 if failed else 0
 
 

@@ -15,15 +15,16 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from clausetag.data import write_labeled  # noqa: E402
-from clausetag.validation import read_raw_text  # noqa: E402
+from clausetag.data import write_labeled
+from clausetag.validation import read_raw_text
 
 
 def skeleton_records(text: str, doc_id: str) -> list[dict[str, Any]]:

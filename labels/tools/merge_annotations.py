@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.data import write_labeled  # noqa: E402
-from clausetag.splitter import split  # noqa: E402
-from clausetag.text import read_text  # noqa: E402
+from clausetag.data import write_labeled
+from clausetag.splitter import split
+from clausetag.text import read_text
 
 
 def char_positions(raw: str, start: int, end: int, text: str) -> list[int]:
@@ -132,7 +132,7 @@ def main() -> int:
         if not lab.exists():
             print(f"skip {doc_id}: no labels yet", file=sys.stderr)
             continue
-        skeleton = [json.loads(l) for l in (args.skeletons / f"{doc_id}.skeleton.jsonl").read_text(encoding="utf-8").splitlines()]
+        skeleton = [json.loads(line) for line in (args.skeletons / f"{doc_id}.skeleton.jsonl").read_text(encoding="utf-8").splitlines()]
         quantities: dict[int, list[dict]] = {}
         if args.quantities and (args.quantities / f"{doc_id}.quantities.jsonl").exists():
             for line in (args.quantities / f"{doc_id}.quantities.jsonl").read_text(encoding="utf-8").splitlines():

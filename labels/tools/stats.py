@@ -13,16 +13,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from clausetag.data import read_labeled  # noqa: E402
-from clausetag.schema import LabelSchema, load_schema  # noqa: E402
-from clausetag.validation import gold_files  # noqa: E402
+from clausetag.data import read_labeled
+from clausetag.schema import LabelSchema, load_schema
+from clausetag.validation import gold_files
 
 START, END = "<!-- stats:start -->", "<!-- stats:end -->"
 SETS = ("seed", "extra")
