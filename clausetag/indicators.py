@@ -82,6 +82,7 @@ class _Cues:
                                      f"(?!{_alt(c['verb_not_before'])})")
         self.penalty = re.compile(f"的?(?:{_alt(c['penalty_nouns'])})")
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
+        self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
@@ -245,6 +246,16 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             if side[i] == "after":
                 consumed = max(consumed, e)
     _share(text, quantities, out, side, cues, roles)
+    for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
+        q, pq = quantities[i], quantities[i - 1]
+        if out[i] is not None or q.role not in roles or out[i - 1] is None or pq.kind != q.kind:
+            continue
+        gap = text[pq.end:q.start]
+        if any(ch in gap for ch in "。；;！!？?\n"):
+            continue
+        seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
+        if seg and cues.link_only.fullmatch(seg) and not text[q.end:q.end + 1].strip("，,。；;、 "):
+            out[i] = out[i - 1]
     for i in range(1, len(quantities)):  # 分别增长两成和百分之十五: the second takes the first's indicator
         q, pq = quantities[i], quantities[i - 1]
         if (out[i] is None and q.role in roles and out[i - 1] is not None and side[i - 1] == "before"
