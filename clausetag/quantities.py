@@ -420,6 +420,7 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
 
 
 _RETRY_SINGLE: Any = object()
+_ORDINAL_LIST = re.compile(r"第[零〇一二三四五六七八九十百\d]+(?:、[零〇一二三四五六七八九十百\d]+)*、$")
 
 
 def _longest_numeral_prefix(s: str) -> tuple[float, int]:
@@ -447,6 +448,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         return None  # JY20230117, IPv6 …; ?q=30%25%2020% inside a web address
     if prev in c.ordinal_left or _preceded_by(text, s, c.ordinal_left_multi):
         return None
+    if prev == "、" and _ORDINAL_LIST.search(text, max(0, s - 16), s):
+        return None  # 第三、四项: the ordinal goes on
     pn = gd.get("pn")
     sc1 = ""
     fixed = False  # kind and unit set by the branch itself (百分之, 千分之, 成, currency symbols)
