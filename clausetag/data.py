@@ -40,6 +40,8 @@ __all__ = [
 
 #: Environment variable naming the ``labels`` directory (holding ``seed/``, ``extra/``) for installed use.
 LABELS_ENV = "CLAUSETAG_LABELS"
+#: the seed set shipped as package data (``resources/labels/seed`` links to ``labels/seed`` in git)
+PACKAGED_LABELS = Path(__file__).resolve().parent / "resources" / "labels"
 _COLUMNS = RECORD_FIELDS + ("extra", "split")
 
 
@@ -187,7 +189,10 @@ def find_labels_dir(root: str | os.PathLike[str] | None = None) -> Path:
     """Locate the ``labels`` directory (the one holding ``seed/``).
 
     Order: ``root`` (a checkout root or the ``labels`` directory itself), ``$CLAUSETAG_LABELS``, then the
-    current directory and its parents, then the checkout that contains this package.
+    current directory and its parents, then the checkout that contains this package, then the copy of
+    the seed set shipped inside the package (``clausetag/resources/labels/seed``: a symlink to
+    ``labels/seed`` in the checkout, real files in a wheel), so ``load_seed()`` works after a plain
+    ``pip install .``. (Only ``seed/`` ships; ``extra/`` needs a checkout or ``$CLAUSETAG_LABELS``.)
     """
     candidates: list[Path] = []
     if root is not None:
@@ -200,6 +205,7 @@ def find_labels_dir(root: str | os.PathLike[str] | None = None) -> Path:
         cwd = Path.cwd()
         candidates += [p / "labels" for p in (cwd, *cwd.parents)]
         candidates.append(Path(__file__).resolve().parents[1] / "labels")
+        candidates.append(PACKAGED_LABELS)
     for candidate in candidates:
         if _is_labels_dir(candidate):
             return candidate
@@ -236,7 +242,7 @@ def load_labeled(
 def load_seed(root: str | os.PathLike[str] | None = None) -> datasets.Dataset:
     """The labeled seed set (``labels/seed/*.jsonl``) as a ``datasets.Dataset`` — one call.
 
-    In a checkout it is found automatically; for an installed package pass ``root`` or set
-    ``$CLAUSETAG_LABELS`` to the ``labels`` directory.
+    Found in a checkout, or in the copy shipped with the installed package (see
+    :func:`find_labels_dir`); ``root`` or ``$CLAUSETAG_LABELS`` point elsewhere.
     """
     return load_labeled(("seed",), root=root)

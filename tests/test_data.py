@@ -166,3 +166,29 @@ def test_directory_reading_skips_manifests(tmp_path: Path) -> None:
     write_labeled(_records("doc_b"), tmp_path / "doc_b.jsonl")
     (tmp_path / "documents.jsonl").write_text('{"doc_id": "doc_a", "title": "t"}\n', encoding="utf-8")
     assert {r["doc_id"] for r in read_labeled(tmp_path)} == {"doc_a", "doc_b"}
+
+
+def test_load_seed_from_an_installed_copy(tmp_path: Path) -> None:
+    """Issue 15: ``load_seed()`` after a plain install — the package, copied as a wheel would (symlinks
+    followed, no checkout around it), still finds the seed set it ships."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    import clausetag
+
+    pkg = Path(clausetag.__file__).resolve().parent
+    site = tmp_path / "site"
+    shutil.copytree(pkg, site / "clausetag", symlinks=False,
+                    ignore=shutil.ignore_patterns("__pycache__", "models", "*.joblib"))
+    assert not (site / "clausetag" / "resources" / "labels" / "seed").is_symlink()
+    env = {k: v for k, v in os.environ.items() if k != "CLAUSETAG_LABELS"}
+    env["PYTHONPATH"] = str(site)
+    code = ("import clausetag.data as d; p = d.find_labels_dir(); "
+            "print(p); print(len(d.read_labeled(p / 'seed')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    where, n = out.stdout.split()
+    assert Path(where) == site / "clausetag" / "resources" / "labels" and int(n) > 400
