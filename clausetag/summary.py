@@ -7,12 +7,14 @@ documents are listed with their reason. The targets table goes to ``targets.csv`
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from clausetag.provenance import Provenance
 from clausetag.records import ClauseRecord
 from clausetag.writers import RecordLike, as_record
 
@@ -21,6 +23,8 @@ __all__ = ["SummaryBuilder", "plot_mix", "summarize"]
 QUANTITY_KINDS = ("money", "percent", "count", "measure")
 QUANTITY_ROLES = ("target", "actual", "cap", "threshold", "other")
 FAMILIES = ("supply", "environment", "demand", "none")
+#: provenance columns of summary.csv (the provenance fields of a clause record)
+PROVENANCE_COLUMNS = tuple(f.name for f in dataclasses.fields(Provenance))
 #: non-measure labels left out of the measure-mix plot
 _NOT_MEASURES = ("heading", "other")
 
@@ -95,6 +99,9 @@ class SummaryBuilder:
             top = max(cny, key=lambda t: float(t.value), default=None)
             row[f"top_cny:{role}"] = float(top.value) if top is not None else 0.0
             row[f"top_cny_indicator:{role}"] = (top.indicator or "") if top is not None else ""
+        prov = next((p for p in map(Provenance.from_record, typed) if p is not None), None)
+        for k, v in (prov.to_dict() if prov else {}).items():
+            row[k] = v
         self.rows.append(row)
 
     # -- output ---------------------------------------------------------------------------------
@@ -105,10 +112,14 @@ class SummaryBuilder:
         df = pd.DataFrame(self.rows)
         if df.empty:
             return df
-        return df.sort_values("doc_id", kind="stable").reset_index(drop=True).fillna(0)
+        df = df.sort_values("doc_id", kind="stable").reset_index(drop=True)
+        prov = [c for c in PROVENANCE_COLUMNS if c in df.columns]
+        df = df.fillna({c: 0 for c in df.columns if c not in prov})
+        df.insert(1, "plot_id", [f"D{i + 1}" for i in range(len(df))])  # the key of mix.png's fallback labels
+        return df
 
-    def to_markdown(self) -> str:
-        """A readable Markdown report: documents, clauses per label, failures."""
+    def to_markdown(self, provenance: Provenance | None = None) -> str:
+        """A readable Markdown report: documents, clauses per label, targets, failures, provenance."""
         df = self.table()
         n_ok, n_fail = len(df), len(self.failures)
         lines = ["# Tagging summary", "", f"{n_ok} document(s) tagged, {n_fail} failed. Families count clauses; "
@@ -117,13 +128,13 @@ class SummaryBuilder:
              "(亿元 = 1e8 yuan; summary.csv has yuan).", ""]
         if n_ok:
             lines += ["## Documents", ""]
-            head = ["doc_id", "clauses", "supply", "environment", "demand", "none", "quantities", "targets",
+            head = ["doc_id", "plot_id", "clauses", "supply", "environment", "demand", "none", "quantities", "targets",
                     "actuals", "largest CNY target (亿元)", "largest CNY actual (亿元)", "top measure"]
             body = []
             for _, r in df.iterrows():
                 measures = {c: r.get(f"label:{c}", 0) for c in self.labels if c not in _NOT_MEASURES}
                 top = max(measures, key=lambda c: measures[c]) if measures and max(measures.values()) > 0 else ""
-                body.append([r["doc_id"], int(r["clauses"])] + [int(r.get(f"family:{f}", 0)) for f in FAMILIES]
+                body.append([r["doc_id"], r["plot_id"], int(r["clauses"])] + [int(r.get(f"family:{f}", 0)) for f in FAMILIES]
                             + [int(r["quantities"]), int(r.get("distinct:target", 0)), int(r.get("distinct:actual", 0)),
                                _top(r, "target"), _top(r, "actual"), top])
             lines += _md_table(head, body) + [""]
@@ -146,12 +157,32 @@ class SummaryBuilder:
             lines += ["## Failures", ""]
             lines += _md_table(["doc_id", "path", "reason"],
                                [[f["doc_id"], f["path"], f["error"]] for f in self.failures]) + [""]
+        provs = self.provenances(provenance)
+        if provs:
+            lines += ["## Provenance", ""]
+            lines += _md_table(["documents"] + list(PROVENANCE_COLUMNS),
+                               [[n] + [v or "" for v in p.to_dict().values()] for p, n in provs]) + [""]
         return "\n".join(lines)
 
-    def write(self, out_dir: str | os.PathLike[str], plot: bool = True) -> list[Path]:
+    def provenances(self, run: Provenance | None = None) -> list[tuple[Provenance, int]]:
+        """The distinct provenances of the documents (with how many documents each), most first;
+        ``run`` (this run's) is listed even when no document carries it (e.g. all failed)."""
+        counts: dict[Provenance, int] = {}
+        for row in self.rows:
+            p = Provenance.from_record(row)
+            if p is not None:
+                counts[p] = counts.get(p, 0) + 1
+        if run is not None and run not in counts:
+            counts[run] = 0
+        return sorted(counts.items(), key=lambda kv: -kv[1])
+
+    def write(self, out_dir: str | os.PathLike[str], plot: bool = True,
+              provenance: Provenance | None = None) -> list[Path]:
         """Write ``summary.csv``, ``summary.md``, ``targets.csv``, ``targets.parquet`` and (if ``plot``)
         ``mix.png`` into ``out_dir``,
-        each atomically. Failed documents appear in the CSV with ``status=failed`` and the reason."""
+        each atomically. Failed documents appear in the CSV with ``status=failed`` and the reason.
+        Every output carries provenance: per-document columns in the CSV (``provenance`` for failed
+        documents), a section in the Markdown, a footer line and PNG metadata in the plot."""
         import pandas as pd
 
         from clausetag.writers import write_atomic
@@ -160,19 +191,20 @@ class SummaryBuilder:
         out.mkdir(parents=True, exist_ok=True)
         df = self.table()
         df.insert(2, "status", "ok") if not df.empty else None
+        run = provenance.to_dict() if provenance is not None else {}
         fails = pd.DataFrame([{"doc_id": f["doc_id"], "source": f["path"], "status": "failed",
-                               "error": f["error"]} for f in self.failures])
+                               "error": f["error"], **run} for f in self.failures])
         full = pd.concat([df, fails], ignore_index=True) if not fails.empty else df
         if "error" not in full.columns:
             full["error"] = ""
         paths = [out / "summary.csv", out / "summary.md"]
         write_atomic(paths[0], full.to_csv(index=False).encode("utf-8-sig"))
-        write_atomic(paths[1], self.to_markdown().encode("utf-8"))
+        write_atomic(paths[1], self.to_markdown(provenance).encode("utf-8"))
         from clausetag.targets import write_targets
 
         paths += write_targets(self.targets, out)
         if plot:
-            paths.append(plot_mix(self, out / "mix.png"))
+            paths.append(plot_mix(self, out / "mix.png", provenance=provenance))
         return paths
 
 
@@ -184,9 +216,20 @@ def summarize(results: Iterable[Any], labels: Iterable[str] | None = None) -> Su
     return builder
 
 
-def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: int = 60) -> Path:
+def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: int = 60,
+             provenance: Provenance | None = None) -> Path:
     """Stacked horizontal bars: the share of each measure type among a document's measure clauses
-    (``heading`` and ``other`` left out), one bar per document, label codes in the legend."""
+    (``heading`` and ``other`` left out), one bar per document, label codes in the legend.
+
+    Document names are drawn with a CJK font when the system has one (see :func:`clausetag.fonts.cjk_font`);
+    otherwise non-ASCII names become their ``plot_id`` (D1, D2, … — the key is in summary.csv/.md) and
+    the way to install a font is said once. No glyph warnings either way. Names are shortened so that two
+    documents never share a label. ``provenance`` goes into a footer line and the PNG metadata.
+    """
+    import io
+    import logging
+    import warnings
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -198,45 +241,91 @@ def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: in
     measures = [c for c in summary.labels if c not in _NOT_MEASURES]
     shown = df.head(max_docs) if not df.empty else df
     n = len(shown)
-    fig_h = max(0.24 * len(measures) + 1.2, 0.38 * n + 1.6)  # room for the bars and the legend
-    fig, ax = plt.subplots(figsize=(11, fig_h))
-    cmap = plt.get_cmap("tab20")
-    if n:
-        counts = [[float(r.get(f"label:{c}", 0)) for c in measures] for _, r in shown.iterrows()]
-        totals = [sum(row) for row in counts]
-        left = [0.0] * n
-        ys = list(range(n))[::-1]
-        for j, code in enumerate(measures):
-            share = [row[j] / t if t else 0.0 for row, t in zip(counts, totals)]
-            ax.barh(ys, share, left=left, color=cmap(j % 20), label=code, edgecolor="white", linewidth=0.4)
-            left = [a + b for a, b in zip(left, share)]
-        for y, t in zip(ys, totals):
-            ax.text(1.01, y, f"n={int(t)}", va="center", fontsize=8)
-        ax.set_yticks(ys)
-        ax.set_yticklabels([_short(d) for d in shown["doc_id"]], fontsize=8)
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("share of measure clauses (headings and 'other' excluded)")
-    title = "Measure-type mix per document"
-    if len(df) > n:
-        title += f" (first {n} of {len(df)})"
-    ax.set_title(title)
-    if n:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
-    else:
-        ax.text(0.5, 0.5, "no documents tagged", ha="center", va="center", transform=ax.transAxes)
-    fig.tight_layout()
-    import io
+    ticks, family = plot_labels([str(d) for d in shown["doc_id"]] if n else [],
+                                [str(p) for p in shown["plot_id"]] if n else [])
+    rc = {"font.family": [family, "DejaVu Sans"]} if family else {}
+    mpl_log = logging.getLogger("matplotlib.font_manager")
+    level = mpl_log.level
+    with warnings.catch_warnings(), matplotlib.rc_context(rc):
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .*missing from")
+        mpl_log.setLevel(logging.ERROR)
+        try:
+            fig_h = max(0.24 * len(measures) + 1.2, 0.38 * n + 1.6)  # room for the bars and the legend
+            fig, ax = plt.subplots(figsize=(11, fig_h))
+            cmap = plt.get_cmap("tab20")
+            if n:
+                counts = [[float(r.get(f"label:{c}", 0)) for c in measures] for _, r in shown.iterrows()]
+                totals = [sum(row) for row in counts]
+                left = [0.0] * n
+                ys = list(range(n))[::-1]
+                for j, code in enumerate(measures):
+                    share = [row[j] / t if t else 0.0 for row, t in zip(counts, totals)]
+                    ax.barh(ys, share, left=left, color=cmap(j % 20), label=code, edgecolor="white", linewidth=0.4)
+                    left = [a + b for a, b in zip(left, share)]
+                for y, t in zip(ys, totals):
+                    ax.text(1.01, y, f"n={int(t)}", va="center", fontsize=8)
+                ax.set_yticks(ys)
+                ax.set_yticklabels(ticks, fontsize=8)
+            ax.set_xlim(0, 1)
+            ax.set_xlabel("share of measure clauses (headings and 'other' excluded)")
+            title = "Measure-type mix per document"
+            if len(df) > n:
+                title += f" (first {n} of {len(df)})"
+            ax.set_title(title)
+            if n:
+                ax.legend(loc="upper left", bbox_to_anchor=(1.08, 1.0), fontsize=8, frameon=False)
+            else:
+                ax.text(0.5, 0.5, "no documents tagged", ha="center", va="center", transform=ax.transAxes)
+            if provenance is not None:
+                fig.text(0.005, 0.003, provenance.line(), fontsize=6, color="#777", ha="left", va="bottom")
+            fig.tight_layout(rect=(0, 0.02 if provenance is not None else 0, 1, 1))
+            buf = io.BytesIO()
+            meta = {"Software": "clausetag"}
+            if provenance is not None:
+                import json
 
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110)
-    plt.close(fig)
+                meta["Description"] = json.dumps(provenance.to_dict(), ensure_ascii=False)
+            fig.savefig(buf, format="png", dpi=110, metadata=meta)
+            plt.close(fig)
+        finally:
+            mpl_log.setLevel(level)
     out = Path(path)
     write_atomic(out, buf.getvalue())
     return out
 
 
-def _short(doc_id: str, width: int = 28) -> str:
-    return doc_id if len(doc_id) <= width else doc_id[: width - 1] + "…"
+def plot_labels(names: list[str], plot_ids: list[str]) -> tuple[list[str], str | None]:
+    """The document labels of a plot and the font family to draw them with.
+
+    Names as they are (shortened, distinct) when they are ASCII or a CJK font exists; otherwise the
+    plot ids (``D1``, ``D2``, … — their key is the ``plot_id`` column of the summary), and the way to
+    install a CJK font is printed once."""
+    from clausetag.fonts import cjk_font, hint_once, renders
+
+    family = cjk_font() if any(not d.isascii() for d in names) else None
+    if all(renders(d, family) for d in names):
+        return unique_labels(names), family
+    hint_once()
+    return [pid + (f"  {d}" if d.isascii() else "") for pid, d in zip(plot_ids, names)], None
+
+
+def unique_labels(names: list[str], width: int = 28) -> list[str]:
+    """Shorten names to ``width`` characters (keeping head and tail: policy file names often share a
+    long prefix) so that distinct names stay distinct; numbered if they still collide."""
+    def short(s: str) -> str:
+        if len(s) <= width:
+            return s
+        head = (width - 1) * 2 // 3
+        return s[:head] + "…" + s[len(s) - (width - 1 - head):]
+
+    out = [short(s) for s in names]
+    dupes = {s for s in out if out.count(s) > 1}
+    seen: dict[str, int] = {}
+    for i, s in enumerate(out):
+        if s in dupes:
+            seen[s] = seen.get(s, 0) + 1
+            out[i] = f"{s} #{seen[s]}"
+    return out
 
 
 def _finite(value: Any) -> bool:

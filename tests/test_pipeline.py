@@ -247,9 +247,10 @@ def test_broken_files_are_named_failures(mixed_folder: Path, tmp_path: Path, bas
     code = run_cli(str(mixed_folder), "-o", f"{out}/", "--model", str(baseline_dir), "--no-progress")
     assert code == 1
     err = capsys.readouterr().err
-    assert "d_binary.txt" in err and "e_empty.txt" in err and "skipping" in err and "f_notes.xlsx" in err
-    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "summary.csv", "summary.md",
-                                                     "targets.csv", "targets.parquet"]
+    assert "d_binary.txt" in err and "e_empty.txt" in err and "f_notes.xlsx" in err
+    assert err.count("skipped") == 1 and "skipped 1 file(s) that are not documents" in err  # one summary line
+    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "report.html", "summary.csv",
+                                                     "summary.md", "targets.csv", "targets.parquet"]
     records = read_records(out / "clauses.jsonl")
     assert list(dict.fromkeys(r["doc_id"] for r in records)) == ["a_plan", "c_page", "b_reply"]
     md = (out / "summary.md").read_text(encoding="utf-8")
@@ -409,7 +410,7 @@ def test_summary_counts_and_money(tmp_path: Path) -> None:
     paths = sb.write(tmp_path)
     assert [p.name for p in paths] == ["summary.csv", "summary.md", "targets.csv", "targets.parquet", "mix.png"]
     md = (tmp_path / "summary.md").read_text(encoding="utf-8")
-    assert "| p | 4 | 2 | 1 | 0 | 1 | 6 | 4 | 0 | 5 (营业收入) |  | funding |" in md
+    assert "| p | D1 | 4 | 2 | 1 | 0 | 1 | 6 | 4 | 0 | 5 (营业收入) |  | funding |" in md
     assert "| p | target | 营业收入 | 5亿元 | 2027 | 0, 1 |" in md
     import pandas as pd
 
@@ -448,3 +449,21 @@ def test_datasets_map_with_workers(tmp_path: Path, baseline_dir: Path, monkeypat
     assert [{k: r[k] for k in FIELDS} for r in rows if r["doc_id"] == "a"] == [e.to_dict() for e in expected]
     assert [r["error"] for r in rows if r["doc_id"] == "missing"] == ["file not found"]
     assert sum(r["doc_id"] == "c" for r in rows) == len(expected)
+
+
+def test_messages_go_above_the_progress_bar(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """A failure message printed while the bar is drawn starts its own line (tqdm.write), instead of
+    being appended to the bar's line."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for name in ("a", "c"):
+        (folder / f"{name}.txt").write_text(DOC, encoding="utf-8")
+    (folder / "b.txt").write_bytes(b"")
+    monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
+    monkeypatch.setattr(pipeline, "_GROUP_DOCS", 1)
+    assert run_cli(str(folder), "-o", str(tmp_path / "o.jsonl")) == 1
+    err = capsys.readouterr().err
+    assert "tagging" in err  # the bar was drawn
+    lines = [seg for line in err.split("\n") for seg in [line.split("\r")[-1]] if "failed:" in seg]
+    assert lines and all(seg.startswith("failed: ") for seg in lines), err

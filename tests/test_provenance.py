@@ -58,3 +58,39 @@ def test_every_record_carries_provenance(monkeypatch: pytest.MonkeyPatch) -> Non
         assert (p.model, p.rules, p.tagged_at) == ("Stub", "default", "2023-11-14T22:13:20Z")
         assert p.rules_hash == rules_identity()[1]
         assert Provenance.from_record(r.to_dict()) == p
+
+
+def test_every_output_of_a_run_carries_provenance(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    import numpy as np
+    import pandas as pd
+    from PIL import Image
+
+    from clausetag import pipeline
+    from clausetag.cli import main
+
+    class Stub:
+        classes_ = np.array(["funding", "talent"], dtype=object)
+
+        def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> np.ndarray:
+            return np.tile([0.6, 0.4], (len(texts), 1))
+
+    monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: Stub())
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    (tmp_path / "a.txt").write_text("一、总体要求\n设立5亿元专项资金。\n", encoding="utf-8")
+    (tmp_path / "z.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    assert main(["tag", str(tmp_path / "a.txt"), str(tmp_path / "z.txt"), "-o", f"{out}/", "--no-progress"]) == 1
+    prov = Provenance.collect(Stub(), model="default")
+    want = {k: v for k, v in prov.to_dict().items()}
+    rec = json.loads((out / "clauses.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert {k: rec[k] for k in want} == want
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig", dtype=str).set_index("doc_id")
+    for doc in ("a", "z"):  # a tagged and a failed document
+        assert summary.loc[doc, "model_hash"] == prov.model_hash and summary.loc[doc, "rules_hash"] == prov.rules_hash
+    md = (out / "summary.md").read_text(encoding="utf-8")
+    assert "## Provenance" in md and str(prov.model_hash) in md and "2023-11-14T22:13:20Z" in md
+    assert json.loads(Image.open(out / "mix.png").text["Description"]) == want  # type: ignore[attr-defined]
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert str(prov.model_hash) in page and str(prov.rules_hash) in page and clausetag.__version__ in page

@@ -79,11 +79,14 @@ def run_tag(args: argparse.Namespace) -> int:
         if args.format and out.suffix.lower() in FORMATS and FORMATS[out.suffix.lower()] != args.format:
             return usage(f"--format {args.format} does not match the extension of {out}")
         records_path = out
+    skipped: list[tuple[Path, str]] = []
     try:
         files = list(iter_inputs(args.paths, recursive=not args.no_recursive,
-                                 on_skip=lambda p, why: print(f"skipping {p}: {why}", file=sys.stderr)))
+                                 on_skip=lambda p, why: skipped.append((p, why))))
     except ReadError as exc:
         return usage(str(exc))
+    if skipped:
+        print(skipped_line(sorted(skipped)), file=sys.stderr)
     if not files:
         return usage("no supported documents found in " + " ".join(args.paths))
     try:
@@ -114,7 +117,7 @@ def run_tag(args: argparse.Namespace) -> int:
                 n_docs += 1
             else:
                 failures.append(result)
-                print(f"failed: {result.path}: {result.error}", file=sys.stderr)
+                say(f"failed: {result.path}: {result.error}")
     except KeyboardInterrupt:
         writer.commit()
         print(f"\ninterrupted: {n_docs} finished document(s) kept in {records_path}; "
@@ -126,6 +129,27 @@ def run_tag(args: argparse.Namespace) -> int:
     writer.commit()
     written = [str(records_path)]
     if is_dir:
-        written += [str(p) for p in summary.write(out)]
+        from clausetag.report import write_report
+
+        written += [str(p) for p in summary.write(out, provenance=tagger.provenance)]
+        written.append(str(write_report(out / "report.html", iter_records(records_path, fmt), summary,
+                                        provenance=tagger.provenance)))
     print(f"tagged {n_docs} document(s), {len(failures)} failed; wrote {', '.join(written)}", file=sys.stderr)
     return 1 if failures else 0
+
+
+def say(message: str) -> None:
+    """Print a message on stderr above the progress bar (``tqdm.write``), never into it."""
+    from tqdm.auto import tqdm
+
+    tqdm.write(message, file=sys.stderr)
+
+
+def skipped_line(skipped: list[tuple[Path, str]], examples: int = 3) -> str:
+    """One line for every file that was not a document: how many, why, and a few names."""
+    from collections import Counter
+
+    reasons = Counter(why for _, why in skipped)
+    names = ", ".join(p.name for p, _ in skipped[:examples]) + (", …" if len(skipped) > examples else "")
+    why = "; ".join(f"{n} {r}" for r, n in reasons.most_common())
+    return f"skipped {len(skipped)} file(s) that are not documents ({why}): {names}"
