@@ -24,7 +24,7 @@ from clausetag.provenance import Provenance
 from clausetag.records import ClauseRecord
 from clausetag.writers import RecordLike, as_record, write_atomic
 
-__all__ = ["render_report", "write_report", "LABEL_COLOURS"]
+__all__ = ["LABEL_COLOURS", "render_report", "write_report"]
 
 #: one colour per label code, in schema order (matplotlib's tab20, so the HTML and mix.png agree)
 LABEL_COLOURS = (
@@ -112,7 +112,7 @@ def _mix_section(docs: dict[str, list[ClauseRecord]], codes: list[str], zh: dict
            f'viewBox="0 0 {label_w + bar_w + 70} {height}" width="{label_w + bar_w + 70}" height="{height}">']
     for i, (doc_id, recs) in enumerate(docs.items()):
         y = 5 + i * (row_h + gap)
-        counts = {c: 0 for c in measures}
+        counts = dict.fromkeys(measures, 0)
         for r in recs:
             if r.label in counts:
                 counts[r.label] += 1

@@ -83,7 +83,7 @@ def test_every_output_of_a_run_carries_provenance(tmp_path: Path, monkeypatch: p
     out = tmp_path / "out"
     assert main(["tag", str(tmp_path / "a.txt"), str(tmp_path / "z.txt"), "-o", f"{out}/", "--no-progress"]) == 1
     prov = Provenance.collect(Stub(), model="default")
-    want = {k: v for k, v in prov.to_dict().items()}
+    want = prov.to_dict()
     rec = json.loads((out / "clauses.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert {k: rec[k] for k in want} == want
     summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig", dtype=str).set_index("doc_id")
