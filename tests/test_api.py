@@ -88,6 +88,7 @@ def test_unknown_attribute_raises() -> None:
         clausetag.no_such_thing  # noqa: B018
 
 
+@pytest.mark.slow
 def test_light_paths_never_import_torch(baseline_default_model: None) -> None:
     """Fresh interpreter: import, split, extract, tag with the shipped default model, the CLI parser."""
     code = textwrap.dedent(f"""

@@ -162,6 +162,7 @@ def trained_bert(tiny_base):
     return model.fit(texts, ys, ctx)
 
 
+@pytest.mark.slow
 def test_tiny_bert_loss_falls(trained_bert):
     loss = trained_bert.history_["loss"]
     assert len(loss) == 90  # 15 epochs × 6 batches
@@ -216,6 +217,7 @@ def test_bert_base_model_errors(tmp_path):
 
 
 # -- pre-training -----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_pretrain_writes_loadable_base_model(tmp_path):
     from transformers import AutoModelForMaskedLM
 

@@ -144,6 +144,7 @@ def test_validate_params_names_the_key(type_name: str) -> None:
         cls.validate_params({"seed": 3}, check_files=False)
 
 
+@pytest.mark.slow
 def test_onnx_matches_torch_and_tags_without_torch(fitted: Callable[[str], Any], tmp_path: Path) -> None:
     bert = fitted("bert")
     texts, _, ctx = synth(12, seed=7)

@@ -137,6 +137,7 @@ def test_train_saves_a_loadable_model_from_jsonl(tmp_path):
 
 
 # -- evaluate ---------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_evaluate_baselines_writes_every_label(tmp_path):
     from clausetag.schema import load_schema
 
@@ -168,6 +169,7 @@ def test_evaluate_is_deterministic():
     assert a.predictions == b.predictions
 
 
+@pytest.mark.slow
 def test_evaluate_bert_in_the_same_table(tmp_path, monkeypatch):
     from clausetag.pretrain import build_base_model
 

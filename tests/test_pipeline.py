@@ -359,6 +359,7 @@ def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 # ------------------------------------------------------------------------------------- example
+@pytest.mark.slow
 def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path) -> None:
     if not (ROOT / "clausetag" / "quantities.py").is_file():
         pytest.skip("clausetag.quantities not available yet")

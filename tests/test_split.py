@@ -138,6 +138,7 @@ def test_bytes_rejected_with_hint():
         split("中文".encode())  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 def test_ten_megabyte_document():
     unit = "加快推进数字内容产业发展，支持企业做大做强。"  # 22 chars
     text = ("一、总体要求\n" + unit * 40 + "\n") * 12000  # ~10.6M chars
