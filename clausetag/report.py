@@ -35,6 +35,8 @@ LABEL_COLOURS = (
 _NOT_MEASURES = ("heading", "other")
 #: above this many clauses the browser lists the first ones only (every clause is in the clauses file)
 MAX_CLAUSES = 20000
+#: the mix chart shows at most this many documents (summary.csv has every one)
+MAX_CHART_DOCS = 300
 
 
 def write_report(
@@ -106,6 +108,8 @@ def render_report(
 def _mix_section(docs: dict[str, list[ClauseRecord]], codes: list[str], zh: dict[str, str],
                  colours: dict[str, str]) -> str:
     measures = [c for c in codes if c not in _NOT_MEASURES]
+    n_all = len(docs)
+    docs = dict(list(docs.items())[:MAX_CHART_DOCS])
     row_h, label_w, bar_w, gap = 22, 260, 620, 6
     height = max(1, len(docs)) * (row_h + gap) + 10
     svg = [f'<svg class="mix" role="img" aria-label="measure-type mix per document" '
@@ -135,7 +139,9 @@ def _mix_section(docs: dict[str, list[ClauseRecord]], codes: list[str], zh: dict
                      for c in measures)
     return ('<section id="mix"><h2>Measure-type mix per document</h2>'
             '<p class="note">Share of each measure type among a document\'s measure clauses (headings and '
-            '<code>other</code> left out); n = measure clauses. Click a name to browse its clauses.</p>'
+            '<code>other</code> left out); n = measure clauses. Click a name to browse its clauses.'
+            + (f" The first {len(docs)} of {n_all} documents are shown; summary.csv has all." if n_all > len(docs)
+               else "") + "</p>"
             + "".join(svg) + f'<div class="legend">{legend}</div></section>')
 
 

@@ -156,3 +156,14 @@ def test_filters_in_a_real_browser(tmp_path: Path) -> None:
                     + "&min=0.9")
     assert [(r["data-doc"], r["data-index"]) for r in _visible(dom)] == [
         ("关于印发行动方案的通知", "0"), ("关于印发行动方案的通知", "1")]
+
+
+def test_large_outputs_are_capped_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    from clausetag import report
+
+    monkeypatch.setattr(report, "MAX_CHART_DOCS", 1)
+    page = render_report(records(), provenance=PROV, max_clauses=2)
+    c = parse(page)
+    assert len(c.rows) == 2 and "Only the first 2 of 4 clauses" in page
+    assert "The first 1 of 2 documents are shown" in page
+    assert json.loads(c.json_data)["documents"][1]["doc_id"] == "plan_b"  # the data still lists every document
