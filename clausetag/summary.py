@@ -202,7 +202,9 @@ class SummaryBuilder:
         write_atomic(paths[1], self.to_markdown(provenance).encode("utf-8"))
         from clausetag.targets import write_targets
 
-        paths += write_targets(self.targets, out)
+        by_doc = {str(r["doc_id"]): {k: r.get(k) for k in PROVENANCE_COLUMNS} for r in self.rows
+                   if r.get("clausetag_version") is not None}
+        paths += write_targets(self.targets, out, provenance=by_doc)
         if plot:
             paths.append(plot_mix(self, out / "mix.png", provenance=provenance))
         return paths

@@ -162,20 +162,30 @@ def _arrow_schema() -> Any:
     return pa.schema([(name, types[name]) for name in target_fields()])
 
 
-def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True) -> list[Any]:
+def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True,
+                  provenance: Mapping[str, Mapping[str, Any]] | None = None) -> list[Any]:
     """Write ``targets.csv`` (UTF-8 with BOM, ``clauses`` as ``2;13``) and, if ``parquet``,
-    ``targets.parquet`` into ``out_dir``, atomically; columns from :class:`Target`. Returns the paths."""
+    ``targets.parquet`` into ``out_dir``, atomically; columns from :class:`Target`. Returns the paths.
+
+    ``provenance`` (doc_id → provenance fields, see :class:`clausetag.provenance.Provenance`) adds those
+    fields as string columns after the target columns, so this output, too, says what made it."""
     import csv
+    import dataclasses
     import io
     from pathlib import Path
 
+    from clausetag.provenance import Provenance
     from clausetag.writers import write_atomic
 
+    prov_fields = [f.name for f in dataclasses.fields(Provenance)] if provenance is not None else []
     rows = [t.to_dict() for t in targets]
+    for r in rows:
+        p = (provenance or {}).get(r["doc_id"]) or {}
+        r.update({k: p.get(k) for k in prov_fields})
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=target_fields(), lineterminator="\n")
+    w = csv.DictWriter(buf, fieldnames=target_fields() + prov_fields, lineterminator="\n")
     w.writeheader()
     for r in rows:
         w.writerow({**r, "clauses": ";".join(str(i) for i in r["clauses"])})
@@ -185,6 +195,8 @@ def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True)
         import pyarrow.parquet as pq
 
         schema = _arrow_schema()
+        for name in prov_fields:
+            schema = schema.append(pa.field(name, pa.string()))
         table = pa.Table.from_pylist(rows, schema=schema)
         sink = io.BytesIO()
         pq.write_table(table, sink)

@@ -78,7 +78,7 @@ def test_every_output_of_a_run_carries_provenance(tmp_path: Path, monkeypatch: p
 
     monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: Stub())
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    (tmp_path / "a.txt").write_text("一、总体要求\n设立5亿元专项资金。\n", encoding="utf-8")
+    (tmp_path / "a.txt").write_text("一、总体要求\n到2027年，全市数字经济核心产业增加值突破1000亿元。\n", encoding="utf-8")
     (tmp_path / "z.txt").write_bytes(b"")
     out = tmp_path / "out"
     assert main(["tag", str(tmp_path / "a.txt"), str(tmp_path / "z.txt"), "-o", f"{out}/", "--no-progress"]) == 1
@@ -92,5 +92,10 @@ def test_every_output_of_a_run_carries_provenance(tmp_path: Path, monkeypatch: p
     md = (out / "summary.md").read_text(encoding="utf-8")
     assert "## Provenance" in md and str(prov.model_hash) in md and "2023-11-14T22:13:20Z" in md
     assert json.loads(Image.open(out / "mix.png").text["Description"]) == want  # type: ignore[attr-defined]
+    targets = pd.read_csv(out / "targets.csv", encoding="utf-8-sig", dtype=str)
+    assert len(targets) == 1 and targets.loc[0, "model_hash"] == prov.model_hash  # the 1000亿元 target
+    import pyarrow.parquet as pq
+
+    assert pq.read_table(out / "targets.parquet").column("rules_hash").to_pylist() == [prov.rules_hash]
     page = (out / "report.html").read_text(encoding="utf-8")
     assert str(prov.model_hash) in page and str(prov.rules_hash) in page and clausetag.__version__ in page
