@@ -86,12 +86,22 @@ def _num_key(v: Any) -> float | None:
     return None if math.isnan(f) else round(f, 6)
 
 
+_COMPARATOR_FAMILY = {">": ">=", ">=": ">=", "<": "<=", "<=": "<="}  # 超万亿元 and 万亿元以上 restate one target
+
+
 def _key(q: Any) -> tuple[Any, ...]:
-    ind = _get(q, "indicator")
     kind = _get(q, "kind")
     unit = None if kind == "count" else _get(q, "unit")  # 15个左右 and 15家左右 国家级工业设计中心: one target
-    return (_get(q, "role"), ind or "", kind, unit, _get(q, "currency"),
-            _get(q, "comparator"), _num_key(_get(q, "value")), _num_key(_get(q, "low")), _num_key(_get(q, "high")))
+    comparator = _get(q, "comparator")
+    return (_get(q, "role"), kind, unit, _get(q, "currency"), _COMPARATOR_FAMILY.get(comparator, comparator),
+            _num_key(_get(q, "value")), _num_key(_get(q, "low")), _num_key(_get(q, "high")))
+
+
+def _same_indicator(a: str | None, b: str | None) -> bool:
+    """Equal, or one ends with the other (营业收入 restates 数字创意产业营业收入)."""
+    if not a or not b:
+        return not a and not b
+    return a == b or (min(len(a), len(b)) >= 2 and (a.endswith(b) or b.endswith(a)))
 
 
 def document_targets(records: Iterable[Any], roles: Iterable[str] = TARGET_ROLES) -> list[Target]:
@@ -108,9 +118,11 @@ def document_targets(records: Iterable[Any], roles: Iterable[str] = TARGET_ROLES
                 continue
             key = _key(q)
             year = _get(q, "year")
+            indicator = _get(q, "indicator")
             match = None
             for t in by_key.get(key, ()):
-                if t.doc_id == doc_id and (t.year is None or year is None or t.year == year):
+                if (t.doc_id == doc_id and (t.year is None or year is None or t.year == year)
+                        and _same_indicator(t.indicator, indicator)):
                     match = t
                     break
             if match is not None:
@@ -119,8 +131,10 @@ def document_targets(records: Iterable[Any], roles: Iterable[str] = TARGET_ROLES
                     match.clauses.append(index)
                 if match.year is None and year is not None:
                     match.year = year
+                if indicator and len(indicator) > len(match.indicator or ""):
+                    match.indicator = indicator  # keep the most specific wording
                 continue
-            t = Target(doc_id=doc_id, indicator=_get(q, "indicator"), role=_get(q, "role"), kind=_get(q, "kind"),
+            t = Target(doc_id=doc_id, indicator=indicator, role=_get(q, "role"), kind=_get(q, "kind"),
                        value=_get(q, "value"), low=_get(q, "low"), high=_get(q, "high"),
                        comparator=_get(q, "comparator"), unit=_get(q, "unit"), currency=_get(q, "currency"),
                        year=year, text=_get(q, "text"), clauses=[] if index is None else [index])

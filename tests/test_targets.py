@@ -96,3 +96,12 @@ def test_targets_by_document_and_fields():
     by_doc = targets_by_document(recs)
     assert sorted(by_doc) == ["a", "b"] and all(len(v) == 1 for v in by_doc.values())
     assert target_fields()[:3] == ["doc_id", "indicator", "role"] and "clauses" in target_fields()
+
+
+def test_restatement_with_shorter_indicator_or_looser_cue_is_one_target():
+    recs = [_Rec(0, [_q(1e12, "营业收入", comparator=">")]),
+            _Rec(3, [_q(1e12, "大视听产业营业收入", 2027, comparator=">=")]),
+            _Rec(5, [_q(1e12, "增加值", 2027, comparator=">")])]
+    rows = document_targets(recs)
+    assert [(t.indicator, t.clauses, t.year) for t in rows] == [("大视听产业营业收入", [0, 3], 2027), ("增加值", [5], 2027)]
+    assert rows[0].comparator == ">"  # as first written
