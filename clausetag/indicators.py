@@ -13,6 +13,9 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   quantity or the end of the previous quantity's indicator, whichever is last; the text *after* runs to
   the segment end or the next quantity (a quantity followed by 的, such as ``超千人的``, is a modifier and
   does not stop it).
+* **Counts and measures** name what they count right after the counter when anything follows it
+  (``两个国家文化出口基地``, ``新增15个左右国家级工业设计中心``); the text before is used when the
+  quantity closes its segment or list item (``培育视听领域省级重点企业500家以上，``).
 * **Before or after.** Link words (突破, 达到, 为, 提高到 …) and cue words are dropped from the end of the
   text before. If what is left ends with an object verb (培育, 新增, 打造, 遴选 …) or is empty, the
   indicator is read after the quantity (``新增15个左右国家级工业设计中心`` → ``国家级工业设计中心``); else it
@@ -225,7 +228,10 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         as_, ae = _after(text, q.end, re_, cues, stopped)
         after_money = (q.kind == "money" and cues.money_noun.match(text, q.end) is not None) or (
             cues.penalty.match(text, q.end) is not None)
-        if after_money and ae > as_:
+        # counts and measures name what they count right after the counter (两个国家文化出口基地,
+        # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，)
+        counted_after = q.kind in ("count", "measure") and ae > as_
+        if (after_money or counted_after) and ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif be > bs and not verb_end:
             s, e, side[i] = bs, be, "before"
