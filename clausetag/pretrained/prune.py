@@ -3,7 +3,7 @@
 Kept: every piece the full tokenizer produces on the training part of a corpus (a seeded ~10 % of its
 documents is held out), every piece produced on ``keep_texts`` (e.g. the labeled documents), a coverage set
 (every piece that is a single CJK, ASCII or full/half-width punctuation character, with or without the
-leading U+2581), the pieces of e5's input prefixes ``passage: `` / ``query: `` and the special tokens. Rows of the word-embedding matrix are gathered in the old id
+leading U+2581, and by default every piece made only of CJK ideographs or only of digits), the pieces of e5's input prefixes ``passage: `` / ``query: `` and the special tokens. Rows of the word-embedding matrix are gathered in the old id
 order, so ids of kept pieces stay monotone and the specials ``<s> <pad> </s> <unk>`` keep ids 0-3.
 
 Unigram segmentation is a Viterbi search over the whole vocabulary, so removing pieces can change how
@@ -47,12 +47,27 @@ def is_coverage_char(ch: str) -> bool:
     )
 
 
-def coverage_ids(pieces: Sequence[str]) -> set[int]:
-    """Ids of pieces that are one coverage character, optionally prefixed by U+2581 (and U+2581 itself)."""
+def is_han(ch: str) -> bool:
+    """A CJK ideograph (unified, extension A-F, compatibility)."""
+    cp = ord(ch)
+    return 0x3400 <= cp <= 0x9FFF or 0xF900 <= cp <= 0xFAFF or 0x20000 <= cp <= 0x2FA1F
+
+
+_NUMERIC = re.compile(r"[0-9.,%]+")
+
+
+def coverage_ids(pieces: Sequence[str], *, whole_words: bool = True) -> set[int]:
+    """Ids of pieces that are one coverage character, optionally prefixed by U+2581 (and U+2581 itself).
+
+    With ``whole_words`` also every piece made only of CJK ideographs or only of digits and ``.,%`` (any
+    length): Chinese text and numbers the pruning never saw then segment as with the full vocabulary.
+    """
     out = set()
     for i, p in enumerate(pieces):
         core = p[1:] if p.startswith(META) else p
         if p == META or (len(core) == 1 and is_coverage_char(core)):
+            out.add(i)
+        elif whole_words and core and (all(is_han(c) for c in core) or _NUMERIC.fullmatch(core)):
             out.add(i)
     return out
 
@@ -133,6 +148,7 @@ class PruneReport:
     heldout_unk_rate_pruned: float
     holdout_fraction: float
     seed: int
+    whole_words: bool
 
 
 def _collect_ids(tok, texts: Iterable[str], batch: int = 256) -> tuple[set[int], int]:
@@ -188,6 +204,7 @@ def prune_checkpoint(
     holdout_fraction: float = 0.1,
     seed: int = 0,
     coverage: bool = True,
+    whole_words: bool = True,
     progress: bool = True,
 ) -> PruneReport:
     """Write a vocabulary-pruned copy of the checkpoint in ``src_dir`` to ``out_dir``; return the numbers."""
@@ -222,7 +239,7 @@ def prune_checkpoint(
                                            disable=not progress))
     keep_ids, _ = _collect_ids(tok, paragraphs(t for _, t in iter_documents(keep_texts)))
     keep_ids |= _collect_ids(tok, keep_strings)[0]
-    cov = coverage_ids(pieces) if coverage else set()
+    cov = coverage_ids(pieces, whole_words=whole_words) if coverage else set()
     keep = sorted(corpus_ids | keep_ids | cov | specials)
 
     # weights
@@ -274,7 +291,7 @@ def prune_checkpoint(
         heldout_tokens_full=n_full, heldout_tokens_pruned=n_new,
         heldout_unk_rate_full=u_full / n_full if n_full else 0.0,
         heldout_unk_rate_pruned=u_new / n_new if n_new else 0.0,
-        holdout_fraction=holdout_fraction, seed=seed,
+        holdout_fraction=holdout_fraction, seed=seed, whole_words=whole_words,
     )
     (out / PRUNE_REPORT).write_text(json.dumps(asdict(report), indent=2) + "\n", encoding="utf-8")
     if progress:
