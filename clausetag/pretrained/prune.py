@@ -13,16 +13,16 @@ text the pruning never saw is segmented: :func:`prune_checkpoint` measures this 
 """
 from __future__ import annotations
 
+import bz2
+import gzip
 import hashlib
 import json
 import lzma
-import gzip
-import bz2
 import re
 import sys
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 PRUNE_REPORT = "clausetag_prune.json"
 DOC_SUFFIXES = (".txt", ".jsonl", ".jsonl.xz", ".jsonl.gz", ".jsonl.bz2")
@@ -65,9 +65,7 @@ def coverage_ids(pieces: Sequence[str], *, whole_words: bool = True) -> set[int]
     out = set()
     for i, p in enumerate(pieces):
         core = p[1:] if p.startswith(META) else p
-        if p == META or (len(core) == 1 and is_coverage_char(core)):
-            out.add(i)
-        elif whole_words and core and (all(is_han(c) for c in core) or _NUMERIC.fullmatch(core)):
+        if p == META or (len(core) == 1 and is_coverage_char(core)) or whole_words and core and (all(is_han(c) for c in core) or _NUMERIC.fullmatch(core)):
             out.add(i)
     return out
 
@@ -118,7 +116,7 @@ def iter_documents(paths: Sequence[str | Path]) -> Iterator[tuple[str, str]]:
 
 def is_held_out(doc_key: str, fraction: float, seed: int) -> bool:
     """Deterministic document-level hold-out (a hash of seed and key; independent of file order)."""
-    h = int.from_bytes(hashlib.sha1(f"{seed}:{doc_key}".encode("utf-8")).digest()[:8], "big")
+    h = int.from_bytes(hashlib.sha1(f"{seed}:{doc_key}".encode()).digest()[:8], "big")
     return h / 2**64 < fraction
 
 

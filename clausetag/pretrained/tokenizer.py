@@ -13,8 +13,9 @@ Known, measured differences: ``tokenizers`` fuses a run of unknown characters in
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Mapping, Sequence
+from typing import Any
 
 from clausetag.pretrained.charsmap import build_precompiled_charsmap
 
@@ -33,7 +34,7 @@ def special_tokens(pieces: Sequence[str], bos: int, eos: int, pad: int, unk: int
 
 def build_tokenizer(
     pieces: Sequence[str],
-    scores: Sequence[float],
+    scores: Iterable[float],
     norm_map: Mapping[int, Sequence[int]] | None = None,
     *,
     bos: int,
@@ -50,7 +51,7 @@ def build_tokenizer(
 
     vocab = [(p, float(s)) for p, s in zip(pieces, scores)]
     tok = Tokenizer(models.Unigram(vocab, unk_id=unk, byte_fallback=False))
-    norms = []
+    norms: list[Any] = []
     if charsmap is None and norm_map:
         charsmap = build_precompiled_charsmap(norm_map)
     if charsmap is not None:
