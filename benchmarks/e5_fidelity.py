@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.pretrained.prune import is_held_out, iter_documents, sentences
+from clausetag.pretrained.prune import is_held_out, iter_documents, sentences  # noqa: E402
 
 DEFAULT_CORPUS = Path(os.environ.get("CLAUSETAG_SHARED", ROOT.parent / "shared")) / "corpus" / "regulations.jsonl.xz"
 PREFIX = "passage: "

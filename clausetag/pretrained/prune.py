@@ -65,7 +65,9 @@ def coverage_ids(pieces: Sequence[str], *, whole_words: bool = True) -> set[int]
     out = set()
     for i, p in enumerate(pieces):
         core = p[1:] if p.startswith(META) else p
-        if p == META or (len(core) == 1 and is_coverage_char(core)) or whole_words and core and (all(is_han(c) for c in core) or _NUMERIC.fullmatch(core)):
+        single = p == META or (len(core) == 1 and is_coverage_char(core))
+        whole = whole_words and bool(core) and (all(is_han(c) for c in core) or bool(_NUMERIC.fullmatch(core)))
+        if single or whole:
             out.add(i)
     return out
 
