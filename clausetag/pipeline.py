@@ -12,9 +12,10 @@ which is reliable; the classifier only sees body clauses, with their heading pat
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,17 +33,19 @@ __all__ = [
     "default_model_path",
     "load_model",
     "parse_probs",
+    "read_path",
     "records_from_text",
+    "resolve_model",
     "tag_document",
 ]
 
 MODEL_ENV = "CLAUSETAG_MODEL"
+#: ``extractor(text)`` → :class:`~clausetag.quantities.Quantity` objects
+ExtractFn = Callable[[str], Iterable[Any]]
 HEADING_LABEL = "heading"
 #: clauses sent to one ``classifier.predict`` call, in units of ``batch_size``; documents are read and
 #: split until about this many body clauses wait, then classified together (and the progress bar moves)
 _CHUNK_BATCHES = 32
-#: at most this many documents wait for the classifier at once
-_GROUP_DOCS = 256
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -51,12 +54,22 @@ class ModelNotFoundError(FileNotFoundError):
 
 @dataclass
 class DocResult:
-    """The outcome for one document: its records, or the reason it failed."""
+    """The outcome for one document: its records, or the reason it failed.
+
+    Results made for an output file (``encode=True``) carry the records serialised in ``payload``
+    instead of ``records``, so worker processes do that work, not the process that writes."""
 
     doc_id: str
     path: str | None
     records: list[ClauseRecord] | None = None
     error: str | None = None
+    #: SHA-256 of the file's bytes (``None`` when it could not be read)
+    sha256: str | None = None
+    #: with ``encode=True``: the records as JSON lines, exactly as a ``.jsonl`` output holds them
+    payload: bytes | None = None
+    n_clauses: int = 0
+    #: with ``encode=True``: the document's :func:`~clausetag.summary.summary_part`
+    summary: Any = None
 
     @property
     def ok(self) -> bool:
@@ -73,21 +86,15 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent / "resources" / "models" / "default"
 
 
-def load_model(
-    model: Any = "default",
-    device: str = "cpu",
-    quantize: bool = False,
-    batch_size: int = 32,
-) -> Any:
-    """Resolve ``model`` to a classifier: ``"default"``, a model directory, or a fitted classifier with
-    ``predict_proba(texts, contexts)`` and ``classes_`` (returned as is). ``device``/``quantize``/
-    ``batch_size`` go to the model class, which uses those that apply to it."""
+def resolve_model(model: Any = "default") -> Any:
+    """Check ``model`` without loading it: ``"default"`` or a model directory becomes the directory's
+    :class:`~pathlib.Path` (raising :class:`ModelNotFoundError` when there is no model there); a fitted
+    classifier object is returned as is."""
     if not isinstance(model, (str, os.PathLike)):
         if not callable(getattr(model, "predict_proba", None)) or not hasattr(model, "classes_"):
             raise TypeError("model must be 'default', a path or a fitted classifier with predict_proba() "
                             f"and classes_; got {model!r}")
         return model
-    from clausetag.classifiers import load_classifier
     from clausetag.classifiers.base import CARD_NAME
 
     if str(model) == "default":
@@ -107,7 +114,24 @@ def load_model(
                 f"{path} is not a clausetag model directory ({CARD_NAME} missing); "
                 "train one with `clausetag train ...`"
             )
-    return load_classifier(path, device=device, quantize=quantize, batch_size=batch_size)
+    return path
+
+
+def load_model(
+    model: Any = "default",
+    device: str = "cpu",
+    quantize: bool = False,
+    batch_size: int = 32,
+) -> Any:
+    """Resolve ``model`` to a classifier: ``"default"``, a model directory, or a fitted classifier with
+    ``predict_proba(texts, contexts)`` and ``classes_`` (returned as is). ``device``/``quantize``/
+    ``batch_size`` go to the model class, which uses those that apply to it."""
+    resolved = resolve_model(model)
+    if not isinstance(resolved, Path):
+        return resolved
+    from clausetag.classifiers import load_classifier
+
+    return load_classifier(resolved, device=device, quantize=quantize, batch_size=batch_size)
 
 
 # ------------------------------------------------------------------------------ per-document chain
@@ -116,15 +140,21 @@ def records_from_text(
     doc_id: str,
     source: str | None = None,
     with_quantities: bool = True,
+    *,
+    splitter: Any = None,
+    extractor: ExtractFn | None = None,
 ) -> list[ClauseRecord]:
     """Split ``text`` into clause records (quantities attached, headings labelled, body clauses not
-    yet labelled: ``label``/``prob``/``family`` are ``None``)."""
-    from clausetag.splitter import split
-
+    yet labelled: ``label``/``prob``/``family`` are ``None``). ``splitter`` (a
+    :class:`~clausetag.splitter.Splitter` or a function like :func:`clausetag.splitter.split`, the
+    default) and ``extractor`` (default :func:`clausetag.quantities.extract_quantities`) can be swapped."""
+    if splitter is None:
+        from clausetag.splitter import split as splitter
+    split_fn = splitter.split if hasattr(splitter, "split") else splitter
+    if with_quantities and extractor is None:
+        from clausetag.quantities import extract_quantities as extractor
     records: list[ClauseRecord] = []
-    if with_quantities:
-        from clausetag.quantities import extract_quantities
-    for clause in split(text, doc_id=doc_id):
+    for clause in split_fn(text, doc_id=doc_id):
         records.append(ClauseRecord(
             doc_id=doc_id,
             index=clause.index,
@@ -136,7 +166,7 @@ def records_from_text(
             label=HEADING_LABEL if clause.is_heading else None,
             prob=1.0 if clause.is_heading else None,
             family=_family(HEADING_LABEL) if clause.is_heading else None,
-            quantities=list(extract_quantities(clause.text)) if with_quantities else [],
+            quantities=list(extractor(clause.text)) if with_quantities and extractor else [],
             lead_units=list(clause.lead_units),
             responsible_units=list(clause.responsible_units),
             source=source,
@@ -213,6 +243,8 @@ def tag_document(
     batch_size: int = 32,
     probs: int | str | None = None,
     provenance: Provenance | None = None,
+    splitter: Any = None,
+    extractor: ExtractFn | None = None,
 ) -> list[ClauseRecord]:
     """Tag one document: read it, split it, extract quantities, classify body clauses.
 
@@ -222,12 +254,36 @@ def tag_document(
     :class:`~clausetag.readers.ReadError` for unreadable documents.
     """
     text, source, stem = _read_source(path_or_bytes, name)
-    records = records_from_text(text, doc_id or stem, source=source, with_quantities=with_quantities)
+    records = records_from_text(text, doc_id or stem, source=source, with_quantities=with_quantities,
+                                splitter=splitter, extractor=extractor)
     classify_records(records, classifier, batch_size=batch_size, probs=probs)
     if provenance is not None:
         for rec in records:
             provenance.stamp(rec)
     return records
+
+
+def read_path(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """Read a document file once: its text and the SHA-256 of its bytes (hex). Raises
+    :class:`~clausetag.readers.ReadError` like :func:`~clausetag.readers.read_document`."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError:
+        read_document(path)  # raises the reader's ReadError naming the problem
+        raise
+    return read_bytes(data, str(path)), hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str | None:
+    """SHA-256 (hex) of a file's bytes, ``None`` if it cannot be read."""
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
 
 
 def _read_source(path_or_bytes: str | os.PathLike[str] | bytes, name: str | None) -> tuple[str, str, str]:
@@ -291,17 +347,26 @@ class Tagger:
     """Tag clauses in documents with a measure-type classifier loaded once.
 
     Args:
-        model: ``"default"`` (see :func:`default_model_path`), a model directory, or a classifier
-            object with ``predict(texts, contexts)``.
+        model: ``"default"`` (see :func:`default_model_path`), a model directory, or a fitted
+            classifier with ``predict_proba(texts, contexts)`` and ``classes_``. A directory is checked
+            at once and loaded on first use, so a Tagger handed to worker processes is loaded once in
+            each of them and never in the parent.
         device: ``"cpu"`` or ``"cuda"`` (BERT models).
         quantize: dynamic int8 quantisation (BERT models on CPU).
         batch_size: classifier batch size.
         with_quantities: also extract quantities from every clause.
         probs: also output the label distribution: ``"all"`` labels or the top K (``None``: only the
             best label and its probability).
+        splitter: a :class:`~clausetag.splitter.Splitter` (e.g. with another rule set) or a function
+            ``splitter(text, doc_id=...)`` → clauses (default :func:`clausetag.splitter.split`).
+        extractor: ``extractor(clause_text)`` → :class:`~clausetag.quantities.Quantity` list (default
+            :func:`clausetag.quantities.extract_quantities`).
 
     Every record is stamped with :attr:`provenance` (clausetag version, model name and hash, rule set
-    name and hash, the time this tagger was made).
+    name and hash, the time this tagger was made; set ``SOURCE_DATE_EPOCH`` for a fixed time). A
+    Tagger pickles without its loaded model when ``model`` is a path (each worker process loads its
+    own; the provenance travels, so every worker stamps the same); splitter and extractor must then
+    be picklable (module-level functions are).
     """
 
     model: Any = "default"
@@ -310,13 +375,30 @@ class Tagger:
     batch_size: int = 32
     with_quantities: bool = True
     probs: int | str | None = None
-    classifier: Any = field(init=False, repr=False)
+    splitter: Any = field(default=None, repr=False)
+    extractor: ExtractFn | None = field(default=None, repr=False)
     provenance: Provenance = field(init=False, repr=False)
+    _classifier: Any = field(init=False, repr=False, default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.probs = parse_probs(self.probs)
-        self.classifier = load_model(self.model, self.device, self.quantize, self.batch_size)
-        self.provenance = Provenance.collect(self.classifier, model=self.model)
+        resolved = resolve_model(self.model)
+        if not isinstance(resolved, Path):
+            self._classifier = resolved
+        self.provenance = Provenance.collect(self._classifier, model=self.model, splitter=self.splitter)
+
+    @property
+    def classifier(self) -> Any:
+        """The classifier, loaded on first access."""
+        if self._classifier is None:
+            self._classifier = load_model(self.model, self.device, self.quantize, self.batch_size)
+        return self._classifier
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        if isinstance(self.model, (str, os.PathLike)):
+            state["_classifier"] = None  # each process loads its own copy
+        return state
 
     def _classify(self, records: list[ClauseRecord]) -> list[ClauseRecord]:
         classify_records(records, self.classifier, self.batch_size, probs=self.probs)
@@ -326,17 +408,37 @@ class Tagger:
 
     def tag_text(self, text: str, doc_id: str = "doc", source: str | None = None) -> list[ClauseRecord]:
         """Tag a document given as text."""
-        return self._classify(records_from_text(text, doc_id, source=source, with_quantities=self.with_quantities))
+        return self._classify(self._records(text, doc_id, source))
 
     def tag_file(self, path: str | os.PathLike[str], doc_id: str | None = None) -> DocResult:
         """Tag one file; a failure is returned as ``DocResult.error``, not raised."""
-        doc_id = doc_id or Path(path).stem
-        try:
-            records = tag_document(path, doc_id, self.classifier, with_quantities=self.with_quantities,
-                                   batch_size=self.batch_size, probs=self.probs, provenance=self.provenance)
-        except ReadError as exc:
-            return DocResult(doc_id, str(path), error=exc.reason)
-        return DocResult(doc_id, str(path), records=records)
+        return self.tag_shard([(path, doc_id or Path(path).stem)])[0]
+
+    def tag_shard(
+        self, items: Sequence[tuple[str | os.PathLike[str], str]], encode: bool = False
+    ) -> list[DocResult]:
+        """Tag a group of documents, given as ``(path, doc_id)`` pairs, in order: each is read and split
+        on its own (:func:`records_from_text`), then the body clauses of all of them are classified
+        together (:func:`classify_records`). This is the unit of work of every engine: in-process,
+        ``--jobs N`` worker processes and Ray actors all call it, so they produce the same records.
+
+        With ``encode=True`` each result carries its records as JSON lines (``payload``) and its
+        summary part instead of ``records``.
+        """
+        results = [self._prepare(Path(p), d) for p, d in items]
+        pending = [r for res in results if res.records for r in res.records]
+        if pending:
+            self._classify(pending)
+        for res in results:
+            res.n_clauses = len(res.records or ())
+            if encode and res.records is not None:
+                from clausetag.summary import summary_part
+                from clausetag.writers import jsonl_lines
+
+                res.payload = jsonl_lines(res.records).encode("utf-8")
+                res.summary = summary_part(res.doc_id, res.path, res.records)
+                res.records = None
+        return results
 
     def tag_paths(
         self,
@@ -344,47 +446,46 @@ class Tagger:
         progress: bool = True,
         skip_doc_ids: Iterable[str] = (),
         recursive: bool = True,
+        jobs: int = 1,
     ) -> Iterator[DocResult]:
         """Tag files, folders and glob patterns (see :func:`~clausetag.readers.iter_inputs`), in sorted
-        path order, yielding one :class:`DocResult` per document. Clauses of several documents are
-        classified together. Documents whose id is in ``skip_doc_ids`` are not read (``--resume``)."""
+        path order, yielding one :class:`DocResult` per document, in that order. Clauses of several
+        documents are classified together. Documents whose id is in ``skip_doc_ids`` are not read
+        (``--resume``). ``jobs`` > 1 tags in that many worker processes (each loads the model once;
+        a script that uses them needs the ``if __name__ == "__main__":`` guard); the results are the
+        same as with ``jobs=1``."""
+        from clausetag.parallel import plan_shards, run_shards
+
         files = list(iter_inputs(paths, recursive=recursive))
         ids = assign_doc_ids(files)
         skip = set(skip_doc_ids)
-        jobs = [(p, d) for p, d in zip(files, ids) if d not in skip]
-        bar = _progress(len(jobs), progress)
-        group_clauses = max(1, self.batch_size) * _CHUNK_BATCHES
+        todo = [(p, d) for p, d in zip(files, ids) if d not in skip]
+        bar = _progress(len(todo), progress)
         try:
-            group: list[DocResult] = []
-            waiting = 0
-            for path, doc_id in jobs:
-                result = self._prepare(path, doc_id)
-                group.append(result)
-                waiting += sum(1 for r in result.records or () if r.label is None)
-                if waiting >= group_clauses or len(group) >= _GROUP_DOCS:
-                    yield from self._finish(group, bar)
-                    group, waiting = [], 0
-            yield from self._finish(group, bar)
+            for results in run_shards(self, plan_shards(todo), jobs=jobs):
+                for res in results:
+                    if bar is not None:
+                        bar.update(1)
+                    yield res
         finally:
             if bar is not None:
                 bar.close()
 
-    def _prepare(self, path: Path, doc_id: str) -> DocResult:
-        try:
-            text = read_document(path)
-            records = records_from_text(text, doc_id, source=str(path), with_quantities=self.with_quantities)
-        except ReadError as exc:
-            return DocResult(doc_id, str(path), error=exc.reason)
-        except Exception as exc:  # one bad document must not stop the batch
-            return DocResult(doc_id, str(path), error=f"internal error while processing: {type(exc).__name__}: {exc}")
-        return DocResult(doc_id, str(path), records=records)
+    def _records(self, text: str, doc_id: str, source: str | None) -> list[ClauseRecord]:
+        return records_from_text(text, doc_id, source=source, with_quantities=self.with_quantities,
+                                 splitter=self.splitter, extractor=self.extractor)
 
-    def _finish(self, group: list[DocResult], bar: Any) -> Iterator[DocResult]:
-        self._classify([r for res in group if res.records for r in res.records])
-        for res in group:
-            if bar is not None:
-                bar.update(1)
-            yield res
+    def _prepare(self, path: Path, doc_id: str) -> DocResult:
+        sha = None
+        try:
+            text, sha = read_path(path)
+            records = self._records(text, doc_id, str(path))
+        except ReadError as exc:
+            return DocResult(doc_id, str(path), error=exc.reason, sha256=sha)
+        except Exception as exc:  # one bad document must not stop the batch
+            return DocResult(doc_id, str(path), sha256=sha,
+                             error=f"internal error while processing: {type(exc).__name__}: {exc}")
+        return DocResult(doc_id, str(path), records=records, sha256=sha)
 
     def map_batch(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
         """Batch function for ``datasets.Dataset.map(batched=True)`` / Ray Data ``map_batches``.
@@ -406,7 +507,7 @@ class Tagger:
         for src, name, doc_id in zip(sources, names, doc_ids):
             try:
                 text, source, stem = _read_source(src, name)
-                recs = records_from_text(text, doc_id or stem, source, self.with_quantities)
+                recs = self._records(text, doc_id or stem, source)
             except ReadError as exc:
                 rows.append({"doc_id": doc_id or Path(exc.path).stem, "source": exc.path, "error": exc.reason})
                 continue

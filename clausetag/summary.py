@@ -18,7 +18,7 @@ from clausetag.provenance import Provenance
 from clausetag.records import ClauseRecord
 from clausetag.writers import RecordLike, as_record
 
-__all__ = ["SummaryBuilder", "plot_mix", "summarize"]
+__all__ = ["SummaryBuilder", "plot_mix", "summarize", "summary_part"]
 
 QUANTITY_KINDS = ("money", "percent", "count", "measure")
 QUANTITY_ROLES = ("target", "actual", "cap", "threshold", "other")
@@ -103,6 +103,12 @@ class SummaryBuilder:
         for k, v in (prov.to_dict() if prov else {}).items():
             row[k] = v
         self.rows.append(row)
+
+    def add_part(self, part: tuple[dict[str, Any], list[Any]]) -> None:
+        """Add a document's :func:`summary_part` (computed elsewhere, e.g. in a worker process)."""
+        row, targets = part
+        self.rows.append(dict(row))
+        self.targets.extend(targets)
 
     # -- output ---------------------------------------------------------------------------------
     def table(self) -> Any:
@@ -208,6 +214,23 @@ class SummaryBuilder:
         if plot:
             paths.append(plot_mix(self, out / "mix.png", provenance=provenance))
         return paths
+
+
+_PART_BUILDER: SummaryBuilder | None = None
+
+
+def summary_part(doc_id: str, source: Any, records: Iterable[RecordLike]) -> tuple[dict[str, Any], list[Any]]:
+    """One document's contribution to a summary (its row and its targets), as
+    :meth:`SummaryBuilder.add_document` makes it; give it back with :meth:`SummaryBuilder.add_part`.
+    Worker processes compute these beside the records, so the writer never reads the records back."""
+    global _PART_BUILDER
+    if _PART_BUILDER is None:
+        _PART_BUILDER = SummaryBuilder()
+    b = _PART_BUILDER
+    b.rows.clear()
+    b.targets.clear()
+    b.add_document(doc_id, source, records)
+    return b.rows.pop(), list(b.targets)
 
 
 def summarize(results: Iterable[Any], labels: Iterable[str] | None = None) -> SummaryBuilder:

@@ -31,6 +31,7 @@ __all__ = [
     "RecordWriter",
     "existing_doc_ids",
     "format_for",
+    "jsonl_lines",
     "read_records",
     "write_atomic",
     "write_records",
@@ -131,7 +132,7 @@ class RecordWriter:
             self._rows.extend(rows)
         elif self.format == "jsonl":
             assert self._fh is not None
-            self._fh.write("".join(json.dumps(r, ensure_ascii=False, default=_default) + "\n" for r in rows))
+            self._fh.write(_json_lines(rows))
         else:
             self._start_csv()
             assert self._csv is not None
@@ -186,6 +187,15 @@ class RecordWriter:
             self.commit()
         elif not self._closed:
             self.abort()
+
+
+def jsonl_lines(records: Iterable[RecordLike]) -> str:
+    """Records as JSON lines, exactly as a ``.jsonl`` output holds them (one per line, ``\n`` ended)."""
+    return _json_lines(as_record(r).to_dict() for r in records)
+
+
+def _json_lines(rows: Iterable[dict[str, Any]]) -> str:
+    return "".join(json.dumps(r, ensure_ascii=False, default=_default) + "\n" for r in rows)
 
 
 def write_records(

@@ -4,6 +4,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clausetag import pipeline
+from clausetag import parallel, pipeline
 from clausetag.cli import main
 from clausetag.pipeline import (
     DocResult,
@@ -53,20 +54,11 @@ TRAIN = [
 
 
 # ------------------------------------------------------------------------------------ fixtures
-@pytest.fixture(autouse=True)
-def _stub_quantities(monkeypatch: pytest.MonkeyPatch) -> None:
-    """In-process pipeline tests use a trivial stand-in extractor (``N万元`` → money), so they test
-    the pipeline and not the extractor; the example test below runs the real one in a subprocess."""
-    import re
-    import types
-
-    def Q(m: re.Match[str]) -> Quantity:
-        return Quantity(m.group(), m.start(), m.end(), "money", float(m.group(1)) * 1e4, None, None, "=", "元",
-                        currency="CNY", role="target")
-
-    mod = types.ModuleType("clausetag.quantities")
-    mod.extract_quantities = lambda text: [Q(m) for m in re.finditer(r"(\d+)万元", text)]  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "clausetag.quantities", mod)
+def stub_extract(text: str) -> list[Quantity]:
+    """A trivial stand-in extractor (``N万元`` → money), passed as ``Tagger(extractor=…)`` so pipeline
+    tests test the pipeline and not the extractor."""
+    return [Quantity(m.group(), m.start(), m.end(), "money", float(m.group(1)) * 1e4, None, None, "=", "元",
+                     currency="CNY", role="target") for m in re.finditer(r"(\d+)万元", text)]
 
 
 @pytest.fixture(scope="session")
@@ -112,7 +104,7 @@ FIELDS = list(record_fields())
 
 # -------------------------------------------------------------------------------------- records
 def test_tag_text_records(baseline_dir: Path) -> None:
-    tagger = Tagger(baseline_dir)
+    tagger = Tagger(baseline_dir, extractor=stub_extract)
     records = tagger.tag_text(DOC, doc_id="d1")
     assert records and all(isinstance(r, ClauseRecord) and list(r.to_dict()) == FIELDS for r in records)
     assert [r.index for r in records] == list(range(len(records)))
@@ -135,7 +127,7 @@ def test_tag_text_records(baseline_dir: Path) -> None:
 
 def test_headings_bypass_the_classifier_and_context_is_heading_path() -> None:
     clf = CountingClassifier()
-    records = tag_document(DOC.encode("utf-8"), "d1", clf, name="d1.txt")
+    records = tag_document(DOC.encode("utf-8"), "d1", clf, name="d1.txt", extractor=stub_extract)
     sent = [t for texts, _ in clf.calls for t in texts]
     headings = [r.text for r in records if r.is_heading]
     assert headings and not set(headings) & set(sent)
@@ -152,8 +144,8 @@ def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> N
     clf = load_classifier(baseline_dir)
     p = tmp_path / "plan.txt"
     p.write_text(DOC, encoding="gb18030")
-    by_path = tag_document(p, None, clf)
-    by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt")
+    by_path = tag_document(p, None, clf, extractor=stub_extract)
+    by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt", extractor=stub_extract)
     assert by_path[0].doc_id == by_bytes[0].doc_id == "plan"
     def strip(rs):
         return [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]
@@ -166,7 +158,7 @@ def test_batches_across_documents(tmp_path: Path) -> None:
     for i in range(4):
         (tmp_path / f"d{i}.txt").write_text(DOC.replace("5亿元", f"{i + 1}亿元"), encoding="utf-8")
     clf = CountingClassifier()
-    tagger = Tagger(clf)
+    tagger = Tagger(clf, extractor=stub_extract)
     results = list(tagger.tag_paths([tmp_path], progress=False))
     assert [r.doc_id for r in results] == ["d0", "d1", "d2", "d3"]
     assert len(clf.calls) == 1  # all four documents' clauses in one predict call
@@ -175,7 +167,7 @@ def test_batches_across_documents(tmp_path: Path) -> None:
     # same records as tagging each document on its own
     for res in results:
         assert res.ok and res.records == tag_document(Path(res.path), res.doc_id, CountingClassifier(),
-                                                      provenance=tagger.provenance)
+                                                      provenance=tagger.provenance, extractor=stub_extract)
 
 
 def test_assign_doc_ids_disambiguates_deterministically() -> None:
@@ -207,14 +199,14 @@ def test_env_model_is_used(monkeypatch: pytest.MonkeyPatch, baseline_dir: Path) 
 def test_tag_file_returns_error_instead_of_raising(tmp_path: Path) -> None:
     p = tmp_path / "empty.txt"
     p.write_bytes(b"")
-    result = Tagger(CountingClassifier()).tag_file(p)
+    result = Tagger(CountingClassifier(), extractor=stub_extract).tag_file(p)
     assert isinstance(result, DocResult) and not result.ok and "empty" in (result.error or "")
 
 
 def test_map_batch_for_datasets_and_ray(tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
     good.write_text(DOC, encoding="utf-8")
-    tagger = Tagger(CountingClassifier())
+    tagger = Tagger(CountingClassifier(), extractor=stub_extract)
     out = tagger.map_batch({"bytes": [good.read_bytes(), b""], "name": ["good.txt", "bad.txt"]})
     assert set(FIELDS) <= set(out) and "error" in out
     n = len(out["doc_id"])
@@ -249,8 +241,8 @@ def test_broken_files_are_named_failures(mixed_folder: Path, tmp_path: Path, bas
     err = capsys.readouterr().err
     assert "d_binary.txt" in err and "e_empty.txt" in err and "f_notes.xlsx" in err
     assert err.count("skipped") == 1 and "skipped 1 file(s) that are not documents" in err  # one summary line
-    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "mix.png", "report.html", "summary.csv",
-                                                     "summary.md", "targets.csv", "targets.parquet"]
+    assert sorted(p.name for p in out.iterdir()) == ["clauses.jsonl", "clauses.jsonl.state", "mix.png", "report.html",
+                                                     "summary.csv", "summary.md", "targets.csv", "targets.parquet"]
     records = read_records(out / "clauses.jsonl")
     assert list(dict.fromkeys(r["doc_id"] for r in records)) == ["a_plan", "c_page", "b_reply"]
     md = (out / "summary.md").read_text(encoding="utf-8")
@@ -272,7 +264,7 @@ def test_all_good_exits_zero(tmp_path: Path, baseline_dir: Path) -> None:
     assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--model", str(baseline_dir), "--no-progress") == 0
     records = read_records(out)
     assert records and records[0]["doc_id"] == "a" and isinstance(records[0]["heading_path"], list)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "clauses.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "clauses.csv", "clauses.csv.state"]
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet"])
@@ -343,7 +335,7 @@ def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.Mon
     for name in ("a", "b", "c"):
         (folder / f"{name}.txt").write_text(DOC, encoding="utf-8")
     monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
-    monkeypatch.setattr(pipeline, "_GROUP_DOCS", 1)
+    monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
     real = pipeline.Tagger._prepare
 
     def prepare(self: Tagger, path: Path, doc_id: str) -> DocResult:
@@ -353,9 +345,9 @@ def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.Mon
 
     monkeypatch.setattr(pipeline.Tagger, "_prepare", prepare)
     out = tmp_path / "o.jsonl"
-    assert run_cli(str(folder), "-o", str(out), "--no-progress") == 130
+    assert run_cli(str(folder), "-o", str(out), "--no-progress", "--jobs", "1") == 130
     assert {r["doc_id"] for r in read_records(out)} == {"a", "b"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "o.jsonl"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "o.jsonl", "o.jsonl.state"]
 
 
 # ------------------------------------------------------------------------------------- example
@@ -435,7 +427,6 @@ def test_datasets_map_with_workers(tmp_path: Path, baseline_dir: Path, monkeypat
     """SPEC §7: the same Tagger runs as a datasets.map batch function across processes."""
     import datasets
 
-    monkeypatch.undo()  # the real quantity extractor: its Quantity fields define the output schema
 
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.txt").write_text(DOC, encoding="utf-8")
@@ -462,8 +453,8 @@ def test_messages_go_above_the_progress_bar(tmp_path: Path, monkeypatch: pytest.
         (folder / f"{name}.txt").write_text(DOC, encoding="utf-8")
     (folder / "b.txt").write_bytes(b"")
     monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
-    monkeypatch.setattr(pipeline, "_GROUP_DOCS", 1)
-    assert run_cli(str(folder), "-o", str(tmp_path / "o.jsonl")) == 1
+    monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
+    assert run_cli(str(folder), "-o", str(tmp_path / "o.jsonl"), "--jobs", "1") == 1
     err = capsys.readouterr().err
     assert "tagging" in err  # the bar was drawn
     lines = [seg for line in err.split("\n") for seg in [line.split("\r")[-1]] if "failed:" in seg]

@@ -18,7 +18,10 @@ def add_parsers(subparsers: Any) -> None:
         description=(
             "Split documents into clauses, tag each with a measure type and extract quantities. "
             "If -o is a folder, writes clauses.<format>, summary.csv, summary.md and mix.png into it. "
-            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 usage error."
+            "Finished documents are committed to disk in small batches beside a state file (OUT.state): "
+            "after Ctrl-C, SIGTERM, SIGHUP or even SIGKILL, --resume continues where the run stopped. "
+            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 usage error, "
+            "128+N stopped by signal N."
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively) or glob patterns")
@@ -39,21 +42,24 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--no-quantities", action="store_true", help="skip quantity extraction")
     p.add_argument("--probs", metavar="all|K",
                    help="also write the label distribution (column probs): all labels, or the top K")
+    p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
+                   help="worker processes, each loading the model once (default: all CPU cores); "
+                        "the output is the same for every N")
+    p.add_argument("--engine", choices=["local", "ray"], default="local",
+                   help="local worker processes (default) or a Ray Data pipeline (pip install 'clausetag[ray]')")
+    p.add_argument("--ray-address", metavar="ADDR",
+                   help="with --engine ray: address of an existing Ray cluster (default: start a local Ray)")
     p.set_defaults(func=run_tag)
 
 
 def run_tag(args: argparse.Namespace) -> int:
     """Run ``clausetag tag``; returns the exit status."""
-    from clausetag.pipeline import DocResult, Tagger, parse_probs
+    from clausetag.batch import run_batch
+    from clausetag.parallel import default_jobs
+    from clausetag.pipeline import Tagger, parse_probs
     from clausetag.readers import ReadError, iter_inputs
-    from clausetag.summary import SummaryBuilder
-    from clausetag.writers import (
-        FORMATS,
-        RecordWriter,
-        existing_doc_ids,
-        format_for,
-        iter_records,
-    )
+    from clausetag.runstate import StateError
+    from clausetag.writers import FORMATS, format_for
 
     def usage(msg: str) -> int:
         print(f"clausetag tag: error: {msg}", file=sys.stderr)
@@ -61,6 +67,10 @@ def run_tag(args: argparse.Namespace) -> int:
 
     if args.batch_size < 1:
         return usage("--batch-size must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        return usage("--jobs must be at least 1")
+    if args.ray_address and args.engine != "ray":
+        return usage("--ray-address needs --engine ray")
     try:
         probs = parse_probs(args.probs)
     except ValueError as exc:
@@ -95,47 +105,19 @@ def run_tag(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, TypeError) as exc:
         return usage(str(exc))
 
-    summary = SummaryBuilder()
-    done: set[str] = set()
-    if args.resume and records_path.exists():
+    engine = None
+    if args.engine == "ray":
         try:
-            done = existing_doc_ids(records_path, fmt)
-            if is_dir:
-                summary.add_records(iter_records(records_path, fmt))
-        except (ValueError, OSError) as exc:
-            return usage(f"cannot resume from {records_path}: {exc}")
-        print(f"resuming: {len(done)} document(s) already in {records_path}", file=sys.stderr)
-
-    failures: list[DocResult] = []
-    n_docs = 0
-    writer = RecordWriter(records_path, fmt, resume=args.resume)
+            from clausetag.ray_engine import ray_engine
+        except ImportError as exc:
+            return usage(f"--engine ray needs Ray Data: pip install 'clausetag[ray]' ({exc})")
+        engine = ray_engine(address=args.ray_address)
     try:
-        for result in tagger.tag_paths(files, progress=not args.no_progress, skip_doc_ids=done):
-            summary.add(result)
-            if result.ok:
-                writer.write(result.records or [])
-                n_docs += 1
-            else:
-                failures.append(result)
-                say(f"failed: {result.path}: {result.error}")
-    except KeyboardInterrupt:
-        writer.commit()
-        print(f"\ninterrupted: {n_docs} finished document(s) kept in {records_path}; "
-              "rerun with --resume to continue", file=sys.stderr)
-        return 130
-    except BaseException:
-        writer.abort()
-        raise
-    writer.commit()
-    written = [str(records_path)]
-    if is_dir:
-        from clausetag.report import write_report
-
-        written += [str(p) for p in summary.write(out, provenance=tagger.provenance)]
-        written.append(str(write_report(out / "report.html", iter_records(records_path, fmt), summary,
-                                        provenance=tagger.provenance)))
-    print(f"tagged {n_docs} document(s), {len(failures)} failed; wrote {', '.join(written)}", file=sys.stderr)
-    return 1 if failures else 0
+        return run_batch(files, tagger, records_path, fmt, out if is_dir else None,
+                         jobs=args.jobs or default_jobs(), resume=args.resume, progress=not args.no_progress,
+                         engine=engine)
+    except StateError as exc:
+        return usage(f"cannot resume: {exc}")
 
 
 def say(message: str) -> None:

@@ -1,0 +1,165 @@
+"""Tag documents in worker processes, results merged back in input order.
+
+Documents are cut into *shards*: runs of consecutive documents, bounded by a number of documents and of
+bytes (:func:`plan_shards`). The plan depends on the input alone, never on the number of workers, and
+every engine tags one shard with :meth:`~clausetag.pipeline.Tagger.tag_shard`, so the classifier sees
+the same batches whether a run uses one process or many: ``--jobs N`` output is byte-identical to
+``--jobs 1``.
+
+:func:`run_shards` runs shards in-process (``jobs=1``) or in a pool of ``jobs`` worker processes that
+each load the model once (pool initializer), keeps at most ``2 × jobs`` shards in flight and yields the
+results in shard order. Workers ignore SIGINT (the parent decides what an interrupt means) and are
+terminated when the consumer stops early, raises or is interrupted.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+__all__ = ["SHARD_BYTES", "SHARD_DOCS", "Shard", "WorkerDied", "default_jobs", "plan_shards", "run_shards"]
+
+#: at most this many documents in one shard
+SHARD_DOCS = 32
+#: a shard stops growing once its files reach this many bytes (a larger single file is a shard alone)
+SHARD_BYTES = 512 * 1024
+#: how processes are started: "spawn" is safe whatever threads the parent runs (torch, tqdm)
+START_METHOD = "spawn"
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended abruptly (killed, out of memory, crashed)."""
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Consecutive documents tagged together: ``items`` are ``(path, doc_id)`` pairs."""
+
+    index: int
+    items: tuple[tuple[str, str], ...]
+
+
+def default_jobs() -> int:
+    """The number of CPU cores this process may run on (its affinity mask where the OS has one)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # macOS, Windows
+        return max(1, os.cpu_count() or 1)
+
+
+def plan_shards(
+    items: Sequence[tuple[str | os.PathLike[str], str]],
+    max_docs: int | None = None,
+    max_bytes: int | None = None,
+) -> list[Shard]:
+    """Cut ``(path, doc_id)`` pairs, in order, into shards of at most ``max_docs`` documents whose
+    files add up to about ``max_bytes`` (default :data:`SHARD_DOCS`, :data:`SHARD_BYTES`; sizes from
+    ``stat``, an unreadable file counts 0)."""
+    max_docs = SHARD_DOCS if max_docs is None else max_docs
+    max_bytes = SHARD_BYTES if max_bytes is None else max_bytes
+    shards: list[Shard] = []
+    current: list[tuple[str, str]] = []
+    size = 0
+    for path, doc_id in items:
+        try:
+            n = Path(path).stat().st_size
+        except OSError:
+            n = 0
+        if current and (len(current) >= max_docs or size + n > max_bytes):
+            shards.append(Shard(len(shards), tuple(current)))
+            current, size = [], 0
+        current.append((str(path), doc_id))
+        size += n
+    if current:
+        shards.append(Shard(len(shards), tuple(current)))
+    return shards
+
+
+def run_shards(tagger: Any, shards: Sequence[Shard], jobs: int = 1, encode: bool = False) -> Iterator[list[Any]]:
+    """Tag ``shards`` with ``tagger`` and yield each shard's list of
+    :class:`~clausetag.pipeline.DocResult`, in shard order.
+
+    ``jobs`` ≤ 1 (or a single shard) runs in this process; otherwise a pool of ``jobs`` worker
+    processes each gets a copy of ``tagger`` (a model given as a path is loaded once per worker).
+    Raises :class:`WorkerDied` if a worker ends abruptly.
+    """
+    if jobs <= 1 or len(shards) <= 1:
+        for shard in shards:
+            yield tagger.tag_shard(shard.items, encode=encode)
+        return
+    yield from _run_pool(tagger, shards, min(jobs, len(shards)), encode)
+
+
+# ------------------------------------------------------------------------------------ worker side
+_TAGGER: Any = None
+
+
+def _init_worker(tagger: Any, threads: int) -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: parent decides
+    if hasattr(signal, "SIGHUP"):
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # N workers must not each start all-core pools
+        os.environ.setdefault(var, str(threads))
+    global _TAGGER
+    _TAGGER = tagger
+    _ = tagger.classifier  # load the model once, now
+
+
+def _tag_shard(items: tuple[tuple[str, str], ...], encode: bool) -> list[Any]:
+    return _TAGGER.tag_shard(items, encode=encode)
+
+
+# ------------------------------------------------------------------------------------ parent side
+def _run_pool(tagger: Any, shards: Sequence[Shard], jobs: int, encode: bool) -> Iterator[list[Any]]:
+    threads = max(1, default_jobs() // jobs)
+    ctx = multiprocessing.get_context(START_METHOD)
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
+                               initargs=(tagger, threads))
+    window: deque[Future[list[Any]]] = deque()
+    todo = iter(shards)
+    clean = False
+    try:
+        for shard in todo:
+            window.append(pool.submit(_tag_shard, shard.items, encode))
+            if len(window) >= 2 * jobs:
+                break
+        while window:
+            try:
+                results = window.popleft().result()
+            except BrokenProcessPool as exc:
+                raise WorkerDied(
+                    "a worker process ended abruptly (killed, out of memory or crashed); "
+                    "documents finished before it are kept"
+                ) from exc
+            nxt = next(todo, None)
+            if nxt is not None:
+                window.append(pool.submit(_tag_shard, nxt.items, encode))
+            yield results
+        clean = True
+    finally:
+        if clean:
+            pool.shutdown(wait=True)
+        else:
+            _terminate(pool, window)
+
+
+def _terminate(pool: ProcessPoolExecutor, window: deque[Future[list[Any]]]) -> None:
+    """Stop at once: cancel queued shards and end the workers (their shards in flight are lost)."""
+    for fut in window:
+        fut.cancel()
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in processes:
+        if proc.is_alive():
+            proc.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for proc in processes:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()

@@ -1,0 +1,165 @@
+"""Tag with Ray Data: the same shards and the same per-shard function as local worker processes.
+
+Pipeline: shards of file paths (:func:`clausetag.parallel.plan_shards`) → ``map_batches`` over an actor
+pool, each actor holding one :class:`~clausetag.pipeline.Tagger` (the model loaded once per actor),
+calling :meth:`~clausetag.pipeline.Tagger.tag_shard` (read → split → quantities → classify) → rows.
+
+Two ways out:
+
+* :func:`ray_engine` feeds ``clausetag tag --engine ray``: each row is one document (its records as JSON
+  lines, hash, error), streamed back in input order to the same durable writer as the local engine,
+  so the output is identical to ``--engine local`` (and ``--resume`` works the same);
+* :func:`tag_dataset` returns a lazy :class:`ray.data.Dataset` with one row per clause (columns of
+  :class:`~clausetag.records.ClauseRecord`, plus ``error``), for writing straight from the cluster:
+  ``tag_dataset(paths).write_parquet("s3://bucket/out")``.
+
+Inputs are file paths: on a cluster they must be readable from every node (a shared file system).
+"""
+from __future__ import annotations
+
+import os
+import pickle
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from clausetag.parallel import Shard, plan_shards
+from clausetag.pipeline import DocResult, Tagger, assign_doc_ids
+from clausetag.readers import iter_inputs
+
+__all__ = ["init_ray", "ray_engine", "tag_dataset"]
+
+
+def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
+    """Connect to the Ray cluster at ``address``, or start a local Ray with ``num_cpus`` CPUs (default:
+    all). A local Ray's workers import clausetag from where this process does."""
+    import logging
+
+    import ray
+
+    if ray.is_initialized():
+        return
+    for name in ("ray", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    if address:
+        ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
+        return
+    pkg_root = str(Path(__file__).resolve().parents[1])
+    path = os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH", "")) if p)
+    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+             runtime_env={"env_vars": {"PYTHONPATH": path}})
+
+
+class _ShardTagger:
+    """A Ray Data actor: one Tagger (the model loaded once, here), one shard per row."""
+
+    def __init__(self, tagger: Tagger, clauses: bool) -> None:
+        self.tagger = tagger
+        self.clauses = clauses
+        _ = tagger.classifier
+
+    def __call__(self, batch: dict[str, Any]) -> Any:
+        items = [tuple(pair) for paths, ids in zip(batch["paths"], batch["doc_ids"])
+                 for pair in zip(list(paths), list(ids))]
+        if self.clauses:
+            return self._clause_rows(items)
+        results = self.tagger.tag_shard(items, encode=True)
+        cols = {
+            "doc_id": [r.doc_id for r in results],
+            "path": [r.path for r in results],
+            "sha256": [r.sha256 for r in results],
+            "error": [r.error for r in results],
+            "n_clauses": [r.n_clauses for r in results],
+            "payload": [r.payload or b"" for r in results],
+            "summary": [pickle.dumps(r.summary) for r in results],
+        }
+        import pyarrow as pa
+
+        return pa.table(cols, schema=_DOC_SCHEMA())
+
+    def _clause_rows(self, items: list[tuple[str, str]]) -> Any:
+        import pyarrow as pa
+
+        from clausetag.records import record_schema
+
+        rows: list[dict[str, Any]] = []
+        for res in self.tagger.tag_shard(items):
+            if res.ok:
+                rows.extend({**r.to_dict(), "error": None} for r in res.records or ())
+            else:
+                rows.append({"doc_id": res.doc_id, "source": res.path, "error": res.error})
+        return pa.Table.from_pylist(rows, schema=record_schema(with_error=True))
+
+
+def _DOC_SCHEMA() -> Any:
+    import pyarrow as pa
+
+    return pa.schema([("doc_id", pa.string()), ("path", pa.string()), ("sha256", pa.string()),
+                      ("error", pa.string()), ("n_clauses", pa.int64()), ("payload", pa.binary()),
+                      ("summary", pa.binary())])
+
+
+def _shard_dataset(shards: Sequence[Shard], tagger: Tagger, workers: int, clauses: bool) -> Any:
+    import ray
+
+    items = [{"paths": [p for p, _ in s.items], "doc_ids": [d for _, d in s.items]} for s in shards]
+    ds = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
+    return ds.map_batches(_ShardTagger, fn_constructor_args=(tagger, clauses), batch_size=1,
+                          compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, workers)), num_cpus=1,
+                          batch_format="numpy")
+
+
+def ray_engine(address: str | None = None) -> Any:
+    """An engine for :func:`clausetag.batch.run_batch`: tags shards on Ray (``jobs`` actors; a local
+    Ray with ``jobs`` CPUs unless ``address`` names a cluster) and yields their results in order."""
+
+    def run(tagger: Tagger, shards: Sequence[Shard], jobs: int = 1, encode: bool = True) -> Iterator[list[DocResult]]:
+        if not shards:
+            return
+        import ray
+
+        init_ray(address, num_cpus=None if address else jobs)
+        ctx = ray.data.DataContext.get_current()
+        ctx.execution_options.preserve_order = True
+        ctx.enable_progress_bars = False
+        ds = _shard_dataset(shards, tagger, jobs, clauses=False)
+        expected = iter(shards)
+        pending: list[DocResult] = []
+        want = list(next(expected).items)
+        for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
+            for row in table.to_pylist():  # exact Python values (no numpy NaN for an all-null column)
+                err = row["error"]
+                pending.append(DocResult(
+                    row["doc_id"], row["path"], error=err, sha256=row["sha256"],
+                    payload=row["payload"] if err is None else None, n_clauses=int(row["n_clauses"]),
+                    summary=pickle.loads(row["summary"])))
+                if len(pending) == len(want):  # a whole shard: hand it over as one committed batch
+                    if [r.doc_id for r in pending] != [d for _, d in want]:
+                        raise RuntimeError("Ray returned documents out of order")
+                    yield pending
+                    pending = []
+                    want = list(next(expected, Shard(-1, ())).items)
+
+    return run
+
+
+def tag_dataset(
+    paths: Sequence[str | os.PathLike[str]],
+    tagger: Tagger | None = None,
+    *,
+    workers: int | None = None,
+    address: str | None = None,
+    recursive: bool = True,
+) -> Any:
+    """A lazy Ray Dataset of clause records (one row per clause; a document that cannot be read gives one
+    row with ``doc_id``, ``source`` and ``error``) for files, folders or glob patterns, tagged by
+    ``workers`` actors (default: the cluster's CPUs) each holding a copy of ``tagger`` (default
+    ``Tagger()``: the packaged model). Write it with ``.write_parquet(dir)`` or ``.write_json(dir)``."""
+    import ray
+
+    init_ray(address)
+    ray.data.DataContext.get_current().execution_options.preserve_order = True  # rows in input order
+    files = list(iter_inputs(paths, recursive=recursive))
+    items = list(zip(files, assign_doc_ids(files)))
+    workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    return _shard_dataset(plan_shards(items), tagger or Tagger(), workers, clauses=True)

@@ -1,0 +1,237 @@
+"""Run machinery: --jobs N worker processes, durable runs (commit per batch, resume, signals)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from clausetag import parallel
+from clausetag.cli import main
+from clausetag.parallel import plan_shards
+from clausetag.pipeline import Tagger
+from clausetag.runstate import RunState
+from clausetag.writers import read_records
+
+ROOT = Path(__file__).resolve().parents[1]
+SLOW_TAG = ROOT / "tests" / "helpers" / "slow_tag.py"
+
+DOC = """关于印发数字经济行动方案的通知
+
+一、总体要求
+到2027年，全市数字经济核心产业增加值突破1000亿元。
+二、重点任务
+（一）加大资金支持
+设立5亿元专项资金，对企业给予最高200万元奖励。（牵头单位：市财政局；责任单位：市经信局、市商务局）
+（二）强化人才培养
+引进高层次人才，开展技能培训，培养技能人才{n}万人。
+"""
+
+TRAIN = [
+    ("设立专项资金，给予奖补和补助。", "funding"), ("对企业给予最高100万元奖励。", "funding"),
+    ("引进高层次人才，开展技能培训。", "talent"), ("加强人才培养和产教融合。", "talent"),
+    ("到2027年，产业规模突破1000亿元。", "planning"), ("明确发展目标和空间布局。", "planning"),
+    ("关于印发行动方案的通知", "other"), ("联系电话：12345678", "other"),
+]
+
+
+@pytest.fixture(scope="module")
+def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from clausetag.classifiers.baseline import BaselineClassifier
+
+    texts, labels = zip(*TRAIN)
+    path = tmp_path_factory.mktemp("model") / "baseline"
+    BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
+    return path
+
+
+def make_docs(folder: Path, n: int) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(n):
+        (folder / f"d{i:02d}.txt").write_text(DOC.format(n=i + 1) + "三、保障措施\n" * (i % 3), encoding="utf-8")
+    (folder / "zz_empty.txt").write_bytes(b"")  # a failure, reported and kept out of the clauses
+    return folder
+
+
+def run_cli(*argv: str) -> int:
+    return main(["tag", *argv])
+
+
+def outputs(folder: Path) -> dict[str, bytes]:
+    return {n: (folder / n).read_bytes()
+            for n in ("clauses.jsonl", "summary.csv", "summary.md", "targets.csv", "targets.parquet", "report.html")}
+
+
+# ------------------------------------------------------------------------------------------ shards
+def test_shards_depend_on_the_input_only(tmp_path: Path) -> None:
+    docs = make_docs(tmp_path / "in", 7)
+    items = [(p, p.stem) for p in sorted(docs.iterdir())]
+    shards = plan_shards(items, max_docs=3)
+    assert [len(s.items) for s in shards] == [3, 3, 2]
+    assert [d for s in shards for _, d in s.items] == [d for _, d in items]  # input order, nothing lost
+    sizes = {d: p.stat().st_size for p, d in items}
+    limit = 2 * max(sizes.values())
+    by_bytes = plan_shards(items, max_docs=100, max_bytes=limit)
+    assert 1 < len(by_bytes) < len(items)
+    assert all(sum(sizes[d] for _, d in s.items) <= limit for s in by_bytes)
+    assert plan_shards(items, max_docs=3) == shards  # the same input, the same plan
+
+
+@pytest.mark.slow  # starts worker processes: a few seconds
+def test_jobs_output_is_byte_identical(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--jobs 2 (two spawned workers, several shards) writes exactly what --jobs 1 writes."""
+    docs = make_docs(tmp_path / "in", 6)
+    monkeypatch.setattr(parallel, "SHARD_DOCS", 2)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # provenance time: the same in both runs
+    m = ["--model", str(model_dir), "--no-progress"]
+    assert run_cli(str(docs), "-o", str(tmp_path / "one") + "/", "--jobs", "1", *m) == 1  # zz_empty fails
+    assert run_cli(str(docs), "-o", str(tmp_path / "two") + "/", "--jobs", "2", *m) == 1
+    one, two = outputs(tmp_path / "one"), outputs(tmp_path / "two")
+    assert one == two
+    ids = list(dict.fromkeys(r["doc_id"] for r in read_records(tmp_path / "two" / "clauses.jsonl")))
+    assert ids == [f"d{i:02d}" for i in range(6)]
+    assert b"zz_empty" in two["summary.md"] and b"empty file" in two["summary.md"]
+
+
+@pytest.mark.slow  # starts worker processes: a few seconds
+def test_tag_paths_jobs_same_results(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    docs = make_docs(tmp_path / "in", 4)
+    monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
+    tagger = Tagger(model_dir)
+    one = list(tagger.tag_paths([docs], progress=False))
+    two = list(tagger.tag_paths([docs], progress=False, jobs=2))
+    assert [(r.doc_id, r.records, r.error, r.sha256) for r in one] == [(r.doc_id, r.records, r.error, r.sha256)
+                                                                       for r in two]
+    assert one[-1].error and all(r.ok for r in one[:-1])
+
+
+# -------------------------------------------------------------------------------- durable state
+def test_resume_cuts_back_an_uncommitted_batch(tmp_path: Path) -> None:
+    docs = make_docs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    assert run_cli(str(docs), "-o", str(out) + "/", "--jobs", "1", "--no-progress",
+                   "--model", str(_stub_model(tmp_path))) == 1
+    clauses, state = out / "clauses.jsonl", out / "clauses.jsonl.state"
+    good_clauses, good_state = clauses.read_bytes(), state.read_bytes()
+    # a kill while a batch was being written: records half out, its state line half out
+    with clauses.open("ab") as fh:
+        fh.write(b'{"doc_id": "d99", "index": 0, "te')
+    with state.open("ab") as fh:
+        fh.write(b'{"start": 1, "end": 2, "docs": [{"doc_')
+    run = RunState.open(clauses, "jsonl", resume=True)
+    assert clauses.read_bytes() == good_clauses and state.read_bytes() == good_state
+    assert sorted(run.done()) == ["d00", "d01", "d02"]  # zz_empty failed: tried again on resume
+
+
+def test_changed_file_is_tagged_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    docs = make_docs(tmp_path / "in", 3)
+    out = tmp_path / "out"
+    m = ["--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path))]
+    run_cli(str(docs), "-o", str(out) + "/", *m)
+    (docs / "d01.txt").write_text("一、新的要求\n设立10亿元产业基金。\n", encoding="utf-8")
+    (docs / "zz_empty.txt").unlink()
+    capsys.readouterr()
+    assert run_cli(str(docs), "-o", str(out) + "/", "--resume", *m) == 0
+    assert "resuming: 2 document(s)" in capsys.readouterr().err
+    records = read_records(out / "clauses.jsonl")
+    assert list(dict.fromkeys(r["doc_id"] for r in records)) == ["d00", "d02", "d01"]
+    assert [r["text"] for r in records if r["doc_id"] == "d01"] == ["一、新的要求", "设立10亿元产业基金。"]
+    import pandas as pd
+
+    summary = pd.read_csv(out / "summary.csv", encoding="utf-8-sig").set_index("doc_id")
+    assert summary.loc["d01", "clauses"] == 2 and set(summary.index) == {"d00", "d01", "d02"}
+    assert summary.loc["d00", "clauses"] == sum(r["doc_id"] == "d00" for r in records)
+
+
+def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
+    docs = make_docs(tmp_path / "in", 1)
+    out = tmp_path / "out"
+    out.mkdir()
+    stale = [out / ".clauses.jsonl.abc123.tmp", out / ".summary.csv.x1.tmp", out / ".mix.png.y.tmp"]
+    for p in stale:
+        p.write_bytes(b"x" * 100)
+    (out / "keep.tmp").write_bytes(b"not ours")
+    run_cli(str(docs), "-o", str(out) + "/", "--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path)))
+    assert not any(p.exists() for p in stale) and (out / "keep.tmp").exists()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_csv_and_parquet_resume(tmp_path: Path, fmt: str) -> None:
+    docs = make_docs(tmp_path / "in", 2)
+    m = ["--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path))]
+    full = tmp_path / f"full.{fmt}"
+    run_cli(str(docs), "-o", str(full), *m)
+    part = tmp_path / f"part.{fmt}"
+    (tmp_path / "first").mkdir()
+    (docs / "d00.txt").rename(tmp_path / "first" / "d00.txt")
+    run_cli(str(tmp_path / "first"), "-o", str(part), *m)
+    (tmp_path / "first" / "d00.txt").rename(docs / "d00.txt")
+    run_cli(str(docs), "-o", str(part), "--resume", *m)
+    strip = lambda rs: [{k: v for k, v in r.items() if k != "source"} for r in rs]  # noqa: E731
+    assert strip(read_records(part)) == strip(read_records(full))
+    assert not (tmp_path / f"part.{fmt}.journal.jsonl").exists()
+
+
+# --------------------------------------------------------------------------------- kill + resume
+def _slow_run(inp: Path, out: Path, *extra: str) -> subprocess.Popen[str]:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1", SOURCE_DATE_EPOCH="1700000000")
+    return subprocess.Popen([sys.executable, str(SLOW_TAG), str(inp), str(out), *extra], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _committed_docs(out: Path) -> int:
+    try:
+        lines = (out / "clauses.jsonl.state").read_text(encoding="utf-8").splitlines()
+    except FileNotFoundError:
+        return 0
+    return sum(len(json.loads(x)["docs"]) for x in lines[1:] if x.endswith("}") and '"docs"' in x)
+
+
+@pytest.mark.slow  # three runs in subprocesses
+@pytest.mark.parametrize("sig,jobs", [(signal.SIGTERM, "2"), (signal.SIGKILL, "1"), (signal.SIGHUP, "1")])
+def test_killed_run_resumes_to_identical_output(tmp_path: Path, sig: int, jobs: str) -> None:
+    docs = make_docs(tmp_path / "in", 12)
+    ref = _slow_run(docs, tmp_path / "ref")
+    _, err = ref.communicate(timeout=120)
+    assert ref.returncode == 1, err  # zz_empty fails
+
+    out = tmp_path / "out"
+    run = _slow_run(docs, out, "--jobs", jobs, "--delay", "0.3")
+    deadline = time.monotonic() + 60
+    while _committed_docs(out) < 3 and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the run ended before it could be interrupted"
+    run.send_signal(sig)
+    _, err = run.communicate(timeout=60)
+    if sig == signal.SIGKILL:
+        assert run.returncode == -signal.SIGKILL
+    else:
+        assert run.returncode == 128 + sig, err
+        assert f"interrupted ({signal.Signals(sig).name})" in err and "--resume" in err
+    done = _committed_docs(out)
+    assert 3 <= done < 13
+    kept = list(dict.fromkeys(r["doc_id"] for r in read_records(out / "clauses.jsonl")))
+    assert kept == [f"d{i:02d}" for i in range(len(kept))]  # a prefix, in input order
+    assert not (out / "summary.csv").exists()  # no stale summary beside a partial output
+
+    again = _slow_run(docs, out, "--resume", "--jobs", jobs)
+    _, err = again.communicate(timeout=120)
+    assert again.returncode == 1 and "resuming:" in err, err
+    assert outputs(out) == outputs(tmp_path / "ref")
+
+
+# ------------------------------------------------------------------------------------------ helpers
+def _stub_model(tmp_path: Path) -> Path:
+    """A tiny baseline model (trained in milliseconds), one per test folder."""
+    from clausetag.classifiers.baseline import BaselineClassifier
+
+    path = tmp_path / "model"
+    if not path.exists():
+        texts, labels = zip(*TRAIN)
+        BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
+    return path
