@@ -235,3 +235,28 @@ def _stub_model(tmp_path: Path) -> Path:
         texts, labels = zip(*TRAIN)
         BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
     return path
+
+
+def test_tagger_takes_splitter_and_extractor(tmp_path: Path) -> None:
+    """Tagger(splitter=…, extractor=…) replaces the defaults (no sys.modules patching needed)."""
+    from clausetag.quantities import Quantity
+    from clausetag.splitter import Splitter
+
+    class OneLabel:
+        classes_ = ["funding"]
+
+        def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> list[list[float]]:
+            import numpy as np
+
+            return np.ones((len(texts), 1))
+
+    def no_quantities(text: str) -> list[Quantity]:
+        return []
+
+    text = "第一条 为了规范管理，制定本办法。\n第二条 本办法适用于全市。\n"
+    default = Tagger(OneLabel())
+    custom = Tagger(OneLabel(), splitter=Splitter(rules="regulation"), extractor=no_quantities)
+    records = custom.tag_text(text)
+    assert [r.text for r in records] == [r.text for r in Splitter(rules="regulation").split(text)]
+    assert all(r.quantities == [] for r in records) and all(r.label == "funding" for r in records)
+    assert custom.provenance.rules == "regulation" and default.provenance.rules == "default"
