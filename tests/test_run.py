@@ -243,7 +243,7 @@ def test_tagger_takes_splitter_and_extractor(tmp_path: Path) -> None:
     from clausetag.splitter import Splitter
 
     class OneLabel:
-        classes_ = ["funding"]
+        classes_ = ("funding",)
 
         def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> list[list[float]]:
             import numpy as np
