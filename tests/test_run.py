@@ -161,7 +161,8 @@ def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_csv_and_parquet_resume(tmp_path: Path, fmt: str) -> None:
+def test_csv_and_parquet_resume(tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # provenance time: the same in every run
     docs = make_docs(tmp_path / "in", 2)
     m = ["--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path))]
     full = tmp_path / f"full.{fmt}"
