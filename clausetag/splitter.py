@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -30,9 +30,13 @@ from clausetag.text import Residue, compile_residue, normalize
 __all__ = ["Clause", "Splitter", "split"]
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Clause:
-    """One clause: the unit that gets one measure-type label."""
+    """One clause: the unit that gets one measure-type label.
+
+    A plain record with ``__slots__`` (not frozen: a frozen dataclass costs several times more to
+    build, and the splitter builds one per clause).
+    """
 
     doc_id: str | None
     index: int
@@ -41,18 +45,26 @@ class Clause:
     end: int
     heading_path: tuple[str, ...] = ()
     is_heading: bool = False
-    lead_units: tuple[str, ...] = field(default=())
-    responsible_units: tuple[str, ...] = field(default=())
+    lead_units: tuple[str, ...] = ()
+    responsible_units: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready dict (tuples become lists)."""
-        d = asdict(self)
-        for key in ("heading_path", "lead_units", "responsible_units"):
-            d[key] = list(d[key])
-        return d
+        """JSON-ready dict (tuples become lists), keys in field order."""
+        return {
+            "doc_id": self.doc_id,
+            "index": self.index,
+            "text": self.text,
+            "start": self.start,
+            "end": self.end,
+            "heading_path": list(self.heading_path),
+            "is_heading": self.is_heading,
+            "lead_units": list(self.lead_units),
+            "responsible_units": list(self.responsible_units),
+        }
 
 
 _LINE_BREAK_WS = re.compile(r"[ \t\u3000\r]*\n\s*")
+_NON_SPACE = re.compile(r"\S")
 
 
 def clause_text(original: str, start: int, end: int) -> str:
@@ -70,16 +82,21 @@ class _Rules:
     openers: dict[str, str]
     closers: dict[str, str]
     pair_chars: re.Pattern[str]
+    pair_events: re.Pattern[str] | None
+    symmetric_pairs: bool
+    term_literals: tuple[re.Pattern[str], ...]
+    evidence_literals: tuple[re.Pattern[str], ...] | None
     heading_combined: re.Pattern[str]
     any_heading: re.Pattern[str]
     heading_stop: re.Pattern[str]
     max_heading_length: int
-    heading_forbidden: str
+    heading_forbidden: re.Pattern[str] | None
     plain_max: int
-    plain_forbidden: str
+    plain_forbidden: re.Pattern[str] | None
     plain_next_min: int
     plain_not: re.Pattern[str]
     soft: re.Pattern[str] | None
+    soft_items: tuple[re.Pattern[str], ...]
     path_reset: re.Pattern[str] | None
     article: re.Pattern[str] | None
     article_keeps: frozenset[str]
@@ -92,9 +109,12 @@ class _Rules:
     unit_strip_suffixes: tuple[str, ...]
     join_line_end: str
     title_continuation: re.Pattern[str] | None
-    evidence_regex: re.Pattern[str]
     article_mode: str
     residue: Residue
+    heading_first: _FirstChars
+    reset_first: _FirstChars
+    article_first: _FirstChars
+    title_first: _FirstChars
 
 
 def _compile(rule_set: RuleSet) -> _Rules:
@@ -114,11 +134,33 @@ def _compile_json(canonical: str) -> _Rules:
     r = json.loads(canonical)
     openers = dict(r["protected_pairs"])
     closers = {b: a for a, b in r["protected_pairs"]}
-    pair_chars = re.compile("[" + re.escape("".join(openers) + "".join(closers)) + "]")
+    all_pair_chars = "".join(openers) + "".join(closers)
+    pair_chars = re.compile("[" + re.escape(all_pair_chars) + "]")
+    # Pair events: a "flat" pair (opener, no pair character, its closer), or else one pair
+    # character. The stack in _match_pairs matches a flat pair the same way, so a paragraph whose
+    # pair characters all fall in flat pairs skips the stack. Every alternative starts with a
+    # literal, so the regex engine skips ahead at C speed. Only when no character is the opener
+    # of one pair and the closer of another.
+    pair_events = None
+    if all(o == c or (o not in closers and c not in openers) for o, c in r["protected_pairs"]):
+        not_pair = "[^" + re.escape(all_pair_chars) + "]*"
+        pair_events = re.compile("|".join(
+            [re.escape(o) + not_pair + re.escape(c) for o, c in r["protected_pairs"]]
+            + [re.escape(ch) for ch in dict.fromkeys(all_pair_chars)]))
+    # Single characters are found one literal at a time (much faster than a character class).
+    term_literals = tuple(re.compile(re.escape(ch)) for ch in dict.fromkeys(r["terminators"]))
+    evidence = r["pdf_join"]["body_evidence"]
+    evidence_literals = (None if set(evidence) == set(r["terminators"])
+                         else tuple(re.compile(re.escape(ch)) for ch in dict.fromkeys(evidence)))
     heading_combined = re.compile("|".join(f"(?P<{h['type']}>{h['pattern']})" for h in r["headings"]))
     any_heading = re.compile("|".join(f"(?:{h['pattern']})" for h in r["headings"]))
+    # Where a heading stops: a heading terminator, a line break (with the blanks before it), or
+    # blanks before another heading marker. Written to start with one character class so that the
+    # regex engine skips ahead at C speed; it is equivalent to
+    # "[<terminators>]|[ \t]*\n|[ \t]+(?=<any heading>)".
+    term_class = re.escape(r["heading_terminators"])
     stop = re.compile(
-        "[" + re.escape(r["heading_terminators"]) + "]|[ \t]*\n|[ \t]+(?=" + any_heading.pattern + ")"
+        "[" + term_class + "\n \t](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?=" + any_heading.pattern + ")))"
     )
     ph = r["plain_heading"]
     resp = r["responsibility"]
@@ -129,16 +171,21 @@ def _compile_json(canonical: str) -> _Rules:
         openers=openers,
         closers=closers,
         pair_chars=pair_chars,
+        pair_events=pair_events,
+        symmetric_pairs=any(o == c for o, c in r["protected_pairs"]),
+        term_literals=term_literals,
+        evidence_literals=evidence_literals,
         heading_combined=heading_combined,
         any_heading=any_heading,
         heading_stop=stop,
         max_heading_length=int(r["max_heading_length"]),
-        heading_forbidden=r.get("heading_forbidden", ""),
+        heading_forbidden=re.compile("[" + re.escape(r["heading_forbidden"]) + "]") if r.get("heading_forbidden") else None,
         plain_max=int(ph["max_length"]),
-        plain_forbidden=ph["forbidden"],
+        plain_forbidden=re.compile("[" + re.escape(ph["forbidden"]) + "]") if ph["forbidden"] else None,
         plain_next_min=int(ph["next_min_length"]),
         plain_not=re.compile(ph["not_matching"]),
         soft=re.compile("|".join(f"(?:{p})" for p in soft)) if soft else None,
+        soft_items=tuple(re.compile(p) for p in soft),
         path_reset=re.compile(r["path_reset"]) if r.get("path_reset") else None,
         article=re.compile(r["article"]) if r.get("article") else None,
         article_keeps=frozenset(r.get("article_keeps", ())),
@@ -151,73 +198,198 @@ def _compile_json(canonical: str) -> _Rules:
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
-        evidence_regex=re.compile("[" + re.escape(r["pdf_join"]["body_evidence"]) + "]"),
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
+        heading_first=_first_chars(heading_combined),
+        reset_first=_first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else _FirstChars(frozenset(), False),
+        article_first=_first_chars(re.compile(r["article"])) if r.get("article") else _FirstChars(frozenset(), False),
+        title_first=(_first_chars(re.compile(r["pdf_join"]["title_continuation"]))
+                     if r["pdf_join"].get("title_continuation") else _FirstChars(frozenset(), False)),
     )
+
+
+# ------------------------------------------------------------------------------------------------
+# First characters of a pattern: a cheap test before trying a regex at a clause start
+# ------------------------------------------------------------------------------------------------
+
+class _FirstChars:
+    """The characters a match of a pattern can start with: ``may_start(c)`` is False only when the
+    pattern cannot match at a position holding ``c`` (a superset test, so skipping the regex is
+    exact). ``chars is None`` means "any character" (the test always passes)."""
+
+    __slots__ = ("chars", "digits")
+
+    def __init__(self, chars: frozenset[str] | None, digits: bool) -> None:
+        self.chars = chars
+        self.digits = digits
+
+    def may_start(self, c: str) -> bool:
+        return self.chars is None or c in self.chars or (self.digits and c.isdecimal())
+
+
+class _AnyChar(Exception):
+    pass
+
+
+def _first_chars(pattern: re.Pattern[str]) -> _FirstChars:
+    """Analyse ``pattern`` (sre parse tree) for the set of possible first characters."""
+    import re._constants as C
+    import re._parser as P
+
+    chars: set[str] = set()
+    digits = False
+
+    def seq(items: Any) -> bool:
+        """Add the first characters of a sequence; return whether it can match empty."""
+        return all(item(op, av) for op, av in items)
+
+    def item(op: Any, av: Any) -> bool:
+        nonlocal digits
+        if op is C.LITERAL:
+            chars.add(chr(av))
+            return False
+        if op is C.IN:
+            for iop, iav in av:
+                if iop is C.LITERAL:
+                    chars.add(chr(iav))
+                elif iop is C.RANGE and iav[1] - iav[0] < 4096:
+                    chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
+                elif iop is C.CATEGORY and iav is C.CATEGORY_DIGIT:
+                    digits = True
+                else:
+                    raise _AnyChar  # negated sets, other categories, huge ranges
+            return False
+        if op is C.BRANCH:
+            empty = False
+            for alt in av[1]:
+                empty = seq(alt) or empty
+            return empty
+        if op is C.SUBPATTERN:
+            if av[1] & (C.SRE_FLAG_IGNORECASE | C.SRE_FLAG_LOCALE):
+                raise _AnyChar
+            return seq(av[3])
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op is getattr(C, "POSSESSIVE_REPEAT", None):
+            empty = seq(av[2])
+            return empty or av[0] == 0
+        if op is getattr(C, "ATOMIC_GROUP", None):
+            return seq(av)
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            return True  # zero-width: narrows, never widens, the first characters
+        raise _AnyChar  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
+
+    try:
+        if pattern.flags & (re.IGNORECASE | re.LOCALE):
+            raise _AnyChar
+        if seq(P.parse(pattern.pattern, pattern.flags).data):
+            raise _AnyChar  # can match the empty string anywhere
+    except (_AnyChar, Exception):
+        return _FirstChars(None, False)
+    return _FirstChars(frozenset(chars), digits)
 
 
 # ------------------------------------------------------------------------------------------------
 # Paragraphs and PDF re-joining
 # ------------------------------------------------------------------------------------------------
 
+_LINE = re.compile(r"[^ \n](?:[^\n]*[^ \n])?")
+
+
+def _positions(norm: str, literals: tuple[re.Pattern[str], ...]) -> list[int]:
+    """Sorted positions of the characters whose one-character patterns are ``literals``."""
+    out: list[int] = []
+    for rx in literals:
+        out.extend([m.start() for m in rx.finditer(norm)])
+    if len(literals) > 1:
+        out.sort()
+    return out
+
+
+def _soft_ends(norm: str, rules: _Rules) -> list[int]:
+    """Ends of the soft-boundary matches on the whole text: the union of each pattern's matches,
+    which equals the alternation's whenever no two matches overlap (else the alternation is used)."""
+    if rules.soft is None:
+        return []
+    if len(rules.soft_items) == 1:
+        return [m.end() for m in rules.soft_items[0].finditer(norm)]
+    spans: list[tuple[int, int]] = []
+    for rx in rules.soft_items:
+        spans.extend(m.span() for m in rx.finditer(norm))
+    spans.sort()
+    prev = -1
+    for x, y in spans:
+        if x < prev or x == y:
+            return [m.end() for m in rules.soft.finditer(norm)]
+        prev = y
+    return [y for _, y in spans]
+
+
 def _lines(norm: str) -> list[tuple[int, int]]:
     """(start, end) of each non-blank line, trimmed of surrounding spaces."""
-    out = []
-    pos = 0
-    n = len(norm)
-    while pos <= n:
-        nl = norm.find("\n", pos)
-        if nl < 0:
-            nl = n
-        a, b = pos, nl
-        while a < b and norm[a] == " ":
-            a += 1
-        while b > a and norm[b - 1] == " ":
-            b -= 1
-        if a < b:
-            out.append((a, b))
-        pos = nl + 1
-    return out
+    return [m.span() for m in _LINE.finditer(norm)]
 
 
 def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int:
     """Bracket depth after norm[a:b], starting from ``depth`` (closers never go below zero)."""
+    openers = rules.openers
     for m in rules.pair_chars.finditer(norm, a, b):
-        ch = m.group()
-        if ch in rules.openers:
+        if norm[m.start()] in openers:
             depth += 1
         elif depth:
             depth -= 1
     return depth
 
 
-def _paragraphs(norm: str, rules: _Rules) -> list[tuple[int, int]]:
-    """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line."""
+def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None) -> list[tuple[int, int]]:
+    """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line.
+
+    A line joins the next one when it does not end with a ``line_end_chars`` character, the next
+    line does not start with a heading marker, and the paragraph so far holds a sentence
+    terminator or leaves a bracket open (the depth is only counted while no terminator was seen).
+    """
     lines = _lines(norm)
+    n = len(lines)
     paras: list[tuple[int, int]] = []
+    if evidence_pos is None:
+        evidence_pos = _positions(norm, rules.term_literals if rules.evidence_literals is None else rules.evidence_literals)
+    n_ev = len(evidence_pos)
+
+    def evidence(norm: str, a: int, b: int) -> bool:
+        k = bisect_left(evidence_pos, a)
+        return k < n_ev and evidence_pos[k] < b
+
+    heading = rules.any_heading.match
+    h_set, h_dig = rules.heading_first.chars, rules.heading_first.digits
+    join_end = rules.join_line_end
+    title = rules.title_continuation
+    t_set, t_dig = rules.title_first.chars, rules.title_first.digits
     i = 0
-    while i < len(lines):
+    while i < n:
         a, b = lines[i]
-        depth = _open_depth(norm, a, b, rules)
-        seen_terminator = rules.evidence_regex.search(norm, a, b) is not None
-        while i + 1 < len(lines):
-            last = norm[b - 1]
+        seen_terminator = evidence(norm, a, b)
+        depth = -1  # not counted yet
+        while i + 1 < n:
+            if norm[b - 1] in join_end:
+                break
             na, nb = lines[i + 1]
-            if last in rules.join_line_end or rules.any_heading.match(norm, na):
+            c = norm[na]
+            if (h_set is None or c in h_set or (h_dig and c.isdecimal())) and heading(norm, na):
                 break
-            if not (seen_terminator or depth > 0):
-                break
+            if not seen_terminator:
+                if depth < 0:  # no line joined yet: the paragraph is the line a..b
+                    depth = _open_depth(norm, a, b, rules)
+                if depth == 0:
+                    break
+                depth = _open_depth(norm, na, nb, rules, depth)
+                seen_terminator = evidence(norm, na, nb)
             # join: the paragraph now runs to the end of the next line
-            depth = _open_depth(norm, na, nb, rules, depth)
-            seen_terminator = seen_terminator or rules.evidence_regex.search(norm, na, nb) is not None
             b = nb
             i += 1
         if (
             paras
-            and rules.title_continuation is not None
-            and rules.title_continuation.match(norm[a:b])
-            and rules.evidence_regex.search(norm, paras[-1][0], paras[-1][1]) is None
+            and title is not None
+            and (t_set is None or norm[a] in t_set or (t_dig and norm[a].isdecimal()))
+            and title.match(norm[a:b])
+            and not evidence(norm, paras[-1][0], paras[-1][1])
         ):
             paras[-1] = (paras[-1][0], b)  # "武汉市…三年行动计划" + "(2024—2026年)"
         else:
@@ -230,38 +402,60 @@ def _paragraphs(norm: str, rules: _Rules) -> list[tuple[int, int]]:
 # Inside a paragraph
 # ------------------------------------------------------------------------------------------------
 
-def _protected(norm: str, a: int, b: int, rules: _Rules) -> tuple[list[int], list[int]]:
-    """Outermost matched pairs in norm[a:b] as parallel sorted lists of starts and ends (exclusive).
+def _match_pairs(norm: str, positions: list[int], rules: _Rules,
+                 flat: list[tuple[int, int]] | None = None) -> tuple[list[int], list[int]]:
+    """Outermost matched pairs among the pair characters at ``positions`` (sorted, one paragraph)
+    as parallel sorted lists of starts and ends (exclusive). ``flat`` pairs (opener, no pair
+    character, its closer; rules without symmetric pairs only) are matched already: the stack
+    would open and close each at once, so they only join the result.
 
     Pairs are matched with a stack; a closer that does not match the innermost open pair is
-    matched to the nearest open pair of its kind if there is one, otherwise ignored.
+    matched to the nearest open pair of its kind if there is one, otherwise ignored. The nearest
+    open pair of each kind is kept in a per-kind index, so stray brackets cost O(1), not a scan
+    of the stack (a multi-megabyte line full of unmatched openers stays linear).
     """
-    stack: list[tuple[str, int]] = []
-    pairs: list[tuple[int, int]] = []
-    for m in rules.pair_chars.finditer(norm, a, b):
-        ch = m.group()
-        pos = m.start()
-        if ch in rules.openers and not (ch in rules.closers and stack and stack[-1][0] == ch):
-            stack.append((ch, pos))
+    openers = rules.openers
+    closers = rules.closers
+    stack_ch: list[str] = []
+    stack_pos: list[int] = []
+    by_kind: dict[str, list[int]] = {}  # opener -> its indices in the stack, innermost last
+    pairs: list[tuple[int, int]] = list(flat) if flat else []
+    for pos in positions:
+        ch = norm[pos]
+        if ch in openers and not (ch in closers and stack_ch and stack_ch[-1] == ch):
+            lst = by_kind.get(ch)
+            if lst is None:
+                by_kind[ch] = lst = []
+            lst.append(len(stack_ch))
+            stack_ch.append(ch)
+            stack_pos.append(pos)
             continue
-        want = rules.closers.get(ch)
-        for k in range(len(stack) - 1, -1, -1):
-            if stack[k][0] == want:
-                start = stack[k][1]
-                del stack[k:]
-                pairs.append((start, pos + 1))
-                break
+        lst = by_kind.get(closers[ch])
+        if lst:
+            k = lst[-1]
+            for above in stack_ch[k:]:
+                by_kind[above].pop()
+            pairs.append((stack_pos[k], pos + 1))
+            del stack_ch[k:]
+            del stack_pos[k:]
     if not pairs:
         return [], []
     pairs.sort()
     starts: list[int] = []
     ends: list[int] = []
+    last_end = -1
     for s, e in pairs:
-        if ends and s < ends[-1]:
+        if s < last_end:
             continue  # nested inside the previous outermost pair
         starts.append(s)
         ends.append(e)
+        last_end = e
     return starts, ends
+
+
+def _protected(norm: str, a: int, b: int, rules: _Rules) -> tuple[list[int], list[int]]:
+    """Outermost matched pairs in norm[a:b] (see :func:`_match_pairs`)."""
+    return _match_pairs(norm, [m.start() for m in rules.pair_chars.finditer(norm, a, b)], rules)
 
 
 def _inside(pos: int, starts: list[int], ends: list[int]) -> bool:
@@ -269,17 +463,23 @@ def _inside(pos: int, starts: list[int], ends: list[int]) -> bool:
     return k >= 0 and pos < ends[k] - 1 and pos > starts[k]
 
 
+_UNIT_EVENTS = re.compile("[（〈《【〔）〉》】〕，、]")
+
+
 def _split_units(segment: str, offset: int, original: str) -> list[str]:
     """Split an agency list on ，、, (not inside brackets); return the original substrings."""
     units = []
     depth = 0
     last = 0
-    for i, ch in enumerate(segment):
+    for m in _UNIT_EVENTS.finditer(segment):
+        ch = m.group()
         if ch in "（〈《【〔":
             depth += 1
         elif ch in "）〉》】〕":
-            depth = max(0, depth - 1)
-        elif ch in "，、" and depth == 0:
+            if depth:
+                depth -= 1
+        elif depth == 0:
+            i = m.start()
             units.append((last, i))
             last = i + 1
     units.append((last, len(segment)))
@@ -296,47 +496,44 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     lead: list[str] = []
     resp: list[str] = []
     inner_a, inner_b = a + 1, b - 1 if norm[b - 1] == "）" else b
-    pos = inner_a
-    # parts separated by ；, and by a stray ） before "；责任单位"
+    # parts separated by ；
     parts = []
-    for m in re.finditer(r"[；]", norm[inner_a:inner_b]):
-        parts.append((pos, inner_a + m.start()))
-        pos = inner_a + m.end()
+    pos = inner_a
+    semi = norm.find("；", pos, inner_b)
+    while semi >= 0:
+        parts.append((pos, semi))
+        pos = semi + 1
+        semi = norm.find("；", pos, inner_b)
     parts.append((pos, inner_b))
+    lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
+    lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
     for pa, pb in parts:
         seg = norm[pa:pb]
         stripped = seg.strip().rstrip("）")
-        target = None
-        for key in rules.resp_lead:
-            if stripped.startswith(key):
-                target = lead
-                break
-        if target is None:
-            for key in rules.resp_resp:
-                if stripped.startswith(key):
-                    target = resp
-                    break
-        if target is not None:
+        if stripped.startswith(lead_keys) or stripped.startswith(resp_keys):
+            target = lead if stripped.startswith(lead_keys) else resp
             colon = seg.find("：")
             if colon < 0:
                 continue
             ua = pa + colon + 1
             ub = pa + len(seg.rstrip().rstrip("）"))
-        else:
-            suffix = next((s for s in rules.resp_suffixes if stripped.endswith(s)), None)
-            if suffix is None:
-                continue
+        elif stripped.endswith(suffixes):
+            suffix = next(x for x in suffixes if stripped.endswith(x))
             target = resp
             ua = pa + (len(seg) - len(seg.lstrip()))
             ub = pa + len(seg.rstrip().rstrip("）")) - len(suffix)
+        else:
+            continue
         for unit in _split_units(norm[ua:ub], ua, original):
             dest = target
-            for suf in rules.unit_lead_suffixes:
-                if unit.endswith(suf) and len(unit) > len(suf):
-                    unit, dest = unit[: -len(suf)], lead
-            for suf in rules.unit_strip_suffixes:
-                if unit.endswith(suf) and len(unit) > len(suf):
-                    unit = unit[: -len(suf)]
+            if lead_sfx and unit.endswith(lead_sfx):
+                for suf in lead_sfx:
+                    if unit.endswith(suf) and len(unit) > len(suf):
+                        unit, dest = unit[: -len(suf)], lead
+            if strip_sfx and unit.endswith(strip_sfx):
+                for suf in strip_sfx:
+                    if unit.endswith(suf) and len(unit) > len(suf):
+                        unit = unit[: -len(suf)]
             dest.append(unit)
     return lead, resp
 
@@ -370,28 +567,34 @@ class Splitter:
         return f"Splitter(rules={self.rules_name!r}, hash={self.rules_hash})"
 
     # -- headings -------------------------------------------------------------------------------
-    def _heading_at(self, norm: str, pos: int, pe: int, starts: list[int], ends: list[int]) -> tuple[str, int] | None:
+    def _heading_end(self, norm: str, pos: int, pe: int, marker_end: int,
+                     starts: list[int], ends: list[int]) -> int | None:
+        """End of the heading whose marker spans norm[pos:marker_end], or None if it is no heading.
+
+        Never looks further than ``max_heading_length`` past ``pos`` for the heading's end, so an
+        inline heading costs O(its length), not O(rest of the paragraph).
+        """
         r = self.rules
-        m = r.heading_combined.match(norm, pos, pe)
-        if m is None:
-            return None
-        htype = m.lastgroup
-        if htype is None:
-            return None
+        limit = pos + r.max_heading_length
+        terminators = r.heading_terminators
         end = pe
-        for s in r.heading_stop.finditer(norm, m.end(), pe):
-            if _inside(s.start(), starts, ends):
+        for s in r.heading_stop.finditer(norm, marker_end, pe):
+            ss = s.start()
+            if ss > limit:
+                return None  # the heading would be longer than max_heading_length
+            if starts and _inside(ss, starts, ends):
                 continue
-            end = s.end() if s.group()[0] in r.heading_terminators else s.start()
+            end = s.end() if norm[ss] in terminators else ss
             break
-        body = norm[pos:end]
-        if body[-1] in r.heading_terminators and not norm[end:pe].strip():
+        if end > limit:
+            return None
+        if norm[end - 1] in terminators and _NON_SPACE.search(norm, end, pe) is None:
             return None  # a numbered sentence on its own line, not an inline heading
-        if end - pos > r.max_heading_length or any(c in body for c in r.heading_forbidden):
+        if r.heading_forbidden is not None and r.heading_forbidden.search(norm, pos, end):
             return None
-        if end <= m.end():  # bare marker
+        if end <= marker_end:  # bare marker
             return None
-        return htype, end
+        return end
 
     def _is_plain_heading(self, norm: str, para: tuple[int, int], nxt: tuple[int, int] | None, have_stack: bool) -> bool:
         r = self.rules
@@ -399,102 +602,189 @@ class Splitter:
         if not have_stack or nxt is None or b - a > r.plain_max:
             return False
         s = norm[a:b]
-        if any(c in r.plain_forbidden for c in s) or r.plain_not.search(s) or r.any_heading.match(s):
+        if (r.plain_forbidden is not None and r.plain_forbidden.search(s)) or r.plain_not.search(s) or r.any_heading.match(s):
             return False
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
 
     # -- main loop --------------------------------------------------------------------------------
     def split(self, text: str, doc_id: str | None = None) -> list[Clause]:
+        """Split ``text`` into clauses (see :func:`split`)."""
         if not isinstance(text, str):
             raise TypeError(f"split() expects str, got {type(text).__name__}; decode bytes with clausetag.read_text")
-        if not text.strip():
+        if not text or text.isspace():
             return []
         r = self.rules
         norm = normalize(text, r.residue)
-        paras = _paragraphs(norm, r)
+        # Whole-text passes (C speed); each paragraph then takes its share by bisection.
+        terms_all = _positions(norm, r.term_literals)
+        n_terms_all = len(terms_all)
+        paras = _paragraphs(norm, r, terms_all if r.evidence_literals is None else None)
+        softs = _soft_ends(norm, r)
+        n_softs = len(softs)
+        # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
+        if r.pair_events is not None:
+            ev_s: list[int] = []
+            ev_e: list[int] = []
+            for pm in r.pair_events.finditer(norm):
+                x, y = pm.span()
+                ev_s.append(x)
+                ev_e.append(y)
+            strays = [x for x, y in zip(ev_s, ev_e) if y - x == 1]
+        else:  # every pair character is an event; paragraphs always use the stack
+            ev_s = [m.start() for m in r.pair_chars.finditer(norm)]
+            ev_e = [x + 1 for x in ev_s]
+            strays = ev_s
+        n_ev = len(ev_s)
+        symmetric = r.symmetric_pairs
         stack: list[tuple[str, str]] = []  # (marker type, heading text)
+        path: tuple[str, ...] = ()  # heading texts of the stack: the path of a body clause
         # article_mode "auto": set at the first 第X条, "always": from the start; once set, list
         # markers other than the article_keeps families are no longer headings
         in_articles = r.article_mode == "always"
-        article = r.article if r.article_mode != "never" else None
-        raw: list[list[Any]] = []  # [start, end, heading_path, is_heading, lead, resp]
+        article = r.article.match if r.article is not None and r.article_mode != "never" else None
+        keeps = r.article_keeps
+        path_reset = r.path_reset.match if r.path_reset is not None else None
+        # first-character tests: a regex is only tried where it can match
+        h_set, h_dig = r.heading_first.chars, r.heading_first.digits
+        z_set, z_dig = r.reset_first.chars, r.reset_first.digits
+        a_set, a_dig = r.article_first.chars, r.article_first.digits
+        heading_match = r.heading_combined.match
+        resp_detect = r.resp_detect.search
+        openers = r.openers
+        # one entry per clause: [start, end, heading path, is heading, lead units, responsible units]
+        raw: list[list[Any]] = []
+        append = raw.append
+        n_paras = len(paras)
 
-        def emit(a: int, b: int, is_heading: bool, path: tuple[str, ...]) -> None:
-            while b > a and norm[b - 1] in " \n":
-                b -= 1
-            if b > a:
-                raw.append([a, b, path, is_heading, [], []])
-
-        def push(htype: str, a: int, b: int) -> None:
+        def push(htype: str, a: int, b: int) -> tuple[str, ...]:
             for k, (t, _) in enumerate(stack):
                 if t == htype:
                     del stack[k:]
                     break
             stack.append((htype, clause_text(text, a, b)))
+            return tuple(t for _, t in stack)
 
-        for pi, (pa, pe) in enumerate(paras):
-            nxt = paras[pi + 1] if pi + 1 < len(paras) else None
-            if self._is_plain_heading(norm, (pa, pe), nxt, bool(stack)):
-                emit(pa, pe, True, self._path_for(stack, "plain"))
-                push("plain", pa, pe)
+        ti = 0  # first terminator at or after the paragraph start (never moves back)
+        ei = 0  # first pair event at or after the paragraph start
+        si = 0  # index into softs
+        for pi in range(n_paras):
+            pa, pe = paras[pi]
+            while ti < n_terms_all and terms_all[ti] < pa:
+                ti += 1
+            tn = bisect_left(terms_all, pe, ti)
+            while ei < n_ev and ev_s[ei] < pa:
+                ei += 1
+            if stack and self._is_plain_heading(norm, (pa, pe), paras[pi + 1] if pi + 1 < n_paras else None, True):
+                b = pe
+                while b > pa and norm[b - 1] in " \n":
+                    b -= 1
+                append([pa, b, self._path_for(stack, "plain"), True, (), ()])
+                path = push("plain", pa, pe)
                 continue
-            starts, ends = _protected(norm, pa, pe, r)
-            terms = [m.start() for m in r.term_regex.finditer(norm, pa, pe) if not _inside(m.start(), starts, ends)]
-            softs = [m.end() for m in r.soft.finditer(norm, pa, pe)] if r.soft is not None else []
+            # protected pairs of this paragraph
+            starts: list[int] = []
+            ends: list[int] = []
+            ej = bisect_left(ev_s, pe, ei)
+            crossing = ei > 0 and ev_e[ei - 1] > pa  # a flat pair from the paragraph before ends here
+            if ej > ei or crossing:
+                k = bisect_left(strays, pa)
+                if not crossing and ev_e[ej - 1] <= pe and (k == len(strays) or strays[k] >= pe):
+                    # every pair character is in a flat pair: those are the outermost pairs
+                    starts = ev_s[ei:ej]
+                    ends = ev_e[ei:ej]
+                else:
+                    # stray characters go through the stack; flat pairs inside the paragraph
+                    # are pairs already (unless a pair is symmetric, like "…")
+                    positions = []
+                    flats: list[tuple[int, int]] = []
+                    if crossing and ev_e[ei - 1] - 1 < pe:
+                        positions.append(ev_e[ei - 1] - 1)
+                    for x, y in zip(ev_s[ei:ej], ev_e[ei:ej]):
+                        if y - x == 1 or y > pe:
+                            positions.append(x)
+                        elif symmetric:
+                            positions.append(x)
+                            positions.append(y - 1)
+                        else:
+                            flats.append((x, y))
+                    starts, ends = _match_pairs(norm, positions, r, flats)
+            if starts and tn > ti and terms_all[ti] < ends[-1] and terms_all[tn - 1] > starts[0]:
+                # terminators inside a bracket pair do not end a clause
+                inside = [t for t in terms_all[ti:tn] if _inside(t, starts, ends)]
+                if inside:
+                    drop = set(inside)
+                    tl = [t for t in terms_all[ti:tn] if t not in drop]
+                    tk, tn_ = 0, len(tl)
+                else:
+                    tl, tk, tn_ = terms_all, ti, tn
+            else:
+                tl, tk, tn_ = terms_all, ti, tn
             pos = pa
             while pos < pe:
-                while pos < pe and norm[pos] in " \n":
+                c = norm[pos]
+                if c == " " or c == "\n":
                     pos += 1
-                if pos >= pe:
-                    break
+                    while pos < pe and norm[pos] in " \n":
+                        pos += 1
+                    if pos >= pe:
+                        break
+                    c = norm[pos]
                 # a responsibility parenthetical (right after a body clause, on the same line or the
                 # next) belongs to that clause
-                k = bisect_left(starts, pos)
-                if (k < len(starts) and starts[k] == pos and raw and not raw[-1][3]
-                        and r.resp_detect.search(norm[pos:ends[k]])):
-                    pend = self._extend_parenthetical(norm, ends[k], pe)
-                    self._attach(raw[-1], norm, text, pos, pend)
-                    pos = pend
-                    continue
-                h = self._heading_at(norm, pos, pe, starts, ends)
-                if h is not None and in_articles and h[0] not in r.article_keeps:
-                    h = None
-                if h is not None:
-                    htype, hend = h
-                    path = self._path_for(stack, htype)
-                    emit(pos, hend, True, path)
-                    push(htype, pos, hend)
-                    pos = hend
-                    continue
+                if c in openers and starts and raw and not raw[-1][3]:
+                    k = bisect_left(starts, pos)
+                    if k < len(starts) and starts[k] == pos and resp_detect(norm[pos:ends[k]]):
+                        pend = self._extend_parenthetical(norm, ends[k], pe)
+                        self._attach(raw[-1], norm, text, pos, pend)
+                        pos = pend
+                        continue
+                m = heading_match(norm, pos, pe) if h_set is None or c in h_set or (h_dig and c.isdecimal()) else None
+                htype = m.lastgroup if m is not None else None
+                if m is not None and htype is not None:
+                    hend = None if in_articles and htype not in keeps else self._heading_end(norm, pos, pe, m.end(), starts, ends)
+                    if hend is not None:
+                        b = hend
+                        while b > pos and norm[b - 1] in " \n":
+                            b -= 1
+                        if b > pos:
+                            append([pos, b, self._path_for(stack, htype), True, (), ()])
+                        path = push(htype, pos, hend)
+                        pos = hend
+                        continue
                 # body clause
-                if r.path_reset is not None and r.path_reset.match(norm[pos : pos + 8]):
+                if (path_reset is not None and (z_set is None or c in z_set or (z_dig and c.isdecimal()))
+                        and path_reset(norm[pos : pos + 8])):
                     stack.clear()
-                elif article is not None and article.match(norm, pos, pe):
+                    path = ()
+                elif (article is not None and (a_set is None or c in a_set or (a_dig and c.isdecimal()))
+                        and article(norm, pos, pe)):
                     in_articles = True
-                    stack[:] = [e for e in stack if e[0] in r.article_keeps]
-                ti = bisect_left(terms, pos)
-                end = terms[ti] + 1 if ti < len(terms) else pe
-                if softs:
-                    si = bisect_right(softs, pos)
-                    if si < len(softs) and softs[si] < end:
+                    stack[:] = [e for e in stack if e[0] in keeps]
+                    path = tuple(t for _, t in stack)
+                while tk < tn_ and tl[tk] < pos:
+                    tk += 1
+                end = tl[tk] + 1 if tk < tn_ else pe
+                if n_softs:
+                    while si < n_softs and softs[si] <= pos:
+                        si += 1
+                    if si < n_softs and softs[si] < end:
                         end = softs[si]
-                emit(pos, end, False, tuple(t for _, t in stack))
+                b = end
+                while b > pos and norm[b - 1] in " \n":
+                    b -= 1
+                if b > pos:
+                    append([pos, b, path, False, (), ()])
                 pos = end
-        return [
-            Clause(
-                doc_id=doc_id,
-                index=i,
-                text=clause_text(text, a, b),
-                start=a,
-                end=b,
-                heading_path=path,
-                is_heading=is_h,
-                lead_units=tuple(lead),
-                responsible_units=tuple(resp),
-            )
-            for i, (a, b, path, is_h, lead, resp) in enumerate(raw)
-        ]
+        sub = _LINE_BREAK_WS.sub
+        out: list[Clause] = []
+        add = out.append
+        for i, (a, b, hpath, is_h, lead, resp) in enumerate(raw):
+            s = text[a:b]
+            if "\n" in s:
+                s = sub("", s)
+            add(Clause(doc_id, i, s.strip(), a, b, hpath, is_h, lead, resp))
+        return out
 
     @staticmethod
     def _path_for(stack: list[tuple[str, str]], htype: str) -> tuple[str, ...]:
@@ -511,8 +801,8 @@ class Splitter:
     def _attach(self, clause: list[Any], norm: str, text: str, a: int, b: int) -> None:
         lead, resp = parse_responsibility(norm, text, a, b, self.rules)
         clause[1] = b
-        clause[4].extend(lead)
-        clause[5].extend(resp)
+        clause[4] = clause[4] + tuple(lead)
+        clause[5] = clause[5] + tuple(resp)
 
 
 @lru_cache(maxsize=8)

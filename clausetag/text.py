@@ -182,14 +182,54 @@ def _translate(text: str) -> str:
 
 @dataclass(frozen=True)
 class Residue:
-    """Compiled residue rules (the ``residue`` part of a rule set, ``rules/residue.yaml`` by default)."""
+    """Compiled residue rules (the ``residue`` part of a rule set, ``rules/residue.yaml`` by default).
+
+    The reference semantics is one alternation of all patterns scanned over the text
+    (``regex``). For speed the patterns are also kept apart: line-anchored ones (``^…``) are
+    tried at line starts only, the others are scanned one by one (a literal first character
+    makes that scan run at C speed). Their union equals the alternation's matches whenever no
+    two matches overlap; otherwise :meth:`spans` falls back to the alternation.
+    """
 
     regex: re.Pattern[str] | None
     pipe_min: int
+    line_regex: re.Pattern[str] | None = None
+    others: tuple[re.Pattern[str], ...] = ()
+
+    def _pattern_spans(self, text: str) -> list[tuple[int, int]]:
+        if self.regex is None:
+            return []
+        found: list[tuple[int, int]] = []
+        for rx in self.others:
+            found += [m.span() for m in rx.finditer(text)]
+        line_rx = self.line_regex
+        if line_rx is not None:
+            match = line_rx.match
+            find = text.find
+            pos = 0
+            last_end = 0
+            while True:
+                if pos >= last_end:
+                    m = match(text, pos)
+                    if m is not None:
+                        found.append(m.span())
+                        last_end = m.end()
+                nl = find("\n", pos)
+                if nl < 0:
+                    break
+                pos = nl + 1
+        if len(found) > 1:
+            found.sort()
+        prev_end = -1
+        for x, y in found:
+            if x < prev_end or x == y:  # overlapping or empty matches: use the alternation
+                return [m.span() for m in self.regex.finditer(text)]
+            prev_end = y
+        return found
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         """Sorted spans of conversion residue in ``text``."""
-        spans = [m.span() for m in self.regex.finditer(text)] if self.regex is not None else []
+        spans = self._pattern_spans(text)
         if "|" in text:
             pos = 0
             for line in text.split("\n"):
@@ -203,11 +243,34 @@ class Residue:
         return spans
 
 
+def _line_anchored(pattern: str) -> bool:
+    """Whether ``pattern`` starts with ``^`` at top level (so it can only match at line starts)."""
+    import re._constants as C
+    import re._parser as P
+
+    try:
+        data = P.parse(pattern, re.MULTILINE).data
+    except re.error:
+        return False
+    return bool(data) and data[0] == (C.AT, C.AT_BEGINNING)
+
+
 def compile_residue(rules: Mapping[str, Any]) -> Residue:
-    """Compile a residue mapping (``patterns``: regexes, ``table_pipe_min``: int)."""
+    """Compile a residue mapping (``patterns``: regexes, ``table_pipe_min``: int).
+
+    Raises ``ValueError`` for a pattern that matches the empty string (it would blank nothing
+    and only slow every document down)."""
     patterns = list(rules.get("patterns") or [])
-    regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.MULTILINE) if patterns else None
-    return Residue(regex, int(rules.get("table_pipe_min", 2)))
+    for p in patterns:
+        if re.compile(p, re.MULTILINE).fullmatch("") is not None:
+            raise ValueError(f"residue pattern {p!r} matches the empty string")
+    if not patterns:
+        return Residue(None, int(rules.get("table_pipe_min", 2)))
+    regex = re.compile("|".join(f"(?:{p})" for p in patterns), re.MULTILINE)
+    anchored = [p for p in patterns if _line_anchored(p)]
+    others = tuple(re.compile(p, re.MULTILINE) for p in patterns if not _line_anchored(p))
+    line_regex = re.compile("|".join(f"(?:{p})" for p in anchored), re.MULTILINE) if anchored else None
+    return Residue(regex, int(rules.get("table_pipe_min", 2)), line_regex, others)
 
 
 @lru_cache(maxsize=1)

@@ -167,3 +167,37 @@ def test_clause_to_dict_is_json_ready():
     d = c.to_dict()
     assert d["heading_path"] == ["一、总体要求"] and d["doc_id"] == "d" and d["index"] == 1
     json.dumps(d, ensure_ascii=False)
+
+
+def test_one_line_document_is_linear(seed_paths):
+    """A whole document on one line (seeds joined, line breaks as spaces): 4x the text may take
+    at most ~8x the time (quadratic growth, as when every inline heading copied the rest of the
+    line, gives 16x). CPU time, best of two, so a busy machine does not make it flaky."""
+    import time
+
+    line = " ".join(read_text(p).replace("\n", " ") for p in seed_paths)
+    small, big = line * 4, line * 16  # ~0.1 and ~0.4 M chars
+
+    def cpu(text):
+        best = float("inf")
+        for _ in range(2):
+            t0 = time.process_time()
+            n = len(split(text))
+            best = min(best, time.process_time() - t0)
+        return best, n
+
+    (t_small, n_small), (t_big, n_big) = cpu(small), cpu(big)
+    assert n_big == 4 * n_small or abs(n_big - 4 * n_small) <= 4
+    assert t_big < 8 * t_small + 0.05, (t_small, t_big)
+
+
+def test_many_unmatched_brackets_stay_linear():
+    """Thousands of stray openers of one kind and closers of another (the pair stack keeps a
+    per-kind index, so each closer costs O(1))."""
+    import time
+
+    text = ("“开始" * 20000) + ("）结束。" * 20000)
+    t0 = time.process_time()
+    clauses = split(text)
+    assert time.process_time() - t0 < 5
+    assert len(clauses) == 20000
