@@ -132,19 +132,28 @@ def _read_pdf(data: bytes, name: str) -> str:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:
         raise ReadError(name, _pdf_reason(exc)) from None
+    from clausetag.pdflayout import Line, Page, layout_text
+
     try:
         with pdf:
-            pages = [(page.extract_text() or "") for page in pdf.pages]
+            pages = [
+                Page(float(page.width), float(page.height), [
+                    Line(ln["text"], float(ln["x0"]), float(ln["x1"]), float(ln["top"]), float(ln["bottom"]))
+                    for ln in page.extract_text_lines(return_chars=False)
+                ])
+                for page in pdf.pages
+            ]
     except Exception as exc:
         raise ReadError(name, _pdf_reason(exc)) from None
     if not pages:
         raise ReadError(name, "PDF has no pages")
-    if not any(p.strip() for p in pages):
+    if not any(ln.text.strip() for page in pages for ln in page.lines):
         raise ReadError(
             name,
             f"PDF has no extractable text on its {len(pages)} page(s) (image-only/scanned PDF? run OCR first)",
         )
-    return "\n".join(pages)
+    # wrapped lines re-joined from the page layout, running headers/footers and page numbers dropped
+    return layout_text(pages)
 
 
 def _pdf_reason(exc: BaseException) -> str:
