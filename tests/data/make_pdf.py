@@ -1,4 +1,4 @@
-"""Make the test PDFs of tests/test_readers_pdf.py from a seed text (reportlab, CJK CID font).
+"""Make the test PDFs of tests/test_pdflayout.py from a seed text (reportlab, CJK CID font).
 
     python tests/data/make_pdf.py     # needs reportlab; writes tests/data/pdf/002_indented.pdf, 002_flush.pdf
 
