@@ -17,8 +17,8 @@
    centred) and no larger
    vertical gap than 1.4 leading separates them (or the next line opens the next page). In a
    document that does not indent its paragraphs, the layout cannot tell a paragraph that ends
-   exactly at the margin from one that goes on; such a line is joined unless it ends a sentence
-   (``。！？``) and the next line starts with a heading or list marker (``二、``, ``（三）``,
+   exactly at the margin from one that goes on; such a line is joined unless it ends a sentence or
+   a lead-in (``。！？；：``) and the next line starts with a heading or list marker (``二、``, ``（三）``,
    ``4.``, ``第五条``, ``▍``).
 
 Works on plain tuples, so it is tested without PDFs; :mod:`clausetag.readers` feeds it.
@@ -38,7 +38,7 @@ _PAGE_NUMBER = re.compile(
     r"^(?:[-—–－]+\s*\d{1,4}\s*[-—–－]+|第\s*\d{1,4}\s*页(?:\s*[,，/]?\s*共\s*\d{1,4}\s*页)?"
     r"|\d{1,4}\s*/\s*\d{1,4}|\d{1,4}|[Pp]age\s*\d{1,4}(?:\s*of\s*\d{1,4})?)$"
 )
-_SENTENCE_END = "。！？!?"
+_SENTENCE_END = "。！？；：!?;:"
 _MARKER = re.compile(
     r"^(?:[一二三四五六七八九十]{1,3}、|[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、](?!\d)"
     r"|第[一二三四五六七八九十百零〇两\d]+[章节条]|[▍■◆●▶①②③④⑤⑥⑦⑧⑨⑩])"
