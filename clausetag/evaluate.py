@@ -280,6 +280,8 @@ def evaluate(
             model.fit([texts[i] for i in train_idx] + x_texts, [ys[i] for i in train_idx] + x_ys,
                       [contexts[i] for i in train_idx] + x_contexts)
             proba[test_idx] = model.predict_proba([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
+            if cfg.save_models and out_dir is not None:  # lodo: false: the one model that was tested
+                model.save_pretrained(Path(out_dir) / "models" / _slug(spec.name))
             held = sorted({str(test_records[i].get("doc_id")) for i in test_idx} & set(seg_rows))
             rows = [j for d in held for j in seg_rows[d]]
             if rows:

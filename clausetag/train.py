@@ -30,7 +30,7 @@ from typing import Any
 from clausetag.classifiers.base import Classifier, ParamError, join_context
 
 CONFIG_KEYS = {"name", "data", "test_data", "extra_train", "seed", "lodo", "output_dir", "labels", "models",
-               "segmentation", "description"}
+               "segmentation", "description", "save_models"}
 MODEL_KEYS = {"name", "type", "params"}
 #: the registry type whose params name other models of the run (combined, not trained again)
 ENSEMBLE = "ensemble"
@@ -67,6 +67,7 @@ class RunConfig:
     output_dir: str | None = None
     labels: list[str] | None = None
     segmentation: bool = False
+    save_models: bool = False
     source: str = "<dict>"
 
     def model(self, name: str | None = None) -> ModelSpec:
@@ -150,6 +151,11 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
     segmentation = data.get("segmentation", False)
     if not isinstance(segmentation, bool):
         raise ConfigError(source, "segmentation", f"expected true or false, got {segmentation!r}")
+    save_models = data.get("save_models", False)
+    if not isinstance(save_models, bool):
+        raise ConfigError(source, "save_models", f"expected true or false, got {save_models!r}")
+    if save_models and lodo:
+        raise ConfigError(source, "save_models", "only with lodo: false (one model per config entry)")
     labels = data.get("labels")
     if labels is not None and (not isinstance(labels, list) or not all(isinstance(x, str) for x in labels)):
         raise ConfigError(source, "labels", f"expected a list of label codes, got {labels!r}")
@@ -170,6 +176,7 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
         output_dir=_expand(output_dir) if output_dir else None,
         labels=labels,
         segmentation=segmentation,
+        save_models=save_models,
         source=source,
     )
 

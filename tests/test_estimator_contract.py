@@ -63,6 +63,8 @@ def _unfitted(type_name: str, base: Path | None) -> Any:
     if type_name == "bert":
         return classifier_class("bert")(base, LABELS, epochs=2, batch_size=8, lr=2e-3, max_length=32,
                                         device="cpu", progress=False, seed=1)
+    if type_name == "embedding":
+        return classifier_class("embedding")(base, LABELS, C=2.0, max_length=32)
     if type_name == "ensemble":
         return classifier_class("ensemble")(
             [("a", BaselineClassifier(LABELS)), ("b", BaselineClassifier(LABELS, char_ngrams=(1, 2)))],
@@ -83,6 +85,12 @@ def fitted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
             bert = get("bert")
             out = bert.export_onnx(tmp_path_factory.mktemp("onnx") / "m", quantize=False)
             cache[type_name] = load_classifier(out)
+        elif type_name == "embedding":
+            from clausetag.classifiers.embedding import export_encoder
+
+            enc = export_encoder(request.getfixturevalue("tiny_base"), tmp_path_factory.mktemp("enc") / "e",
+                                 quantize=True)
+            cache[type_name] = _unfitted(type_name, enc).fit(texts, ys, ctx)
         else:
             base = request.getfixturevalue("tiny_base") if type_name == "bert" else None
             cache[type_name] = _unfitted(type_name, base).fit(texts, ys, ctx)
@@ -166,9 +174,28 @@ def test_onnx_matches_torch_and_tags_without_torch(fitted: Callable[[str], Any],
     """)
     env = dict(os.environ, OMP_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
-                          cwd=Path(__file__).resolve().parents[1], timeout=120)
+                          cwd=Path(__file__).resolve().parents[1], timeout=600)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.startswith("ok")
+
+
+def test_embedding_model_is_self_contained_and_torch_free(fitted: Callable[[str], Any], tmp_path: Path) -> None:
+    model = fitted("embedding")
+    out = model.save_pretrained(tmp_path / "emb")
+    assert {p.name for p in out.iterdir()} >= {"encoder.onnx", "tokenizer.json", "head.npz", "clausetag.json"}
+    code = textwrap.dedent(f"""
+        import sys
+        from clausetag.classifiers import load_classifier
+        m = load_classifier({str(out)!r})
+        p = m.predict_proba(["设立专项资金。", "引进博士人才。"], ["一、总体要求", ""])
+        assert p.shape == (2, 5)
+        bad = sorted(x for x in sys.modules if x == "torch" or x.startswith(("torch.", "transformers")))
+        assert not bad, bad
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
+                          cwd=Path(__file__).resolve().parents[1], env=dict(os.environ, OMP_NUM_THREADS="1"))
+    assert done.returncode == 0, done.stderr[-2000:]
 
 
 def test_ensemble_combines_probabilities() -> None:

@@ -3,6 +3,8 @@
 * :class:`~clausetag.classifiers.baseline.BaselineClassifier` – scikit-learn TF-IDF + logistic regression.
 * :class:`~clausetag.classifiers.bert.BertClassifier` – a fine-tuned ``transformers`` encoder (torch).
 * :class:`~clausetag.classifiers.onnx.OnnxClassifier` – an exported transformer on ONNX Runtime (no torch).
+* :class:`~clausetag.classifiers.embedding.EmbeddingClassifier` – a frozen ONNX encoder + logistic
+  regression (trains and runs without torch).
 * :class:`~clausetag.classifiers.ensemble.EnsembleClassifier` – weighted soft voting over members.
 * :mod:`~clausetag.classifiers.vocab` – the offline character vocabulary and BERT size presets.
 
@@ -27,6 +29,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "baseline": ("clausetag.classifiers.baseline", "BaselineClassifier"),
     "bert": ("clausetag.classifiers.bert", "BertClassifier"),
     "onnx": ("clausetag.classifiers.onnx", "OnnxClassifier"),
+    "embedding": ("clausetag.classifiers.embedding", "EmbeddingClassifier"),
     "ensemble": ("clausetag.classifiers.ensemble", "EnsembleClassifier"),
 }
 _BY_CLASS = {cls: type_name for type_name, (_, cls) in REGISTRY.items()}
@@ -38,6 +41,7 @@ __all__ = [
     "BaselineClassifier",
     "BertClassifier",
     "Classifier",
+    "EmbeddingClassifier",
     "EnsembleClassifier",
     "OnnxClassifier",
     "classifier_class",

