@@ -20,6 +20,7 @@ import json
 import lzma
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -27,7 +28,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus" / "regulations.jsonl.xz"
+CORPUS = Path(os.environ.get("CLAUSETAG_SHARED", ROOT.parent / "shared")) / "corpus" / "regulations.jsonl.xz"
 
 
 def make_inputs(folder: Path, n_docs: int, corpus: Path) -> str:
@@ -57,12 +58,15 @@ def run_tag(inp: Path, out: Path, jobs: int, engine: str, model: str) -> dict[st
     cmd = [sys.executable, "-m", "clausetag", "tag", str(inp), "-o", str(out), "--no-progress",
            "--jobs", str(jobs), "--engine", engine, "--model", model]
     load0 = os.getloadavg()[0]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True, text=True)
     dt = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)  # the command and its worker processes (not Ray's)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return {"seconds": dt, "load": (load0 + os.getloadavg()[0]) / 2}
+    return {"seconds": dt, "cpu": cpu, "load": (load0 + os.getloadavg()[0]) / 2}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -93,21 +97,30 @@ def main(argv: list[str] | None = None) -> int:
                     reference = clauses_file
                 same = filecmp.cmp(reference, clauses_file, shallow=False)
                 rows.append({"engine": engine, "jobs": j, "clauses": n_clauses, "same": same, **res})
-                print(f"{engine:5s} jobs={j}: {res['seconds']:7.1f} s  {n_clauses / res['seconds']:8.0f} clauses/s  "
-                      f"identical={same}  load={res['load']:.1f}", flush=True)
+                print(f"{engine:5s} jobs={j}: {res['seconds']:7.1f} s  cpu {res['cpu']:7.1f} s  "
+                      f"{n_clauses / res['seconds']:8.0f} clauses/s  identical={same}  load={res['load']:.1f}",
+                      flush=True)
     base = rows[0]["seconds"]
     lines = [
         f"Input: {what}; `clausetag tag DIR -o {'OUT/' if args.folder else 'OUT.jsonl'} --jobs N "
         f"[--engine ray]` (model `{args.model}`), wall-clock seconds including start-up. "
         f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}. "
-        "Load average (1 min) of the machine beside each row.",
+        "Load average (1 min) of the machine beside each row. CPU s: user + system time of the command and "
+        "its worker processes (Ray's workers are not its children: —). CPU-bound speed-up: N × CPU s of "
+        "local × 1 / CPU s of the row, what N idle cores would give if the shards balance (an estimate).",
         "",
-        "| engine | workers | seconds | clauses/s | speed-up vs local × 1 | identical to local × 1 | load avg |",
-        "|---|---:|---:|---:|---:|---|---:|",
+        "| engine | workers | seconds | clauses/s | speed-up vs local × 1 | CPU s | CPU-bound speed-up "
+        "(estimate) | identical to local × 1 | load avg |",
+        "|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
+    cpu1 = rows[0]["cpu"]
     for r in rows:
+        local = r["engine"] == "local"
+        cpu = f"{r['cpu']:.1f}" if local else "—"
+        est = f"{r['jobs'] * cpu1 / r['cpu']:.2f}×" if local and r["cpu"] else "—"
         lines.append(f"| {r['engine']} | {r['jobs']} | {r['seconds']:.1f} | {r['clauses'] / r['seconds']:,.0f} | "
-                     f"{base / r['seconds']:.2f}× | {'yes' if r['same'] else 'NO'} | {r['load']:.1f} |")
+                     f"{base / r['seconds']:.2f}× | {cpu} | {est} | {'yes' if r['same'] else 'NO'} | "
+                     f"{r['load']:.1f} |")
     table = "\n".join(lines)
     print()
     print(table)

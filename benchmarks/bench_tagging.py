@@ -27,10 +27,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.classifiers.base import Prediction  # noqa: E402
 from clausetag.pipeline import Tagger, default_model_path  # noqa: E402
 
 SEEDS = ROOT / "labels" / "seed"
@@ -47,8 +48,10 @@ SYNTHETIC = [
 class ConstantClassifier:
     """Labels everything ``other``: isolates the cost of everything but the model."""
 
-    def predict(self, texts: list[str], contexts: list[str] | None = None) -> list[Prediction]:
-        return [Prediction("other", 1.0) for _ in texts]
+    classes_ = np.array(["other"], dtype=object)
+
+    def predict_proba(self, texts: list[str], contexts: list[str] | None = None) -> np.ndarray:
+        return np.ones((len(texts), 1))
 
 
 def make_corpus(folder: Path, repeat: int) -> list[Path]:
