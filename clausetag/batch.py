@@ -94,7 +94,7 @@ def run_batch(
 
     Returns the exit status: 0 all tagged, 1 some documents failed in this run (failures of an earlier
     run are tried again on resume) or a worker died, 128 + signal
-    number when interrupted. ``engine(tagger, shards, jobs=…, encode=True)`` yields shard results in
+    number when interrupted. ``engine(tagger, shards, jobs=…, encode=True, summarize=…)`` yields shard results in
     order (default: :func:`~clausetag.parallel.run_shards`). Raises
     :class:`~clausetag.runstate.StateError` if ``resume`` cannot continue from what is on disk.
     """
@@ -120,7 +120,7 @@ def run_batch(
     parts: dict[str, Any] = {}
     try:
         with _signals_as_interrupts() as guard:
-            for results in engine(tagger, plan_shards(todo), jobs=jobs, encode=True):
+            for results in engine(tagger, plan_shards(todo), jobs=jobs, encode=True, summarize=out_dir is not None):
                 with guard.commit():
                     state.commit(results)
                 for res in results:

@@ -82,7 +82,9 @@ def plan_shards(
     return shards
 
 
-def run_shards(tagger: Any, shards: Sequence[Shard], jobs: int = 1, encode: bool = False) -> Iterator[list[Any]]:
+def run_shards(
+    tagger: Any, shards: Sequence[Shard], jobs: int = 1, encode: bool = False, summarize: bool = True
+) -> Iterator[list[Any]]:
     """Tag ``shards`` with ``tagger`` and yield each shard's list of
     :class:`~clausetag.pipeline.DocResult`, in shard order.
 
@@ -92,9 +94,9 @@ def run_shards(tagger: Any, shards: Sequence[Shard], jobs: int = 1, encode: bool
     """
     if jobs <= 1 or len(shards) <= 1:
         for shard in shards:
-            yield tagger.tag_shard(shard.items, encode=encode)
+            yield tagger.tag_shard(shard.items, encode=encode, summarize=summarize)
         return
-    yield from _run_pool(tagger, shards, min(jobs, len(shards)), encode)
+    yield from _run_pool(tagger, shards, min(jobs, len(shards)), encode, summarize)
 
 
 # ------------------------------------------------------------------------------------ worker side
@@ -112,12 +114,14 @@ def _init_worker(tagger: Any, threads: int) -> None:
     _ = tagger.classifier  # load the model once, now
 
 
-def _tag_shard(items: tuple[tuple[str, str], ...], encode: bool) -> list[Any]:
-    return _TAGGER.tag_shard(items, encode=encode)
+def _tag_shard(items: tuple[tuple[str, str], ...], encode: bool, summarize: bool) -> list[Any]:
+    return _TAGGER.tag_shard(items, encode=encode, summarize=summarize)
 
 
 # ------------------------------------------------------------------------------------ parent side
-def _run_pool(tagger: Any, shards: Sequence[Shard], jobs: int, encode: bool) -> Iterator[list[Any]]:
+def _run_pool(
+    tagger: Any, shards: Sequence[Shard], jobs: int, encode: bool, summarize: bool
+) -> Iterator[list[Any]]:
     threads = max(1, default_jobs() // jobs)
     ctx = multiprocessing.get_context(START_METHOD)
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker,
@@ -127,7 +131,7 @@ def _run_pool(tagger: Any, shards: Sequence[Shard], jobs: int, encode: bool) -> 
     clean = False
     try:
         for shard in todo:
-            window.append(pool.submit(_tag_shard, shard.items, encode))
+            window.append(pool.submit(_tag_shard, shard.items, encode, summarize))
             if len(window) >= 2 * jobs:
                 break
         while window:
@@ -140,7 +144,7 @@ def _run_pool(tagger: Any, shards: Sequence[Shard], jobs: int, encode: bool) -> 
                 ) from exc
             nxt = next(todo, None)
             if nxt is not None:
-                window.append(pool.submit(_tag_shard, nxt.items, encode))
+                window.append(pool.submit(_tag_shard, nxt.items, encode, summarize))
             yield results
         clean = True
     finally:

@@ -415,15 +415,15 @@ class Tagger:
         return self.tag_shard([(path, doc_id or Path(path).stem)])[0]
 
     def tag_shard(
-        self, items: Sequence[tuple[str | os.PathLike[str], str]], encode: bool = False
+        self, items: Sequence[tuple[str | os.PathLike[str], str]], encode: bool = False, summarize: bool = True
     ) -> list[DocResult]:
         """Tag a group of documents, given as ``(path, doc_id)`` pairs, in order: each is read and split
         on its own (:func:`records_from_text`), then the body clauses of all of them are classified
         together (:func:`classify_records`). This is the unit of work of every engine: in-process,
         ``--jobs N`` worker processes and Ray actors all call it, so they produce the same records.
 
-        With ``encode=True`` each result carries its records as JSON lines (``payload``) and its
-        summary part instead of ``records``.
+        With ``encode=True`` each result carries its records as JSON lines (``payload``) and (if
+        ``summarize``) its summary part instead of ``records``.
         """
         results = [self._prepare(Path(p), d) for p, d in items]
         pending = [r for res in results if res.records for r in res.records]
@@ -436,7 +436,7 @@ class Tagger:
                 from clausetag.writers import jsonl_lines
 
                 res.payload = jsonl_lines(res.records).encode("utf-8")
-                res.summary = summary_part(res.doc_id, res.path, res.records)
+                res.summary = summary_part(res.doc_id, res.path, res.records) if summarize else None
                 res.records = None
         return results
 

@@ -53,9 +53,10 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
 class _ShardTagger:
     """A Ray Data actor: one Tagger (the model loaded once, here), one shard per row."""
 
-    def __init__(self, tagger: Tagger, clauses: bool) -> None:
+    def __init__(self, tagger: Tagger, clauses: bool, summarize: bool = True) -> None:
         self.tagger = tagger
         self.clauses = clauses
+        self.summarize = summarize
         _ = tagger.classifier
 
     def __call__(self, batch: dict[str, Any]) -> Any:
@@ -63,7 +64,7 @@ class _ShardTagger:
                  for pair in zip(list(paths), list(ids))]
         if self.clauses:
             return self._clause_rows(items)
-        results = self.tagger.tag_shard(items, encode=True)
+        results = self.tagger.tag_shard(items, encode=True, summarize=self.summarize)
         cols = {
             "doc_id": [r.doc_id for r in results],
             "path": [r.path for r in results],
@@ -99,12 +100,13 @@ def _DOC_SCHEMA() -> Any:
                       ("summary", pa.binary())])
 
 
-def _shard_dataset(shards: Sequence[Shard], tagger: Tagger, workers: int, clauses: bool) -> Any:
+def _shard_dataset(shards: Sequence[Shard], tagger: Tagger, workers: int, clauses: bool,
+                   summarize: bool = True) -> Any:
     import ray
 
     items = [{"paths": [p for p, _ in s.items], "doc_ids": [d for _, d in s.items]} for s in shards]
     ds = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
-    return ds.map_batches(_ShardTagger, fn_constructor_args=(tagger, clauses), batch_size=1,
+    return ds.map_batches(_ShardTagger, fn_constructor_args=(tagger, clauses, summarize), batch_size=1,
                           compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, workers)), num_cpus=1,
                           batch_format="numpy")
 
@@ -113,7 +115,8 @@ def ray_engine(address: str | None = None) -> Any:
     """An engine for :func:`clausetag.batch.run_batch`: tags shards on Ray (``jobs`` actors; a local
     Ray with ``jobs`` CPUs unless ``address`` names a cluster) and yields their results in order."""
 
-    def run(tagger: Tagger, shards: Sequence[Shard], jobs: int = 1, encode: bool = True) -> Iterator[list[DocResult]]:
+    def run(tagger: Tagger, shards: Sequence[Shard], jobs: int = 1, encode: bool = True,
+            summarize: bool = True) -> Iterator[list[DocResult]]:
         if not shards:
             return
         import ray
@@ -122,7 +125,7 @@ def ray_engine(address: str | None = None) -> Any:
         ctx = ray.data.DataContext.get_current()
         ctx.execution_options.preserve_order = True
         ctx.enable_progress_bars = False
-        ds = _shard_dataset(shards, tagger, jobs, clauses=False)
+        ds = _shard_dataset(shards, tagger, jobs, clauses=False, summarize=summarize)
         expected = iter(shards)
         pending: list[DocResult] = []
         want = list(next(expected).items)
