@@ -107,6 +107,7 @@ def run(name: str, model: Any, files: list[Path], runs: int = 3, **kwargs: Any) 
     """Best of ``runs`` timed passes (after a one-document warm-up) of ``Tagger.tag_paths``."""
     t0 = time.perf_counter()
     tagger = Tagger(model, **kwargs)
+    _ = tagger.classifier  # the model is loaded on first use: time that here
     load_s = time.perf_counter() - t0
     # warm-up on one document (lazy imports, rule compilation, first-batch allocation)
     list(tagger.tag_paths(files[:1], progress=False))

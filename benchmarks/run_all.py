@@ -52,7 +52,7 @@ def tables(stdout: str) -> str:
     lines = stdout.splitlines()
     for i, line in enumerate(lines):
         if line.startswith("|"):
-            if not out or not out[-1].startswith("|"):
+            if i == 0 or not lines[i - 1].startswith("|"):  # a new table
                 note = lines[i - 1] if i > 0 and lines[i - 1].strip() and not lines[i - 1].startswith("|") else ""
                 if out:
                     out.append("")
