@@ -312,3 +312,37 @@ def evaluate(
     if out_dir is not None:
         report.write(out_dir)
     return report
+
+
+def score_model(
+    model: Any,
+    data: str | Path | Sequence[str | Path] | Records,
+    *,
+    output_dir: str | Path | None = None,
+    name: str | None = None,
+    batch_size: int = 64,
+) -> Report:
+    """Score a trained model (a directory, a packaged name such as ``"default"``, or a fitted
+    classifier) on labeled data, without training anything: the same tables as :func:`evaluate`."""
+    from clausetag.pipeline import load_model
+
+    classifier = load_model(model, batch_size=batch_size)
+    labels = [str(c) for c in classifier.classes_]
+    records = load_records(data, source="<score>")
+    texts, contexts, ys = examples(records, labels)
+    started = time.perf_counter()
+    proba = classifier.predict_proba(texts, contexts)
+    best = proba.argmax(axis=1)
+    key = name or (str(model) if isinstance(model, (str, Path)) else type(model).__name__)
+    rep = classification_report(ys, [labels[int(j)] for j in best], labels)
+    rep["seconds"] = round(time.perf_counter() - started, 2)
+    rep["type"] = getattr(classifier, "type_name", type(classifier).__name__)
+    predictions = [{"doc_id": r.get("doc_id"), "index": r.get("index"), "gold": r["label"], key: labels[int(j)],
+                    f"{key}:prob": round(float(proba[i, j]), 4)} for i, (r, j) in enumerate(zip(records, best))]
+    paths = [data] if isinstance(data, (str, Path)) else ([] if data and isinstance(data[0], dict) else list(data))
+    report = Report(name=f"score {key}", labels=labels, results={key: rep}, predictions=predictions,
+                    folds=["test"], settings={"lodo": False, "model": str(model), "data": [str(p) for p in paths],
+                                              "n_records": len(records)})
+    if output_dir is not None:
+        report.write(output_dir)
+    return report

@@ -32,6 +32,8 @@ __all__ = [
     "classify_records",
     "default_model_path",
     "load_model",
+    "model_path",
+    "packaged_models",
     "parse_probs",
     "read_path",
     "records_from_text",
@@ -86,6 +88,26 @@ def default_model_path() -> Path:
     return Path(__file__).resolve().parent / "resources" / "models" / "default"
 
 
+def packaged_models() -> dict[str, Path]:
+    """Names of the models shipped in the package (``clausetag/resources/models/models.json``) and
+    their directories, e.g. ``{"default": …, "baseline": …}``; ``default`` honours ``$CLAUSETAG_MODEL``."""
+    import json
+
+    root = Path(__file__).resolve().parent / "resources" / "models"
+    index = root / "models.json"
+    names: dict[str, str] = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
+    out = {name: root / rel for name, rel in names.items()}
+    out["default"] = default_model_path()
+    return out
+
+
+def model_path(model: str | os.PathLike[str]) -> Path:
+    """The directory a model name (``"default"``, ``"baseline"``, … see :func:`packaged_models`) or a
+    path stands for (not checked)."""
+    named = packaged_models()
+    return named[str(model)] if str(model) in named else Path(model).expanduser()
+
+
 def resolve_model(model: Any = "default") -> Any:
     """Check ``model`` without loading it: ``"default"`` or a model directory becomes the directory's
     :class:`~pathlib.Path` (raising :class:`ModelNotFoundError` when there is no model there); a fitted
@@ -98,7 +120,7 @@ def resolve_model(model: Any = "default") -> Any:
     from clausetag.classifiers.base import CARD_NAME
 
     if str(model) == "default":
-        path = default_model_path()
+        path = model_path(model)
         where = f"${MODEL_ENV}" if os.environ.get(MODEL_ENV) else "the package"
         if not (path / CARD_NAME).is_file():
             raise ModelNotFoundError(
@@ -108,11 +130,11 @@ def resolve_model(model: Any = "default") -> Any:
                 f"(Python: Tagger(model='my-model')) or set {MODEL_ENV}=my-model."
             )
     else:
-        path = Path(model).expanduser()
+        path = model_path(model)
         if not (path / CARD_NAME).is_file():
             raise ModelNotFoundError(
-                f"{path} is not a clausetag model directory ({CARD_NAME} missing); "
-                "train one with `clausetag train ...`"
+                f"{path} is not a clausetag model directory ({CARD_NAME} missing); give a packaged "
+                f"model name ({', '.join(sorted(packaged_models()))}) or a directory made by `clausetag train`"
             )
     return path
 

@@ -100,13 +100,13 @@ def model_identity(model: Any) -> tuple[str | None, str | None]:
     if model is None:
         return None, None
     if isinstance(model, (str, os.PathLike)):
-        from clausetag.pipeline import default_model_path
+        from clausetag.pipeline import model_path, packaged_models
 
-        is_default = str(model) == "default"
-        path = default_model_path() if is_default else Path(model).expanduser()
+        is_named = str(model) in packaged_models()
+        path = model_path(model)
         if not path.is_dir():
             return str(model), None
-        name = _card_name(path) or ("default" if is_default else path.name)
+        name = _card_name(path) or (str(model) if is_named else path.name)
         files = [p for p in path.rglob("*") if p.is_file()]
         key = (str(path.resolve()), max((p.stat().st_mtime for p in files), default=0.0), len(files))
         if key not in _MODEL_CACHE:

@@ -63,7 +63,9 @@ def test_shipped_configs_parse():
     assert [m.name for m in tiny.models] == ["baseline-char", "baseline-word-ctx", "bert-tiny"]
     assert tiny.lodo and tiny.seed == 7
     seed = load_config(SEED_LODO, check_files=False)  # its base models are built, not shipped
-    assert {m.type for m in seed.models} == {"baseline", "bert"}
+    assert {m.type for m in seed.models} == {"baseline"}
+    for name in ("e5_finetune_heldout", "extra_heldout_seed_plus_extra", "seed_lodo_plus_extra", "default_model"):
+        assert load_config(ROOT / "training" / "configs" / f"{name}.yaml", check_files=False).models
     assert seed.data == ["labels/seed"]
 
 
@@ -287,3 +289,27 @@ def test_quantity_scoring_skips_records_without_annotated_quantities():
 
     recs = [{"doc_id": "a", "index": 0, "text": "培育企业500家以上", "quantities": [], "quantities_annotated": False}]
     assert score_quantities_if_available(recs) is None
+
+
+def test_score_model_scores_a_saved_model_without_training(tmp_path):
+    from clausetag.evaluate import score_model
+
+    records = synth_records(seed=4)
+    model = train(TINY, data=records, output_dir=tmp_path / "m", model_name="baseline-char")
+    report = score_model(tmp_path / "m", records, output_dir=tmp_path / "out", name="mine")
+    rep = report.results["mine"]
+    assert rep["n"] == len(records) and rep["accuracy"] > 0.9
+    assert (tmp_path / "out" / "confusion_mine.png").is_file()
+    assert [p["mine"] for p in report.predictions] == list(model.predict([r["text"] for r in records],
+                                                                         [" > ".join(r["heading_path"]) for r in records]))
+
+
+def test_packaged_model_names_resolve(monkeypatch):
+    from clausetag.pipeline import ModelNotFoundError, model_path, packaged_models, resolve_model
+
+    names = packaged_models()
+    assert "default" in names and "baseline" in names
+    for name in names:
+        assert resolve_model(name) == model_path(name)  # every packaged name is a model directory
+    with pytest.raises(ModelNotFoundError, match="packaged model name"):
+        resolve_model("no-such-model")

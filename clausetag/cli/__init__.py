@@ -1,15 +1,15 @@
-"""Command line: ``clausetag split|extract|tag|train|evaluate|pretrain|validate|import-e5|export-encoder``.
+"""Command line: ``clausetag split|extract|tag|train|evaluate|pretrain|score|validate|import-e5|export-encoder|export-onnx``.
 
 The library modules hold pure functions; this package only parses arguments, calls them and turns the
 outcome into output and an exit status. One module per group of commands:
 
-============================  =======================================
+============================  ===================================================
 ``clausetag.cli.text``        ``split``, ``extract``
 ``clausetag.cli.tag``         ``tag``
-``clausetag.cli.harness``     ``train``, ``evaluate``, ``pretrain``
+``clausetag.cli.harness``     ``train``, ``evaluate``, ``score``, ``pretrain``
 ``clausetag.cli.validate``    ``validate``
-``clausetag.cli.pretrained``  ``import-e5``, ``export-encoder``
-============================  =======================================
+``clausetag.cli.pretrained``  ``import-e5``, ``export-encoder``, ``export-onnx``
+============================  ===================================================
 
 Adding a command: write a module here with ``add_parsers(subparsers)`` that calls
 ``subparsers.add_parser(...)`` and ``set_defaults(func=...)``, where ``func(args) -> int`` returns the

@@ -13,7 +13,7 @@ from typing import Any
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add ``train``, ``evaluate`` and ``pretrain``."""
+    """Add ``train``, ``evaluate``, ``score`` and ``pretrain``."""
     p = subparsers.add_parser("train", help="train a clause classifier from a run config",
                               description="Train one model of a run config on all its labeled data.")
     p.add_argument("--config", required=True, help="run config YAML (training/configs/*.yaml)")
@@ -33,6 +33,16 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("-o", "--output", help="output directory (default: the config's output_dir)")
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_evaluate)
+
+    p = subparsers.add_parser(
+        "score", help="score a trained model on labeled data (no training)",
+        description="Accuracy, macro-F1, per-label F1 and the confusion matrix of a trained model "
+                    "(a directory or a packaged name such as default or baseline) on labeled JSONL data.")
+    p.add_argument("model", help="model directory or packaged model name")
+    p.add_argument("data", nargs="+", help="labeled JSONL file(s)/folder(s)")
+    p.add_argument("-o", "--output", help="write results.md/json, predictions and the confusion PNG here")
+    p.add_argument("--name", help="the model's name in the tables (default: as given)")
+    p.set_defaults(func=run_score)
 
     p = subparsers.add_parser(
         "pretrain",
@@ -81,6 +91,18 @@ def run_evaluate(args: argparse.Namespace) -> int:
                       progress=not args.no_progress)
     print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
     print(f"results written to {Path(report.files['markdown']).parent}")
+    return 0
+
+
+def run_score(args: argparse.Namespace) -> int:
+    """``clausetag score MODEL DATA... [-o OUT]``"""
+    from clausetag.evaluate import score_model
+    from clausetag.metrics import report_markdown
+
+    report = score_model(args.model, args.data, output_dir=args.output, name=args.name)
+    print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
+    if args.output:
+        print(f"results written to {args.output}")
     return 0
 
 

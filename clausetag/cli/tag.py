@@ -31,7 +31,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--format", choices=["jsonl", "csv", "parquet"],
                    help="output format (default: from the -o extension; jsonl for a folder)")
     p.add_argument("--model", default="default",
-                   help=f"model directory (default: ${MODEL_ENV} or the packaged default model)")
+                   help=f"a packaged model name (default, baseline, …) or a model directory "
+                        f"(default: ${MODEL_ENV} or the packaged default model)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device for BERT models")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation (BERT, CPU)")
     p.add_argument("--batch-size", type=int, default=32, metavar="N", help="classifier batch size (default 32)")
