@@ -107,7 +107,8 @@ def _init_worker(tagger: Any, threads: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group: parent decides
     if hasattr(signal, "SIGHUP"):
         signal.signal(signal.SIGHUP, signal.SIG_IGN)
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS"):  # N workers must not each start all-core pools
+    # N workers must not each start all-core pools (CLAUSETAG_ORT_THREADS: ONNX Runtime's intra-op pool)
+    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "CLAUSETAG_ORT_THREADS"):
         os.environ.setdefault(var, str(threads))
     global _TAGGER
     _TAGGER = tagger

@@ -71,6 +71,23 @@ class EnsembleClassifier(Classifier):
             raise ParamError("params.weights", f"expected {len(members)} non-negative numbers, got {weights!r}")
         return dict(params)
 
+    @classmethod
+    def from_members(cls, members: Sequence[tuple[str, Classifier]], weights: Sequence[float] | None = None
+                     ) -> EnsembleClassifier:
+        """An ensemble of members that are already fitted (e.g. an exported ONNX transformer and a
+        baseline), which must share their ``classes_``."""
+        if not members:
+            raise ValueError("an ensemble needs at least one member")
+        classes = list(members[0][1].classes_)
+        for name, est in members:
+            if list(est.classes_) != classes:
+                raise ValueError(f"member {name!r} has labels {list(est.classes_)}, expected {classes}")
+        model = cls(estimators=list(members), weights=None if weights is None else list(weights), labels=classes)
+        model.estimators_ = list(members)
+        model.classes_ = np.array(classes, dtype=object)
+        model.metrics_ = {}
+        return model
+
     def fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
             ) -> EnsembleClassifier:
         from sklearn.base import clone
