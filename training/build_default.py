@@ -35,44 +35,46 @@ def _size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def build(out: Path, transformer: Path | None, weights: list[float], config: Path) -> dict[str, object]:
+def build(models_root: Path, transformer: Path | None, weights: list[float], config: Path) -> dict[str, object]:
+    """Train the baseline into ``models_root/default``; with a transformer, also write the ensemble
+    (``models_root/ensemble``: members ``transformer`` (ONNX int8) and ``baseline`` (a byte-identical copy
+    of the default, which git stores once)); then the name index ``models.json``."""
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.ensemble import EnsembleClassifier
     from clausetag.train import train
 
-    with tempfile.TemporaryDirectory() as tmp:
-        tmpdir = Path(tmp)
-        baseline = train(config, output_dir=tmpdir / "baseline", progress=False)
-        if out.exists():
-            shutil.rmtree(out)
-        if transformer is None:
-            shutil.copytree(tmpdir / "baseline", out)
-            index = {"baseline": "default"}
-        else:
+    default, ensemble = models_root / "default", models_root / "ensemble"
+    for d in (default, ensemble):
+        if d.exists():
+            shutil.rmtree(d)
+    train(config, output_dir=default, progress=False)
+    index = {"baseline": "default"}
+    if transformer is not None:
+        with tempfile.TemporaryDirectory() as tmp:
             bert = load_classifier(transformer, device="cpu")
-            bert.export_onnx(tmpdir / "transformer", quantize=True)
-            members = [("transformer", load_classifier(tmpdir / "transformer")),
-                       ("baseline", load_classifier(tmpdir / "baseline"))]
+            bert.export_onnx(Path(tmp) / "transformer", quantize=True)
+            members = [("transformer", load_classifier(Path(tmp) / "transformer")), ("baseline", load_classifier(default))]
             ens = EnsembleClassifier.from_members(members, weights)
-            ens.metrics_ = {"train_data": baseline.metrics_.get("train_data", {}),
-                            "transformer_train": bert.metrics_.get("train", {}),
-                            "transformer_params": {k: str(v) for k, v in bert.get_params(deep=False).items()}}
-            ens.save_pretrained(out)
-            index = {"baseline": "default/baseline", "transformer": "default/transformer"}
-    (out.parent / "models.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
-    return {"index": index, "size_mb": round(_size_mb(out), 1)}
+            ens.metrics_ = {"transformer_train": bert.metrics_.get("train", {})}
+            ens.save_pretrained(ensemble)
+        shutil.copyfile(default / "model.joblib", ensemble / "baseline" / "model.joblib")  # identical bytes
+        index.update(ensemble="ensemble", transformer="ensemble/transformer")
+    (models_root / "models.json").write_text(json.dumps(index, indent=2) + "\n", encoding="utf-8")
+    return {"index": index, "sizes_mb": {d.name: round(_size_mb(d), 1) for d in (default, ensemble) if d.exists()}}
 
 
 def card(out: Path, results: list[Path], speed: Path | None, transformer: Path | None,
-         weights: list[float]) -> str:
+         weights: list[float], decision: Path | None = None) -> str:
     """The model card, from the results files (tables: every model of every results file)."""
-    lines = ["# Model card: default (shipped)", ""]
+    name = out.name
+    lines = [f"# Model card: `{name}` (shipped in the package)", ""]
     kind = ("a soft-voting ensemble of a fine-tuned multilingual-e5-small (ONNX int8) and the character "
             f"n-gram TF-IDF baseline, weights {weights[0]:g} / {weights[1]:g}") if transformer else \
         "the character 1–3-gram TF-IDF + logistic-regression baseline"
     lines += [f"- **What:** {kind}. Heading clauses are labelled `heading` by the splitter; the model tags the rest.",
-              f"- **Where:** `clausetag/resources/models/default/` ({_size_mb(out):.1f} MB on disk); "
-              "`Tagger()` and `clausetag tag` load it; `--model baseline` picks the baseline alone.",
+              f"- **Where:** `clausetag/resources/models/{name}/` ({_size_mb(out):.1f} MB on disk); "
+              + ("`Tagger()` and `clausetag tag` load it (also by the name `baseline`)." if name == "default" else
+                 f"`clausetag tag --model {name}` / `Tagger(\"{name}\")` load it."),
               "- **Runs without torch:** onnxruntime + tokenizers + scikit-learn."]
     if transformer:
         tcard = json.loads((out / "transformer" / "clausetag.json").read_text(encoding="utf-8"))
@@ -105,13 +107,16 @@ def card(out: Path, results: list[Path], speed: Path | None, transformer: Path |
                   "| model | clauses/s |", "|---|---:|"]
         lines += [f"| {k} | {v:.0f} |" for k, v in sp.get("clauses_per_s", {}).items()]
         lines.append("")
+    if decision is not None and decision.is_file():
+        lines += [decision.read_text(encoding="utf-8").strip(), ""]
     lines += ["Regenerate: `python training/build_default.py --help`.", ""]
     return "\n".join(lines)
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("-o", "--output", type=Path, default=ROOT / "clausetag/resources/models/default")
+    ap.add_argument("-o", "--output", type=Path, default=ROOT / "clausetag/resources/models",
+                    help="the packaged models folder (default/, ensemble/, models.json)")
     ap.add_argument("--transformer", type=Path, help="fine-tuned transformer (bert) model directory")
     ap.add_argument("--baseline-only", action="store_true")
     ap.add_argument("--weights", type=float, nargs=2, default=[0.7, 0.3], metavar=("TRANSFORMER", "BASELINE"))
@@ -119,6 +124,7 @@ def main() -> int:
     ap.add_argument("--results", type=Path, nargs="*", default=[], help="results.json files for the card")
     ap.add_argument("--speed", type=Path, help="a JSON file with measured clauses/s per model")
     ap.add_argument("--card-only", action="store_true", help="only rewrite the model card")
+    ap.add_argument("--decision", type=Path, help="a Markdown section on the choice of the default")
     args = ap.parse_args()
     transformer = None if args.baseline_only else args.transformer
     if not args.baseline_only and transformer is None:
@@ -126,10 +132,12 @@ def main() -> int:
     if not args.card_only:
         info = build(args.output, transformer, args.weights, args.config)
         print(f"built {args.output}: {info}")
-    text = card(args.output, args.results, args.speed, transformer, args.weights)
-    (args.output / "README.md").write_text(text, encoding="utf-8")
-    (ROOT / "models" / "default.md").write_text(text, encoding="utf-8")
-    print(f"model card written to {args.output / 'README.md'} and models/default.md")
+    cards = [("default", None)] + ([("ensemble", transformer)] if transformer else [])
+    for name, tr in cards:
+        text = card(args.output / name, args.results, args.speed, tr, args.weights, args.decision)
+        (args.output / name / "README.md").write_text(text, encoding="utf-8")
+        (ROOT / "models" / f"{name}.md").write_text(text, encoding="utf-8")
+        print(f"model card written to {args.output / name / 'README.md'} and models/{name}.md")
     return 0
 
 

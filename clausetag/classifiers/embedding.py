@@ -122,6 +122,8 @@ class OnnxEncoder:
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(int(max_length), strategy="longest_first")
         options = ort.SessionOptions()
+        # no busy-waiting threads: on a shared or oversubscribed machine spinning only burns CPU
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         threads = num_threads if num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
         if threads:
             options.intra_op_num_threads = threads

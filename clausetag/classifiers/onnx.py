@@ -167,6 +167,8 @@ class OnnxClassifier(Classifier):
         tok.no_padding()
         tok.enable_truncation(int(model.max_length), strategy="longest_first")
         options = ort.SessionOptions()
+        # no busy-waiting threads: on a shared or oversubscribed machine spinning only burns CPU
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         threads = model.num_threads if model.num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
         if threads:
             options.intra_op_num_threads = threads
