@@ -30,7 +30,8 @@ from clausetag.classifiers.vocab import PRESETS, VOCAB_FILE, bert_config, build_
 CORPUS_SUFFIXES = (".txt", ".jsonl", ".jsonl.xz", ".jsonl.gz", ".jsonl.bz2")
 
 
-def _open_text(path: Path):
+def open_corpus_file(path: Path):
+    """Open a corpus file as UTF-8 text, decompressing ``.xz``/``.gz``/``.bz2``."""
     name = path.name
     if name.endswith(".xz"):
         return lzma.open(path, "rt", encoding="utf-8")
@@ -63,7 +64,7 @@ def corpus_files(paths: str | Path | Sequence[str | Path]) -> list[Path]:
 def iter_corpus_texts(paths: str | Path | Sequence[str | Path], *, min_chars: int = 2) -> Iterator[str]:
     """Stream the paragraphs of a corpus (one string per non-empty paragraph/line)."""
     for f in corpus_files(paths):
-        with _open_text(f) as fh:
+        with open_corpus_file(f) as fh:
             if ".jsonl" in f.name:
                 for lineno, line in enumerate(fh, 1):
                     line = line.strip()

@@ -13,11 +13,8 @@ text the pruning never saw is segmented: :func:`prune_checkpoint` measures this 
 """
 from __future__ import annotations
 
-import bz2
-import gzip
 import hashlib
 import json
-import lzma
 import re
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -25,7 +22,6 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 PRUNE_REPORT = "clausetag_prune.json"
-DOC_SUFFIXES = (".txt", ".jsonl", ".jsonl.xz", ".jsonl.gz", ".jsonl.bz2")
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 META = "\u2581"
 E5_PREFIXES = ("passage: ", "query: ")  # e5's input prefixes must survive pruning
@@ -72,36 +68,13 @@ def coverage_ids(pieces: Sequence[str], *, whole_words: bool = True) -> set[int]
     return out
 
 
-def _open(path: Path):
-    name = path.name
-    if name.endswith(".xz"):
-        return lzma.open(path, "rt", encoding="utf-8")
-    if name.endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8")
-    if name.endswith(".bz2"):
-        return bz2.open(path, "rt", encoding="utf-8")
-    return path.open(encoding="utf-8")
-
-
-def _files(paths: Sequence[str | Path]) -> list[Path]:
-    files: list[Path] = []
-    for p in map(Path, paths):
-        if p.is_dir():
-            files += sorted(f for f in p.rglob("*") if f.is_file() and f.name.endswith(DOC_SUFFIXES))
-        elif p.is_file():
-            if not p.name.endswith(DOC_SUFFIXES):
-                raise ValueError(f"{p}: unsupported corpus file; expected one of {DOC_SUFFIXES}")
-            files.append(p)
-        else:
-            raise FileNotFoundError(f"corpus path not found: {p}")
-    return files
-
-
 def iter_documents(paths: Sequence[str | Path]) -> Iterator[tuple[str, str]]:
     """``(doc_key, text)`` for every document: each JSONL line (its ``id``) or each ``.txt`` file."""
-    for f in _files(paths):
+    from clausetag.pretrain import corpus_files, open_corpus_file
+
+    for f in corpus_files(paths):
         if ".jsonl" in f.name:
-            with _open(f) as fh:
+            with open_corpus_file(f) as fh:
                 for lineno, line in enumerate(fh, 1):
                     if not line.strip():
                         continue
@@ -112,7 +85,7 @@ def iter_documents(paths: Sequence[str | Path]) -> Iterator[tuple[str, str]]:
                         raise ValueError(f"{f}:{lineno}: not a JSON object with a 'text' field") from None
                     yield f"{f.name}:{obj.get('id', lineno)}", str(text)
         else:
-            with _open(f) as fh:
+            with open_corpus_file(f) as fh:
                 yield f.name, fh.read()
 
 
