@@ -72,6 +72,8 @@ def iter_documents(paths: Sequence[str | Path]) -> Iterator[tuple[str, str]]:
     """``(doc_key, text)`` for every document: each JSONL line (its ``id``) or each ``.txt`` file."""
     from clausetag.pretrain import corpus_files, open_corpus_file
 
+    if not paths:  # e.g. no extra texts to keep
+        return
     for f in corpus_files(paths):
         if ".jsonl" in f.name:
             with open_corpus_file(f) as fh:
