@@ -37,3 +37,35 @@ def seed_paths() -> list[Path]:
     paths = sorted(SEEDS_DIR.glob("*.txt"))
     assert len(paths) == 5, f"expected 5 seed texts in {SEEDS_DIR}, found {len(paths)}"
     return paths
+
+
+#: a handful of synthetic clauses per label: what the tiny test baselines are trained on
+TRAIN_CLAUSES = [
+    ("设立专项资金，给予奖补和补助。", "funding"),
+    ("对企业给予最高100万元奖励。", "funding"),
+    ("引进高层次人才，开展技能培训。", "talent"),
+    ("加强人才培养和产教融合。", "talent"),
+    ("到2027年，产业规模突破1000亿元。", "planning"),
+    ("明确发展目标和空间布局。", "planning"),
+    ("成立领导小组，强化考核评估。", "organization"),
+    ("加强宣传引导，营造良好氛围。", "organization"),
+    ("关于印发行动方案的通知", "other"),
+    ("联系电话：12345678", "other"),
+]
+
+
+@pytest.fixture(scope="session")
+def train_clauses() -> list[tuple[str, str]]:
+    """``(text, label)`` pairs the tiny test baselines are trained on."""
+    return list(TRAIN_CLAUSES)
+
+
+@pytest.fixture(scope="session")
+def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A baseline classifier trained in milliseconds on :data:`TRAIN_CLAUSES`, saved once per session."""
+    from clausetag.classifiers.baseline import BaselineClassifier
+
+    texts, labels = zip(*TRAIN_CLAUSES)
+    path = tmp_path_factory.mktemp("model") / "baseline"
+    BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
+    return path

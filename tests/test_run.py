@@ -32,23 +32,6 @@ DOC = """关于印发数字经济行动方案的通知
 引进高层次人才，开展技能培训，培养技能人才{n}万人。
 """
 
-TRAIN = [
-    ("设立专项资金，给予奖补和补助。", "funding"), ("对企业给予最高100万元奖励。", "funding"),
-    ("引进高层次人才，开展技能培训。", "talent"), ("加强人才培养和产教融合。", "talent"),
-    ("到2027年，产业规模突破1000亿元。", "planning"), ("明确发展目标和空间布局。", "planning"),
-    ("关于印发行动方案的通知", "other"), ("联系电话：12345678", "other"),
-]
-
-
-@pytest.fixture(scope="module")
-def model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from clausetag.classifiers.baseline import BaselineClassifier
-
-    texts, labels = zip(*TRAIN)
-    path = tmp_path_factory.mktemp("model") / "baseline"
-    BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
-    return path
-
 
 def make_docs(folder: Path, n: int) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
@@ -83,12 +66,12 @@ def test_shards_depend_on_the_input_only(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow  # starts worker processes: a few seconds
-def test_jobs_output_is_byte_identical(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_jobs_output_is_byte_identical(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """--jobs 2 (two spawned workers, several shards) writes exactly what --jobs 1 writes."""
     docs = make_docs(tmp_path / "in", 6)
     monkeypatch.setattr(parallel, "SHARD_DOCS", 2)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # provenance time: the same in both runs
-    m = ["--model", str(model_dir), "--no-progress"]
+    m = ["--model", str(baseline_dir), "--no-progress"]
     assert run_cli(str(docs), "-o", str(tmp_path / "one") + "/", "--jobs", "1", *m) == 1  # zz_empty fails
     assert run_cli(str(docs), "-o", str(tmp_path / "two") + "/", "--jobs", "2", *m) == 1
     one, two = outputs(tmp_path / "one"), outputs(tmp_path / "two")
@@ -99,10 +82,10 @@ def test_jobs_output_is_byte_identical(tmp_path: Path, model_dir: Path, monkeypa
 
 
 @pytest.mark.slow  # starts worker processes: a few seconds
-def test_tag_paths_jobs_same_results(tmp_path: Path, model_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tag_paths_jobs_same_results(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = make_docs(tmp_path / "in", 4)
     monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
-    tagger = Tagger(model_dir)
+    tagger = Tagger(baseline_dir)
     one = list(tagger.tag_paths([docs], progress=False))
     two = list(tagger.tag_paths([docs], progress=False, jobs=2))
     assert [(r.doc_id, r.records, r.error, r.sha256) for r in one] == [(r.doc_id, r.records, r.error, r.sha256)
@@ -111,11 +94,11 @@ def test_tag_paths_jobs_same_results(tmp_path: Path, model_dir: Path, monkeypatc
 
 
 # -------------------------------------------------------------------------------- durable state
-def test_resume_cuts_back_an_uncommitted_batch(tmp_path: Path) -> None:
+def test_resume_cuts_back_an_uncommitted_batch(baseline_dir: Path, tmp_path: Path) -> None:
     docs = make_docs(tmp_path / "in", 3)
     out = tmp_path / "out"
     assert run_cli(str(docs), "-o", str(out) + "/", "--jobs", "1", "--no-progress",
-                   "--model", str(_stub_model(tmp_path))) == 1
+                   "--model", str(baseline_dir)) == 1
     clauses, state = out / "clauses.jsonl", out / "clauses.jsonl.state"
     good_clauses, good_state = clauses.read_bytes(), state.read_bytes()
     # a kill while a batch was being written: records half out, its state line half out
@@ -128,10 +111,10 @@ def test_resume_cuts_back_an_uncommitted_batch(tmp_path: Path) -> None:
     assert sorted(run.done()) == ["d00", "d01", "d02"]  # zz_empty failed: tried again on resume
 
 
-def test_changed_file_is_tagged_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_changed_file_is_tagged_again(baseline_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     docs = make_docs(tmp_path / "in", 3)
     out = tmp_path / "out"
-    m = ["--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path))]
+    m = ["--jobs", "1", "--no-progress", "--model", str(baseline_dir)]
     run_cli(str(docs), "-o", str(out) + "/", *m)
     (docs / "d01.txt").write_text("一、新的要求\n设立10亿元产业基金。\n", encoding="utf-8")
     (docs / "zz_empty.txt").unlink()
@@ -148,7 +131,7 @@ def test_changed_file_is_tagged_again(tmp_path: Path, capsys: pytest.CaptureFixt
     assert summary.loc["d00", "clauses"] == sum(r["doc_id"] == "d00" for r in records)
 
 
-def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
+def test_stale_temp_files_are_removed(baseline_dir: Path, tmp_path: Path) -> None:
     docs = make_docs(tmp_path / "in", 1)
     out = tmp_path / "out"
     out.mkdir()
@@ -156,15 +139,15 @@ def test_stale_temp_files_are_removed(tmp_path: Path) -> None:
     for p in stale:
         p.write_bytes(b"x" * 100)
     (out / "keep.tmp").write_bytes(b"not ours")
-    run_cli(str(docs), "-o", str(out) + "/", "--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path)))
+    run_cli(str(docs), "-o", str(out) + "/", "--jobs", "1", "--no-progress", "--model", str(baseline_dir))
     assert not any(p.exists() for p in stale) and (out / "keep.tmp").exists()
 
 
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
-def test_csv_and_parquet_resume(tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_csv_and_parquet_resume(baseline_dir: Path, tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # provenance time: the same in every run
     docs = make_docs(tmp_path / "in", 2)
-    m = ["--jobs", "1", "--no-progress", "--model", str(_stub_model(tmp_path))]
+    m = ["--jobs", "1", "--no-progress", "--model", str(baseline_dir)]
     full = tmp_path / f"full.{fmt}"
     run_cli(str(docs), "-o", str(full), *m)
     part = tmp_path / f"part.{fmt}"
@@ -227,15 +210,6 @@ def test_killed_run_resumes_to_identical_output(tmp_path: Path, sig: int, jobs: 
 
 
 # ------------------------------------------------------------------------------------------ helpers
-def _stub_model(tmp_path: Path) -> Path:
-    """A tiny baseline model (trained in milliseconds), one per test folder."""
-    from clausetag.classifiers.baseline import BaselineClassifier
-
-    path = tmp_path / "model"
-    if not path.exists():
-        texts, labels = zip(*TRAIN)
-        BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
-    return path
 
 
 def test_tagger_takes_splitter_and_extractor(tmp_path: Path) -> None:
