@@ -108,13 +108,17 @@ class BaselineClassifier(Classifier):
         return Pipeline([("features", ColumnTransformer(blocks)), ("clf", clf)])
 
     @staticmethod
-    def _frame(texts: Sequence[str], contexts: Sequence[str] | None) -> Any:
-        import pandas as pd
-
+    def _columns(texts: Sequence[str], contexts: Sequence[str] | None) -> dict[str, list[str]]:
         texts = list(texts)
         ctx = list(contexts) if contexts is not None else [""] * len(texts)
         # an empty context still needs a token for the context vectoriser's vocabulary
-        return pd.DataFrame({"text": texts, "context": [c if c else "∅" for c in ctx]})
+        return {"text": texts, "context": [c if c else "∅" for c in ctx]}
+
+    @classmethod
+    def _frame(cls, texts: Sequence[str], contexts: Sequence[str] | None) -> Any:
+        import pandas as pd
+
+        return pd.DataFrame(cls._columns(texts, contexts))
 
     # -- surface --------------------------------------------------------------------------------
     def fit(
@@ -134,11 +138,52 @@ class BaselineClassifier(Classifier):
         out = np.zeros((len(texts), len(self.classes_)), dtype=np.float64)
         if len(texts) == 0:
             return out
-        proba = self.pipeline_.predict_proba(self._frame(texts, ctx))
+        proba = self._predict_proba_fast(texts, ctx)
         index = {label: i for i, label in enumerate(self.classes_)}
         cols = [index[c] for c in self.pipeline_.classes_]
         out[:, cols] = proba
         return out
+
+    def _predict_proba_fast(self, texts: Sequence[str], contexts: Sequence[str] | None) -> np.ndarray:
+        """``pipeline_.predict_proba`` of the clauses, with every vectoriser block computed by
+        :func:`~clausetag.classifiers.fast_tfidf.fast_transform` (character n-grams: the same matrix,
+        counted for the whole batch at once; other analysers: the vectoriser's own ``transform``), and
+        no DataFrame in between. A pipeline of another shape than :meth:`_build` makes goes to
+        scikit-learn unchanged. Nothing in ``pipeline_`` is modified: a saved model stays byte-identical."""
+        features = self._plain_features()
+        if features is None:
+            return np.asarray(self.pipeline_.predict_proba(self._frame(texts, contexts)))
+        import scipy.sparse as sp
+
+        from clausetag.classifiers.fast_tfidf import fast_transform
+
+        columns = self._columns(texts, contexts)
+        blocks = [fast_transform(vec, columns[column]) for vec, column in features]
+        X = sp.hstack(blocks).tocsr()  # what ColumnTransformer does with sparse blocks
+        return np.asarray(self.pipeline_[-1].predict_proba(X))
+
+    def _plain_features(self) -> list[tuple[Any, str]] | None:
+        """``[(vectoriser, column), ...]`` when ``pipeline_`` is ``Pipeline([ColumnTransformer of text
+        vectorisers on one column each, remainder dropped, sparse output], classifier)``, else ``None``."""
+        from sklearn.compose import ColumnTransformer
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.pipeline import Pipeline
+
+        pipe = self.pipeline_
+        if not isinstance(pipe, Pipeline) or len(pipe.steps) != 2:
+            return None
+        ct = pipe.steps[0][1]
+        if (type(ct) is not ColumnTransformer or not getattr(ct, "sparse_output_", False)
+                or ct.transformer_weights is not None):
+            return None
+        out: list[tuple[Any, str]] = []
+        for _name, trans, column in ct.transformers_:
+            if isinstance(trans, str) and trans == "drop":
+                continue
+            if not isinstance(trans, CountVectorizer) or column not in ("text", "context"):
+                return None
+            out.append((trans, column))
+        return out or None
 
     def save_pretrained(self, path: str | Path) -> Path:
         import joblib
