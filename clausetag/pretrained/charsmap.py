@@ -16,6 +16,8 @@ from __future__ import annotations
 import struct
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 _MAX_OFFSET = 1 << 21
 
 
@@ -45,24 +47,42 @@ def build_precompiled_charsmap(mapping: Mapping[int, Sequence[int]]) -> bytes:
         node[1] = value
 
     units: list[int] = [0]
-    used: set[int] = {0}
-    used_bases: set[int] = set()
+    # Occupancy as boolean arrays so that a whole window of candidate bases is tested at once; a
+    # window ends on a 256 boundary, and for a byte ``s`` XOR keeps ``base ^ s`` in ``base``'s
+    # 256-block, so every slot of a candidate lies inside the arrays. Taking the first hit gives
+    # the same base as a base-by-base scan from ``search_from``.
+    used = np.zeros(1 << 16, dtype=bool)
+    used[0] = True
+    used_bases = np.zeros(1 << 16, dtype=bool)
     search_from = 1
+
+    def first_free_base(slots: list[int]) -> int:
+        nonlocal used, used_bases
+        start, width = search_from, 4096
+        while True:
+            end = (start + width + 255) & ~0xFF
+            while end > len(used):
+                used = np.concatenate([used, np.zeros(len(used), dtype=bool)])
+                used_bases = np.concatenate([used_bases, np.zeros(len(used_bases), dtype=bool)])
+            cand = np.arange(start, end)
+            ok = ~used_bases[start:end]
+            for s in slots:
+                ok &= ~used[cand ^ s]
+            hit = int(ok.argmax())
+            if ok[hit]:
+                return start + hit
+            start, width = end, width * 2
 
     def place(node: list, index: int, label: int) -> None:
         nonlocal search_from
         labels = sorted(node[0])
         slots = labels + ([0] if node[1] is not None else [])
-        base = search_from
-        while True:
-            if base not in used_bases and all((base ^ s) not in used for s in slots):
-                break
-            base += 1
+        base = first_free_base(slots)
         if (index ^ base) >= _MAX_OFFSET:
             raise ValueError("charsmap too large for the double-array offset field")
-        used_bases.add(base)
+        used_bases[base] = True
         for s in slots:
-            used.add(base ^ s)
+            used[base ^ s] = True
         need = max(base ^ s for s in slots) + 1 if slots else 0
         if need > len(units):
             units.extend([0] * (need - len(units)))
@@ -70,7 +90,7 @@ def build_precompiled_charsmap(mapping: Mapping[int, Sequence[int]]) -> bytes:
         if node[1] is not None:
             units[base] = (1 << 31) | node[1]
         # advance the search start past densely used slots
-        while search_from in used:
+        while search_from < len(used) and used[search_from]:
             search_from += 1
         for c in labels:
             place(node[0][c], base ^ c, c)
