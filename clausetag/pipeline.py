@@ -227,7 +227,7 @@ def classify_records(
     """
     import numpy as np
 
-    from clausetag.classifiers.base import join_context
+    from clausetag.records import join_context
 
     k = parse_probs(probs)
     todo = [i for i, r in enumerate(records) if r.label is None]

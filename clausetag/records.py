@@ -17,13 +17,26 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from clausetag.quantities import Quantity
 
-__all__ = ["ClauseRecord", "LabelProb", "arrow_type", "record_fields", "record_schema"]
+__all__ = ["CONTEXT_SEPARATOR", "ClauseRecord", "LabelProb", "arrow_type", "join_context", "record_fields",
+           "record_schema"]
+
+CONTEXT_SEPARATOR = " > "
+
+
+def join_context(heading_path: Sequence[str] | str | None) -> str:
+    """Turn a heading path (outermost first) into the context string the classifiers take."""
+    if heading_path is None:
+        return ""
+    if isinstance(heading_path, str):
+        return heading_path
+    return CONTEXT_SEPARATOR.join(h.strip() for h in heading_path if h and h.strip())
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """Run machinery: --jobs N worker processes, durable runs (commit per batch, resume, signals)."""
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import signal
@@ -8,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -176,16 +178,33 @@ def _committed_docs(out: Path) -> int:
     return sum(len(json.loads(x)["docs"]) for x in lines[1:] if x.endswith("}") and '"docs"' in x)
 
 
-@pytest.mark.slow  # three runs in subprocesses
-@pytest.mark.parametrize("sig,jobs", [(signal.SIGTERM, "2"), (signal.SIGKILL, "1"), (signal.SIGHUP, "1")])
-def test_killed_run_resumes_to_identical_output(tmp_path: Path, sig: int, jobs: str) -> None:
-    docs = make_docs(tmp_path / "in", 12)
-    ref = _slow_run(docs, tmp_path / "ref")
-    _, err = ref.communicate(timeout=120)
-    assert ref.returncode == 1, err  # zz_empty fails
+def _slow_tag_module() -> Any:
+    """tests/helpers/slow_tag.py imported by name (spawned --jobs workers must unpickle its classifier)."""
+    if str(SLOW_TAG.parent) not in sys.path:
+        sys.path.insert(0, str(SLOW_TAG.parent))
+    return importlib.import_module("slow_tag")
 
+
+@pytest.fixture(scope="module")
+def kill_inputs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Any]:
+    """12 documents + an empty file, their reference output from an uninterrupted run (in-process)."""
+    base = tmp_path_factory.mktemp("kill")
+    docs = make_docs(base / "in", 12)
+    slow_tag = _slow_tag_module()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("SOURCE_DATE_EPOCH", "1700000000")
+        assert slow_tag.tag(docs, base / "ref") == 1  # zz_empty fails
+    return docs, base / "ref", slow_tag
+
+
+@pytest.mark.slow  # a run in a subprocess per case, killed mid-way
+@pytest.mark.parametrize("sig,jobs", [(signal.SIGTERM, 2), (signal.SIGKILL, 1), (signal.SIGHUP, 1)])
+def test_killed_run_resumes_to_identical_output(kill_inputs: tuple[Path, Path, Any], tmp_path: Path,
+                                                 sig: int, jobs: int, monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    docs, ref, slow_tag = kill_inputs
     out = tmp_path / "out"
-    run = _slow_run(docs, out, "--jobs", jobs, "--delay", "0.3")
+    run = _slow_run(docs, out, "--jobs", str(jobs), "--delay", "0.3")
     deadline = time.monotonic() + 60
     while _committed_docs(out) < 3 and run.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -203,10 +222,12 @@ def test_killed_run_resumes_to_identical_output(tmp_path: Path, sig: int, jobs: 
     assert kept == [f"d{i:02d}" for i in range(len(kept))]  # a prefix, in input order
     assert not (out / "summary.csv").exists()  # no stale summary beside a partial output
 
-    again = _slow_run(docs, out, "--resume", "--jobs", jobs)
-    _, err = again.communicate(timeout=120)
-    assert again.returncode == 1 and "resuming:" in err, err
-    assert outputs(out) == outputs(tmp_path / "ref")
+    # the resume runs in this process: it reads only what the killed process left on disk
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    capsys.readouterr()
+    assert slow_tag.tag(docs, out, jobs=jobs, resume=True) == 1
+    assert "resuming:" in capsys.readouterr().err
+    assert outputs(out) == outputs(ref)
 
 
 # ------------------------------------------------------------------------------------------ helpers

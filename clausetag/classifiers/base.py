@@ -27,8 +27,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
+from clausetag.records import join_context
+
 CARD_NAME = "clausetag.json"
-CONTEXT_SEPARATOR = " > "
 
 
 class ParamError(ValueError):
@@ -37,15 +38,6 @@ class ParamError(ValueError):
     def __init__(self, key: str, message: str) -> None:
         self.key = key
         super().__init__(message)
-
-
-def join_context(heading_path: Sequence[str] | str | None) -> str:
-    """Turn a heading path (outermost first) into the context string the classifiers take."""
-    if heading_path is None:
-        return ""
-    if isinstance(heading_path, str):
-        return heading_path
-    return CONTEXT_SEPARATOR.join(h.strip() for h in heading_path if h and h.strip())
 
 
 def default_labels() -> list[str]:

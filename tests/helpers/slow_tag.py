@@ -1,5 +1,6 @@
-"""Tag a folder with a slow stub classifier, through :func:`clausetag.batch.run_tag` (the engine behind
-``clausetag tag``), in a process of its own: the kill/resume tests send it SIGTERM or SIGKILL mid-way.
+"""Tag a folder with a slow stub classifier, through :func:`clausetag.batch.run_batch` (the engine behind
+``clausetag tag``), in a process of its own: the kill/resume tests send it SIGTERM or SIGKILL mid-way
+(and call :func:`tag` in-process for the reference run and the resume).
 
     python tests/helpers/slow_tag.py IN_DIR OUT_DIR [--jobs N] [--resume] [--delay S]
 """
@@ -39,6 +40,19 @@ class SlowClassifier:
         return proba
 
 
+def tag(inp: str | Path, out: str | Path, *, jobs: int = 1, resume: bool = False, delay: float = 0.0) -> int:
+    """Tag ``inp`` into ``out``/clauses.jsonl with one document per committed batch; the exit status."""
+    shard_docs = parallel.SHARD_DOCS
+    parallel.SHARD_DOCS = 1  # one document per committed batch
+    try:
+        out = Path(out)
+        tagger = Tagger(SlowClassifier(delay))
+        return run_batch(list(iter_inputs([str(inp)])), tagger, out / "clauses.jsonl", "jsonl", out,
+                         jobs=jobs, resume=resume, progress=False)
+    finally:
+        parallel.SHARD_DOCS = shard_docs
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("inp")
@@ -47,11 +61,7 @@ def main() -> int:
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--delay", type=float, default=0.0)
     args = ap.parse_args()
-    parallel.SHARD_DOCS = 1  # one document per committed batch
-    out = Path(args.out)
-    tagger = Tagger(SlowClassifier(args.delay))
-    return run_batch(list(iter_inputs([args.inp])), tagger, out / "clauses.jsonl", "jsonl", out,
-                   jobs=args.jobs, resume=args.resume, progress=False)
+    return tag(args.inp, args.out, jobs=args.jobs, resume=args.resume, delay=args.delay)
 
 
 if __name__ == "__main__":
