@@ -69,3 +69,15 @@ def baseline_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("model") / "baseline"
     BaselineClassifier().fit(list(texts), list(labels)).save_pretrained(path)
     return path
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with ``slow`` tests run first, each module's tests kept together in file order.
+
+    Under ``-n`` (pytest-xdist, ``--dist loadfile``) the long modules then start at once on every worker
+    instead of leaving one worker busy at the end; keeping a module contiguous means its module-scoped
+    fixtures (a trained tiny BERT, a local Ray) are set up once.
+    """
+    slow_modules = {item.module.__name__ for item in items
+                    if item.get_closest_marker("slow") is not None and item.module is not None}
+    items.sort(key=lambda item: item.module is None or item.module.__name__ not in slow_modules)

@@ -61,3 +61,14 @@ def test_every_imported_package_is_declared() -> None:
             if not dists & declared:
                 missing.setdefault(module, []).append(str(path.relative_to(ROOT)))
     assert not missing, f"imported but not declared in pyproject.toml: {missing}"
+
+
+def test_ci_runs_exactly_the_readme_test_command() -> None:
+    """The README's second set-up command (install + tests) is the line `.ci/run` runs."""
+    block = (ROOT / "README.md").read_text(encoding="utf-8").split("## Set-up: two commands", 1)[1]
+    commands = [line.split("#", 1)[0].strip() for line in block.split("```bash", 1)[1].split("```", 1)[0].splitlines()
+                if line.strip()]
+    assert len(commands) == 2 and "pytest" in commands[1]
+    ci = [line.strip() for line in (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+          if line.strip() and not line.lstrip().startswith("#")]
+    assert commands[1] in ci
