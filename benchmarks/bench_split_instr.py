@@ -58,6 +58,7 @@ def main() -> int:
     if args.child is not None:
         _work(args.child)
         return 0
+    subprocess.run([sys.executable, __file__, "--child", "0"], check=True, capture_output=True)  # fresh .pyc
     _, base = _count(0)
     chars, total = _count(args.mb)
     print(f"{chars / 1e6:.3f} M chars: {total - base:,} instructions for the splitting "

@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -115,6 +116,7 @@ class _Rules:
     reset_first: _FirstChars
     article_first: _FirstChars
     title_first: _FirstChars
+    special_first: _FirstChars
 
 
 def _compile(rule_set: RuleSet) -> _Rules:
@@ -162,6 +164,9 @@ def _compile_json(canonical: str) -> _Rules:
     stop = re.compile(
         "[" + term_class + "\n \t](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?=" + any_heading.pattern + ")))"
     )
+    heading_first = _first_chars(heading_combined)
+    reset_first = _first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else _FirstChars(frozenset(), False)
+    article_first = _first_chars(re.compile(r["article"])) if r.get("article") else _FirstChars(frozenset(), False)
     ph = r["plain_heading"]
     resp = r["responsibility"]
     soft = r.get("soft_boundaries") or []
@@ -200,11 +205,12 @@ def _compile_json(canonical: str) -> _Rules:
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
-        heading_first=_first_chars(heading_combined),
-        reset_first=_first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else _FirstChars(frozenset(), False),
-        article_first=_first_chars(re.compile(r["article"])) if r.get("article") else _FirstChars(frozenset(), False),
+        heading_first=heading_first,
+        reset_first=reset_first,
+        article_first=article_first,
         title_first=(_first_chars(re.compile(r["pdf_join"]["title_continuation"]))
                      if r["pdf_join"].get("title_continuation") else _FirstChars(frozenset(), False)),
+        special_first=_union(heading_first, reset_first, article_first, _FirstChars(frozenset(openers), False)),
     )
 
 
@@ -225,6 +231,13 @@ class _FirstChars:
 
     def may_start(self, c: str) -> bool:
         return self.chars is None or c in self.chars or (self.digits and c.isdecimal())
+
+
+def _union(*tests: _FirstChars) -> _FirstChars:
+    """A test that passes where any of ``tests`` passes."""
+    if any(t.chars is None for t in tests):
+        return _FirstChars(None, False)
+    return _FirstChars(frozenset().union(*(t.chars for t in tests)), any(t.digits for t in tests))  # type: ignore[arg-type]
 
 
 class _AnyChar(Exception):
@@ -323,6 +336,12 @@ def _soft_ends(norm: str, rules: _Rules) -> list[int]:
     return [y for _, y in spans]
 
 
+def _any_in(positions: list[int], a: int, b: int) -> bool:
+    """Whether the sorted ``positions`` hold one in [a, b)."""
+    k = bisect_left(positions, a)
+    return k < len(positions) and positions[k] < b
+
+
 def _lines(norm: str) -> list[tuple[int, int]]:
     """(start, end) of each non-blank line, trimmed of surrounding spaces."""
     return [m.span() for m in _LINE.finditer(norm)]
@@ -352,20 +371,17 @@ def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None)
     if evidence_pos is None:
         evidence_pos = _positions(norm, rules.term_literals if rules.evidence_literals is None else rules.evidence_literals)
     n_ev = len(evidence_pos)
-
-    def evidence(norm: str, a: int, b: int) -> bool:
-        k = bisect_left(evidence_pos, a)
-        return k < n_ev and evidence_pos[k] < b
-
     heading = rules.any_heading.match
     h_set, h_dig = rules.heading_first.chars, rules.heading_first.digits
     join_end = rules.join_line_end
     title = rules.title_continuation
     t_set, t_dig = rules.title_first.chars, rules.title_first.digits
     i = 0
+    ek = 0  # first evidence position at or after the current line (lines only move forward)
     while i < n:
         a, b = lines[i]
-        seen_terminator = evidence(norm, a, b)
+        ek = bisect_left(evidence_pos, a, ek)
+        seen_terminator = ek < n_ev and evidence_pos[ek] < b
         depth = -1  # not counted yet
         while i + 1 < n:
             if norm[b - 1] in join_end:
@@ -380,7 +396,8 @@ def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None)
                 if depth == 0:
                     break
                 depth = _open_depth(norm, na, nb, rules, depth)
-                seen_terminator = evidence(norm, na, nb)
+                ek = bisect_left(evidence_pos, na, ek)
+                seen_terminator = ek < n_ev and evidence_pos[ek] < nb
             # join: the paragraph now runs to the end of the next line
             b = nb
             i += 1
@@ -389,7 +406,7 @@ def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None)
             and title is not None
             and (t_set is None or norm[a] in t_set or (t_dig and norm[a].isdecimal()))
             and title.match(norm[a:b])
-            and not evidence(norm, paras[-1][0], paras[-1][1])
+            and not _any_in(evidence_pos, paras[-1][0], paras[-1][1])
         ):
             paras[-1] = (paras[-1][0], b)  # "武汉市…三年行动计划" + "(2024—2026年)"
         else:
@@ -458,16 +475,31 @@ def _protected(norm: str, a: int, b: int, rules: _Rules) -> tuple[list[int], lis
     return _match_pairs(norm, [m.start() for m in rules.pair_chars.finditer(norm, a, b)], rules)
 
 
-def _inside(pos: int, starts: list[int], ends: list[int]) -> bool:
+def _inside(pos: int, starts: Sequence[int], ends: Sequence[int]) -> bool:
     k = bisect_right(starts, pos) - 1
     return k >= 0 and pos < ends[k] - 1 and pos > starts[k]
 
 
 _UNIT_EVENTS = re.compile("[（〈《【〔）〉》】〕，、]")
+_UNIT_BRACKETS = re.compile("[（〈《【〔）〉》】〕]")
+_UNIT_SEPARATORS = re.compile("[，、]")
 
 
 def _split_units(segment: str, offset: int, original: str) -> list[str]:
     """Split an agency list on ，、, (not inside brackets); return the original substrings."""
+    if _UNIT_BRACKETS.search(segment) is None:  # the common case: every separator splits
+        out = []
+        s = offset
+        for piece in _UNIT_SEPARATORS.split(segment):
+            e = s + len(piece)
+            u = original[s:e]
+            if "\n" in u:
+                u = _LINE_BREAK_WS.sub("", u)
+            u = u.strip().strip(" ：")
+            if u:
+                out.append(u)
+            s = e + 1
+        return out
     units = []
     depth = 0
     last = 0
@@ -518,7 +550,10 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
             ua = pa + colon + 1
             ub = pa + len(seg.rstrip().rstrip("）"))
         elif stripped.endswith(suffixes):
-            suffix = next(x for x in suffixes if stripped.endswith(x))
+            suffix = ""
+            for suffix in suffixes:
+                if stripped.endswith(suffix):
+                    break
             target = resp
             ua = pa + (len(seg) - len(seg.lstrip()))
             ub = pa + len(seg.rstrip().rstrip("）")) - len(suffix)
@@ -568,7 +603,7 @@ class Splitter:
 
     # -- headings -------------------------------------------------------------------------------
     def _heading_end(self, norm: str, pos: int, pe: int, marker_end: int,
-                     starts: list[int], ends: list[int]) -> int | None:
+                     starts: Sequence[int], ends: Sequence[int]) -> int | None:
         """End of the heading whose marker spans norm[pos:marker_end], or None if it is no heading.
 
         Never looks further than ``max_heading_length`` past ``pos`` for the heading's end, so an
@@ -623,47 +658,44 @@ class Splitter:
         softs = _soft_ends(norm, r)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
+        ev_s: Sequence[int]
+        ev_e: Sequence[int]
+        strays: Sequence[int]
         if r.pair_events is not None:
-            ev_s: list[int] = []
-            ev_e: list[int] = []
-            for pm in r.pair_events.finditer(norm):
-                x, y = pm.span()
-                ev_s.append(x)
-                ev_e.append(y)
-            strays = [x for x, y in zip(ev_s, ev_e) if y - x == 1]
+            spans = [pm.span() for pm in r.pair_events.finditer(norm)]
+            ev_s, ev_e = zip(*spans) if spans else ((), ())
+            strays = [x for x, y in spans if y - x == 1]
         else:  # every pair character is an event; paragraphs always use the stack
             ev_s = [m.start() for m in r.pair_chars.finditer(norm)]
             ev_e = [x + 1 for x in ev_s]
             strays = ev_s
         n_ev = len(ev_s)
         symmetric = r.symmetric_pairs
-        stack: list[tuple[str, str]] = []  # (marker type, heading text)
-        path: tuple[str, ...] = ()  # heading texts of the stack: the path of a body clause
+        # The heading stack: marker types (outermost first) and, in ``path``, their heading texts:
+        # the path of a body clause.
+        stack: list[str] = []
+        path: tuple[str, ...] = ()
         # article_mode "auto": set at the first 第X条, "always": from the start; once set, list
         # markers other than the article_keeps families are no longer headings
         in_articles = r.article_mode == "always"
         article = r.article.match if r.article is not None and r.article_mode != "never" else None
         keeps = r.article_keeps
         path_reset = r.path_reset.match if r.path_reset is not None else None
-        # first-character tests: a regex is only tried where it can match
+        # first-character tests: a regex is only tried where it can match; a clause whose first
+        # character can start none of them (nor a parenthetical) is a plain body clause
+        s_set, s_dig = r.special_first.chars, r.special_first.digits
         h_set, h_dig = r.heading_first.chars, r.heading_first.digits
         z_set, z_dig = r.reset_first.chars, r.reset_first.digits
         a_set, a_dig = r.article_first.chars, r.article_first.digits
         heading_match = r.heading_combined.match
+        heading_end = self._heading_end
         resp_detect = r.resp_detect.search
         openers = r.openers
-        # one entry per clause: [start, end, heading path, is heading, lead units, responsible units]
-        raw: list[list[Any]] = []
-        append = raw.append
+        plain_max = r.plain_max
+        out: list[Clause] = []
+        add = out.append
+        sub = _LINE_BREAK_WS.sub
         n_paras = len(paras)
-
-        def push(htype: str, a: int, b: int) -> tuple[str, ...]:
-            for k, (t, _) in enumerate(stack):
-                if t == htype:
-                    del stack[k:]
-                    break
-            stack.append((htype, clause_text(text, a, b)))
-            return tuple(t for _, t in stack)
 
         ti = 0  # first terminator at or after the paragraph start (never moves back)
         ei = 0  # first pair event at or after the paragraph start
@@ -675,16 +707,20 @@ class Splitter:
             tn = bisect_left(terms_all, pe, ti)
             while ei < n_ev and ev_s[ei] < pa:
                 ei += 1
-            if stack and self._is_plain_heading(norm, (pa, pe), paras[pi + 1] if pi + 1 < n_paras else None, True):
+            if (stack and pe - pa <= plain_max
+                    and self._is_plain_heading(norm, (pa, pe), paras[pi + 1] if pi + 1 < n_paras else None, True)):
                 b = pe
                 while b > pa and norm[b - 1] in " \n":
                     b -= 1
-                append([pa, b, self._path_for(stack, "plain"), True, (), ()])
-                path = push("plain", pa, pe)
+                k = stack.index("plain") if "plain" in stack else len(stack)
+                add(Clause(doc_id, len(out), clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
+                del stack[k:]
+                stack.append("plain")
+                path = path[:k] + (clause_text(text, pa, pe),)
                 continue
             # protected pairs of this paragraph
-            starts: list[int] = []
-            ends: list[int] = []
+            starts: Sequence[int] = ()
+            ends: Sequence[int] = ()
             ej = bisect_left(ev_s, pe, ei)
             crossing = ei > 0 and ev_e[ei - 1] > pa  # a flat pair from the paragraph before ends here
             if ej > ei or crossing:
@@ -710,14 +746,17 @@ class Splitter:
                             flats.append((x, y))
                     starts, ends = _match_pairs(norm, positions, r, flats)
             if starts and tn > ti and terms_all[ti] < ends[-1] and terms_all[tn - 1] > starts[0]:
-                # terminators inside a bracket pair do not end a clause
-                inside = [t for t in terms_all[ti:tn] if _inside(t, starts, ends)]
-                if inside:
-                    drop = set(inside)
-                    tl = [t for t in terms_all[ti:tn] if t not in drop]
-                    tk, tn_ = 0, len(tl)
-                else:
-                    tl, tk, tn_ = terms_all, ti, tn
+                # terminators inside a bracket pair do not end a clause (pairs are disjoint and
+                # sorted: one merge pass)
+                tl = []
+                j = 0
+                n_pairs = len(starts)
+                for t in terms_all[ti:tn]:
+                    while j < n_pairs and ends[j] - 1 <= t:
+                        j += 1
+                    if j == n_pairs or t <= starts[j]:
+                        tl.append(t)
+                tk, tn_ = 0, len(tl)
             else:
                 tl, tk, tn_ = terms_all, ti, tn
             pos = pa
@@ -730,38 +769,45 @@ class Splitter:
                     if pos >= pe:
                         break
                     c = norm[pos]
-                # a responsibility parenthetical (right after a body clause, on the same line or the
-                # next) belongs to that clause
-                if c in openers and starts and raw and not raw[-1][3]:
-                    k = bisect_left(starts, pos)
-                    if k < len(starts) and starts[k] == pos and resp_detect(norm[pos:ends[k]]):
-                        pend = self._extend_parenthetical(norm, ends[k], pe)
-                        self._attach(raw[-1], norm, text, pos, pend)
-                        pos = pend
-                        continue
-                m = heading_match(norm, pos, pe) if h_set is None or c in h_set or (h_dig and c.isdecimal()) else None
-                htype = m.lastgroup if m is not None else None
-                if m is not None and htype is not None:
-                    hend = None if in_articles and htype not in keeps else self._heading_end(norm, pos, pe, m.end(), starts, ends)
-                    if hend is not None:
-                        b = hend
-                        while b > pos and norm[b - 1] in " \n":
-                            b -= 1
-                        if b > pos:
-                            append([pos, b, self._path_for(stack, htype), True, (), ()])
-                        path = push(htype, pos, hend)
-                        pos = hend
-                        continue
-                # body clause
-                if (path_reset is not None and (z_set is None or c in z_set or (z_dig and c.isdecimal()))
-                        and path_reset(norm[pos : pos + 8])):
-                    stack.clear()
-                    path = ()
-                elif (article is not None and (a_set is None or c in a_set or (a_dig and c.isdecimal()))
-                        and article(norm, pos, pe)):
-                    in_articles = True
-                    stack[:] = [e for e in stack if e[0] in keeps]
-                    path = tuple(t for _, t in stack)
+                if s_set is None or c in s_set or (s_dig and c.isdecimal()):
+                    # a responsibility parenthetical (right after a body clause, on the same line
+                    # or the next) belongs to that clause
+                    if c in openers and starts and out and not out[-1].is_heading:
+                        k = bisect_left(starts, pos)
+                        if k < len(starts) and starts[k] == pos and resp_detect(norm[pos:ends[k]]):
+                            pend = self._extend_parenthetical(norm, ends[k], pe)
+                            self._attach(out[-1], norm, text, pos, pend)
+                            pos = pend
+                            continue
+                    if h_set is None or c in h_set or (h_dig and c.isdecimal()):
+                        m = heading_match(norm, pos, pe)
+                        htype = m.lastgroup if m is not None else None
+                        if htype is not None and (not in_articles or htype in keeps):
+                            hend = heading_end(norm, pos, pe, m.end(), starts, ends)  # type: ignore[union-attr]
+                            if hend is not None:
+                                k = stack.index(htype) if htype in stack else len(stack)
+                                b = hend
+                                while b > pos and norm[b - 1] in " \n":
+                                    b -= 1
+                                if b > pos:
+                                    add(Clause(doc_id, len(out), clause_text(text, pos, b), pos, b, path[:k], True, (), ()))
+                                del stack[k:]
+                                stack.append(htype)
+                                path = path[:k] + (clause_text(text, pos, hend),)
+                                pos = hend
+                                continue
+                    # body clause
+                    if (path_reset is not None and (z_set is None or c in z_set or (z_dig and c.isdecimal()))
+                            and path_reset(norm[pos : pos + 8])):
+                        stack.clear()
+                        path = ()
+                    elif (article is not None and (a_set is None or c in a_set or (a_dig and c.isdecimal()))
+                            and article(norm, pos, pe)):
+                        in_articles = True
+                        if stack:
+                            kept = [k for k, t in enumerate(stack) if t in keeps]
+                            stack[:] = [stack[k] for k in kept]
+                            path = tuple(path[k] for k in kept)
                 while tk < tn_ and tl[tk] < pos:
                     tk += 1
                 end = tl[tk] + 1 if tk < tn_ else pe
@@ -774,35 +820,24 @@ class Splitter:
                 while b > pos and norm[b - 1] in " \n":
                     b -= 1
                 if b > pos:
-                    append([pos, b, path, False, (), ()])
+                    s = text[pos:b]
+                    if "\n" in s:
+                        s = sub("", s)
+                    add(Clause(doc_id, len(out), s.strip(), pos, b, path, False, (), ()))
                 pos = end
-        sub = _LINE_BREAK_WS.sub
-        out: list[Clause] = []
-        add = out.append
-        for i, (a, b, hpath, is_h, lead, resp) in enumerate(raw):
-            s = text[a:b]
-            if "\n" in s:
-                s = sub("", s)
-            add(Clause(doc_id, i, s.strip(), a, b, hpath, is_h, lead, resp))
         return out
-
-    @staticmethod
-    def _path_for(stack: list[tuple[str, str]], htype: str) -> tuple[str, ...]:
-        """Heading path of a new heading of type ``htype``: the stack above its own level."""
-        for k, (t, _) in enumerate(stack):
-            if t == htype:
-                return tuple(x for _, x in stack[:k])
-        return tuple(x for _, x in stack)
 
     def _extend_parenthetical(self, norm: str, end: int, pe: int) -> int:
         m = self.rules.resp_continuation.match(norm, end, pe)
         return m.end() if m else end
 
-    def _attach(self, clause: list[Any], norm: str, text: str, a: int, b: int) -> None:
+    def _attach(self, clause: Clause, norm: str, text: str, a: int, b: int) -> None:
+        """Attach the responsibility parenthetical norm[a:b] to ``clause`` (it now ends at ``b``)."""
         lead, resp = parse_responsibility(norm, text, a, b, self.rules)
-        clause[1] = b
-        clause[4] = clause[4] + tuple(lead)
-        clause[5] = clause[5] + tuple(resp)
+        clause.end = b
+        clause.text = clause_text(text, clause.start, b)
+        clause.lead_units += tuple(lead)
+        clause.responsible_units += tuple(resp)
 
 
 @lru_cache(maxsize=8)
