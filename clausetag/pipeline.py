@@ -241,13 +241,14 @@ def classify_records(
         if len(proba) != len(idx):
             raise RuntimeError(f"classifier returned {len(proba)} predictions for {len(idx)} clauses")
         classes = [str(c) for c in classifier.classes_]
-        for i, row in zip(idx, proba):
-            order = np.argsort(-row, kind="stable")
-            best = int(order[0])
+        families = {c: _family(c) for c in classes}
+        orders = np.argsort(-proba, axis=1, kind="stable").tolist()  # one call per chunk, not per clause
+        for i, row, order in zip(idx, proba.tolist(), orders):
+            best = order[0]
             rec = records[i]
-            rec.label, rec.prob, rec.family = classes[best], float(row[best]), _family(classes[best])
+            rec.label, rec.prob, rec.family = classes[best], row[best], families[classes[best]]
             if k is not None:
-                rec.probs = [LabelProb(classes[j], round(float(row[j]), 6)) for j in (order[:k] if k > 0 else order)]
+                rec.probs = [LabelProb(classes[j], round(row[j], 6)) for j in (order[:k] if k > 0 else order)]
     if k is not None:
         for rec in records:
             if rec.probs is None and rec.label is not None:
