@@ -488,6 +488,14 @@ _UNIT_SEPARATORS = re.compile("[，、]")
 def _split_units(segment: str, offset: int, original: str) -> list[str]:
     """Split an agency list on ，、, (not inside brackets); return the original substrings."""
     if _UNIT_BRACKETS.search(segment) is None:  # the common case: every separator splits
+        if "\n" not in segment:
+            # one line: the units are the original's pieces between the separators, stripped;
+            # where the original has "," for "，" the pieces are the same
+            src = original[offset : offset + len(segment)]
+            if src != segment and "," in src:
+                src = src.replace(",", "，")
+            if src == segment:
+                return [u for p in _UNIT_SEPARATORS.split(src) if (u := p.strip().strip(" ："))]
         out = []
         s = offset
         for piece in _UNIT_SEPARATORS.split(segment):
@@ -539,6 +547,7 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     parts.append((pos, inner_b))
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
+    sfx_all = lead_sfx + strip_sfx
     for pa, pb in parts:
         seg = norm[pa:pb]
         stripped = seg.strip().rstrip("）")
@@ -559,7 +568,11 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
             ub = pa + len(seg.rstrip().rstrip("）")) - len(suffix)
         else:
             continue
-        for unit in _split_units(norm[ua:ub], ua, original):
+        units = _split_units(norm[ua:ub], ua, original)
+        if not (sfx_all and any(x in joined for joined in ("\n".join(units),) for x in sfx_all)):
+            target.extend(units)  # no unit ends with a suffix
+            continue
+        for unit in units:
             dest = target
             if lead_sfx and unit.endswith(lead_sfx):
                 for suf in lead_sfx:
@@ -613,11 +626,14 @@ class Splitter:
         limit = pos + r.max_heading_length
         terminators = r.heading_terminators
         end = pe
-        for s in r.heading_stop.finditer(norm, marker_end, pe):
+        search = r.heading_stop.search  # never matches empty: the next stop is searched from s.end()
+        s = search(norm, marker_end, pe)
+        while s is not None:
             ss = s.start()
             if ss > limit:
                 return None  # the heading would be longer than max_heading_length
             if starts and _inside(ss, starts, ends):
+                s = search(norm, s.end(), pe)
                 continue
             end = s.end() if norm[ss] in terminators else ss
             break
@@ -637,7 +653,7 @@ class Splitter:
         if not have_stack or nxt is None or b - a > r.plain_max:
             return False
         s = norm[a:b]
-        if (r.plain_forbidden is not None and r.plain_forbidden.search(s)) or r.plain_not.search(s) or r.any_heading.match(s):
+        if r.any_heading.match(s) or (r.plain_forbidden is not None and r.plain_forbidden.search(s)) or r.plain_not.search(s):
             return False
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
