@@ -171,11 +171,30 @@ _RARE = re.compile(
 )
 
 
+_RARE_CHARS = sorted(chr(k) for k, v in _TRANSLATION.items() if v != chr(k) and chr(k) not in "(),;:?!\r\t\u3000\u00a0")
+# The rare characters U+FFxx as UTF-16-BE bytes: 0xFF then the low byte.
+_RARE_FF = re.compile(b"\\xff[" + b"".join(b"\\x%02x" % (ord(c) & 0xFF) for c in _RARE_CHARS if ord(c) >> 8 == 0xFF) + b"]")
+_RARE_OTHER = [c for c in _RARE_CHARS if ord(c) >> 8 != 0xFF]
+
+
+def _has_rare(text: str) -> bool:
+    """Whether ``text`` holds a character of ``_RARE`` (the same answer as ``_RARE.search``).
+
+    Most of them are full-width forms U+FFxx, which the common full-width punctuation (，（）：…)
+    shares the high byte with, so a character class would test every character. Instead the
+    UTF-16-BE bytes are searched for 0xFF followed by a rare low byte (a literal-first pattern:
+    C speed), keeping only matches at even offsets (character boundaries); the few others are
+    tested with ``in``."""
+    if any(ch in text for ch in _RARE_OTHER):
+        return True
+    return any(not m.start() & 1 for m in _RARE_FF.finditer(text.encode("utf-16-be", "surrogatepass")))
+
+
 def _translate(text: str) -> str:
     for a, b in _FREQUENT:
         if a in text:
             text = text.replace(a, b)
-    if _RARE.search(text):
+    if _has_rare(text):
         text = text.translate(_TRANSLATION)
     return text
 
@@ -195,6 +214,9 @@ class Residue:
     pipe_min: int
     line_regex: re.Pattern[str] | None = None
     others: tuple[re.Pattern[str], ...] = ()
+    # "\n" followed by line_regex: finds the next line start where line_regex matches (a search
+    # for a literal first character runs at C speed; no Python loop over the lines)
+    nl_line_regex: re.Pattern[str] | None = None
 
     def _pattern_spans(self, text: str) -> list[tuple[int, int]]:
         if self.regex is None:
@@ -204,20 +226,21 @@ class Residue:
             found += [m.span() for m in rx.finditer(text)]
         line_rx = self.line_regex
         if line_rx is not None:
-            match = line_rx.match
-            find = text.find
-            pos = 0
-            last_end = 0
+            # line_regex at every line start (position 0 and after each "\n") not inside the
+            # previous match
+            nl_search = (self.nl_line_regex or re.compile("\n(?:" + line_rx.pattern + ")", line_rx.flags)).search
+            m = line_rx.match(text, 0)
+            last_end = m.end() if m is not None else 0
+            if m is not None:
+                found.append(m.span())
+            pos = 0  # the line start tried last
             while True:
-                if pos >= last_end:
-                    m = match(text, pos)
-                    if m is not None:
-                        found.append(m.span())
-                        last_end = m.end()
-                nl = find("\n", pos)
-                if nl < 0:
+                m = nl_search(text, max(pos, last_end - 1))  # next "\n" starting a line >= last_end
+                if m is None:
                     break
-                pos = nl + 1
+                pos = m.start() + 1
+                found.append((pos, m.end()))
+                last_end = m.end()
         if len(found) > 1:
             found.sort()
         prev_end = -1
@@ -270,7 +293,8 @@ def compile_residue(rules: Mapping[str, Any]) -> Residue:
     anchored = [p for p in patterns if _line_anchored(p)]
     others = tuple(re.compile(p, re.MULTILINE) for p in patterns if not _line_anchored(p))
     line_regex = re.compile("|".join(f"(?:{p})" for p in anchored), re.MULTILINE) if anchored else None
-    return Residue(regex, int(rules.get("table_pipe_min", 2)), line_regex, others)
+    nl_line_regex = re.compile("\n(?:" + line_regex.pattern + ")", re.MULTILINE) if line_regex else None
+    return Residue(regex, int(rules.get("table_pipe_min", 2)), line_regex, others, nl_line_regex)
 
 
 @lru_cache(maxsize=1)
