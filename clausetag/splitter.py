@@ -64,6 +64,7 @@ class Clause:
         }
 
 
+_span = re.Match.span
 _LINE_BREAK_WS = re.compile(r"[ \t\u3000\r]*\n\s*")
 _NON_SPACE = re.compile(r"\S")
 
@@ -108,6 +109,7 @@ class _Rules:
     resp_continuation: re.Pattern[str]
     unit_lead_suffixes: tuple[str, ...]
     unit_strip_suffixes: tuple[str, ...]
+    unit_suffix_any: re.Pattern[str] | None
     join_line_end: str
     title_continuation: re.Pattern[str] | None
     article_mode: str
@@ -201,6 +203,8 @@ def _compile_json(canonical: str) -> _Rules:
         resp_continuation=re.compile(resp["continuation"]),
         unit_lead_suffixes=tuple(resp.get("unit_lead_suffixes", ())),
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
+        unit_suffix_any=(re.compile("|".join(map(re.escape, [*resp.get("unit_lead_suffixes", ()), *resp.get("unit_strip_suffixes", ())])))
+                         if resp.get("unit_lead_suffixes") or resp.get("unit_strip_suffixes") else None),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         article_mode=r.get("article_mode", "auto"),
@@ -495,7 +499,9 @@ def _split_units(segment: str, offset: int, original: str) -> list[str]:
             if src != segment and "," in src:
                 src = src.replace(",", "，")
             if src == segment:
-                return [u for p in _UNIT_SEPARATORS.split(src) if (u := p.strip().strip(" ："))]
+                if "、" in src:
+                    src = src.replace("、", "，")
+                return [u for p in src.split("，") if (u := p.strip().strip(" ："))]
         out = []
         s = offset
         for piece in _UNIT_SEPARATORS.split(segment):
@@ -547,7 +553,7 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     parts.append((pos, inner_b))
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
-    sfx_all = lead_sfx + strip_sfx
+    sfx_any = rules.unit_suffix_any
     for pa, pb in parts:
         seg = norm[pa:pb]
         stripped = seg.strip().rstrip("）")
@@ -569,7 +575,7 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
         else:
             continue
         units = _split_units(norm[ua:ub], ua, original)
-        if not (sfx_all and any(x in joined for joined in ("\n".join(units),) for x in sfx_all)):
+        if sfx_any is None or sfx_any.search("\n".join(units)) is None:
             target.extend(units)  # no unit ends with a suffix
             continue
         for unit in units:
@@ -678,7 +684,7 @@ class Splitter:
         ev_e: Sequence[int]
         strays: Sequence[int]
         if r.pair_events is not None:
-            spans = [pm.span() for pm in r.pair_events.finditer(norm)]
+            spans = list(map(_span, r.pair_events.finditer(norm)))
             ev_s, ev_e = zip(*spans) if spans else ((), ())
             strays = [x for x, y in spans if y - x == 1]
         else:  # every pair character is an event; paragraphs always use the stack
@@ -708,6 +714,7 @@ class Splitter:
         resp_detect = r.resp_detect.search
         openers = r.openers
         plain_max = r.plain_max
+        blank_terms = r.term_regex.search(" \n") is not None
         out: list[Clause] = []
         add = out.append
         sub = _LINE_BREAK_WS.sub
@@ -826,15 +833,22 @@ class Splitter:
                             path = tuple(path[k] for k in kept)
                 while tk < tn_ and tl[tk] < pos:
                     tk += 1
-                end = tl[tk] + 1 if tk < tn_ else pe
+                if tk < tn_:
+                    end = tl[tk] + 1
+                    trim = blank_terms  # else the clause ends on its terminator: nothing to trim
+                else:
+                    end = pe
+                    trim = True
                 if n_softs:
                     while si < n_softs and softs[si] <= pos:
                         si += 1
                     if si < n_softs and softs[si] < end:
                         end = softs[si]
+                        trim = True
                 b = end
-                while b > pos and norm[b - 1] in " \n":
-                    b -= 1
+                if trim:
+                    while b > pos and norm[b - 1] in " \n":
+                        b -= 1
                 if b > pos:
                     s = text[pos:b]
                     if "\n" in s:
