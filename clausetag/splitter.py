@@ -26,7 +26,7 @@ from functools import lru_cache
 from typing import Any
 
 from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
-from clausetag.text import Residue, compile_residue, normalize
+from clausetag.text import FirstChars, Residue, absent, compile_residue, first_chars, normalize
 
 __all__ = ["Clause", "Splitter", "split"]
 
@@ -99,6 +99,7 @@ class _Rules:
     plain_not: re.Pattern[str]
     soft: re.Pattern[str] | None
     soft_items: tuple[re.Pattern[str], ...]
+    soft_first: tuple[str | None, ...]
     path_reset: re.Pattern[str] | None
     article: re.Pattern[str] | None
     article_keeps: frozenset[str]
@@ -114,11 +115,11 @@ class _Rules:
     title_continuation: re.Pattern[str] | None
     article_mode: str
     residue: Residue
-    heading_first: _FirstChars
-    reset_first: _FirstChars
-    article_first: _FirstChars
-    title_first: _FirstChars
-    special_first: _FirstChars
+    heading_first: FirstChars
+    reset_first: FirstChars
+    article_first: FirstChars
+    title_first: FirstChars
+    special_first: FirstChars
 
 
 def _compile(rule_set: RuleSet) -> _Rules:
@@ -166,9 +167,9 @@ def _compile_json(canonical: str) -> _Rules:
     stop = re.compile(
         "[" + term_class + "\n \t](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?=" + any_heading.pattern + ")))"
     )
-    heading_first = _first_chars(heading_combined)
-    reset_first = _first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else _FirstChars(frozenset(), False)
-    article_first = _first_chars(re.compile(r["article"])) if r.get("article") else _FirstChars(frozenset(), False)
+    heading_first = first_chars(heading_combined)
+    reset_first = first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else FirstChars(frozenset(), False)
+    article_first = first_chars(re.compile(r["article"])) if r.get("article") else FirstChars(frozenset(), False)
     ph = r["plain_heading"]
     resp = r["responsibility"]
     soft = r.get("soft_boundaries") or []
@@ -193,6 +194,7 @@ def _compile_json(canonical: str) -> _Rules:
         plain_not=re.compile(ph["not_matching"]),
         soft=re.compile("|".join(f"(?:{p})" for p in soft)) if soft else None,
         soft_items=tuple(re.compile(p) for p in soft),
+        soft_first=tuple(first_chars(re.compile(p)).few() for p in soft),
         path_reset=re.compile(r["path_reset"]) if r.get("path_reset") else None,
         article=re.compile(r["article"]) if r.get("article") else None,
         article_keeps=frozenset(r.get("article_keeps", ())),
@@ -212,96 +214,17 @@ def _compile_json(canonical: str) -> _Rules:
         heading_first=heading_first,
         reset_first=reset_first,
         article_first=article_first,
-        title_first=(_first_chars(re.compile(r["pdf_join"]["title_continuation"]))
-                     if r["pdf_join"].get("title_continuation") else _FirstChars(frozenset(), False)),
-        special_first=_union(heading_first, reset_first, article_first, _FirstChars(frozenset(openers), False)),
+        title_first=(first_chars(re.compile(r["pdf_join"]["title_continuation"]))
+                     if r["pdf_join"].get("title_continuation") else FirstChars(frozenset(), False)),
+        special_first=_union(heading_first, reset_first, article_first, FirstChars(frozenset(openers), False)),
     )
 
 
-# ------------------------------------------------------------------------------------------------
-# First characters of a pattern: a cheap test before trying a regex at a clause start
-# ------------------------------------------------------------------------------------------------
-
-class _FirstChars:
-    """The characters a match of a pattern can start with: ``may_start(c)`` is False only when the
-    pattern cannot match at a position holding ``c`` (a superset test, so skipping the regex is
-    exact). ``chars is None`` means "any character" (the test always passes)."""
-
-    __slots__ = ("chars", "digits")
-
-    def __init__(self, chars: frozenset[str] | None, digits: bool) -> None:
-        self.chars = chars
-        self.digits = digits
-
-    def may_start(self, c: str) -> bool:
-        return self.chars is None or c in self.chars or (self.digits and c.isdecimal())
-
-
-def _union(*tests: _FirstChars) -> _FirstChars:
+def _union(*tests: FirstChars) -> FirstChars:
     """A test that passes where any of ``tests`` passes."""
     if any(t.chars is None for t in tests):
-        return _FirstChars(None, False)
-    return _FirstChars(frozenset().union(*(t.chars for t in tests)), any(t.digits for t in tests))  # type: ignore[arg-type]
-
-
-class _AnyChar(Exception):
-    pass
-
-
-def _first_chars(pattern: re.Pattern[str]) -> _FirstChars:
-    """Analyse ``pattern`` (sre parse tree) for the set of possible first characters."""
-    import re._constants as C
-    import re._parser as P
-
-    chars: set[str] = set()
-    digits = False
-
-    def seq(items: Any) -> bool:
-        """Add the first characters of a sequence; return whether it can match empty."""
-        return all(item(op, av) for op, av in items)
-
-    def item(op: Any, av: Any) -> bool:
-        nonlocal digits
-        if op is C.LITERAL:
-            chars.add(chr(av))
-            return False
-        if op is C.IN:
-            for iop, iav in av:
-                if iop is C.LITERAL:
-                    chars.add(chr(iav))
-                elif iop is C.RANGE and iav[1] - iav[0] < 4096:
-                    chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
-                elif iop is C.CATEGORY and iav is C.CATEGORY_DIGIT:
-                    digits = True
-                else:
-                    raise _AnyChar  # negated sets, other categories, huge ranges
-            return False
-        if op is C.BRANCH:
-            empty = False
-            for alt in av[1]:
-                empty = seq(alt) or empty
-            return empty
-        if op is C.SUBPATTERN:
-            if av[1] & (C.SRE_FLAG_IGNORECASE | C.SRE_FLAG_LOCALE):
-                raise _AnyChar
-            return seq(av[3])
-        if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op is getattr(C, "POSSESSIVE_REPEAT", None):
-            empty = seq(av[2])
-            return empty or av[0] == 0
-        if op is getattr(C, "ATOMIC_GROUP", None):
-            return seq(av)
-        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
-            return True  # zero-width: narrows, never widens, the first characters
-        raise _AnyChar  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
-
-    try:
-        if pattern.flags & (re.IGNORECASE | re.LOCALE):
-            raise _AnyChar
-        if seq(P.parse(pattern.pattern, pattern.flags).data):
-            raise _AnyChar  # can match the empty string anywhere
-    except (_AnyChar, Exception):
-        return _FirstChars(None, False)
-    return _FirstChars(frozenset(chars), digits)
+        return FirstChars(None, False)
+    return FirstChars(frozenset().union(*(t.chars for t in tests)), any(t.digits for t in tests))  # type: ignore[arg-type]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -327,10 +250,13 @@ def _soft_ends(norm: str, rules: _Rules) -> list[int]:
     if rules.soft is None:
         return []
     if len(rules.soft_items) == 1:
+        if absent(rules.soft_first[0], norm):
+            return []
         return [m.end() for m in rules.soft_items[0].finditer(norm)]
     spans: list[tuple[int, int]] = []
-    for rx in rules.soft_items:
-        spans.extend(m.span() for m in rx.finditer(norm))
+    for rx, first in zip(rules.soft_items, rules.soft_first):
+        if not absent(first, norm):
+            spans.extend(m.span() for m in rx.finditer(norm))
     spans.sort()
     prev = -1
     for x, y in spans:
@@ -675,7 +601,6 @@ class Splitter:
         norm = normalize(text, r.residue)
         # Whole-text passes (C speed); each paragraph then takes its share by bisection.
         terms_all = _positions(norm, r.term_literals)
-        n_terms_all = len(terms_all)
         paras = _paragraphs(norm, r, terms_all if r.evidence_literals is None else None)
         softs = _soft_ends(norm, r)
         n_softs = len(softs)
@@ -691,7 +616,6 @@ class Splitter:
             ev_s = [m.start() for m in r.pair_chars.finditer(norm)]
             ev_e = [x + 1 for x in ev_s]
             strays = ev_s
-        n_ev = len(ev_s)
         symmetric = r.symmetric_pairs
         # The heading stack: marker types (outermost first) and, in ``path``, their heading texts:
         # the path of a body clause.
@@ -725,11 +649,9 @@ class Splitter:
         si = 0  # index into softs
         for pi in range(n_paras):
             pa, pe = paras[pi]
-            while ti < n_terms_all and terms_all[ti] < pa:
-                ti += 1
+            ti = bisect_left(terms_all, pa, ti)
             tn = bisect_left(terms_all, pe, ti)
-            while ei < n_ev and ev_s[ei] < pa:
-                ei += 1
+            ei = bisect_left(ev_s, pa, ei)
             if (stack and pe - pa <= plain_max
                     and self._is_plain_heading(norm, (pa, pe), paras[pi + 1] if pi + 1 < n_paras else None, True)):
                 b = pe

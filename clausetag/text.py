@@ -129,6 +129,100 @@ def read_text(path: PathType) -> str:
     return decode_bytes(data, str(p))
 
 
+# ------------------------------------------------------------------------------------------------
+# First characters of a pattern: a cheap test before trying a regex
+# ------------------------------------------------------------------------------------------------
+
+class FirstChars:
+    """The characters a match of a pattern can start with: ``may_start(c)`` is False only when the
+    pattern cannot match at a position holding ``c`` (a superset test, so skipping the regex is
+    exact). ``chars is None`` means "any character" (the test always passes)."""
+
+    __slots__ = ("chars", "digits")
+
+    def __init__(self, chars: frozenset[str] | None, digits: bool) -> None:
+        self.chars = chars
+        self.digits = digits
+
+    def may_start(self, c: str) -> bool:
+        return self.chars is None or c in self.chars or (self.digits and c.isdecimal())
+
+    def few(self, limit: int = 8) -> str | None:
+        """The first characters as a string when there are at most ``limit`` of them (so that
+        testing a text for each with ``in``, at memchr speed, beats a regex scan), else None."""
+        if self.chars is None or self.digits or len(self.chars) > limit:
+            return None
+        return "".join(sorted(self.chars))
+
+
+def absent(first: str | None, text: str) -> bool:
+    """True when ``first`` (see :meth:`FirstChars.few`) is given and none of its characters occurs
+    in ``text``: a pattern that must start with one of them cannot match."""
+    return first is not None and not any(c in text for c in first)
+
+
+
+
+class _AnyChar(Exception):
+    pass
+
+
+def first_chars(pattern: re.Pattern[str]) -> FirstChars:
+    """Analyse ``pattern`` (sre parse tree) for the set of possible first characters."""
+    import re._constants as C
+    import re._parser as P
+
+    chars: set[str] = set()
+    digits = False
+
+    def seq(items: Any) -> bool:
+        """Add the first characters of a sequence; return whether it can match empty."""
+        return all(item(op, av) for op, av in items)
+
+    def item(op: Any, av: Any) -> bool:
+        nonlocal digits
+        if op is C.LITERAL:
+            chars.add(chr(av))
+            return False
+        if op is C.IN:
+            for iop, iav in av:
+                if iop is C.LITERAL:
+                    chars.add(chr(iav))
+                elif iop is C.RANGE and iav[1] - iav[0] < 4096:
+                    chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
+                elif iop is C.CATEGORY and iav is C.CATEGORY_DIGIT:
+                    digits = True
+                else:
+                    raise _AnyChar  # negated sets, other categories, huge ranges
+            return False
+        if op is C.BRANCH:
+            empty = False
+            for alt in av[1]:
+                empty = seq(alt) or empty
+            return empty
+        if op is C.SUBPATTERN:
+            if av[1] & (C.SRE_FLAG_IGNORECASE | C.SRE_FLAG_LOCALE):
+                raise _AnyChar
+            return seq(av[3])
+        if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op is getattr(C, "POSSESSIVE_REPEAT", None):
+            empty = seq(av[2])
+            return empty or av[0] == 0
+        if op is getattr(C, "ATOMIC_GROUP", None):
+            return seq(av)
+        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            return True  # zero-width: narrows, never widens, the first characters
+        raise _AnyChar  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
+
+    try:
+        if pattern.flags & (re.IGNORECASE | re.LOCALE):
+            raise _AnyChar
+        if seq(P.parse(pattern.pattern, pattern.flags).data):
+            raise _AnyChar  # can match the empty string anywhere
+    except (_AnyChar, Exception):
+        return FirstChars(None, False)
+    return FirstChars(frozenset(chars), digits)
+
+
 # --------------------------------------------------------------------------------------------
 # Normalisation
 # --------------------------------------------------------------------------------------------
@@ -217,13 +311,17 @@ class Residue:
     # "\n" followed by line_regex: finds the next line start where line_regex matches (a search
     # for a literal first character runs at C speed; no Python loop over the lines)
     nl_line_regex: re.Pattern[str] | None = None
+    # the first characters of each of ``others`` (see FirstChars.few): a pattern is only scanned
+    # when one of them occurs in the text
+    others_first: tuple[str | None, ...] = ()
 
     def _pattern_spans(self, text: str) -> list[tuple[int, int]]:
         if self.regex is None:
             return []
         found: list[tuple[int, int]] = []
-        for rx in self.others:
-            found += [m.span() for m in rx.finditer(text)]
+        for rx, first in zip(self.others, self.others_first or [None] * len(self.others)):
+            if not absent(first, text):
+                found += [m.span() for m in rx.finditer(text)]
         line_rx = self.line_regex
         if line_rx is not None:
             # line_regex at every line start (position 0 and after each "\n") not inside the
@@ -294,7 +392,8 @@ def compile_residue(rules: Mapping[str, Any]) -> Residue:
     others = tuple(re.compile(p, re.MULTILINE) for p in patterns if not _line_anchored(p))
     line_regex = re.compile("|".join(f"(?:{p})" for p in anchored), re.MULTILINE) if anchored else None
     nl_line_regex = re.compile("\n(?:" + line_regex.pattern + ")", re.MULTILINE) if line_regex else None
-    return Residue(regex, int(rules.get("table_pipe_min", 2)), line_regex, others, nl_line_regex)
+    return Residue(regex, int(rules.get("table_pipe_min", 2)), line_regex, others, nl_line_regex,
+                   tuple(first_chars(rx).few() for rx in others))
 
 
 @lru_cache(maxsize=1)
