@@ -274,7 +274,7 @@ def _any_in(positions: list[int], a: int, b: int) -> bool:
 
 def _lines(norm: str) -> list[tuple[int, int]]:
     """(start, end) of each non-blank line, trimmed of surrounding spaces."""
-    return [m.span() for m in _LINE.finditer(norm)]
+    return list(map(_span, _LINE.finditer(norm)))
 
 
 def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int:
@@ -310,8 +310,7 @@ def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None)
     ek = 0  # first evidence position at or after the current line (lines only move forward)
     while i < n:
         a, b = lines[i]
-        ek = bisect_left(evidence_pos, a, ek)
-        seen_terminator = ek < n_ev and evidence_pos[ek] < b
+        seen_terminator = None  # not looked up yet (most lines end with a line-end character)
         depth = -1  # not counted yet
         while i + 1 < n:
             if norm[b - 1] in join_end:
@@ -320,6 +319,9 @@ def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None)
             c = norm[na]
             if (h_set is None or c in h_set or (h_dig and c.isdecimal())) and heading(norm, na):
                 break
+            if seen_terminator is None:
+                ek = bisect_left(evidence_pos, a, ek)
+                seen_terminator = ek < n_ev and evidence_pos[ek] < b
             if not seen_terminator:
                 if depth < 0:  # no line joined yet: the paragraph is the line a..b
                     depth = _open_depth(norm, a, b, rules)
