@@ -27,24 +27,24 @@ def local_ray():
 
 @pytest.mark.slow  # starts a local Ray (seconds)
 def test_ray_engine_output_identical_to_local(seed_paths: list[Path], tmp_path: Path, local_ray: None,
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+                                              baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from clausetag import parallel
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setattr(parallel, "SHARD_DOCS", 2)  # several shards, so both actors get work
     docs = [str(p) for p in seed_paths] + [str(tmp_path / "broken.txt")]
     (tmp_path / "broken.txt").write_bytes(b"")
-    assert main(["tag", *docs, "-o", str(tmp_path / "local") + "/", "--jobs", "1", "--no-progress"]) == 1
-    assert main(["tag", *docs, "-o", str(tmp_path / "ray") + "/", "--engine", "ray", "--jobs", "2",
-                 "--no-progress"]) == 1
+    m = ["--no-progress", "--model", str(baseline_dir)]  # a small model: actors load it in milliseconds
+    assert main(["tag", *docs, "-o", str(tmp_path / "local") + "/", "--jobs", "1", *m]) == 1
+    assert main(["tag", *docs, "-o", str(tmp_path / "ray") + "/", "--engine", "ray", "--jobs", "2", *m]) == 1
     for name in OUTPUTS:
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
 
     # the Python entry point: a Dataset of clause rows, the same records as the local Tagger's
     from clausetag.ray_engine import tag_dataset
 
-    tagger = Tagger()
-    rows = tag_dataset(docs, tagger, workers=2).take_all()
+    tagger = Tagger(baseline_dir)
+    rows = tag_dataset(docs, tagger, workers=1).take_all()  # two actors ran above; one is enough here
     local = [r.to_dict() for res in tagger.tag_paths(docs, progress=False) for r in res.records or ()]
     assert [{k: v for k, v in r.items() if k != "error"} for r in rows if r["error"] is None] == local
     assert [r["doc_id"] for r in rows if r["error"]] == ["broken"]
