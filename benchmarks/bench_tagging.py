@@ -8,7 +8,8 @@ Rows (each runs the whole chain: read file → split → quantities → classify
 * ``no model`` – a constant stub classifier: the cost of reading, splitting and quantity extraction;
 * ``baseline`` – TF-IDF + logistic regression, trained on the labelled seed set if present, else on a
   few synthetic clauses (speed barely depends on which);
-* ``default`` – the packaged default model (``$CLAUSETAG_MODEL``), when one is there;
+* ``default`` – the packaged default model (``$CLAUSETAG_MODEL``), when one is there, and the same model
+  with scikit-learn's own TF-IDF transform instead of the fast n-gram counter (``CLAUSETAG_FAST_FEATURES=0``);
 * ``bert fp32`` / ``bert int8`` – a BERT classifier (``--bert DIR``), or, with ``--bert-preset``, an
   *untrained* one of that size built offline (only its speed means anything), on ``--bert-repeat``
   copies; ``--device cuda`` also adds a GPU fp32 row.
@@ -157,6 +158,19 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(run("baseline (tf-idf + LR)", baseline, files, args.runs, batch_size=args.batch_size))
         if (default_model_path() / "clausetag.json").is_file():
             rows.append(run("default", "default", files, args.runs, batch_size=args.batch_size))
+            # the same model with scikit-learn's own TF-IDF transform, for comparison in the same run
+            from clausetag.classifiers.fast_tfidf import ENV
+
+            saved = os.environ.get(ENV)
+            os.environ[ENV] = "0"
+            try:
+                rows.append(run(f"default, scikit-learn features ({ENV}=0)", "default", files, args.runs,
+                                batch_size=args.batch_size))
+            finally:
+                if saved is None:
+                    os.environ.pop(ENV, None)
+                else:
+                    os.environ[ENV] = saved
         else:
             where = default_model_path()
             shown = where.relative_to(ROOT) if where.is_relative_to(ROOT) else where
