@@ -72,8 +72,9 @@ def char_block(model: BaselineClassifier) -> Any:
     TfidfVectorizer(analyzer="char", ngram_range=(1, 3), max_features=40, preprocessor=str.upper),
     CountVectorizer(analyzer="char", ngram_range=(1, 3)),
     CountVectorizer(analyzer="char", ngram_range=(3, 3), binary=True),
+    CountVectorizer(analyzer="char", ngram_range=(1, 2), vocabulary=["资", "资金", "专项资金", "a", "😀"]),
 ], ids=["shipped-settings", "l1-no-idf-cased", "binary-accents-f32", "unigrams", "max-features-custom-prep",
-        "counts", "trigrams-binary"])
+        "counts", "trigrams-binary", "given-vocabulary-with-a-too-long-entry"])
 def test_fast_path_equals_sklearn_for_every_setting_it_covers(vec: Any) -> None:
     vec.fit(TRAIN + EDGE[:6])
     assert unsupported_reason(vec) is None

@@ -77,19 +77,17 @@ class CharNgramCounter:
         self.signature = _signature(vec)
         self.min_n, self.max_n = (int(x) for x in vec.ngram_range)
         self.n_features = len(vec.vocabulary_)
-        keys: list[int] = []
-        cols: list[int] = []
-        for gram, col in vec.vocabulary_.items():
-            if isinstance(gram, str) and self.min_n <= len(gram) <= self.max_n:  # others never match
-                k = 0
-                for ch in gram:
-                    k = (k << _BITS) | (ord(ch) + 1)
-                keys.append(k)
-                cols.append(int(col))
+        grams = list(vec.vocabulary_)
+        cols = np.fromiter(vec.vocabulary_.values(), dtype=np.int64, count=len(grams))
+        fits = [isinstance(g, str) and self.min_n <= len(g) <= self.max_n for g in grams]
+        if not all(fits):  # other entries (a hand-made vocabulary) never match an n-gram of the input
+            grams = [g for g, ok in zip(grams, fits) if ok]
+            cols = cols[np.asarray(fits, dtype=bool)]
+        keys = _keys_of(grams)
         import pandas as pd
 
-        self._index = pd.Index(np.asarray(keys, dtype=np.uint64))  # a hash table over the keys
-        self._cols = np.asarray(cols, dtype=np.int64)
+        self._index = pd.Index(keys)  # a hash table over the keys
+        self._cols = cols
         self._prep = vec.build_preprocessor()
         self._ws = vec._white_spaces.sub
 
@@ -169,6 +167,18 @@ class CharNgramCounter:
             (counts.astype(np.intc), col_of.astype(index_dtype), indptr.astype(index_dtype)),
             shape=(n_docs, self.n_features), dtype=self.vec.dtype,
         )
+
+
+def _keys_of(grams: Sequence[str]) -> np.ndarray:
+    """The 64-bit key of each string of 1 to 3 characters (whole-array passes over their code points)."""
+    lengths = np.fromiter(map(len, grams), dtype=np.int64, count=len(grams))
+    cp = np.frombuffer("".join(grams).encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
+    starts = np.cumsum(lengths) - lengths
+    keys = np.zeros(len(grams), dtype=np.uint64)
+    for j in range(_MAX_N):
+        has = lengths > j
+        keys[has] = (keys[has] << np.uint64(_BITS)) | (cp[starts[has] + j] + np.uint64(1))
+    return keys
 
 
 def _signature(vec: Any) -> tuple[Any, ...]:
