@@ -65,6 +65,7 @@ class Clause:
 
 
 _span = re.Match.span
+_start = re.Match.start
 _LINE_BREAK_WS = re.compile(r"[ \t\u3000\r]*\n\s*")
 _NON_SPACE = re.compile(r"\S")
 
@@ -237,9 +238,12 @@ _LINE = re.compile(r"[^ \n](?:[^\n]*[^ \n])?")
 def _positions(norm: str, literals: tuple[re.Pattern[str], ...]) -> list[int]:
     """Sorted positions of the characters whose one-character patterns are ``literals``."""
     out: list[int] = []
+    found = 0
     for rx in literals:
-        out.extend([m.start() for m in rx.finditer(norm)])
-    if len(literals) > 1:
+        if rx.pattern[-1] in norm:  # a one-character pattern (maybe escaped): skip absent ones
+            out.extend(map(_start, rx.finditer(norm)))
+            found += 1
+    if found > 1:
         out.sort()
     return out
 

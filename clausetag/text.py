@@ -352,14 +352,19 @@ class Residue:
         """Sorted spans of conversion residue in ``text``."""
         spans = self._pattern_spans(text)
         if "|" in text:
-            pos = 0
-            for line in text.split("\n"):
-                if line.count("|") >= self.pipe_min:
-                    i = line.find("|")
+            # only the lines that hold a pipe are looked at
+            find = text.find
+            i = find("|")
+            while i >= 0:
+                a = text.rfind("\n", 0, i) + 1
+                b = find("\n", i)
+                if b < 0:
+                    b = len(text)
+                if text.count("|", a, b) >= self.pipe_min:
                     while i >= 0:
-                        spans.append((pos + i, pos + i + 1))
-                        i = line.find("|", i + 1)
-                pos += len(line) + 1
+                        spans.append((i, i + 1))
+                        i = find("|", i + 1, b)
+                i = find("|", b)
             spans.sort()
         return spans
 
