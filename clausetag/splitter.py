@@ -111,7 +111,6 @@ class _Rules:
     resp_continuation: re.Pattern[str]
     unit_lead_suffixes: tuple[str, ...]
     unit_strip_suffixes: tuple[str, ...]
-    unit_suffix_any: re.Pattern[str] | None
     join_line_end: str
     title_continuation: re.Pattern[str] | None
     article_mode: str
@@ -206,8 +205,6 @@ def _compile_json(canonical: str) -> _Rules:
         resp_continuation=re.compile(resp["continuation"]),
         unit_lead_suffixes=tuple(resp.get("unit_lead_suffixes", ())),
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
-        unit_suffix_any=(re.compile("|".join(map(re.escape, [*resp.get("unit_lead_suffixes", ()), *resp.get("unit_strip_suffixes", ())])))
-                         if resp.get("unit_lead_suffixes") or resp.get("unit_strip_suffixes") else None),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         article_mode=r.get("article_mode", "auto"),
@@ -485,7 +482,7 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     parts.append((pos, inner_b))
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
-    sfx_any = rules.unit_suffix_any
+    sfx_all = lead_sfx + strip_sfx
     for pa, pb in parts:
         seg = norm[pa:pb]
         stripped = seg.strip().rstrip("）")
@@ -507,8 +504,12 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
         else:
             continue
         units = _split_units(norm[ua:ub], ua, original)
-        if sfx_any is None or sfx_any.search("\n".join(units)) is None:
-            target.extend(units)  # no unit ends with a suffix
+        joined = "\n".join(units)
+        for x in sfx_all:
+            if x in joined:
+                break
+        else:  # no unit ends with a suffix
+            target.extend(units)
             continue
         for unit in units:
             dest = target
