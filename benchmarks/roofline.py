@@ -17,14 +17,15 @@ Four parts, all printed and written to ``--out`` (Markdown) and its ``.json`` tw
    the classifier does).
 3. **Achieved**: forward-pass clauses/s and useful GFLOP/s (FLOPs at the real lengths; padding is waste)
    and % of the measured fp32 peak, for torch fp32, ONNX Runtime fp32 and int8, each with length-sorted
-   batches (what the classifiers do), input-order batches padded to the batch's longest clause, and
-   batches padded to ``max_length``; 1 and 2 threads. Tokenisation and collation are outside the timing.
+   batches (what the classifiers do), input-order batches padded to the batch's longest clause, batches
+   padded to ``max_length`` (timed only where that differs from input order) and, in the full run, one
+   clause a call; 1 and 2 threads. Tokenisation and collation are outside the timing.
 4. The padding each batching wastes (padded tokens / real tokens, and executed / useful FLOPs).
 
 Every timed row carries the 1-minute load average read right after it (it includes this process) and
 its rate per CPU second beside the wall-clock one (with one thread, the CPU time is what the work costs
 a core even while other processes share it). A per-operator ONNX Runtime profile (one thread) shows where
-the time goes. ``--quick`` (< 2 min): every 4th clause, best of 1, a 2048³ peak on three engines.
+the time goes. ``--quick`` (< 2 min): every 5th clause, best of 1, a 2048³ peak on three engines.
 Without ``--onnx-fp32`` but with ``--torch`` the fp32 ONNX model is exported to a temporary directory.
 """
 from __future__ import annotations
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 SHIPPED_INT8 = ROOT / "clausetag/resources/models/ensemble/transformer"
+MARKER = "<!-- notes: kept when the script rewrites this file -->"
 FLAGS = ("avx2", "fma", "avx512f", "avx512bw", "avx512_vnni", "avx_vnni", "avx512_bf16", "amx_bf16", "amx_int8")
 
 
@@ -276,7 +278,10 @@ def encode(model_dir: Path, texts: Sequence[str], contexts: Sequence[str], max_l
 
 def batches(lengths: Sequence[int], batch_size: int, mode: str, max_length: int) -> list[tuple[list[int], int]]:
     """(clause indices, padded width) per batch: ``sorted`` (by length, as the classifiers do), ``input``
-    (input order, padded to the batch's longest) or ``max_length`` (input order, padded to the limit)."""
+    (input order, padded to the batch's longest), ``max_length`` (input order, padded to the limit) or
+    ``single`` (one clause a call, no padding)."""
+    if mode == "single":
+        return [([i], n) for i, n in enumerate(lengths)]
     order = sorted(range(len(lengths)), key=lambda i: lengths[i]) if mode == "sorted" else list(range(len(lengths)))
     out = []
     for lo in range(0, len(order), batch_size):
@@ -363,10 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--onnx-int8", type=Path, default=SHIPPED_INT8, help="int8 ONNX directory (default: shipped)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--batch-size", type=int, default=64, help="clauses per forward call (the classifiers' 64)")
-    ap.add_argument("--runs", type=int, default=3, help="best of N for the model rows")
+    ap.add_argument("--runs", type=int, default=2, help="best of N for the model rows")
     ap.add_argument("--peak-size", type=int, default=3072, help="square GEMM size for the peak")
     ap.add_argument("--quick", action="store_true",
-                    help="< 2 min: every 4th clause, best of 1, 2048³ peak on three engines only")
+                    help="< 2 min: every 5th clause, best of 1, 2048³ peak on three engines only")
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/roofline.md")
     args = ap.parse_args(argv)
     logging.getLogger().setLevel(logging.ERROR)  # quantize_dynamic's "consider pre-processing" advice
@@ -387,14 +392,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     pad_id = int(card.get("pad_id", 0))
     arch = arch_from_onnx(args.onnx_int8 / "model.onnx", len(labels))
     ffn = max(n for _, k, n in arch.weights if k == arch.hidden)
-    texts, contexts = seed_clauses(4 if args.quick else 1)
+    texts, contexts = seed_clauses(5 if args.quick else 1)
     ids = encode(args.onnx_int8, texts, contexts, max_length)
     lengths = np.array([len(x) for x in ids])
     useful = float(arch.flops(lengths).sum())
     print(f"model: {arch.layers} layers, d={arch.hidden}, ffn={ffn}, {arch.token_matmul_params:,} matmul weights/token; "
           f"{len(ids)} seed clauses, {lengths.sum():,} tokens (mean {lengths.mean():.1f}, max {lengths.max()}), "
           f"{useful / len(ids) / 1e6:.0f} MFLOP/clause", flush=True)
-    plans = {m: batches(lengths.tolist(), args.batch_size, m, max_length) for m in ("sorted", "input", "max_length")}
+    plans = {m: batches(lengths.tolist(), args.batch_size, m, max_length)
+             for m in ("sorted", "input", "max_length", "single")}
     padding = {}
     for mode, plan in plans.items():
         tokens = sum(len(idx) * w for idx, w in plan)
@@ -404,7 +410,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  batches {mode}: {tokens:,} tokens, {padding[mode]['pad_per_real']:.2f} padding per real token, "
               f"executed/useful FLOPs {executed / useful:.2f}", flush=True)
     # padded-to-max_length batches are timed only where they differ from input-order ones
-    modes = [m for m in plans if m != "max_length" or padding[m]["tokens"] != padding["input"]["tokens"]]
+    # (one clause a call is timed in the batch-size sweep below)
+    modes = [m for m in ("sorted", "input", "max_length")
+             if m != "max_length" or padding[m]["tokens"] != padding["input"]["tokens"]]
 
     # ---- peak
     rows_per_batch = round(float(args.batch_size * lengths.mean()))
@@ -484,12 +492,38 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  {name} vs {first} (sorted batches): max |Δ logit| {a['max_abs_logit_diff']:.3g}, "
               f"{a['labels_changed']} of {len(ids)} labels differ", flush=True)
 
-    # ---- where the time goes (ONNX Runtime, one thread, sorted batches)
+    # ---- batch size (one thread, sorted batches)
+    sizes = sorted({1, 8, args.batch_size} if args.quick else {1, 4, 8, 16, 32, args.batch_size})
+    sweep: list[dict[str, Any]] = []
+    for name, make in backends:
+        if args.quick and name == "torch fp32":
+            continue
+        run = make(1)
+        for size in sizes:
+            plan = batches(lengths.tolist(), size, "sorted", max_length)
+            size_feeds = collate(ids, plan, pad_id)
+            run(size_feeds[:1])
+            def call(run: Any = run, size_feeds: list[dict[str, np.ndarray]] = size_feeds) -> Any:
+                return run(size_feeds)
+
+            wall, cpu = best_of(runs, call)
+            tokens = sum(len(idx) * w for idx, w in plan)
+            sweep.append({"backend": name, "batch_size": size, "pad_per_real": tokens / lengths.sum() - 1,
+                          "clauses_per_s": len(ids) / wall, "clauses_per_cpu_s": len(ids) / cpu,
+                          "useful_gflops_per_cpu_s": useful / cpu / 1e9, "load": load()})
+            print(f"  batch size {size}, {name}, 1 thread, sorted: {len(ids) / wall:.1f} clauses/s, "
+                  f"{len(ids) / cpu:.1f} per CPU-s (load {load()})", flush=True)
+
+    # ---- where the time goes (ONNX Runtime, one thread, sorted batches; int8 also at its best batch size)
     profiles = {}
     for name, path in (("onnxruntime fp32", args.onnx_fp32), ("onnxruntime int8", args.onnx_int8)):
-        if path is not None:
-            profiles[name] = ort_profile(path, feeds["sorted"][: 2 if args.quick else None])
-            print(f"  profile {name}: " + ", ".join(f"{k} {v:.0%}" for k, v in list(profiles[name].items())[:8]),
+        if path is None:
+            continue
+        best = max((s for s in sweep if s["backend"] == name), key=lambda s: s["clauses_per_cpu_s"])["batch_size"]
+        for size in dict.fromkeys([args.batch_size] + ([best] if name.endswith("int8") else [])):
+            key = f"{name}, batch {size}"
+            profiles[key] = ort_profile(path, collate(ids, batches(lengths.tolist(), size, "sorted", max_length), pad_id))
+            print(f"  profile {key}: " + ", ".join(f"{k} {v:.0%}" for k, v in list(profiles[key].items())[:8]),
                   flush=True)
 
     # ---- write
@@ -499,11 +533,16 @@ def main(argv: Sequence[str] | None = None) -> int:
                         "token_matmul_params": arch.token_matmul_params,
                         "clause_matmul_params": arch.clause_matmul_params, "max_length": max_length},
               "clauses": len(ids), "tokens": int(lengths.sum()), "useful_flops": useful, "padding": padding,
-              "peak": peak_rows, "fp32_peak": fp32_peak, "fp32_core_peak_per_cpu_s": core_peak, "achieved": rows,
+              "peak": peak_rows, "fp32_peak": fp32_peak, "fp32_core_peak_per_cpu_s": core_peak, "achieved": rows, "batch_sweep": sweep,
               "agreement_vs_" + first.replace(" ", "_"): agreement, "ort_profile": profiles}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.with_suffix(".json").write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    args.out.write_text(render(result), encoding="utf-8")
+    kept = ""
+    if args.out.is_file():  # hand-written notes below the marker survive a re-run
+        old = args.out.read_text(encoding="utf-8")
+        if MARKER in old:
+            kept = old[old.index(MARKER):]
+    args.out.write_text(render(result) + ("\n" + kept if kept else ""), encoding="utf-8")
     print(f"written to {args.out} ({result['minutes']:.1f} min)")
     tmp.cleanup()
     return 0
@@ -548,6 +587,14 @@ def render(r: dict[str, Any]) -> str:
             for name, a in agreement.items():
                 lines.append(f"\n{name} vs {key[len('agreement_vs_'):].replace('_', ' ')} (sorted batches): max |Δ logit| "
                              f"{a['max_abs_logit_diff']:.3g}, {a['labels_changed']} of {r['clauses']} labels differ.")
+    lines += ["", "## Batch size (1 thread, length-sorted batches)", "",
+              "| backend | clauses a call | padding per real token | clauses/s | clauses per CPU-s | "
+              "useful GFLOP per CPU-s | % of 1-core peak | load |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    lines += [f"| {s['backend']} | {s['batch_size']} | {s['pad_per_real']:.2f} | {s['clauses_per_s']:.1f} | "
+              f"{s['clauses_per_cpu_s']:.1f} | {s['useful_gflops_per_cpu_s']:.1f} | "
+              f"{100 * s['useful_gflops_per_cpu_s'] / r['fp32_core_peak_per_cpu_s']:.0f} % | {s['load']} |"
+              for s in r["batch_sweep"]]
+    lines += ["", "## Summary (computed from the rows above)", ""] + summary(r)
     if r["ort_profile"]:
         lines += ["", "## Where ONNX Runtime's time goes (1 thread, sorted batches, kernel time by operator)", "",
                   "| operator | " + " | ".join(r["ort_profile"]) + " |", "|---|" + "---:|" * len(r["ort_profile"])]
@@ -555,6 +602,39 @@ def render(r: dict[str, Any]) -> str:
         lines += [f"| {op} | " + " | ".join(f"{prof.get(op, 0):.1%}" for prof in r["ort_profile"].values()) + " |"
                   for op in ops]
     return "\n".join(lines) + "\n"
+
+
+def summary(r: dict[str, Any]) -> list[str]:
+    """Bucketing gain, best % of the fp32 peak per backend, and int8 against the fp32 roofline."""
+    rows = {(a["backend"], a["threads"], a["batches"]): a for a in r["achieved"]}
+    pad = r["padding"]
+    out = [f"- Length-sorted batches run {pad['sorted']['tokens']:,} tokens for {r['tokens']:,} real ones "
+           f"({pad['sorted']['pad_per_real']:.2f} padding a real token) against {pad['input']['tokens']:,} "
+           f"({pad['input']['pad_per_real']:.2f}) in input order: {pad['input']['tokens'] / pad['sorted']['tokens']:.2f}× "
+           f"fewer tokens, {pad['input']['executed_per_useful'] / pad['sorted']['executed_per_useful']:.2f}× fewer FLOPs."]
+    for (backend, threads, mode), a in rows.items():
+        if mode != "sorted":
+            continue
+        line = (f"- {backend}, {threads} thread(s), sorted: {a['useful_gflops']:.1f} useful GFLOP/s = "
+                f"{a['pct_fp32_peak']:.0f} % of the {threads}-thread fp32 peak ({a['pct_core_peak_per_cpu_s']:.0f} % of "
+                f"one core's per CPU-second)")
+        other = rows.get((backend, threads, "input"))
+        if other:
+            line += f"; {a['clauses_per_s'] / other['clauses_per_s']:.2f}× the clauses/s of input-order batches"
+        for ref in ("onnxruntime fp32", "torch fp32"):
+            base = rows.get((ref, threads, "sorted"))
+            if backend == "onnxruntime int8" and base:
+                line += f"; {a['clauses_per_s'] / base['clauses_per_s']:.2f}× {ref}"
+        out.append(line + ".")
+    for backend in dict.fromkeys(s["backend"] for s in r["batch_sweep"]):
+        here = [s for s in r["batch_sweep"] if s["backend"] == backend]
+        best = max(here, key=lambda s: s["clauses_per_cpu_s"])
+        default = next((s for s in here if s["batch_size"] == r["batch_size"]), None)
+        if default:
+            out.append(f"- {backend}, 1 thread: best batch size {best['batch_size']} ({best['clauses_per_cpu_s']:.1f} "
+                       f"clauses per CPU-s), {best['clauses_per_cpu_s'] / default['clauses_per_cpu_s']:.2f}× batches of "
+                       f"{r['batch_size']}.")
+    return out
 
 
 if __name__ == "__main__":

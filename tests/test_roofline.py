@@ -59,6 +59,7 @@ def test_batch_plans_and_padding(roofline: ModuleType) -> None:
     assert sorted_plan == [([1, 3], 2), ([4, 2], 4), ([0, 5], 6)]
     assert roofline.batches(lengths, 2, "input", 10) == [([0, 1], 5), ([2, 3], 4), ([4, 5], 6)]
     assert all(w == 10 for _, w in roofline.batches(lengths, 4, "max_length", 10))
+    assert roofline.batches(lengths, 4, "single", 10) == [([i], n) for i, n in enumerate(lengths)]
     feeds = roofline.collate([[7] * n for n in lengths], sorted_plan[:1], pad_id=1)
     assert feeds[0]["input_ids"].tolist() == [[7, 1], [7, 7]]
     assert feeds[0]["attention_mask"].tolist() == [[1, 0], [1, 1]]
