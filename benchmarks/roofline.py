@@ -624,7 +624,8 @@ def summary(r: dict[str, Any]) -> list[str]:
         for ref in ("onnxruntime fp32", "torch fp32"):
             base = rows.get((ref, threads, "sorted"))
             if backend == "onnxruntime int8" and base:
-                line += f"; {a['clauses_per_s'] / base['clauses_per_s']:.2f}× {ref}"
+                line += (f"; {a['clauses_per_s'] / base['clauses_per_s']:.2f}× {ref} by wall clock, "
+                         f"{a['useful_gflops_per_cpu_s'] / base['useful_gflops_per_cpu_s']:.2f}× per CPU-s")
         out.append(line + ".")
     for backend in dict.fromkeys(s["backend"] for s in r["batch_sweep"]):
         here = [s for s in r["batch_sweep"] if s["backend"] == backend]
