@@ -9,6 +9,8 @@ tables they print into ``benchmarks/results/all.md`` (also printed):
 * ``bench_split.py`` — clausetag's splitter beside JioNLP's ``split_sentence``;
 * ``bench_quantities.py`` — quantity extraction beside JioNLP's money extractor and cn2an;
 * ``bench_tagging.py`` — the whole chain per model (stub, baseline, the shipped default, BERT fp32/int8);
+* ``bench_features.py`` — the shipped baseline's TF-IDF features, scikit-learn vs the fast counter, and
+  ``clausetag tag`` with each (outputs compared byte for byte);
 * ``bench_scale.py`` — ``clausetag tag`` with 1 and N workers, local and Ray, outputs compared byte for byte.
 
 JioNLP rows appear when it is installed (``pip install '.[compare]'``); Ray rows when Ray Data is
@@ -89,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
         ("Tagging, per model (one process)", "bench_tagging.py",
          ["--repeat", str(args.tag_repeat), "--runs", "1"]
          + (["--bert-preset", args.bert_preset, "--bert-repeat", "2"] if args.bert_preset else [])),
+        ("Baseline features: scikit-learn's transform vs the fast n-gram counter", "bench_features.py",
+         ["--docs", str(min(args.scale_docs, 500)), "--runs", "1", "--no-profile"]),
         ("Tagging, workers and engines (`clausetag tag`)", "bench_scale.py",
          ["--docs", str(args.scale_docs), "--jobs", args.jobs] + (["--ray"] if have_ray else [])),
     ]
