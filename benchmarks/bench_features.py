@@ -31,6 +31,7 @@ import io
 import os
 import platform
 import pstats
+import resource
 import shlex
 import subprocess
 import sys
@@ -127,12 +128,15 @@ def tag_once(root: Path, folder: Path, out: Path, model: str, fast: bool) -> dic
     cmd = [sys.executable, "-m", "clausetag", "tag", str(folder), "-o", str(out), "--no-progress", "--jobs", "1",
            "--model", model]
     l0 = load()
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True)
     seconds = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     if proc.returncode not in (0, 1):
         raise SystemExit(f"{' '.join(cmd)} (in {root}) failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
-    return {"seconds": seconds, "load": (l0 + load()) / 2}
+    return {"seconds": seconds, "cpu": cpu, "load": (l0 + load()) / 2}
 
 
 def bench_tag(inputs: list[tuple[str, Path]], tmp: Path, model: str, before: str | None) -> tuple[list[str], bool]:
@@ -142,23 +146,24 @@ def bench_tag(inputs: list[tuple[str, Path]], tmp: Path, model: str, before: str
         subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(tree), before], check=True)
         modes.append((f"`{before}` (before)", tree, True))
     modes += [("scikit-learn features (`CLAUSETAG_FAST_FEATURES=0`)", ROOT, False), ("fast features", ROOT, True)]
-    rows = ["| input | code | documents | clauses | seconds | clauses/s | speed-up vs first row | identical output "
-            "| load avg |", "|---|---|---:|---:|---:|---:|---:|---|---:|"]
+    rows = ["| input | code | documents | clauses | seconds | clauses/s | speed-up vs first row | CPU s | "
+            "CPU speed-up vs first row | identical output | load avg |", "|---|---|---:|---:|---:|---:|---:|---:|---:|---|---:|"]
     all_same = True
     try:
         for name, folder in inputs:
             docs = len(list(folder.glob("*.txt")))
-            first: tuple[Path, float] | None = None
+            first: tuple[Path, float, float] | None = None
             for i, (label, root, fast) in enumerate(modes):
                 out = tmp / f"{name}-{i}.jsonl"
                 res = tag_once(root, folder, out, model, fast)
                 n = sum(1 for _ in out.open("rb"))
                 if first is None:
-                    first = (out, res["seconds"])
+                    first = (out, res["seconds"], res["cpu"])
                 same = filecmp.cmp(first[0], out, shallow=False)
                 all_same &= same
                 rows.append(f"| {name} | {label} | {docs} | {n:,} | {res['seconds']:.1f} | {n / res['seconds']:,.0f} | "
-                            f"{first[1] / res['seconds']:.2f}× | {'yes' if same else 'NO'} | {res['load']:.1f} |")
+                            f"{first[1] / res['seconds']:.2f}× | {res['cpu']:.1f} | {first[2] / res['cpu']:.2f}× | "
+                            f"{'yes' if same else 'NO'} | {res['load']:.1f} |")
                 print(rows[-1], flush=True)
     finally:
         if before:
@@ -226,7 +231,8 @@ def main(argv: list[str] | None = None) -> int:
         print("\n".join(report[-5:]), flush=True)
         if not args.no_tag:
             report += ["", "## `clausetag tag --jobs 1` end to end (fresh process each, wall-clock incl. start-up "
-                       "and model loading; outputs compared byte for byte with the first row's)", ""]
+                       "and model loading; CPU s: user + system time of the command, steadier than wall-clock on a "
+                       "loaded machine; outputs compared byte for byte with the first row's)", ""]
             rows, ok = bench_tag([("seeds", seeds), ("corpus sample", sample)], tmp, args.model, args.before)
             report += rows
         if not args.no_profile:
