@@ -471,20 +471,13 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     lead: list[str] = []
     resp: list[str] = []
     inner_a, inner_b = a + 1, b - 1 if norm[b - 1] == "）" else b
-    # parts separated by ；
-    parts = []
-    pos = inner_a
-    semi = norm.find("；", pos, inner_b)
-    while semi >= 0:
-        parts.append((pos, semi))
-        pos = semi + 1
-        semi = norm.find("；", pos, inner_b)
-    parts.append((pos, inner_b))
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
     sfx_all = lead_sfx + strip_sfx
-    for pa, pb in parts:
-        seg = norm[pa:pb]
+    next_a = inner_a
+    for seg in norm[inner_a:inner_b].split("；"):  # parts separated by ；
+        pa = next_a
+        next_a += len(seg) + 1
         stripped = seg.strip().rstrip("）")
         if stripped.startswith(lead_keys) or stripped.startswith(resp_keys):
             target = lead if stripped.startswith(lead_keys) else resp
@@ -741,11 +734,13 @@ class Splitter:
                                 b = hend
                                 while b > pos and norm[b - 1] in " \n":
                                     b -= 1
+                                htext = clause_text(text, pos, hend)
                                 if b > pos:
-                                    add(Clause(doc_id, len(out), clause_text(text, pos, b), pos, b, path[:k], True, (), ()))
+                                    add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
+                                               pos, b, path[:k], True, (), ()))
                                 del stack[k:]
                                 stack.append(htype)
-                                path = path[:k] + (clause_text(text, pos, hend),)
+                                path = path[:k] + (htext,)
                                 pos = hend
                                 continue
                     # body clause
@@ -795,8 +790,10 @@ class Splitter:
         lead, resp = parse_responsibility(norm, text, a, b, self.rules)
         clause.end = b
         clause.text = clause_text(text, clause.start, b)
-        clause.lead_units += tuple(lead)
-        clause.responsible_units += tuple(resp)
+        if lead:
+            clause.lead_units += tuple(lead)
+        if resp:
+            clause.responsible_units += tuple(resp)
 
 
 @lru_cache(maxsize=8)
