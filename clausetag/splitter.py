@@ -658,10 +658,11 @@ class Splitter:
                 while b > pa and norm[b - 1] in " \n":
                     b -= 1
                 k = stack.index("plain") if "plain" in stack else len(stack)
-                add(Clause(doc_id, len(out), clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
+                htext = clause_text(text, pa, pe)
+                add(Clause(doc_id, len(out), htext if b == pe else clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
                 del stack[k:]
                 stack.append("plain")
-                path = path[:k] + (clause_text(text, pa, pe),)
+                path = path[:k] + (htext,)
                 continue
             # protected pairs of this paragraph
             starts: Sequence[int] = ()
