@@ -320,7 +320,7 @@ def score_model(
     *,
     output_dir: str | Path | None = None,
     name: str | None = None,
-    batch_size: int = 64,
+    batch_size: int | None = None,
 ) -> Report:
     """Score a trained model (a directory, a packaged name such as ``"default"``, or a fitted
     classifier) on labeled data, without training anything: the same tables as :func:`evaluate`."""

@@ -48,6 +48,8 @@ HEADING_LABEL = "heading"
 #: clauses sent to one ``classifier.predict`` call, in units of ``batch_size``; documents are read and
 #: split until about this many body clauses wait, then classified together (and the progress bar moves)
 _CHUNK_BATCHES = 32
+#: the unit of that chunk when the model chooses its own batch size (``batch_size=None``)
+_DEFAULT_BATCH = 32
 
 
 class ModelNotFoundError(FileNotFoundError):
@@ -143,11 +145,12 @@ def load_model(
     model: Any = "default",
     device: str = "cpu",
     quantize: bool = False,
-    batch_size: int = 32,
+    batch_size: int | None = None,
 ) -> Any:
     """Resolve ``model`` to a classifier: ``"default"``, a model directory, or a fitted classifier with
     ``predict_proba(texts, contexts)`` and ``classes_`` (returned as is). ``device``/``quantize``/
-    ``batch_size`` go to the model class, which uses those that apply to it."""
+    ``batch_size`` go to the model class, which uses those that apply to it (``batch_size=None``: the
+    model's own default, e.g. one clause per call for an int8 ONNX model)."""
     resolved = resolve_model(model)
     if not isinstance(resolved, Path):
         return resolved
@@ -215,7 +218,7 @@ def parse_probs(value: int | str | None) -> int | None:
 def classify_records(
     records: list[ClauseRecord],
     classifier: Any,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     probs: int | str | None = None,
 ) -> list[ClauseRecord]:
     """Fill ``label``/``prob``/``family`` of every record that has no label yet (in place; returns
@@ -232,7 +235,7 @@ def classify_records(
     k = parse_probs(probs)
     todo = [i for i, r in enumerate(records) if r.label is None]
     todo.sort(key=lambda i: len(records[i].text))
-    chunk = max(1, batch_size) * _CHUNK_BATCHES
+    chunk = max(1, batch_size or _DEFAULT_BATCH) * _CHUNK_BATCHES
     for lo in range(0, len(todo), chunk):
         idx = todo[lo:lo + chunk]
         texts = [records[i].text for i in idx]
@@ -263,7 +266,7 @@ def tag_document(
     *,
     name: str | None = None,
     with_quantities: bool = True,
-    batch_size: int = 32,
+    batch_size: int | None = None,
     probs: int | str | None = None,
     provenance: Provenance | None = None,
     splitter: Any = None,
@@ -384,7 +387,8 @@ class Tagger:
             each of them and never in the parent.
         device: ``"cpu"`` or ``"cuda"`` (BERT models).
         quantize: dynamic int8 quantisation (BERT models on CPU).
-        batch_size: classifier batch size.
+        batch_size: clauses per model call (``None``: the model's own default — one clause a call for
+            an int8 ONNX model, whose results would otherwise depend on their batch-mates).
         with_quantities: also extract quantities from every clause.
         probs: also output the label distribution: ``"all"`` labels or the top K (``None``: only the
             best label and its probability).
@@ -403,7 +407,7 @@ class Tagger:
     model: Any = "default"
     device: str = "cpu"
     quantize: bool = False
-    batch_size: int = 32
+    batch_size: int | None = None
     with_quantities: bool = True
     probs: int | str | None = None
     splitter: Any = field(default=None, repr=False)

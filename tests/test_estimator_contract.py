@@ -159,7 +159,16 @@ def test_onnx_matches_torch_and_tags_without_torch(fitted: Callable[[str], Any],
     texts[2] = texts[2] * 8  # a long one: length-sorted batches reorder
     onnx_dir = bert.export_onnx(tmp_path / "int8", quantize=True)
     q = load_classifier(onnx_dir)
-    np.testing.assert_allclose(q.predict_proba(texts, ctx), bert.predict_proba(texts, ctx), atol=0.05)
+    assert q.quantized_ and q.batch_size is None
+    together = q.predict_proba(texts, ctx)
+    np.testing.assert_allclose(together, bert.predict_proba(texts, ctx), atol=0.05)
+    # int8 activations are scaled per call: by default a clause's result never depends on its batch-mates
+    alone = np.vstack([q.predict_proba([t], [c]) for t, c in zip(texts, ctx)])
+    np.testing.assert_array_equal(together, alone)
+    np.testing.assert_array_equal(q.predict_proba(texts[::-1], ctx[::-1]), together[::-1])
+    from clausetag.pipeline import Tagger
+
+    assert Tagger(onnx_dir).classifier.batch_size is None  # the tagging path keeps the model's default
     fp32 = fitted("onnx")
     np.testing.assert_allclose(fp32.predict_proba(texts, ctx), bert.predict_proba(texts, ctx), atol=1e-4)
     code = textwrap.dedent(f"""

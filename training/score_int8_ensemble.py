@@ -23,8 +23,14 @@ cfg = yaml.safe_load((ROOT / "training/configs/e5_finetune_heldout.yaml").read_t
 transformer = load_classifier(ROOT / "clausetag/resources/models/ensemble/transformer")
 baseline = load_classifier(RUN / "models/baseline-char")
 ens = EnsembleClassifier.from_members([("transformer", transformer), ("baseline", baseline)], [0.5, 0.5])
+DESCRIPTION = ("ONNX int8 transformer (models ensemble/transformer, one clause per call) + baseline-char trained "
+               "without the 8 held-out documents, weights 0.5/0.5")
 for name, model, out in (("e5-ft (ONNX int8)", transformer, None),
                          ("ens-0.5 (ONNX int8 + baseline)", ens, RUN / "int8")):
-    rep = score_model(model, [str(ROOT / p) for p in cfg["test_data"]], name=name, output_dir=out)
+    rep = score_model(model, [str(ROOT / p) for p in cfg["test_data"]], name=name)
+    rep.settings.update(model=DESCRIPTION, data=cfg["test_data"], command="python training/score_int8_ensemble.py")
+    if out is not None:
+        rep.name = "the shipped ensemble's members, " + DESCRIPTION + " (python training/score_int8_ensemble.py)"
+        rep.write(out)
     r = rep.results[name]
     print(f"{name}: accuracy {r['accuracy']:.3f}, macro-F1 {r['macro_f1']:.3f}")

@@ -144,8 +144,14 @@ class OnnxEncoder:
             cls._loaded[key] = cls(folder, max_length, num_threads)
         return cls._loaded[key]
 
-    def embed(self, texts: Sequence[str], contexts: Sequence[str] | None, batch_size: int = 64) -> np.ndarray:
-        """Embeddings, shape ``(len(texts), hidden)``, in input order (``contexts=None``: single segments)."""
+    def embed(self, texts: Sequence[str], contexts: Sequence[str] | None, batch_size: int | None = None) -> np.ndarray:
+        """Embeddings, shape ``(len(texts), hidden)``, in input order (``contexts=None``: single segments).
+
+        ``batch_size=None``: one text per call for an int8 encoder (its activation scales are computed per
+        call, so batch-mates would change a text's embedding, and with the cache, the order texts were first
+        seen in), 8 for fp32."""
+        if batch_size is None:
+            batch_size = 1 if self.card.get("quantized") else 8
         pairs = list(zip(texts, contexts)) if contexts is not None else [(t, None) for t in texts]
         out = np.zeros((len(pairs), self.dim), dtype=np.float32)
         todo = [i for i, (t, c) in enumerate(pairs) if (t, c or "") not in self.cache]
@@ -183,7 +189,8 @@ class EmbeddingClassifier(Classifier):
         C: inverse regularisation strength of the logistic regression.
         max_iter: solver iterations.
         seed: random state of the solver.
-        batch_size: clauses per ONNX Runtime call.
+        batch_size: clauses per ONNX Runtime call (``None``: 1 for an int8 encoder, so that an embedding
+            never depends on the other clauses of a call; 8 for fp32; see :class:`OnnxClassifier`).
         num_threads: intra-op threads (``None``: all cores; 1 per worker when running several).
 
     Fitted attributes: ``classes_``, ``mean_``, ``scale_``, ``coef_``, ``intercept_``, ``metrics_``.
@@ -193,7 +200,7 @@ class EmbeddingClassifier(Classifier):
 
     def __init__(self, encoder: str | Path = "", labels: Sequence[str] | None = None, *, use_context: bool = True,
                  max_length: int = 128, C: float = 1.0, max_iter: int = 3000, seed: int = 0,
-                 batch_size: int = 64, num_threads: int | None = None) -> None:
+                 batch_size: int | None = None, num_threads: int | None = None) -> None:
         self.encoder = encoder
         self.labels = labels
         self.use_context = use_context

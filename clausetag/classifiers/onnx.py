@@ -82,18 +82,25 @@ class OnnxClassifier(Classifier):
         labels: label codes (from the exported card).
         use_context: the heading path goes in as the second segment (as in training).
         max_length: token limit (longest-first truncation of the pair, as in training).
-        batch_size: clauses per ONNX Runtime call.
+        batch_size: clauses per ONNX Runtime call (length-sorted, so batches pad little). ``None``
+            (default): 1 for an int8 model, 8 for fp32. An int8 model quantises its activations with one
+            scale per call, so in a batch a clause's probabilities would depend on the clauses it shares
+            the call with (18 of 393 seed labels changed between two batchings, issue 17); one clause a
+            call makes every result independent of the rest of the input, and on one thread it is also
+            faster than batches of 64 (``benchmarks/results/roofline.md``). fp32 results do not depend
+            on batch-mates beyond float rounding; 4–8 clauses a call is its fastest on one thread.
         num_threads: intra-op threads (``None``: ONNX Runtime's default, all cores; use 1 per worker
             process when running several).
 
-    Fitted attributes (set by :meth:`from_pretrained`): ``classes_``, ``session_``, ``tokenizer_``.
+    Fitted attributes (set by :meth:`from_pretrained`): ``classes_``, ``session_``, ``tokenizer_``,
+    ``quantized_``.
     """
 
     type_name = "onnx"
     trainable = False
 
     def __init__(self, labels: Sequence[str] | None = None, *, use_context: bool = True, max_length: int = 128,
-                 batch_size: int = 64, num_threads: int | None = None) -> None:
+                 batch_size: int | None = None, num_threads: int | None = None) -> None:
         self.labels = labels
         self.use_context = use_context
         self.max_length = max_length
@@ -115,8 +122,9 @@ class OnnxClassifier(Classifier):
             return out
         encs = self._encode(texts, ctx)
         order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
-        for lo in range(0, len(order), max(1, self.batch_size)):
-            idx = order[lo:lo + self.batch_size]
+        size = max(1, self.batch_size or (1 if self.quantized_ else 8))
+        for lo in range(0, len(order), size):
+            idx = order[lo:lo + size]
             width = max(len(encs[i].ids) for i in idx)
             feed: dict[str, np.ndarray] = {}
             ids = np.full((len(idx), width), self.pad_id_, dtype=np.int64)
@@ -177,6 +185,7 @@ class OnnxClassifier(Classifier):
         model.tokenizer_ = tok
         model.inputs_ = {i.name for i in model.session_.get_inputs()}
         model.pad_id_ = int(card.get("pad_id", 0))
+        model.quantized_ = bool(card.get("quantized", False))
         model.classes_ = np.array(card["labels"], dtype=object)
         model.metrics_ = card.get("metrics", {})
         model.path_ = folder

@@ -35,7 +35,9 @@ def add_parsers(subparsers: Any) -> None:
                         f"(default: ${MODEL_ENV} or the packaged default model)")
     p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device for BERT models")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation (BERT, CPU)")
-    p.add_argument("--batch-size", type=int, default=32, metavar="N", help="classifier batch size (default 32)")
+    p.add_argument("--batch-size", type=int, default=None, metavar="N",
+                   help="clauses per model call (default: the model's own; 1 for an int8 ONNX model, "
+                        "whose results would otherwise depend on their batch-mates)")
     p.add_argument("--resume", action="store_true",
                    help="keep documents already in the output and tag only the others")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -66,7 +68,7 @@ def run_tag(args: argparse.Namespace) -> int:
         print(f"clausetag tag: error: {msg}", file=sys.stderr)
         return 2
 
-    if args.batch_size < 1:
+    if args.batch_size is not None and args.batch_size < 1:
         return usage("--batch-size must be at least 1")
     if args.jobs is not None and args.jobs < 1:
         return usage("--jobs must be at least 1")
