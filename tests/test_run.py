@@ -84,10 +84,11 @@ def test_jobs_output_is_byte_identical(tmp_path: Path, baseline_dir: Path, monke
 
 
 @pytest.mark.slow  # starts worker processes: a few seconds
-def test_tag_paths_jobs_same_results(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_tag_paths_jobs_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = make_docs(tmp_path / "in", 4)
     monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
-    tagger = Tagger(baseline_dir)
+    # a stub classifier (no scikit-learn to import in the spawned workers); the CLI test above uses a real model
+    tagger = Tagger(_slow_tag_module().SlowClassifier(0.0))
     one = list(tagger.tag_paths([docs], progress=False))
     two = list(tagger.tag_paths([docs], progress=False, jobs=2))
     assert [(r.doc_id, r.records, r.error, r.sha256) for r in one] == [(r.doc_id, r.records, r.error, r.sha256)
