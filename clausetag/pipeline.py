@@ -119,7 +119,7 @@ def resolve_model(model: Any = "default") -> Any:
             raise TypeError("model must be 'default', a path or a fitted classifier with predict_proba() "
                             f"and classes_; got {model!r}")
         return model
-    from clausetag.classifiers.base import CARD_NAME
+    from clausetag.classifiers.card import CARD_NAME
 
     if str(model) == "default":
         path = model_path(model)

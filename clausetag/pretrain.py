@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from clausetag.classifiers.base import write_card
+from clausetag.classifiers.card import write_card
 from clausetag.classifiers.vocab import PRESETS, VOCAB_FILE, bert_config, build_vocab, make_tokenizer, write_vocab
 
 CORPUS_SUFFIXES = (".txt", ".jsonl", ".jsonl.xz", ".jsonl.gz", ".jsonl.bz2")

@@ -19,7 +19,7 @@ import importlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clausetag.classifiers.base import CARD_NAME, read_card
+from clausetag.classifiers.card import CARD_NAME, read_card
 from clausetag.records import CONTEXT_SEPARATOR, join_context
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ with ``" > "``) to one of the schema's measure-type labels. Every implementation
 from __future__ import annotations
 
 import inspect
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -28,8 +27,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from clausetag.records import join_context
-
-CARD_NAME = "clausetag.json"
 
 
 class ParamError(ValueError):
@@ -55,40 +52,6 @@ def resolve_labels(labels: Sequence[str] | None) -> list[str]:
     if len(set(out)) != len(out):
         raise ValueError(f"duplicate labels in {out}")
     return out
-
-
-def read_card(path: str | Path) -> dict[str, Any]:
-    """Read ``clausetag.json`` from a model directory, with a clear error when it is missing."""
-    card = Path(path) / CARD_NAME
-    if not card.is_file():
-        raise FileNotFoundError(f"{path} is not a clausetag model directory: {CARD_NAME} not found in it")
-    with card.open(encoding="utf-8") as fh:
-        data: dict[str, Any] = json.load(fh)
-    return data
-
-
-def write_card(path: str | Path, card: dict[str, Any]) -> Path:
-    """Write ``clausetag.json`` (UTF-8, readable) into a model directory."""
-    out = Path(path) / CARD_NAME
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2, default=_jsonable) + "\n", encoding="utf-8")
-    tmp.replace(out)
-    return out
-
-
-def _jsonable(obj: Any) -> Any:
-    if isinstance(obj, (np.integer,)):
-        return int(obj)
-    if isinstance(obj, (np.floating,)):
-        return float(obj)
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
-    if isinstance(obj, Path):
-        return str(obj)
-    if isinstance(obj, tuple):
-        return list(obj)
-    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
 
 
 def check_inputs(texts: Sequence[str], contexts: Sequence[str] | None) -> list[str] | None:

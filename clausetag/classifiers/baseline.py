@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from clausetag.classifiers.base import Classifier, ParamError, check_inputs, read_card, write_card
+from clausetag.classifiers.base import Classifier, ParamError, check_inputs
+from clausetag.classifiers.card import read_card, write_card
 
 MODEL_FILE = "model.joblib"
 

@@ -23,7 +23,8 @@ from typing import Any
 
 import numpy as np
 
-from clausetag.classifiers.base import Classifier, ParamError, check_inputs, read_card, softmax, write_card
+from clausetag.classifiers.base import Classifier, ParamError, check_inputs, softmax
+from clausetag.classifiers.card import read_card, write_card
 from clausetag.classifiers.trainer import Trainer, TrainingArguments, resolve_device
 
 DEFAULT_BASE_MODEL = "hfl/chinese-roberta-wwm-ext"

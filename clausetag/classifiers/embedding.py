@@ -29,7 +29,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from clausetag.classifiers.base import Classifier, ParamError, check_inputs, read_card, softmax, write_card
+from clausetag.classifiers.base import Classifier, ParamError, check_inputs, softmax
+from clausetag.classifiers.card import read_card, write_card
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"

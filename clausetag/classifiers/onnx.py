@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from clausetag.classifiers.base import Classifier, check_inputs, read_card, softmax, write_card
+from clausetag.classifiers.base import Classifier, check_inputs, softmax
+from clausetag.classifiers.card import read_card, write_card
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
