@@ -164,7 +164,7 @@ def bench_tag(inputs: list[tuple[str, Path]], tmp: Path, model: str, before: str
                 rows.append(f"| {name} | {label} | {docs} | {n:,} | {res['seconds']:.1f} | {n / res['seconds']:,.0f} | "
                             f"{first[1] / res['seconds']:.2f}× | {res['cpu']:.1f} | {first[2] / res['cpu']:.2f}× | "
                             f"{'yes' if same else 'NO'} | {res['load']:.1f} |")
-                print(rows[-1], flush=True)
+                print(rows[-1], file=sys.stderr, flush=True)  # progress; the report goes to stdout
     finally:
         if before:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(tmp / "before")], check=False)
@@ -228,7 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         report.append("## Features (in process)")
         report.append("")
         report += bench_features(model, clauses_of(sample) + clauses_of(seeds), args.runs)
-        print("\n".join(report[-5:]), flush=True)
+        print("\n".join(report[-5:]), file=sys.stderr, flush=True)
         if not args.no_tag:
             report += ["", "## `clausetag tag --jobs 1` end to end (fresh process each, wall-clock incl. start-up "
                        "and model loading; CPU s: user + system time of the command, steadier than wall-clock on a "
