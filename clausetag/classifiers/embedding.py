@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -31,6 +30,7 @@ import numpy as np
 
 from clausetag.classifiers.base import Classifier, ParamError, check_inputs, softmax
 from clausetag.classifiers.card import read_card, write_card
+from clausetag.classifiers.onnx import ort_session, padded_batches, run_size
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -110,7 +110,6 @@ class OnnxEncoder:
     _loaded: ClassVar[dict[tuple[str, int, int | None], OnnxEncoder]] = {}
 
     def __init__(self, folder: str | Path, max_length: int, num_threads: int | None = None) -> None:
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         self.folder = Path(folder)
@@ -122,15 +121,7 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(self.folder / TOKENIZER_FILE))
         self.tokenizer.no_padding()
         self.tokenizer.enable_truncation(int(max_length), strategy="longest_first")
-        options = ort.SessionOptions()
-        # no busy-waiting threads: on a shared or oversubscribed machine spinning only burns CPU
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        threads = num_threads if num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        self.session = ort.InferenceSession(str(self.folder / ENCODER_FILE), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = ort_session(self.folder / ENCODER_FILE, num_threads)
         self.pad_id = int(self.card.get("pad_id", 0))
         self.dim = int(self.card["hidden_size"])
         self.cache: dict[tuple[str, str], np.ndarray] = {}
@@ -150,25 +141,15 @@ class OnnxEncoder:
 
         ``batch_size=None``: one text per call for an int8 encoder (its activation scales are computed per
         call, so batch-mates would change a text's embedding, and with the cache, the order texts were first
-        seen in), 8 for fp32."""
-        if batch_size is None:
-            batch_size = 1 if self.card.get("quantized") else 8
+        seen in), 8 for fp32 (:func:`~clausetag.classifiers.onnx.run_size`)."""
         pairs = list(zip(texts, contexts)) if contexts is not None else [(t, None) for t in texts]
         out = np.zeros((len(pairs), self.dim), dtype=np.float32)
         todo = [i for i, (t, c) in enumerate(pairs) if (t, c or "") not in self.cache]
         if todo:
             inputs = [(pairs[i][0], pairs[i][1]) if pairs[i][1] is not None else pairs[i][0] for i in todo]
             encs = self.tokenizer.encode_batch(inputs)
-            order = sorted(range(len(todo)), key=lambda k: len(encs[k].ids))
-            for lo in range(0, len(order), max(1, batch_size)):
-                chunk = order[lo:lo + batch_size]
-                width = max(len(encs[k].ids) for k in chunk)
-                ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
-                mask = np.zeros((len(chunk), width), dtype=np.int64)
-                for row, k in enumerate(chunk):
-                    n = len(encs[k].ids)
-                    ids[row, :n] = encs[k].ids
-                    mask[row, :n] = 1
+            size = run_size(batch_size, bool(self.card.get("quantized")))
+            for chunk, ids, mask, _ in padded_batches(encs, size, self.pad_id):
                 vecs = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
                 for row, k in enumerate(chunk):
                     t, c = pairs[todo[k]]

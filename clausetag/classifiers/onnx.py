@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,47 @@ from clausetag.classifiers.card import read_card, write_card
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
+
+
+def ort_session(model_file: str | Path, num_threads: int | None = None) -> Any:
+    """An ONNX Runtime CPU session with ``num_threads`` intra-op threads (``None``: ``$CLAUSETAG_ORT_THREADS``,
+    else ONNX Runtime's default, all cores) and no busy-waiting threads (on a shared or oversubscribed
+    machine spinning only burns CPU)."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    threads = num_threads if num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
+    if threads:
+        options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
+
+
+def run_size(batch_size: int | None, quantized: bool) -> int:
+    """Inputs per ONNX Runtime call: ``batch_size``, or by default 1 for an int8 model (its activations are
+    quantised with one scale per call, so batch-mates would change each other's results) and 8 for fp32
+    (the fastest on one thread; ``benchmarks/results/roofline.md``)."""
+    return max(1, batch_size or (1 if quantized else 8))
+
+
+def padded_batches(encodings: Sequence[Any], size: int,
+                   pad_id: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
+    """``(indices, input_ids, attention_mask, token_type_ids)`` for ``tokenizers`` encodings in
+    length-sorted batches of ``size``, each padded to its longest member (little padding)."""
+    order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
+    for lo in range(0, len(order), size):
+        idx = order[lo:lo + size]
+        width = max(len(encodings[i].ids) for i in idx)
+        ids = np.full((len(idx), width), pad_id, dtype=np.int64)
+        mask = np.zeros((len(idx), width), dtype=np.int64)
+        types = np.zeros((len(idx), width), dtype=np.int64)
+        for row, i in enumerate(idx):
+            n = len(encodings[i].ids)
+            ids[row, :n] = encodings[i].ids
+            mask[row, :n] = 1
+            types[row, :n] = encodings[i].type_ids
+        yield idx, ids, mask, types
 
 
 def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: int = 17) -> Path:
@@ -122,23 +163,10 @@ class OnnxClassifier(Classifier):
         if len(texts) == 0:
             return out
         encs = self._encode(texts, ctx)
-        order = sorted(range(len(encs)), key=lambda i: len(encs[i].ids))
-        size = max(1, self.batch_size or (1 if self.quantized_ else 8))
-        for lo in range(0, len(order), size):
-            idx = order[lo:lo + size]
-            width = max(len(encs[i].ids) for i in idx)
-            feed: dict[str, np.ndarray] = {}
-            ids = np.full((len(idx), width), self.pad_id_, dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            types = np.zeros((len(idx), width), dtype=np.int64)
-            for row, i in enumerate(idx):
-                n = len(encs[i].ids)
-                ids[row, :n] = encs[i].ids
-                mask[row, :n] = 1
-                types[row, :n] = encs[i].type_ids
-            for name, arr in (("input_ids", ids), ("attention_mask", mask), ("token_type_ids", types)):
-                if name in self.inputs_:
-                    feed[name] = arr
+        size = run_size(self.batch_size, self.quantized_)
+        for idx, ids, mask, types in padded_batches(encs, size, self.pad_id_):
+            feed = {name: arr for name, arr in (("input_ids", ids), ("attention_mask", mask), ("token_type_ids", types))
+                    if name in self.inputs_}
             out[idx] = self.session_.run(None, feed)[0]
         return out
 
@@ -158,7 +186,6 @@ class OnnxClassifier(Classifier):
                         device: str | None = "cpu", quantize: bool = False, **kwargs: Any) -> OnnxClassifier:
         """Load an exported directory. ``device``/``quantize`` are accepted for a uniform loading
         surface: ONNX models run on the CPU and are quantised at export."""
-        import onnxruntime as ort
         from tokenizers import Tokenizer
 
         card = read_card(path)
@@ -175,14 +202,7 @@ class OnnxClassifier(Classifier):
         tok = Tokenizer.from_file(str(folder / TOKENIZER_FILE))
         tok.no_padding()
         tok.enable_truncation(int(model.max_length), strategy="longest_first")
-        options = ort.SessionOptions()
-        # no busy-waiting threads: on a shared or oversubscribed machine spinning only burns CPU
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-        threads = model.num_threads if model.num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
-        if threads:
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-        model.session_ = ort.InferenceSession(str(folder / MODEL_FILE), options, providers=["CPUExecutionProvider"])
+        model.session_ = ort_session(folder / MODEL_FILE, model.num_threads)
         model.tokenizer_ = tok
         model.inputs_ = {i.name for i in model.session_.get_inputs()}
         model.pad_id_ = int(card.get("pad_id", 0))
