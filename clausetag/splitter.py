@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy as np
+
 from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
 from clausetag.text import FirstChars, Residue, absent, compile_residue, first_chars, normalize
 
@@ -64,8 +66,6 @@ class Clause:
         }
 
 
-_span = re.Match.span
-_start = re.Match.start
 _LINE_BREAK_WS = re.compile(r"[ \t\u3000\r]*\n\s*")
 _NON_SPACE = re.compile(r"\S")
 
@@ -85,10 +85,11 @@ class _Rules:
     openers: dict[str, str]
     closers: dict[str, str]
     pair_chars: re.Pattern[str]
-    pair_events: re.Pattern[str] | None
     symmetric_pairs: bool
-    term_literals: tuple[re.Pattern[str], ...]
-    evidence_literals: tuple[re.Pattern[str], ...] | None
+    evidence_is_terms: bool
+    char_classes: np.ndarray
+    pair_codes: np.ndarray
+    flat_matrix: np.ndarray | None
     heading_combined: re.Pattern[str]
     any_heading: re.Pattern[str]
     heading_stop: re.Pattern[str]
@@ -143,20 +144,20 @@ def _compile_json(canonical: str) -> _Rules:
     pair_chars = re.compile("[" + re.escape(all_pair_chars) + "]")
     # Pair events: a "flat" pair (opener, no pair character, its closer), or else one pair
     # character. The stack in _match_pairs matches a flat pair the same way, so a paragraph whose
-    # pair characters all fall in flat pairs skips the stack. Every alternative starts with a
-    # literal, so the regex engine skips ahead at C speed. Only when no character is the opener
-    # of one pair and the closer of another.
-    pair_events = None
+    # pair characters all fall in flat pairs skips the stack. Only when no character is the opener
+    # of one pair and the closer of another. flat_matrix[i, j]: pair_codes[j] closes pair_codes[i].
+    pair_codes = np.array(sorted({ord(ch) for ch in all_pair_chars}), np.uint32)
+    flat_matrix = None
     if all(o == c or (o not in closers and c not in openers) for o, c in r["protected_pairs"]):
-        not_pair = "[^" + re.escape(all_pair_chars) + "]*"
-        pair_events = re.compile("|".join(
-            [re.escape(o) + not_pair + re.escape(c) for o, c in r["protected_pairs"]]
-            + [re.escape(ch) for ch in dict.fromkeys(all_pair_chars)]))
-    # Single characters are found one literal at a time (much faster than a character class).
-    term_literals = tuple(re.compile(re.escape(ch)) for ch in dict.fromkeys(r["terminators"]))
+        flat_matrix = np.zeros((len(pair_codes), len(pair_codes)), bool)
+        for o, c in r["protected_pairs"]:
+            flat_matrix[pair_codes.searchsorted(ord(o)), pair_codes.searchsorted(ord(c))] = True
     evidence = r["pdf_join"]["body_evidence"]
-    evidence_literals = (None if set(evidence) == set(r["terminators"])
-                         else tuple(re.compile(re.escape(ch)) for ch in dict.fromkeys(evidence)))
+    # The class bits of every code point, for the one whole-text pass of _scan.
+    char_classes = np.zeros(0x110000, np.uint8)
+    for chars, bit in ((r["terminators"], _TERM), (evidence, _EVIDENCE), ("\n", _NL), (all_pair_chars, _PAIR)):
+        for ch in set(chars):
+            char_classes[ord(ch)] |= bit
     heading_combined = re.compile("|".join(f"(?P<{h['type']}>{h['pattern']})" for h in r["headings"]))
     any_heading = re.compile("|".join(f"(?:{h['pattern']})" for h in r["headings"]))
     # Where a heading stops: a heading terminator, a line break (with the blanks before it), or
@@ -179,10 +180,11 @@ def _compile_json(canonical: str) -> _Rules:
         openers=openers,
         closers=closers,
         pair_chars=pair_chars,
-        pair_events=pair_events,
         symmetric_pairs=any(o == c for o, c in r["protected_pairs"]),
-        term_literals=term_literals,
-        evidence_literals=evidence_literals,
+        evidence_is_terms=set(evidence) == set(r["terminators"]),
+        char_classes=char_classes,
+        pair_codes=pair_codes,
+        flat_matrix=flat_matrix,
         heading_combined=heading_combined,
         any_heading=any_heading,
         heading_stop=stop,
@@ -218,6 +220,11 @@ def _compile_json(canonical: str) -> _Rules:
     )
 
 
+# Character classes of the whole-text scan (bits of _Rules.char_classes)
+_TERM, _EVIDENCE, _NL, _PAIR = 1, 2, 4, 8
+_ALL = 15
+
+
 def _union(*tests: FirstChars) -> FirstChars:
     """A test that passes where any of ``tests`` passes."""
     if any(t.chars is None for t in tests):
@@ -229,20 +236,100 @@ def _union(*tests: FirstChars) -> FirstChars:
 # Paragraphs and PDF re-joining
 # ------------------------------------------------------------------------------------------------
 
-_LINE = re.compile(r"[^ \n](?:[^\n]*[^ \n])?")
+@dataclass
+class _Scan:
+    """Sorted positions of the characters the engine looks for, from one pass over the text."""
+
+    terms: list[int]  # terminators
+    evidence: list[int]  # paragraph evidence (pdf_join.body_evidence): ``terms`` when they are equal
+    newlines: list[int]
+    ev_s: list[int]  # pair events (see _pair_events): starts,
+    ev_e: list[int]  # ends,
+    strays: list[int]  # and the starts of those that are single pair characters
 
 
-def _positions(norm: str, literals: tuple[re.Pattern[str], ...]) -> list[int]:
-    """Sorted positions of the characters whose one-character patterns are ``literals``."""
-    out: list[int] = []
-    found = 0
-    for rx in literals:
-        if rx.pattern[-1] in norm:  # a one-character pattern (maybe escaped): skip absent ones
-            out.extend(map(_start, rx.finditer(norm)))
-            found += 1
-    if found > 1:
-        out.sort()
-    return out
+def _scan(norm: str, rules: _Rules) -> _Scan:
+    """Classify every character of ``norm`` at once (a lookup table indexed by code point, at
+    numpy speed) and list the positions of each class; pair events from the pair characters."""
+    codes = np.array([norm]).view(np.uint32)[: len(norm)]
+    classes = rules.char_classes
+    idx = (classes.take(codes) != 0).nonzero()[0]
+    found = codes[idx]
+    kinds = classes.take(found)
+    # group by class value (a character can be in several classes: the value holds their bits)
+    order = kinds.argsort(kind="stable")
+    pos = idx[order]
+    found = found[order]
+    counts = np.bincount(kinds, minlength=_ALL + 1).tolist()
+    groups = []
+    start = 0
+    for value, count in enumerate(counts):
+        if count:
+            groups.append((value, start, start + count))
+            start += count
+    pos_list = pos.tolist()
+
+    def where(bit: int) -> list[int]:
+        parts = [(a, b) for v, a, b in groups if v & bit]
+        if len(parts) == 1:
+            return pos_list[parts[0][0] : parts[0][1]]
+        return sorted(x for a, b in parts for x in pos_list[a:b])
+
+    terms = where(_TERM)
+    pair_parts = [(a, b) for v, a, b in groups if v & _PAIR]
+    if len(pair_parts) == 1:
+        a, b = pair_parts[0]
+        ev_s, ev_e, strays = _pair_events(pos[a:b], found[a:b], norm, rules)
+    else:
+        pairs = np.asarray(where(_PAIR), dtype=np.intp)
+        ev_s, ev_e, strays = _pair_events(pairs, codes[pairs], norm, rules)
+    return _Scan(terms, terms if rules.evidence_is_terms else where(_EVIDENCE), where(_NL), ev_s, ev_e, strays)
+
+
+def _pair_events(pairs: np.ndarray, chars: np.ndarray, norm: str, rules: _Rules) -> tuple[list[int], list[int], list[int]]:
+    """Pair events from the sorted positions of the pair characters (and their code points): a
+    "flat" pair (an opener whose next pair character is one of its closers) as its (start, end),
+    every other pair character as (start, start + 1); and the starts of the latter ("strays").
+    Without ``flat_closers`` every pair character is an event (paragraphs then always use the
+    stack)."""
+    flat_matrix = rules.flat_matrix
+    if flat_matrix is not None and pairs.size > 1:
+        ids = rules.pair_codes.searchsorted(chars)
+        flat = flat_matrix[ids[:-1], ids[1:]]  # flat[i]: pair character i opens a flat pair
+        if flat.any():
+            if rules.symmetric_pairs:
+                return _pair_events_symmetric(pairs.tolist(), flat.tolist())
+            # no closer is an opener: the closer of a flat pair starts none
+            keep = np.ones(pairs.size, bool)
+            keep[1:] = ~flat
+            ends = pairs + 1
+            ends[:-1][flat] = ends[1:][flat]
+            single = keep.copy()
+            single[:-1] &= ~flat
+            return pairs[keep].tolist(), ends[keep].tolist(), pairs[single].tolist()
+    starts = pairs.tolist()
+    return starts, [x + 1 for x in starts], starts
+
+
+def _pair_events_symmetric(pairs: list[int], flat: list[bool]) -> tuple[list[int], list[int], list[int]]:
+    """_pair_events for rules with a symmetric pair (“"…"”): the closer of a flat pair can open
+    the next one, so the pairs are taken from left to right."""
+    ev_s: list[int] = []
+    ev_e: list[int] = []
+    strays: list[int] = []
+    n = len(pairs)
+    i = 0
+    while i < n:
+        x = pairs[i]
+        ev_s.append(x)
+        if i + 1 < n and flat[i]:
+            ev_e.append(pairs[i + 1] + 1)
+            i += 2
+        else:
+            ev_e.append(x + 1)
+            strays.append(x)
+            i += 1
+    return ev_s, ev_e, strays
 
 
 def _soft_ends(norm: str, rules: _Rules) -> list[int]:
@@ -273,9 +360,31 @@ def _any_in(positions: list[int], a: int, b: int) -> bool:
     return k < len(positions) and positions[k] < b
 
 
-def _lines(norm: str) -> list[tuple[int, int]]:
-    """(start, end) of each non-blank line, trimmed of surrounding spaces."""
-    return list(map(_span, _LINE.finditer(norm)))
+def _lines(norm: str, newlines: list[int]) -> list[tuple[int, int]]:
+    """(start, end) of each non-blank line, trimmed of surrounding spaces (``newlines``: the
+    positions of every line break)."""
+    out: list[tuple[int, int]] = []
+    add = out.append
+    a = 0
+    for b in newlines:
+        if b > a:
+            if norm[a] != " " and norm[b - 1] != " ":
+                add((a, b))
+            else:
+                _add_trimmed(norm, a, b, add)
+        a = b + 1
+    b = len(norm)
+    if b > a:
+        _add_trimmed(norm, a, b, add)
+    return out
+
+
+def _add_trimmed(norm: str, a: int, b: int, add: Any) -> None:
+    seg = norm[a:b]
+    s = seg.lstrip(" ")
+    if s:
+        a += len(seg) - len(s)
+        add((a, a + len(s.rstrip(" "))))
 
 
 def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int:
@@ -289,18 +398,17 @@ def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int
     return depth
 
 
-def _paragraphs(norm: str, rules: _Rules, evidence_pos: list[int] | None = None) -> list[tuple[int, int]]:
+def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
     """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line.
 
     A line joins the next one when it does not end with a ``line_end_chars`` character, the next
     line does not start with a heading marker, and the paragraph so far holds a sentence
     terminator or leaves a bracket open (the depth is only counted while no terminator was seen).
     """
-    lines = _lines(norm)
+    lines = _lines(norm, scan.newlines)
     n = len(lines)
     paras: list[tuple[int, int]] = []
-    if evidence_pos is None:
-        evidence_pos = _positions(norm, rules.term_literals if rules.evidence_literals is None else rules.evidence_literals)
+    evidence_pos = scan.evidence
     n_ev = len(evidence_pos)
     heading = rules.any_heading.match
     h_set, h_dig = rules.heading_first.chars, rules.heading_first.digits
@@ -600,22 +708,13 @@ class Splitter:
         r = self.rules
         norm = normalize(text, r.residue)
         # Whole-text passes (C speed); each paragraph then takes its share by bisection.
-        terms_all = _positions(norm, r.term_literals)
-        paras = _paragraphs(norm, r, terms_all if r.evidence_literals is None else None)
+        scan = _scan(norm, r)
+        terms_all = scan.terms
+        paras = _paragraphs(norm, r, scan)
         softs = _soft_ends(norm, r)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
-        ev_s: Sequence[int]
-        ev_e: Sequence[int]
-        strays: Sequence[int]
-        if r.pair_events is not None:
-            spans = list(map(_span, r.pair_events.finditer(norm)))
-            ev_s, ev_e = zip(*spans) if spans else ((), ())
-            strays = [x for x, y in spans if y - x == 1]
-        else:  # every pair character is an event; paragraphs always use the stack
-            ev_s = [m.start() for m in r.pair_chars.finditer(norm)]
-            ev_e = [x + 1 for x in ev_s]
-            strays = ev_s
+        ev_s, ev_e, strays = scan.ev_s, scan.ev_e, scan.strays
         symmetric = r.symmetric_pairs
         # The heading stack: marker types (outermost first) and, in ``path``, their heading texts:
         # the path of a body clause.
