@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
-import subprocess
-import sys
+import runpy
 from pathlib import Path
 
 import numpy as np
@@ -328,16 +326,16 @@ def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.Mon
 
 # ------------------------------------------------------------------------------------- example
 @pytest.mark.slow
-def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path) -> None:
+def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                           capsys: pytest.CaptureFixture[str]) -> None:
+    """examples/tag_seeds.py, run in this process (its ``main``) on the five seeds."""
     if not (ROOT / "clausetag" / "quantities.py").is_file():
         pytest.skip("clausetag.quantities not available yet")
-    env = dict(os.environ, PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
     if not (default_model_path() / "clausetag.json").is_file():
-        env["CLAUSETAG_MODEL"] = str(baseline_dir)
-    proc = subprocess.run([sys.executable, str(ROOT / "examples" / "tag_seeds.py"), "--out", str(tmp_path)],
-                          capture_output=True, text=True, env=env, timeout=300)
-    assert proc.returncode == 0, proc.stderr
-    lines = proc.stdout.splitlines()
+        monkeypatch.setenv("CLAUSETAG_MODEL", str(baseline_dir))
+    example = runpy.run_path(str(ROOT / "examples" / "tag_seeds.py"), run_name="example")
+    assert example["main"](["--out", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
     assert lines[0].split()[:2] == ["doc_id", "clauses"]
     assert sum(line.startswith(("000_", "001_", "002_", "003_", "004_")) for line in lines) == 5
     assert (tmp_path / "mix.png").is_file()
