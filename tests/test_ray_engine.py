@@ -1,11 +1,10 @@
 """The Ray Data engine on a local Ray with 2 CPUs: the same output as the local engine."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("ray.data")
 
 from clausetag.cli import main
 from clausetag.pipeline import Tagger
@@ -16,11 +15,15 @@ OUTPUTS = ("clauses.jsonl", "summary.csv", "summary.md", "targets.csv")
 
 @pytest.fixture(scope="module")
 def local_ray():
+    """A local Ray with 2 CPUs for this module (ray is imported here, not when the module is collected)."""
+    pytest.importorskip("ray.data")
     import ray
 
     from clausetag.ray_engine import init_ray
 
+    before = os.environ.get("PYTHONPATH")
     init_ray(num_cpus=2)
+    assert os.environ.get("PYTHONPATH") == before  # the local Ray got clausetag's path; this process keeps its own
     yield
     ray.shutdown()
 
