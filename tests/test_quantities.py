@@ -6,8 +6,6 @@ import math
 
 import pytest
 from conftest import DATA_DIR
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from clausetag.numbers import int_to_chinese, parse_chinese, parse_number
 from clausetag.quantities import (
@@ -90,27 +88,48 @@ def test_to_dict_round_trip():
 
 # ---- numbers -------------------------------------------------------------------------------------
 
-@given(st.integers(min_value=1, max_value=99_999))
-def test_chinese_numeral_round_trip(n):
-    assert parse_chinese(int_to_chinese(n)) == n
+# Property tests: each imports hypothesis when it runs (every pytest-xdist worker collects every module, and
+# pytest rewrites hypothesis's own modules on import, ~1 s).
+
+def test_chinese_numeral_round_trip() -> None:
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    @given(st.integers(min_value=1, max_value=99_999))
+    def round_trip(n: int) -> None:
+        assert parse_chinese(int_to_chinese(n)) == n
+
+    round_trip()
 
 
-@settings(max_examples=200)
-@given(st.integers(min_value=1, max_value=99_999), st.sampled_from(["万", "亿"]))
-def test_scale_word_multiplies(n, scale):
-    factor = 1e4 if scale == "万" else 1e8
-    assert parse_number(f"{n}{scale}") == pytest.approx(factor * parse_number(str(n)))
-    (q,) = extract_quantities(f"投资{n}{scale}元")
-    (base,) = extract_quantities(f"投资{n}元")
-    assert q.value == pytest.approx(factor * base.value)
+def test_scale_word_multiplies() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200)
+    @given(st.integers(min_value=1, max_value=99_999), st.sampled_from(["万", "亿"]))
+    def multiplies(n: int, scale: str) -> None:
+        factor = 1e4 if scale == "万" else 1e8
+        assert parse_number(f"{n}{scale}") == pytest.approx(factor * parse_number(str(n)))
+        (q,) = extract_quantities(f"投资{n}{scale}元")
+        (base,) = extract_quantities(f"投资{n}元")
+        assert q.value == pytest.approx(factor * base.value)
+
+    multiplies()
 
 
-@settings(max_examples=200)
-@given(st.integers(min_value=2, max_value=99_999))  # 一家/一个 alone is an article, not a count
-def test_chinese_and_arabic_counts_agree(n):
-    (a,) = extract_quantities(f"培育{n}家企业")
-    (c,) = extract_quantities(f"培育{int_to_chinese(n)}家企业")
-    assert a.value == c.value == n and a.unit == c.unit == "家"
+def test_chinese_and_arabic_counts_agree() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=200)
+    @given(st.integers(min_value=2, max_value=99_999))  # 一家/一个 alone is an article, not a count
+    def agree(n: int) -> None:
+        (a,) = extract_quantities(f"培育{n}家企业")
+        (c,) = extract_quantities(f"培育{int_to_chinese(n)}家企业")
+        assert a.value == c.value == n and a.unit == c.unit == "家"
+
+    agree()
 
 
 @pytest.mark.parametrize("text,value", [("两千", 2000), ("十", 10), ("万亿", 1e12), ("二〇二四", 2024),
