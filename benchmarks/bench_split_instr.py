@@ -44,7 +44,9 @@ def _count(mb: float) -> tuple[int, int]:
         proc = subprocess.run(
             ["valgrind", "--tool=cachegrind", "--cache-sim=no", f"--cachegrind-out-file={out}",
              sys.executable, __file__, "--child", str(mb)],
-            capture_output=True, text=True, check=True, env={**os.environ, "PYTHONHASHSEED": "0"})
+            capture_output=True, text=True, check=True,
+            # one thread: numpy's BLAS threads would add start-up instructions that vary from run to run
+            env={**os.environ, "PYTHONHASHSEED": "0", "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"})
         chars = int(re.search(r"chars=(\d+)", proc.stdout).group(1))
         summary = re.search(r"^summary: (\d+)", out.read_text(), re.M)
         return chars, int(summary.group(1))

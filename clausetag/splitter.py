@@ -28,7 +28,16 @@ from typing import Any
 import numpy as np
 
 from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
-from clausetag.text import FirstChars, Residue, absent, compile_residue, first_chars, normalize
+from clausetag.text import (
+    FirstChars,
+    Residue,
+    absent,
+    blank_spans,
+    compile_residue,
+    first_chars,
+    residue_spans,
+    translation_table,
+)
 
 __all__ = ["Clause", "Splitter", "split"]
 
@@ -88,6 +97,7 @@ class _Rules:
     symmetric_pairs: bool
     evidence_is_terms: bool
     char_classes: np.ndarray
+    source_classes: np.ndarray
     pair_codes: np.ndarray
     flat_matrix: np.ndarray | None
     heading_combined: re.Pattern[str]
@@ -158,6 +168,10 @@ def _compile_json(canonical: str) -> _Rules:
     for chars, bit in ((r["terminators"], _TERM), (evidence, _EVIDENCE), ("\n", _NL), (all_pair_chars, _PAIR)):
         for ch in set(chars):
             char_classes[ord(ch)] |= bit
+    # the same for the original text: the classes of each character after normalisation's mapping
+    translated = _translation_codes()
+    source_classes = char_classes.take(translated)
+    source_classes[translated != np.arange(0x110000, dtype=np.uint32)] |= _CHANGE
     heading_combined = re.compile("|".join(f"(?P<{h['type']}>{h['pattern']})" for h in r["headings"]))
     any_heading = re.compile("|".join(f"(?:{h['pattern']})" for h in r["headings"]))
     # Where a heading stops: a heading terminator, a line break (with the blanks before it), or
@@ -183,6 +197,7 @@ def _compile_json(canonical: str) -> _Rules:
         symmetric_pairs=any(o == c for o, c in r["protected_pairs"]),
         evidence_is_terms=set(evidence) == set(r["terminators"]),
         char_classes=char_classes,
+        source_classes=source_classes,
         pair_codes=pair_codes,
         flat_matrix=flat_matrix,
         heading_combined=heading_combined,
@@ -221,8 +236,9 @@ def _compile_json(canonical: str) -> _Rules:
 
 
 # Character classes of the whole-text scan (bits of _Rules.char_classes)
-_TERM, _EVIDENCE, _NL, _PAIR = 1, 2, 4, 8
-_ALL = 15
+# (and _CHANGE in _Rules.source_classes: normalisation changes the character)
+_TERM, _EVIDENCE, _NL, _PAIR, _CHANGE = 1, 2, 4, 8, 16
+_ALL = 15  # every class bit
 
 
 def _union(*tests: FirstChars) -> FirstChars:
@@ -248,14 +264,36 @@ class _Scan:
     strays: list[int]  # and the starts of those that are single pair characters
 
 
-def _scan(norm: str, rules: _Rules) -> _Scan:
-    """Classify every character of ``norm`` at once (a lookup table indexed by code point, at
-    numpy speed) and list the positions of each class; pair events from the pair characters."""
-    codes = np.array([norm]).view(np.uint32)[: len(norm)]
-    classes = rules.char_classes
+def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str, _Scan]:
+    """The normalised text (:func:`clausetag.text.normalize`, with the ``residue`` spans of
+    ``text`` blanked) and the positions of each class of characters in it, from one pass: every
+    character is classified at once (a lookup table indexed by code point, numpy speed) by what
+    it becomes in normalisation's 1:1 mapping; pair events from the pair characters."""
+    codes = np.array([text]).view(np.uint32)[: len(text)]
+    classes = rules.source_classes
     idx = (classes.take(codes) != 0).nonzero()[0]
-    found = codes[idx]
-    kinds = classes.take(found)
+    found = _translation_codes().take(codes[idx])
+    kinds = classes.take(codes[idx])
+    changed = kinds >= _CHANGE
+    norm = text
+    if changed.any():
+        mapped = codes.copy()
+        mapped[idx[changed]] = found[changed]
+        norm = str(mapped.view(f"<U{len(text)}")[0])
+        if len(norm) != len(text):  # numpy drops trailing NULs
+            norm = text.translate(translation_table())
+        kinds &= _ALL
+        keep = kinds != 0
+        idx, found, kinds = idx[keep], found[keep], kinds[keep]
+    if residue:
+        norm = blank_spans(norm, residue)
+        # what residue blanks is in no class (line breaks stay)
+        starts, ends = _merged(residue)
+        k = np.searchsorted(ends, idx, "right")
+        inside = (k < len(ends)) & (np.take(starts, k, mode="clip") <= idx) & (found != 10)
+        if inside.any():
+            keep = ~inside
+            idx, found, kinds = idx[keep], found[keep], kinds[keep]
     # group by class value (a character can be in several classes: the value holds their bits)
     order = kinds.argsort(kind="stable")
     pos = idx[order]
@@ -279,14 +317,38 @@ def _scan(norm: str, rules: _Rules) -> _Scan:
     pair_parts = [(a, b) for v, a, b in groups if v & _PAIR]
     if len(pair_parts) == 1:
         a, b = pair_parts[0]
-        ev_s, ev_e, strays = _pair_events(pos[a:b], found[a:b], norm, rules)
+        ev_s, ev_e, strays = _pair_events(pos[a:b], found[a:b], rules)
     else:
-        pairs = np.asarray(where(_PAIR), dtype=np.intp)
-        ev_s, ev_e, strays = _pair_events(pairs, codes[pairs], norm, rules)
-    return _Scan(terms, terms if rules.evidence_is_terms else where(_EVIDENCE), where(_NL), ev_s, ev_e, strays)
+        sel = np.concatenate([np.arange(a, b) for a, b in pair_parts]) if pair_parts else np.arange(0)
+        in_order = pos[sel].argsort()
+        ev_s, ev_e, strays = _pair_events(pos[sel][in_order], found[sel][in_order], rules)
+    evidence = terms if rules.evidence_is_terms else where(_EVIDENCE)
+    return norm, _Scan(terms, evidence, where(_NL), ev_s, ev_e, strays)
 
 
-def _pair_events(pairs: np.ndarray, chars: np.ndarray, norm: str, rules: _Rules) -> tuple[list[int], list[int], list[int]]:
+def _merged(spans: list[tuple[int, int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Starts and ends of the union of ``spans`` (sorted by start) as disjoint sorted spans."""
+    starts: list[int] = []
+    ends: list[int] = []
+    for a, b in spans:
+        if ends and a <= ends[-1]:
+            ends[-1] = max(ends[-1], b)
+        elif a < b:
+            starts.append(a)
+            ends.append(b)
+    return np.array(starts, np.intp), np.array(ends, np.intp)
+
+
+@lru_cache(maxsize=1)
+def _translation_codes() -> np.ndarray:
+    """The code point that each code point becomes in normalisation's 1:1 mapping."""
+    codes = np.arange(0x110000, dtype=np.uint32)
+    for k, v in translation_table().items():
+        codes[k] = ord(v)
+    return codes
+
+
+def _pair_events(pairs: np.ndarray, chars: np.ndarray, rules: _Rules) -> tuple[list[int], list[int], list[int]]:
     """Pair events from the sorted positions of the pair characters (and their code points): a
     "flat" pair (an opener whose next pair character is one of its closers) as its (start, end),
     every other pair character as (start, start + 1); and the starts of the latter ("strays").
@@ -706,9 +768,9 @@ class Splitter:
         if not text or text.isspace():
             return []
         r = self.rules
-        norm = normalize(text, r.residue)
-        # Whole-text passes (C speed); each paragraph then takes its share by bisection.
-        scan = _scan(norm, r)
+        # Normalised text (clausetag.text.normalize) and one whole-text pass (C speed); each
+        # paragraph then takes its share by bisection.
+        norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
         paras = _paragraphs(norm, r, scan)
         softs = _soft_ends(norm, r)

@@ -29,6 +29,7 @@ __all__ = [
     "DecodeError",
     "Decoded",
     "Residue",
+    "blank_spans",
     "compile_residue",
     "decode",
     "decode_bytes",
@@ -36,6 +37,7 @@ __all__ = [
     "normalize",
     "read_text",
     "residue_spans",
+    "translation_table",
 ]
 
 
@@ -419,21 +421,32 @@ def normalize(text: str, residue: Residue | None = None) -> str:
     spaces become ``" "``, and residue (``residue``, by default ``rules/residue.yaml``) becomes
     spaces (line breaks inside it are kept).
     """
-    out = _translate(text)
-    spans = residue_spans(text, residue)
-    if spans:
-        parts: list[str] = []
-        last = 0
-        for a, b in spans:
-            if a < last:  # overlapping matches: blank only the new part
-                a = last
-                if a >= b:
-                    continue
-            parts.append(out[last:a])
-            parts.append(_BLANK_NON_NEWLINE.sub(" ", out[a:b]))
-            last = b
-        parts.append(out[last:])
-        out = "".join(parts)
+    out = blank_spans(_translate(text), residue_spans(text, residue))
     if len(out) != len(text):  # pragma: no cover - a broken translation table
         raise AssertionError("normalize() must preserve length")
     return out
+
+
+def translation_table() -> dict[int, str]:
+    """The 1:1 character mapping of :func:`normalize` (applied before residue is blanked) as a
+    ``str.translate`` table: code point -> one character."""
+    return dict(_TRANSLATION)
+
+
+def blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with every character inside ``spans`` (sorted by start, maybe overlapping) made a
+    space, except line breaks, which are kept."""
+    if not spans:
+        return text
+    parts: list[str] = []
+    last = 0
+    for a, b in spans:
+        if a < last:  # overlapping matches: blank only the new part
+            a = last
+            if a >= b:
+                continue
+        parts.append(text[last:a])
+        parts.append(_BLANK_NON_NEWLINE.sub(" ", text[a:b]))
+        last = b
+    parts.append(text[last:])
+    return "".join(parts)

@@ -8,11 +8,12 @@ import re
 import pytest
 
 from clausetag.splitter import Splitter, _lines, _scan
-from clausetag.text import normalize
+from clausetag.text import normalize, residue_spans
 
 PIECES = ("加快推进", "。", "！", "？", "；", "，", "（", "）", "(", ")", "【", "】", "〔", "〕", "《", "》",
           "“", "”", "‘", "’", "「", "」", "[", "]", "〈", "〉", "<", ">", '"', " ", "  ", "\n", "\n \n",
-          "\u3000", "\t", "𠀀", "\x00", "ＡＢ", "１", "一、")
+          "\u3000", "\t", "𠀀", "\x00", "ＡＢ", "１", "一、", ",", ":", ";", "?", "!", "：", "［", "］", "！",
+          "？", "\r", "\u00a0", "\ufe59", "\ufe5a", "\f", "\v", "\ud800", "[bookmark: x]", "&nbsp;")
 
 # Rule sets: the packaged ones; one with a symmetric pair ("…"); one where a character opens one
 # pair and closes another (no flat pairs then); one whose paragraph evidence differs from the
@@ -59,7 +60,8 @@ def test_scan_equals_regular_expressions(name: str) -> None:
     pairs = [(o, c) for o, c in rs["protected_pairs"]]
     for text in _docs():
         norm = normalize(text, splitter.rules.residue)
-        scan = _scan(norm, splitter.rules)
+        scanned, scan = _scan(text, splitter.rules, residue_spans(text, splitter.rules.residue))
+        assert scanned == norm, text
         assert scan.terms == [m.start() for m in terms.finditer(norm)], text
         assert scan.evidence == [m.start() for m in evidence.finditer(norm)], text
         assert scan.newlines == [m.start() for m in re.finditer("\n", norm)], text
@@ -71,6 +73,18 @@ def test_scan_equals_regular_expressions(name: str) -> None:
 def test_scan_of_text_ending_in_nul_and_astral_characters() -> None:
     splitter = Splitter()
     norm = "𠀀（甲）。\n乙\x00"
-    scan = _scan(norm, splitter.rules)
+    scan = _scan(norm, splitter.rules, [])[1]
     assert scan.terms == [4] and scan.newlines == [5]
     assert (scan.ev_s, scan.ev_e, scan.strays) == ([1], [4], [])
+    text = "𠀀(甲)!\n,\x00"
+    assert _scan(text, splitter.rules, []) == (normalize(text), scan)
+
+
+def test_scan_leaves_out_blanked_residue() -> None:
+    splitter = Splitter()
+    text = "甲（[bookmark: a]）。\n- 3 -\n乙[image1]！|b|c|"
+    norm, scan = _scan(text, splitter.rules, residue_spans(text))
+    assert norm == normalize(text)
+    assert scan.terms == [norm.index("。"), norm.index("！")]
+    assert (scan.ev_s, scan.ev_e, scan.strays) == ([1], [norm.index("）") + 1], [])
+    assert scan.newlines == [i for i, ch in enumerate(text) if ch == "\n"]
