@@ -99,6 +99,7 @@ class _Rules:
     evidence_is_terms: bool
     char_classes: np.ndarray
     source_classes: np.ndarray
+    source_any: np.ndarray
     pair_codes: np.ndarray
     flat_matrix: np.ndarray | None
     heading_combined: re.Pattern[str]
@@ -199,6 +200,7 @@ def _compile_json(canonical: str) -> _Rules:
         evidence_is_terms=set(evidence) == set(r["terminators"]),
         char_classes=char_classes,
         source_classes=source_classes,
+        source_any=source_classes != 0,
         pair_codes=pair_codes,
         flat_matrix=flat_matrix,
         heading_combined=heading_combined,
@@ -271,10 +273,10 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
     character is classified at once (a lookup table indexed by code point, numpy speed) by what
     it becomes in normalisation's 1:1 mapping; pair events from the pair characters."""
     codes = np.array([text]).view(np.uint32)[: len(text)]
-    classes = rules.source_classes
-    idx = (classes.take(codes) != 0).nonzero()[0]
-    found = _translation_codes().take(codes[idx])
-    kinds = classes.take(codes[idx])
+    idx = rules.source_any.take(codes).nonzero()[0]
+    found = codes[idx]
+    kinds = rules.source_classes.take(found)
+    found = _translation_codes().take(found)
     changed = kinds >= _CHANGE
     norm = text
     if changed.any():
@@ -283,9 +285,7 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
         norm = str(mapped.view(f"<U{len(text)}")[0])
         if len(norm) != len(text):  # numpy drops trailing NULs
             norm = text.translate(translation_table())
-        kinds &= _ALL
-        keep = kinds != 0
-        idx, found, kinds = idx[keep], found[keep], kinds[keep]
+        kinds &= _ALL  # what is only changed falls in group 0, which no class takes
     if residue:
         norm = blank_spans(norm, residue)
         # what residue blanks is in no class (line breaks stay)
@@ -304,7 +304,8 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
     start = 0
     for value, count in enumerate(counts):
         if count:
-            groups.append((value, start, start + count))
+            if value:
+                groups.append((value, start, start + count))
             start += count
     pos_list = pos.tolist()
 
@@ -353,7 +354,7 @@ def _pair_events(pairs: np.ndarray, chars: np.ndarray, rules: _Rules) -> tuple[l
     """Pair events from the sorted positions of the pair characters (and their code points): a
     "flat" pair (an opener whose next pair character is one of its closers) as its (start, end),
     every other pair character as (start, start + 1); and the starts of the latter ("strays").
-    Without ``flat_closers`` every pair character is an event (paragraphs then always use the
+    Without ``flat_matrix`` every pair character is an event (paragraphs then always use the
     stack)."""
     flat_matrix = rules.flat_matrix
     if flat_matrix is not None and pairs.size > 1:
