@@ -97,7 +97,6 @@ class _Rules:
     pair_chars: re.Pattern[str]
     symmetric_pairs: bool
     evidence_is_terms: bool
-    char_classes: np.ndarray
     source_classes: np.ndarray
     source_any: np.ndarray
     pair_codes: np.ndarray
@@ -165,7 +164,7 @@ def _compile_json(canonical: str) -> _Rules:
         for o, c in r["protected_pairs"]:
             flat_matrix[pair_codes.searchsorted(ord(o)), pair_codes.searchsorted(ord(c))] = True
     evidence = r["pdf_join"]["body_evidence"]
-    # The class bits of every code point, for the one whole-text pass of _scan.
+    # The class bits of every code point (in normalised text), for the one whole-text pass of _scan.
     char_classes = np.zeros(0x110000, np.uint8)
     for chars, bit in ((r["terminators"], _TERM), (evidence, _EVIDENCE), ("\n", _NL), (all_pair_chars, _PAIR)):
         for ch in set(chars):
@@ -198,7 +197,6 @@ def _compile_json(canonical: str) -> _Rules:
         pair_chars=pair_chars,
         symmetric_pairs=any(o == c for o, c in r["protected_pairs"]),
         evidence_is_terms=set(evidence) == set(r["terminators"]),
-        char_classes=char_classes,
         source_classes=source_classes,
         source_any=source_classes != 0,
         pair_codes=pair_codes,
@@ -238,8 +236,8 @@ def _compile_json(canonical: str) -> _Rules:
     )
 
 
-# Character classes of the whole-text scan (bits of _Rules.char_classes)
-# (and _CHANGE in _Rules.source_classes: normalisation changes the character)
+# Character classes of the whole-text scan: the bits of _Rules.source_classes, which classifies each
+# code point by the character normalisation maps it to, plus _CHANGE where that mapping changes it
 _TERM, _EVIDENCE, _NL, _PAIR, _CHANGE = 1, 2, 4, 8, 16
 _ALL = 15  # every class bit
 
