@@ -274,16 +274,20 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
     idx = rules.source_any.take(codes).nonzero()[0]
     found = codes[idx]
     kinds = rules.source_classes.take(found)
-    found = _translation_codes().take(found)
-    changed = kinds >= _CHANGE
+    # how many characters hold each class value, the _CHANGE bit included: the counts say whether
+    # the mapping changes anything (and, folded, how large each class group is) without more passes
+    counts = np.bincount(kinds, minlength=2 * _CHANGE).tolist()
     norm = text
-    if changed.any():
+    if any(counts[_CHANGE:]):
+        found = _translation_codes().take(found)
+        changed = kinds >= _CHANGE
         mapped = codes.copy()
         mapped[idx[changed]] = found[changed]
         norm = str(mapped.view(f"<U{len(text)}")[0])
         if len(norm) != len(text):  # numpy drops trailing NULs
             norm = text.translate(translation_table())
         kinds &= _ALL  # what is only changed falls in group 0, which no class takes
+        counts = [x + y for x, y in zip(counts[:_CHANGE], counts[_CHANGE:])]
     if residue:
         norm = blank_spans(norm, residue)
         # what residue blanks is in no class (line breaks stay)
@@ -293,19 +297,19 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
         if inside.any():
             keep = ~inside
             idx, found, kinds = idx[keep], found[keep], kinds[keep]
-    # group by class value (a character can be in several classes: the value holds their bits)
+            counts = np.bincount(kinds, minlength=_CHANGE).tolist()
+    # group by class value (a character can be in several classes: the value holds their bits);
+    # group 0 (only changed by the mapping) comes first and is left out of the lists
     order = kinds.argsort(kind="stable")
-    pos = idx[order]
-    found = found[order]
-    counts = np.bincount(kinds, minlength=_ALL + 1).tolist()
+    skip = counts[0]
+    pos_list = idx.take(order[skip:]).tolist()
     groups = []
     start = 0
-    for value, count in enumerate(counts):
+    for value in range(1, _ALL + 1):
+        count = counts[value]
         if count:
-            if value:
-                groups.append((value, start, start + count))
+            groups.append((value, start, start + count))
             start += count
-    pos_list = pos.tolist()
 
     def where(bit: int) -> list[int]:
         parts = [(a, b) for v, a, b in groups if v & bit]
@@ -314,14 +318,16 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
         return sorted(x for a, b in parts for x in pos_list[a:b])
 
     terms = where(_TERM)
-    pair_parts = [(a, b) for v, a, b in groups if v & _PAIR]
+    pair_parts = [(a + skip, b + skip) for v, a, b in groups if v & _PAIR]
     if len(pair_parts) == 1:
-        a, b = pair_parts[0]
-        ev_s, ev_e, strays = _pair_events(pos[a:b], found[a:b], rules)
+        sel = order[pair_parts[0][0] : pair_parts[0][1]]
+        ev_s, ev_e, strays = _pair_events(idx.take(sel), found.take(sel), rules)
+    elif pair_parts:
+        sel = np.concatenate([order[a:b] for a, b in pair_parts])
+        sel = sel[idx.take(sel).argsort()]
+        ev_s, ev_e, strays = _pair_events(idx.take(sel), found.take(sel), rules)
     else:
-        sel = np.concatenate([np.arange(a, b) for a, b in pair_parts]) if pair_parts else np.arange(0)
-        in_order = pos[sel].argsort()
-        ev_s, ev_e, strays = _pair_events(pos[sel][in_order], found[sel][in_order], rules)
+        ev_s, ev_e, strays = [], [], []
     evidence = terms if rules.evidence_is_terms else where(_EVIDENCE)
     return norm, _Scan(terms, evidence, where(_NL), ev_s, ev_e, strays)
 
@@ -358,17 +364,20 @@ def _pair_events(pairs: np.ndarray, chars: np.ndarray, rules: _Rules) -> tuple[l
     if flat_matrix is not None and pairs.size > 1:
         ids = rules.pair_codes.searchsorted(chars)
         flat = flat_matrix[ids[:-1], ids[1:]]  # flat[i]: pair character i opens a flat pair
-        if flat.any():
-            if rules.symmetric_pairs:
-                return _pair_events_symmetric(pairs.tolist(), flat.tolist())
-            # no closer is an opener: the closer of a flat pair starts none
-            keep = np.ones(pairs.size, bool)
-            keep[1:] = ~flat
+        if rules.symmetric_pairs:
+            return _pair_events_symmetric(pairs.tolist(), flat.tolist())
+        # no closer is an opener, so flat pairs never share a character: the closer of a flat
+        # pair (at i + 1) starts no event, and its opener's event ends after that closer
+        opens = flat.nonzero()[0]
+        if opens.size:
+            closes = opens + 1
+            single = np.ones(pairs.size, bool)
+            single[closes] = False
             ends = pairs + 1
-            ends[:-1][flat] = ends[1:][flat]
-            single = keep.copy()
-            single[:-1] &= ~flat
-            return pairs[keep].tolist(), ends[keep].tolist(), pairs[single].tolist()
+            ends[opens] = ends.take(closes)
+            ev_s, ev_e = pairs[single].tolist(), ends[single].tolist()
+            single[opens] = False
+            return ev_s, ev_e, pairs[single].tolist()
     starts = pairs.tolist()
     return starts, [x + 1 for x in starts], starts
 
@@ -472,6 +481,8 @@ def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
     paras: list[tuple[int, int]] = []
     evidence_pos = scan.evidence
     n_ev = len(evidence_pos)
+    ev_s = scan.ev_s
+    n_evs = len(ev_s)
     heading = rules.any_heading.match
     h_set, h_dig = rules.heading_first.chars, rules.heading_first.digits
     join_end = rules.join_line_end
@@ -495,7 +506,9 @@ def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
                 seen_terminator = ek < n_ev and evidence_pos[ek] < b
             if not seen_terminator:
                 if depth < 0:  # no line joined yet: the paragraph is the line a..b
-                    depth = _open_depth(norm, a, b, rules)
+                    # every opener starts a pair event: a line where none starts opens nothing
+                    k = bisect_left(ev_s, a)
+                    depth = _open_depth(norm, a, b, rules) if k < n_evs and ev_s[k] < b else 0
                 if depth == 0:
                     break
                 depth = _open_depth(norm, na, nb, rules, depth)
