@@ -754,7 +754,8 @@ class Splitter:
             break
         if end > limit:
             return None
-        if norm[end - 1] in terminators and _NON_SPACE.search(norm, end, pe) is None:
+        if (norm[end - 1] in terminators and (end == pe or norm[end].isspace())
+                and _NON_SPACE.search(norm, end, pe) is None):
             return None  # a numbered sentence on its own line, not an inline heading
         if r.heading_forbidden is not None and r.heading_forbidden.search(norm, pos, end):
             return None
