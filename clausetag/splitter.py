@@ -768,8 +768,11 @@ class Splitter:
         a, b = para
         if not have_stack or nxt is None or b - a > r.plain_max:
             return False
+        # the cheap character-class test first (it rejects most short sentences)
+        if r.plain_forbidden is not None and r.plain_forbidden.search(norm, a, b):
+            return False
         s = norm[a:b]
-        if r.any_heading.match(s) or (r.plain_forbidden is not None and r.plain_forbidden.search(s)) or r.plain_not.search(s):
+        if r.heading_first.may_start(s[0]) and r.any_heading.match(s) or r.plain_not.search(s):
             return False
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
