@@ -772,7 +772,7 @@ class Splitter:
         if r.plain_forbidden is not None and r.plain_forbidden.search(norm, a, b):
             return False
         s = norm[a:b]
-        if r.heading_first.may_start(s[0]) and r.any_heading.match(s) or r.plain_not.search(s):
+        if (r.heading_first.may_start(s[0]) and r.any_heading.match(s)) or r.plain_not.search(s):
             return False
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
