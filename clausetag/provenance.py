@@ -14,6 +14,7 @@ import dataclasses
 import datetime as _dt
 import hashlib
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,9 +40,16 @@ class Provenance:
 
     def stamp(self, record: Any) -> Any:
         """Set the provenance fields of a :class:`~clausetag.records.ClauseRecord` (in place)."""
-        for k, v in self.to_dict().items():
-            setattr(record, k, v)
+        self.stamp_all((record,))
         return record
+
+    def stamp_all(self, records: Iterable[Any]) -> None:
+        """:meth:`stamp` every record, with the fields built once (``to_dict`` per record was a sixth
+        of the tagging time of the shipped model)."""
+        fields = list(self.to_dict().items())
+        for record in records:
+            for k, v in fields:
+                setattr(record, k, v)
 
     def line(self) -> str:
         """One human-readable line, e.g. for a plot footer."""
