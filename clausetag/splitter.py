@@ -586,11 +586,6 @@ def _match_pairs(norm: str, positions: list[int], rules: _Rules,
     return starts, ends
 
 
-def _protected(norm: str, a: int, b: int, rules: _Rules) -> tuple[list[int], list[int]]:
-    """Outermost matched pairs in norm[a:b] (see :func:`_match_pairs`)."""
-    return _match_pairs(norm, [m.start() for m in rules.pair_chars.finditer(norm, a, b)], rules)
-
-
 def _inside(pos: int, starts: Sequence[int], ends: Sequence[int]) -> bool:
     k = bisect_right(starts, pos) - 1
     return k >= 0 and pos < ends[k] - 1 and pos > starts[k]

@@ -165,8 +165,6 @@ def absent(first: str | None, text: str) -> bool:
     return first is not None and not any(map(text.__contains__, first))
 
 
-
-
 class _AnyChar(Exception):
     pass
 
