@@ -100,6 +100,16 @@ def run_score(args: argparse.Namespace) -> int:
     from clausetag.metrics import report_markdown
 
     report = score_model(args.model, args.data, output_dir=args.output, name=args.name)
+    seen = report.settings.get("in_training_data")
+    n_docs = len({r.get("doc_id") for r in report.predictions})
+    if seen:
+        names = ", ".join(seen[:3]) + (", …" if len(seen) > 3 else "")
+        print(f"clausetag score: warning: {len(seen)} of the {n_docs} scored document(s) ({names}) are in the "
+              f"training data of {args.model} (its model card lists them): these scores overstate how it "
+              "does on new text", file=sys.stderr)
+    elif seen is None:
+        print(f"clausetag score: note: the model card of {args.model} does not list its training documents; "
+              "cannot tell whether the scored ones are among them", file=sys.stderr)
     print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
     if args.output:
         print(f"results written to {args.output}")
@@ -109,12 +119,14 @@ def run_score(args: argparse.Namespace) -> int:
 def run_pretrain(args: argparse.Namespace) -> int:
     """``clausetag pretrain CORPUS... -o DIR [--preset small] [--steps N] ...``"""
     from clausetag.classifiers.vocab import PRESETS
-    from clausetag.pretrain import pretrain_mlm
+    from clausetag.cli.errors import UserError, check_device, require
 
     if args.preset not in PRESETS:
-        print(f"clausetag pretrain: error: unknown --preset {args.preset!r}; choose from {', '.join(sorted(PRESETS))}",
-              file=sys.stderr)
-        return 2
+        raise UserError(f"unknown --preset {args.preset!r}; choose from {', '.join(sorted(PRESETS))}")
+    for module in ("torch", "transformers"):
+        require(module, "pretrain")
+    check_device(args.device)
+    from clausetag.pretrain import pretrain_mlm
 
     window: list[float] = []
     started = time.perf_counter()
