@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -112,13 +111,15 @@ def run_export_onnx(args: argparse.Namespace) -> int:
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.card import read_card
     from clausetag.cli.errors import UserError, require
+    from clausetag.pipeline import resolve_model
 
-    kind = read_card(args.model).get("type")  # a missing card: FileNotFoundError naming the folder
+    path = resolve_model(args.model)  # a packaged name or a folder with a card, or a clear error
+    kind = read_card(path).get("type")
     if kind != "bert":
         raise UserError(f"{args.model} is a {kind!r} model; only transformer (bert) models export to ONNX")
     for module in ("torch", "transformers", "onnx"):
         require(module, "export-onnx")
-    model = load_classifier(args.model, device="cpu")
+    model = load_classifier(path, device="cpu")
     out = model.export_onnx(args.output, quantize=not args.fp32)
     size = (out / "model.onnx").stat().st_size / 1e6
     print(f"exported {args.model} to {out / 'model.onnx'} ({size:.1f} MB, {'fp32' if args.fp32 else 'int8'})")
