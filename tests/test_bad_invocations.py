@@ -89,7 +89,7 @@ def test_bad_invocation(case: dict[str, Any], tmp_path: Path, read_only_dir: Pat
     (work / "file").write_text("not a folder", encoding="utf-8")
     config = work / "no_encoder.yaml"
     config.write_text(CONFIG_NO_ENCODER.format(data=ROOT / "labels" / "seed", tmp=work), encoding="utf-8")
-    env = {"tmp": str(work), "doc": str(SEEDS[0]), "doc2": str(SEEDS[1]), "file": str(work / "file"),
+    env = {"root": str(ROOT), "tmp": str(work), "doc": str(SEEDS[0]), "doc2": str(SEEDS[1]), "file": str(work / "file"),
            "config_no_encoder": str(config)}
     if any("{ro}" in a for a in case["argv"]):
         if read_only_dir is None:

@@ -54,6 +54,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clausetag",
         description="Split, tag and extract quantities from Chinese official policy documents.",
+        epilog="exit status: 0 ok; 1 some inputs failed (the rest is written) or a run stopped part-way; "
+               "2 the command could not start (bad option, missing or unusable input, output, model, "
+               "extra or device; nothing written); 3 internal error (rerun with --debug); 130 interrupted. "
+               "See docs/cli.md.",
     )
     parser.add_argument("--version", action="version", version=f"clausetag {__version__}")
     parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")

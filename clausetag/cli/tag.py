@@ -20,8 +20,10 @@ def add_parsers(subparsers: Any) -> None:
             "If -o is a folder, writes clauses.<format>, summary.csv, summary.md and mix.png into it. "
             "Finished documents are committed to disk in small batches beside a state file (OUT.state): "
             "after Ctrl-C, SIGTERM, SIGHUP or even SIGKILL, --resume continues where the run stopped. "
-            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 usage error, "
-            "128+N stopped by signal N."
+            "Inputs that do not exist are reported as failures like unreadable files; the rest is tagged. "
+            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 the run could not "
+            "start (bad option, no input, unwritable output, missing model, extra or device; nothing is "
+            "written), 3 internal error, 128+N stopped by signal N. --debug shows tracebacks."
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively) or glob patterns")
@@ -33,7 +35,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--model", default="default",
                    help=f"a packaged model name (default, baseline, …) or a model directory "
                         f"(default: ${MODEL_ENV} or the packaged default model)")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device for BERT models")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                   help="device for transformer (bert) models; cuda fails (exit 2) where CUDA is not "
+                        "available, never falls back to CPU; scikit-learn and ONNX models run on CPU")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation (BERT, CPU)")
     p.add_argument("--batch-size", type=int, default=None, metavar="N",
                    help="clauses per model call (default: the model's own; 1 for an int8 ONNX model, "
