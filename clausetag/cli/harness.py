@@ -96,7 +96,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     if args.output is None and cfg.output_dir is None:
         raise ConfigError(cfg.source, "output_dir", "no output directory: set output_dir or pass -o")
     select_models(cfg, args.models)  # missing base models etc. before the output folder is made
-    created = writable_output(Path(args.output or cfg.output_dir), "-o" if args.output else "output_dir")
+    created = writable_output(Path(args.output or str(cfg.output_dir)), "-o" if args.output else "output_dir")
     try:
         report = evaluate(cfg, data=args.data, output_dir=args.output, models=args.models,
                           progress=not args.no_progress)
