@@ -21,7 +21,7 @@ import os
 from pathlib import Path
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_OK", "EXIT_USAGE", "EXTRAS", "UserError", "check_device",
-           "explain", "missing_extra", "require", "writable_output"]
+           "explain", "missing_extra", "remove_created", "require", "writable_output"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 3
 
