@@ -51,7 +51,7 @@ def test_sigkill_of_a_jobs_2_run_leaves_no_worker_behind(tmp_path: Path) -> None
     docs = tmp_path / "docs"
     docs.mkdir()
     seeds = sorted((ROOT / "labels" / "seed").glob("*.txt"))
-    for i in range(40):  # enough shards that the run is still going when both workers are up
+    for i in range(60):  # 300 documents, 10 shards: enough that the run is still going when both workers are up
         for seed in seeds:
             shutil.copyfile(seed, docs / f"{i:03d}_{seed.name}")
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])))
