@@ -120,6 +120,8 @@ def run_tag(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, TypeError) as exc:
         raise UserError(f"--model {args.model}: {exc}") from None
 
+    for module in _model_needs(args.model):  # models load in the workers: check their extras here
+        require(module, f"--model {args.model} (a transformer model)")
     engine = None
     if args.engine == "ray":
         require("ray.data", "--engine ray")
@@ -134,6 +136,26 @@ def run_tag(args: argparse.Namespace) -> int:
     except StateError as exc:
         remove_created(created)
         raise UserError(f"cannot resume: {exc}") from None
+
+
+def _model_needs(model: Any) -> list[str]:
+    """The optional modules a model directory (or packaged name) needs to load: torch and transformers
+    for a ``bert`` model, also inside an ensemble; none for scikit-learn, ONNX and embedding models."""
+    from clausetag.classifiers.card import read_card
+    from clausetag.pipeline import resolve_model
+
+    try:
+        path = resolve_model(model)
+        if not isinstance(path, Path):
+            return []
+        card = read_card(path)
+    except (OSError, ValueError):
+        return []
+    if card.get("type") == "bert":
+        return ["torch", "transformers"]
+    if card.get("type") == "ensemble":
+        return sorted({m for member in card.get("members", []) for m in _model_needs(path / member["dir"])})
+    return []
 
 
 def say(message: str) -> None:
