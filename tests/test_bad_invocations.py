@@ -156,3 +156,14 @@ def test_an_internal_error_is_one_line_with_exit_3(monkeypatch: pytest.MonkeyPat
     err = capsys.readouterr().err
     assert err == ("clausetag extract: error: internal error: TypeError: something the code did wrong; "
                    "rerun with --debug and report it\n")
+
+
+def test_ctrl_c_is_one_line_and_130(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import clausetag.cli.text as text
+
+    def interrupted(args: Any) -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(text, "run_extract", interrupted)
+    assert main(["extract", "50万元"]) == 130
+    assert capsys.readouterr().err == "clausetag extract: interrupted\n"

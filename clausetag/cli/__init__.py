@@ -85,9 +85,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         code, message = explain(exc)
         if args.debug or os.environ.get("CLAUSETAG_DEBUG"):
             traceback.print_exc()
-        elif code == 130:
-            return code
-        print(f"clausetag {args.command}: error: {message}", file=sys.stderr)
+        kind = "" if code == 130 else "error: "
+        print(f"clausetag {args.command}: {kind}{message}", file=sys.stderr)
         return code
 
 
