@@ -133,6 +133,8 @@ def apply_units(doc_id: str, raw: str, skeleton: list[dict[str, Any]], rows: lis
             if not parts:
                 raise UnitError(f"{where}: unit 'split' but the note gives no 'split: <first chars>=<label>' parts")
             text = clause["text"]
+            if text.startswith(parts[0][0]):  # the note named the first part too: its label is the row's
+                label = parts.pop(0)[1] or label
             cuts, pos = [0], 0
             for frag, part_label in parts:
                 found = text.find(frag, pos + 1)
@@ -144,6 +146,8 @@ def apply_units(doc_id: str, raw: str, skeleton: list[dict[str, Any]], rows: lis
                 pos = found
             cuts.append(len(text))
             offsets = char_positions(raw, clause["start"], clause["end"], text)
+            if label not in labels:
+                raise UnitError(f"{where}: unknown label {label!r} of the first split part")
             part_labels = [label] + [lab for _, lab in parts]
             for a, b, lab in zip(cuts, cuts[1:], part_labels):
                 piece = text[a:b].rstrip()
