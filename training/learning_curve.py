@@ -25,6 +25,7 @@ from typing import Any
 from clausetag.evaluate import evaluate
 from clausetag.metrics import classification_report
 from clausetag.train import load_config
+from clausetag.validation import gold_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_CONFIG = ROOT / "training" / "configs" / "extra_heldout_seed_plus_extra.yaml"
@@ -33,7 +34,7 @@ DEFAULT_MODELS = [{"name": "baseline-char", "type": "baseline", "params": {"char
 
 def policy_documents(folder: Path, seed: int) -> list[Path]:
     """The policy gold files in a seeded random order (the order in which fractions take them)."""
-    paths = sorted(folder.glob("*.jsonl"))
+    paths = sorted(gold_files(folder))  # documents.jsonl is a manifest, not gold
     random.Random(seed).shuffle(paths)
     return paths
 
@@ -42,11 +43,11 @@ def run(fractions: list[float], models: list[dict[str, Any]], policy: Path, held
         out: Path) -> list[dict[str, Any]]:
     base = load_config(BASE_CONFIG)
     docs = policy_documents(policy, seed)
-    policy_test = sorted(str(p) for p in heldout.glob("*.jsonl"))
+    policy_test = sorted(str(p) for p in gold_files(heldout))
     if not policy_test:
         raise SystemExit(f"{heldout}: no gold *.jsonl files (annotate the held-out set first)")
     reg_test = [str(p) for p in base.test_data]
-    policy_ids = {p.stem for p in heldout.glob("*.jsonl")}
+    policy_ids = {Path(p).stem for p in policy_test}
     rows: list[dict[str, Any]] = []
     for fraction in fractions:
         taken = docs[: round(fraction * len(docs))]
