@@ -1,4 +1,5 @@
-"""``clausetag select``: choose documents or clauses of a corpus to annotate next (active learning)."""
+"""Annotation commands: ``select`` (active learning), ``export-tasks`` and ``import-annotations``
+(the Label Studio round trip). See docs/annotation.md."""
 from __future__ import annotations
 
 import argparse
@@ -9,7 +10,7 @@ from clausetag.pipeline import MODEL_ENV
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add ``select``."""
+    """Add ``select``, ``export-tasks`` and ``import-annotations``."""
     p = subparsers.add_parser(
         "select",
         help="rank corpus documents (or clauses) for annotation by model uncertainty, rarity and diversity",
@@ -56,6 +57,46 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=run_select)
 
+    p = subparsers.add_parser(
+        "export-tasks",
+        help="write Label Studio tasks (one per clause) with the model's labels as pre-annotations",
+        description=(
+            "Split and tag documents and write one Label Studio task per clause (clause text, heading path, "
+            "title, previous/next clause, doc id, index, start/end in the raw text and its path) with the "
+            "model's label as a prediction (model_version = model hash, score = probability). "
+            "Use .txt documents (e.g. from `clausetag select --texts-out`): import-annotations checks the "
+            "spans against them. --config-out writes the labeling config for the 17 labels."
+        ),
+    )
+    p.add_argument("paths", nargs="+", metavar="INPUT", help="documents, folders or glob patterns (.txt)")
+    p.add_argument("-o", "--output", required=True, metavar="TASKS.json", help="Label Studio tasks (JSON list)")
+    p.add_argument("--model", default="default",
+                   help=f"a packaged model name or a model directory (default: ${MODEL_ENV} or the packaged default)")
+    p.add_argument("--config-out", metavar="CONFIG.xml", help="also write the labeling config XML")
+    p.add_argument("--selection", metavar="SELECTION.jsonl",
+                   help="a `clausetag select` output: its titles are used for the documents it lists")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=run_export_tasks)
+
+    p = subparsers.add_parser(
+        "import-annotations",
+        help="turn a Label Studio JSON export into validated gold JSONL",
+        description=(
+            "Read a Label Studio JSON export of tasks made by export-tasks and write gold JSONL "
+            "(OUT_DIR/<doc_id>.jsonl beside a copy of RAW_DIR/<doc_id>.txt), checked against the raw texts "
+            "and the label schema, with annotator, times and lead time kept. A document is written only "
+            "when all its clauses are annotated without problems. Several annotations of one task that "
+            "disagree: the latest (updated_at) wins and is reported; --all writes one folder per annotator "
+            "instead. Exit status 1 if any problem was found."
+        ),
+    )
+    p.add_argument("export", metavar="EXPORT.json", help="Label Studio export (JSON format)")
+    p.add_argument("--raw", required=True, metavar="RAW_DIR", help="folder of the raw texts <doc_id>.txt")
+    p.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="folder for the gold files")
+    p.add_argument("--all", action="store_true", dest="all_annotations",
+                   help="keep every annotation: one sub-folder per annotator (OUT_DIR/<annotator>/)")
+    p.set_defaults(func=run_import_annotations)
+
 
 def run_select(args: argparse.Namespace) -> int:
     """Run ``clausetag select``; returns the exit status."""
@@ -95,3 +136,61 @@ def run_select(args: argparse.Namespace) -> int:
           f"→ {args.output}" + (f"; left out: {left}" if left else ""), file=sys.stderr)
     print("types: " + ", ".join(f"{t} {n}" for t, n in types.most_common()), file=sys.stderr)
     return 0
+
+
+def run_export_tasks(args: argparse.Namespace) -> int:
+    """Run ``clausetag export-tasks``; returns the exit status."""
+    import json
+    from pathlib import Path
+
+    from clausetag.labelstudio import export_tasks, labeling_config, write_tasks
+    from clausetag.readers import ReadError
+
+    titles: dict[str, str] = {}
+    if args.selection:
+        try:
+            for line in Path(args.selection).read_text(encoding="utf-8").splitlines():
+                if line.strip():
+                    row = json.loads(line)
+                    titles[str(row["doc_id"])] = str(row.get("title") or "")
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"clausetag export-tasks: error: {args.selection}: not a selection file ({exc})", file=sys.stderr)
+            return 2
+    errors: list[str] = []
+    try:
+        tasks = export_tasks(args.paths, model=args.model, titles=titles, progress=not args.no_progress,
+                             errors=errors)
+    except (ReadError, FileNotFoundError, ValueError, TypeError) as exc:
+        print(f"clausetag export-tasks: error: {exc}", file=sys.stderr)
+        return 2
+    for err in errors:
+        print(err, file=sys.stderr)
+    if not tasks:
+        print("clausetag export-tasks: error: no clauses to export", file=sys.stderr)
+        return 1 if errors else 2
+    write_tasks(tasks, args.output)
+    if args.config_out:
+        Path(args.config_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.config_out).write_text(labeling_config(), encoding="utf-8")
+    docs = len({t["data"]["doc_id"] for t in tasks})
+    print(f"{len(tasks)} tasks from {docs} document(s) → {args.output}"
+          + (f"; labeling config → {args.config_out}" if args.config_out else ""), file=sys.stderr)
+    return 1 if errors else 0
+
+
+def run_import_annotations(args: argparse.Namespace) -> int:
+    """Run ``clausetag import-annotations``; returns the exit status."""
+    from clausetag.labelstudio import LabelStudioError, import_annotations
+
+    try:
+        result = import_annotations(args.export, args.raw, args.output, all_annotations=args.all_annotations)
+    except LabelStudioError as exc:
+        print(f"clausetag import-annotations: error: {exc}", file=sys.stderr)
+        return 2
+    for line in result.conflicts:
+        print(f"conflict: {line}", file=sys.stderr)
+    for line in result.problems:
+        print(line)
+    print(f"wrote {len(result.written)} gold file(s), {result.clauses} clauses → {args.output}; "
+          f"{len(result.problems)} problem(s), {len(result.conflicts)} conflict(s) resolved", file=sys.stderr)
+    return 1 if result.problems else 0
