@@ -186,11 +186,16 @@ def labeled_ids(folders: Iterable[str | os.PathLike[str]], into: LabeledSet | No
                 count_labels: bool = True) -> LabeledSet:
     """Ids of labeled documents in ``folders`` (``.txt`` stems; ``doc_id``, ``source`` and ``id`` of
     every JSONL record, ``documents.jsonl`` included), their raw texts (for near-duplicate checks) and
-    the labels of their gold records."""
+    the labels of their gold records. A ``.jsonl`` file instead of a folder (e.g. an earlier
+    selection) contributes its ids."""
     out = into or LabeledSet()
     for folder in map(Path, folders):
+        if folder.is_file() and folder.suffix == ".jsonl":  # e.g. an earlier selection
+            _ids_from_jsonl(folder, out, count_labels)
+            continue
         if not folder.is_dir():
-            raise SelectionError(f"{folder}: --exclude needs a folder of labeled .jsonl/.txt files")
+            raise SelectionError(f"{folder}: --exclude needs a folder of labeled .jsonl/.txt files "
+                                 "(or a .jsonl file such as an earlier selection)")
         for txt in sorted(folder.glob("*.txt")):
             out.ids.setdefault(txt.stem, str(txt))
             try:
@@ -198,26 +203,30 @@ def labeled_ids(folders: Iterable[str | os.PathLike[str]], into: LabeledSet | No
             except (OSError, UnicodeDecodeError) as exc:
                 raise SelectionError(f"{txt}: cannot read ({exc})") from None
         for js in sorted(folder.glob("*.jsonl")):
-            try:
-                lines = js.read_text(encoding="utf-8").splitlines()
-            except (OSError, UnicodeDecodeError) as exc:
-                raise SelectionError(f"{js}: cannot read ({exc})") from None
-            for lineno, line in enumerate(lines, 1):
-                if not line.strip():
-                    continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as exc:
-                    raise SelectionError(f"{js}:{lineno}: not JSON ({exc.msg})") from None
-                if not isinstance(rec, dict):
-                    continue
-                for key in ("doc_id", "source", "id"):
-                    value = rec.get(key)
-                    if isinstance(value, str) and value:
-                        out.ids.setdefault(value, f"{js}:{lineno}")
-                if count_labels and isinstance(rec.get("label"), str) and "index" in rec:
-                    out.label_counts[rec["label"]] += 1
+            _ids_from_jsonl(js, out, count_labels)
     return out
+
+
+def _ids_from_jsonl(js: Path, out: LabeledSet, count_labels: bool) -> None:
+    try:
+        lines = js.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SelectionError(f"{js}: cannot read ({exc})") from None
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise SelectionError(f"{js}:{lineno}: not JSON ({exc.msg})") from None
+        if not isinstance(rec, dict):
+            continue
+        for key in ("doc_id", "source", "id"):
+            value = rec.get(key)
+            if isinstance(value, str) and value:
+                out.ids.setdefault(value, f"{js}:{lineno}")
+        if count_labels and isinstance(rec.get("label"), str) and "index" in rec:
+            out.label_counts[rec["label"]] += 1
 
 
 def heldout_dir() -> Path | None:

@@ -208,3 +208,12 @@ def test_cli_select_usage_errors(corpus: Path, tmp_path: Path, capsys: pytest.Ca
     assert main(["select", str(corpus), "-n", "0", "-o", str(tmp_path / "o.jsonl")]) == 2
     assert main(["select", str(corpus), "--exclude", str(tmp_path / "missing"), "-o", str(tmp_path / "o.jsonl")]) == 2
     assert "--exclude needs a folder" in capsys.readouterr().err
+
+
+def test_exclude_an_earlier_selection_file(corpus: Path, baseline_dir: Path, no_heldout: Path, tmp_path: Path) -> None:
+    from clausetag.active import write_selection
+
+    first = select(corpus, model=baseline_dir, n=3, heldout=no_heldout, progress=False)
+    earlier = write_selection(first, tmp_path / "round1.jsonl")
+    second = select(corpus, model=baseline_dir, n=3, heldout=no_heldout, progress=False, exclude=[earlier])
+    assert {r["doc_id"] for r in first}.isdisjoint(r["doc_id"] for r in second) and len(second) == 3

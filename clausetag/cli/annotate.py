@@ -34,7 +34,7 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--seed", type=int, default=0, help="breaks ties and draws the MinHash permutations (default 0)")
     p.add_argument("--exclude", nargs="+", default=[], metavar="LABELED_DIR",
                    help="folders of labeled documents (gold .jsonl and/or .txt) to leave out; their labels "
-                        "count for rarity")
+                        "count for rarity. A .jsonl file (e.g. an earlier selection) leaves out its doc ids")
     p.add_argument("--heldout", metavar="DIR",
                    help="held-out folder never selected (default: labels/policy_heldout of the checkout)")
     p.add_argument("--method", choices=["margin", "entropy"], default="margin", help="uncertainty measure")
