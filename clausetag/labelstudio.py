@@ -238,7 +238,9 @@ def import_annotations(
     has a valid annotation; every problem is one line in :attr:`ImportResult.problems` (unknown label,
     no or several labels, missing raw file, span that no longer matches the raw text, clause without
     annotation, …). Conflicting annotations of one task: the latest wins (reported in
-    :attr:`ImportResult.conflicts`), or with ``all_annotations`` one folder per annotator."""
+    :attr:`ImportResult.conflicts`), or with ``all_annotations`` one folder per annotator. Each file
+    is checked with :func:`clausetag.validation.validate` (``validate_output``) and removed again,
+    with its problems reported, when it fails (e.g. the export lacks the last clauses of a document)."""
     from clausetag.data import write_labeled
     from clausetag.validation import read_raw_text, validate
 
@@ -340,7 +342,8 @@ def import_annotations(
 
     for folder, by_doc in sorted(docs.items()):
         for doc_id, recs in sorted(by_doc.items()):
-            missing_idx = sorted(expected[doc_id] - set(recs))
+            # an export may leave out tasks (Label Studio exports only annotated tasks unless asked for all)
+            missing_idx = sorted((set(range(max(expected[doc_id]) + 1)) | expected[doc_id]) - set(recs))
             if missing_idx and not all_annotations:
                 shown = ", ".join(map(str, missing_idx[:10])) + (" …" if len(missing_idx) > 10 else "")
                 result.problems.append(f"{name}: document {doc_id}: {len(missing_idx)} of {len(expected[doc_id])} "
@@ -353,16 +356,23 @@ def import_annotations(
                 continue
             target = out_root / folder if folder else out_root
             target.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(raw_root / f"{doc_id}.txt", target / f"{doc_id}.txt")  # byte for byte
+            txt = target / f"{doc_id}.txt"
+            shutil.copyfile(raw_root / f"{doc_id}.txt", txt)  # byte for byte
             ordered = [recs[i] for i in sorted(recs)]
-            result.written.append(write_labeled(ordered, target / f"{doc_id}.jsonl"))
+            gold = write_labeled(ordered, target / f"{doc_id}.jsonl")
+            found = validate([gold], schema=schema) if validate_output else []
+            if found:  # e.g. clauses missing at the end of the document, a heading path naming no clause
+                result.problems.extend(str(p) for p in found)
+                result.problems.append(f"{name}: document {doc_id}: {len(found)} validation problem(s); "
+                                       "document not written")
+                gold.unlink()
+                txt.unlink()
+                continue
+            result.written.append(gold)
             result.clauses += len(ordered)
     unannotated = sorted(set(expected) - {d for by_doc in docs.values() for d in by_doc} - bad_docs)
     for doc_id in unannotated:
         result.problems.append(f"{name}: document {doc_id}: no clause annotated yet; document not written")
-    if validate_output and result.written:
-        for p in validate(result.written, schema=schema):
-            result.problems.append(str(p))
     return result
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import copy
 import json
-import shutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -148,6 +147,8 @@ def test_round_trip_writes_valid_gold_with_annotator_and_time(tasks: list[dict[s
     (lambda e: e[2]["data"].pop("start"), "task data lacks start"),
     (lambda e: e[2].update(annotations=[]), "clauses have no annotation (index 2)"),
     (lambda e: e[2]["annotations"][0].update(was_cancelled=True), "clauses have no annotation (index 2)"),
+    (lambda e: e.pop(2), "clauses have no annotation (index 2)"),  # an export of annotated tasks only
+    (lambda e: e.pop(), "[uncovered]"),  # the last clause missing: raw text outside every clause
 ])
 def test_problems_are_one_line_and_block_the_document(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path,
                                                        mutate: Any, message: str) -> None:
@@ -242,9 +243,16 @@ def test_cli_round_trip(raw_dir: Path, baseline_dir: Path, tmp_path: Path, capsy
 @pytest.mark.skipif(not (DATA / "export.json").is_file(), reason="no real Label Studio export recorded")
 def test_real_label_studio_export(tmp_path: Path) -> None:
     """An export written by a real Label Studio (scripts in benchmarks/labelstudio_roundtrip.py)."""
-    raw = tmp_path / "raw"
-    shutil.copytree(DATA / "raw", raw)
+    raw = DATA / "raw" if (DATA / "raw").is_dir() else ROOT / "labels" / "seed"
+    export = json.loads((DATA / "export.json").read_text("utf-8"))
     result = import_annotations(DATA / "export.json", raw, tmp_path / "gold")
     assert result.ok, result.problems
-    assert result.clauses == len(json.loads((DATA / "export.json").read_text("utf-8")))
+    assert result.clauses == len(export) and len(result.conflicts) == 1  # one task annotated twice
     assert validate(tmp_path / "gold") == []
+    gold = [json.loads(x) for x in result.written[0].read_text("utf-8").splitlines()]
+    assert [r["index"] for r in gold] == [t["data"]["index"] for t in sorted(export, key=lambda t: t["data"]["index"])]
+    assert any(r.get("note") == "corrected in the round trip" for r in gold)
+    assert all(r["annotator"] == "1" and r["lead_time"] is not None for r in gold)
+    # the prediction Label Studio stored is the one export-tasks wrote: the model hash and its score
+    preds = [a["prediction"] for t in export for a in t["annotations"] if a.get("prediction")]
+    assert preds and all(len(p["model_version"]) == 16 and 0 < p["score"] <= 1 for p in preds)
