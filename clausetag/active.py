@@ -14,8 +14,9 @@
 
 Documents already labeled (ids or sources in the ``exclude`` folders) and the held-out set
 (``labels/policy_heldout/documents.jsonl``) are never selected. Every row of the result says why it was
-chosen. Ties are broken by a hash of ``seed`` and the id, and MinHash permutations come from ``seed``:
-the same inputs and seed give the same selection.
+chosen. ``seed`` fixes a small Gumbel noise on every score (``noise``; stochastic batch acquisition,
+Kirsch et al., TMLR 2023), the tie-break and the MinHash permutations: the same inputs and seed give
+the same selection, another seed a somewhat different one (``noise=0``: the plain greedy ranking).
 """
 from __future__ import annotations
 
@@ -377,6 +378,12 @@ def _tiebreak(seed: int, key: str) -> str:
     return hashlib.sha256(f"{seed}:{key}".encode()).hexdigest()
 
 
+def _gumbel(seed: int, key: str) -> float:
+    """A standard Gumbel draw fixed by ``seed`` and ``key`` (independent of the candidates' order)."""
+    u = (int(hashlib.sha256(f"gumbel:{seed}:{key}".encode()).hexdigest()[:13], 16) + 0.5) / 16**13
+    return -math.log(-math.log(u))
+
+
 # ------------------------------------------------------------------------------------------- select
 def select(
     corpus: str | os.PathLike[str] | Sequence[CorpusDoc],
@@ -393,6 +400,7 @@ def select(
     type_decay: float = 0.7,
     source_decay: float = 0.85,
     share_power: float = 0.5,
+    noise: float = 0.01,
     dup_threshold: float = 0.7,
     min_clauses: int | None = 10,
     max_clauses: int | None = None,
@@ -417,6 +425,9 @@ def select(
             ``type_decay`` (``source_decay``) once per document its type (source) already holds beyond
             its fair share, which is proportional to the type's candidates ** ``share_power`` (1.0
             decays switch the rule off; see :class:`_Diversity`).
+        noise: scale of seeded Gumbel noise added to every score before the greedy pick (stochastic
+            batch acquisition, Kirsch et al. 2023: picks stay score-driven but a batch is less
+            redundant and each ``seed`` gives its own batch); 0 for a pure greedy ranking.
         dup_threshold: character 5-shingle Jaccard at or above which two texts are near-duplicates.
         min_clauses, max_clauses: only documents with at least / at most this many clauses (headings
             included; default at least 10: shorter pages are mostly a transmitting notice whose
@@ -520,9 +531,9 @@ def select(
     div = _Diversity(scored, type_decay, source_decay, share_power)
     if unit == "document":
         how = f"{method}, mean of the top {top_k} body clauses" if top_k else f"{method}, mean of the body clauses"
-        picked = _pick_documents(scored, n, seed, div, dups, rarity_weight, how)
+        picked = _pick_documents(scored, n, seed, div, dups, rarity_weight, how, noise)
     else:
-        picked = _pick_clauses(scored, n, seed, div, dup_threshold, rarity_weight, per_doc, method)
+        picked = _pick_clauses(scored, n, seed, div, dup_threshold, rarity_weight, per_doc, method, noise)
     return picked
 
 
@@ -574,15 +585,17 @@ class _Diversity:
 
 
 def _pick_documents(scored: list[_Scored], n: int, seed: int, div: _Diversity,
-                    dups: dict[str, dict[str, float]], rarity_weight: float, how: str) -> list[dict[str, Any]]:
-    pool = sorted(scored, key=lambda c: (-c.score, _tiebreak(seed, c.doc.id)))
+                    dups: dict[str, dict[str, float]], rarity_weight: float, how: str,
+                    noise: float) -> list[dict[str, Any]]:
+    key = {c.doc.id: c.score + noise * _gumbel(seed, c.doc.id) for c in scored}
+    pool = sorted(scored, key=lambda c: (-key[c.doc.id], _tiebreak(seed, c.doc.id)))
     picked: list[dict[str, Any]] = []
     row_of: dict[str, dict[str, Any]] = {}
     while pool and len(picked) < n:
         best_i, best_adj = 0, -1.0
         for i, c in enumerate(pool):
-            adj = c.score * div.factor(c)
-            if adj > best_adj:  # pool is sorted by (score, tiebreak): the first maximum wins
+            adj = key[c.doc.id] * div.factor(c)
+            if adj > best_adj:  # pool is sorted by (key, tiebreak): the first maximum wins
                 best_i, best_adj = i, adj
         c = pool.pop(best_i)
         twins = {k: j for k, j in dups.get(f"doc:{c.doc.id}", {}).items() if k in row_of}
@@ -607,12 +620,14 @@ def _pick_documents(scored: list[_Scored], n: int, seed: int, div: _Diversity,
             "uncertainty": round(c.uncertainty, 4),
             "rarity": round(c.rarity, 4),
             "score": round(c.score, 4),
-            "adjusted_score": round(c.score * factor, 4),
+            "perturbed_score": round(key[c.doc.id], 4),
+            "adjusted_score": round(key[c.doc.id] * factor, 4),
             "predicted_labels": dict(c.labels.most_common()),
             "diversity": note,
             "near_duplicates_skipped": [],
             "reason": (f"uncertainty {c.uncertainty:.3f} ({how}) + {rarity_weight} × rarity {c.rarity:.3f} "
-                       f"= {c.score:.3f}; {note}"),
+                       f"= {c.score:.3f}" + (f" (seeded noise → {key[c.doc.id]:.3f})" if noise else "")
+                       + f"; {note}"),
         }
         picked.append(row)
         row_of[f"doc:{c.doc.id}"] = row
@@ -621,8 +636,9 @@ def _pick_documents(scored: list[_Scored], n: int, seed: int, div: _Diversity,
 
 
 def _pick_clauses(scored: list[_Scored], n: int, seed: int, div: _Diversity, dup_threshold: float,
-                  rarity_weight: float, per_doc: int, method: str) -> list[dict[str, Any]]:
-    items = [(cl["uncertainty"] + rarity_weight * cl["rarity"], c, cl) for c in scored for cl in c.clauses]
+                  rarity_weight: float, per_doc: int, method: str, noise: float) -> list[dict[str, Any]]:
+    items = [(cl["uncertainty"] + rarity_weight * cl["rarity"] + noise * _gumbel(seed, f"{c.doc.id}#{cl['index']}"),
+              c, cl) for c in scored for cl in c.clauses]
     items.sort(key=lambda t: (-t[0], _tiebreak(seed, f"{t[1].doc.id}#{t[2]['index']}")))
     by_doc: Counter[str] = Counter()
     picked: list[dict[str, Any]] = []

@@ -119,6 +119,7 @@ def test_select_is_deterministic_and_explains_every_pick(corpus: Path, baseline_
         assert row["doc_type"] == doc_type(row["title"])
         assert f"{row['uncertainty']:.3f}" in row["reason"]
         assert row["score"] == pytest.approx(row["uncertainty"] + 0.5 * row["rarity"], abs=2e-4)
+        assert abs(row["perturbed_score"] - row["score"]) < 0.01 * 10  # Gumbel noise of scale 0.01
     # diversity: the first picks are all of different types, each "first of type"
     assert len({r["doc_type"] for r in first[:6]}) == 6
     assert all("first of type" in r["diversity"] for r in first[:6])
@@ -126,8 +127,21 @@ def test_select_is_deterministic_and_explains_every_pick(corpus: Path, baseline_
 
 def test_select_without_diversity_ranks_by_score(corpus: Path, baseline_dir: Path, no_heldout: Path) -> None:
     rows = select(corpus, model=baseline_dir, n=12, heldout=no_heldout, progress=False,
-                  type_decay=1.0, source_decay=1.0)
+                  type_decay=1.0, source_decay=1.0, noise=0.0)
     assert [r["score"] for r in rows] == sorted((r["score"] for r in rows), reverse=True)
+    noisy = select(corpus, model=baseline_dir, n=12, heldout=no_heldout, progress=False,
+                   type_decay=1.0, source_decay=1.0, noise=0.05, seed=4)
+    assert [r["perturbed_score"] for r in noisy] == sorted((r["perturbed_score"] for r in noisy), reverse=True)
+
+
+def test_the_seed_changes_the_batch_only_through_the_noise(corpus: Path, baseline_dir: Path, no_heldout: Path) -> None:
+    def ids(seed: int, noise: float) -> list[str]:
+        rows = select(corpus, model=baseline_dir, n=6, heldout=no_heldout, progress=False, seed=seed, noise=noise,
+                      type_decay=1.0, source_decay=1.0)
+        return [r["doc_id"] for r in rows]
+
+    assert ids(1, 0.0) == ids(2, 0.0)
+    assert len({tuple(ids(s, 1.0)) for s in range(4)}) > 1  # large noise: the seed decides
 
 
 def test_near_duplicate_reposts_are_never_both_picked(corpus: Path, baseline_dir: Path, no_heldout: Path) -> None:

@@ -31,7 +31,10 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("-n", type=int, default=50, metavar="N", help="how many documents/clauses (default 50)")
     p.add_argument("--unit", choices=["document", "clause"], default="document",
                    help="select whole documents (default) or single clauses")
-    p.add_argument("--seed", type=int, default=0, help="breaks ties and draws the MinHash permutations (default 0)")
+    p.add_argument("--seed", type=int, default=0,
+                   help="fixes the score noise, the tie-break and the MinHash permutations (default 0)")
+    p.add_argument("--noise", type=float, default=0.01, metavar="B",
+                   help="scale of the seeded Gumbel noise on every score (default 0.01; 0 = plain greedy ranking)")
     p.add_argument("--exclude", nargs="+", default=[], metavar="LABELED_DIR",
                    help="folders of labeled documents (gold .jsonl and/or .txt) to leave out; their labels "
                         "count for rarity. A .jsonl file (e.g. an earlier selection) leaves out its doc ids")
@@ -111,6 +114,8 @@ def run_select(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         return usage("-n must be at least 1")
+    if args.noise < 0:
+        return usage("--noise must be at least 0")
     for name in ("type_decay", "source_decay", "dup_threshold"):
         if not 0 < getattr(args, name) <= 1:
             return usage(f"--{name.replace('_', '-')} must be in (0, 1]")
@@ -120,7 +125,7 @@ def run_select(args: argparse.Namespace) -> int:
         docs = read_corpus(args.corpus)
         rows = select(docs, model=args.model, n=args.n, unit=args.unit, seed=args.seed, exclude=args.exclude,
                       heldout=args.heldout, method=args.method, top_k=args.top_k,
-                      rarity_weight=args.rarity_weight, type_decay=args.type_decay,
+                      rarity_weight=args.rarity_weight, type_decay=args.type_decay, noise=args.noise,
                       source_decay=args.source_decay, dup_threshold=args.dup_threshold,
                       min_clauses=args.min_clauses or None, max_clauses=args.max_clauses,
                       per_doc=args.per_doc, progress=not args.no_progress, skipped=skipped)
