@@ -347,7 +347,7 @@ def import_annotations(
             if missing_idx and not all_annotations:
                 shown = ", ".join(map(str, missing_idx[:10])) + (" …" if len(missing_idx) > 10 else "")
                 result.problems.append(f"{name}: document {doc_id}: {len(missing_idx)} of {len(expected[doc_id])} "
-                                       f"clauses have no annotation (index {shown}); document not written")
+                                       f"clauses have no valid annotation (index {shown}); document not written")
                 continue
             if doc_id in bad_docs or (all_annotations and missing_idx):
                 if all_annotations and missing_idx and doc_id not in bad_docs:

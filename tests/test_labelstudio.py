@@ -145,9 +145,9 @@ def test_round_trip_writes_valid_gold_with_annotator_and_time(tasks: list[dict[s
     (lambda e: e[2]["data"].update(start=e[2]["data"]["start"] + 2), "span moved"),
     (lambda e: e[2]["data"].update(end=10_000), "outside the raw text"),
     (lambda e: e[2]["data"].pop("start"), "task data lacks start"),
-    (lambda e: e[2].update(annotations=[]), "clauses have no annotation (index 2)"),
-    (lambda e: e[2]["annotations"][0].update(was_cancelled=True), "clauses have no annotation (index 2)"),
-    (lambda e: e.pop(2), "clauses have no annotation (index 2)"),  # an export of annotated tasks only
+    (lambda e: e[2].update(annotations=[]), "clauses have no valid annotation (index 2)"),
+    (lambda e: e[2]["annotations"][0].update(was_cancelled=True), "clauses have no valid annotation (index 2)"),
+    (lambda e: e.pop(2), "clauses have no valid annotation (index 2)"),  # an export of annotated tasks only
     (lambda e: e.pop(), "[uncovered]"),  # the last clause missing: raw text outside every clause
 ])
 def test_problems_are_one_line_and_block_the_document(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path,
