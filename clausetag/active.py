@@ -247,6 +247,8 @@ def heldout_ids(folder: str | os.PathLike[str] | None = None) -> LabeledSet:
     d = Path(folder) if folder is not None else heldout_dir()
     if d is None:
         return LabeledSet()
+    if not d.is_dir():
+        raise SelectionError(f"{d}: held-out folder not found")
     return labeled_ids([d], count_labels=False)
 
 

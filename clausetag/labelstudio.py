@@ -11,9 +11,10 @@
   back into gold JSONL (SPEC §4) beside a copy of each raw text, checked against the raw texts and the
   schema and then by :func:`clausetag.validation.validate`. Annotator, times and lead time are kept as
   extra fields (``annotator``, ``annotation_id``, ``annotated_at``, ``created_at``, ``lead_time``,
-  ``ls_task``). Where a task has several annotations that disagree, the latest (``updated_at``, then
-  ``created_at``, then id) wins and the conflict is reported; ``all_annotations=True`` instead writes
-  one gold folder per annotator (``OUT/<annotator>/``), e.g. for an agreement study.
+  ``ls_task``). Where a task has several annotations that disagree, the one marked ground truth wins,
+  else the latest (``updated_at``, then ``created_at``, then id), and the conflict is reported;
+  ``all_annotations=True`` instead writes one gold folder per annotator (``OUT/<annotator>/``), e.g. for
+  an agreement study. Both the ``JSON`` and the ``JSON_MIN`` export formats are read.
 
 The formats follow Label Studio's documented task format (``data``, ``predictions`` with
 ``model_version``/``score``/``result``, ``annotations`` with ``completed_by``, ``created_at``,
@@ -40,6 +41,7 @@ __all__ = [
     "ImportResult",
     "LabelStudioError",
     "export_tasks",
+    "from_json_min",
     "import_annotations",
     "labeling_config",
     "read_export",
@@ -137,14 +139,18 @@ def export_tasks(
     model: Any = "default",
     *,
     titles: dict[str, str] | None = None,
+    raw_out: str | os.PathLike[str] | None = None,
     progress: bool = True,
     errors: list[str] | None = None,
 ) -> list[dict[str, Any]]:
     """Tag the documents at ``paths`` (files, folders, globs; ``.txt`` keeps offsets into the file itself)
     and return one Label Studio task per clause, the model's label as a prediction.
 
-    ``titles`` maps doc ids to titles (default: the first line of the document). Documents that cannot
-    be read are reported in ``errors`` (``path: reason``), or raised when ``errors`` is None."""
+    ``titles`` maps doc ids to titles (default: the first clause of the document). ``raw_out``: also
+    write the text the spans index to ``raw_out/<doc_id>.txt`` (a ``.txt`` input is copied byte for
+    byte; a ``.docx``/``.pdf``/``.html`` input gives its extracted text), the ``--raw`` folder of
+    :func:`import_annotations`. Documents that cannot be read are reported in ``errors``
+    (``path: reason``), or raised when ``errors`` is None."""
     from clausetag.pipeline import Tagger
 
     tagger = Tagger(model, with_quantities=False)
@@ -158,8 +164,24 @@ def export_tasks(
             errors.append(msg)
             continue
         title = (titles or {}).get(res.doc_id) or (res.records[0].text if res.records else "")
-        tasks.extend(tasks_from_records(res.records, title=title, raw_path=res.path, model_version=version))
+        raw_path = res.path
+        if raw_out is not None and res.path is not None:
+            raw_path = str(_write_raw(Path(res.path), res.doc_id, Path(raw_out)))
+        tasks.extend(tasks_from_records(res.records, title=title, raw_path=raw_path, model_version=version))
     return tasks
+
+
+def _write_raw(path: Path, doc_id: str, folder: Path) -> Path:
+    from clausetag.readers import read_document
+
+    folder.mkdir(parents=True, exist_ok=True)
+    out = folder / f"{doc_id}.txt"
+    if path.suffix.lower() == ".txt":
+        if path.resolve() != out.resolve():
+            shutil.copyfile(path, out)
+    else:
+        out.write_text(read_document(path), encoding="utf-8")
+    return out
 
 
 # ------------------------------------------------------------------------------------------- import
@@ -178,7 +200,8 @@ class ImportResult:
 
 
 def read_export(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The tasks of a Label Studio JSON export (a list of task objects)."""
+    """The tasks of a Label Studio export in ``JSON`` format (a list of task objects), or in ``JSON_MIN``
+    format (one flat row per annotation), converted to task objects (:func:`from_json_min`)."""
     p = Path(path)
     try:
         data = json.loads(p.read_text(encoding="utf-8"))
@@ -192,7 +215,38 @@ def read_export(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
         data = [data]
     if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
         raise LabelStudioError(f"{p}: not a Label Studio JSON export (expected a list of tasks)")
+    if data and all("data" not in t and "annotations" not in t for t in data):
+        return from_json_min(data)
     return data
+
+
+#: keys of a JSON_MIN row that are not task data
+_MIN_KEYS = ("id", FROM_NAME, NOTE_NAME, "annotator", "annotation_id", "created_at", "updated_at", "lead_time")
+
+
+def from_json_min(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Task objects (as in the ``JSON`` export) from the rows of a ``JSON_MIN`` export: one row per
+    annotation, the task data flattened beside ``id`` (task), ``annotator``, ``annotation_id``,
+    ``created_at``, ``updated_at``, ``lead_time`` and the control values by name (``label``, ``note``)."""
+    tasks: dict[Any, dict[str, Any]] = {}
+    for row in rows:
+        task = tasks.setdefault(row.get("id"), {"id": row.get("id"), "annotations": [],
+                                                "data": {k: v for k, v in row.items() if k not in _MIN_KEYS}})
+        if FROM_NAME not in row and "annotation_id" not in row:
+            continue  # a task without annotation
+        value = row.get(FROM_NAME)
+        if isinstance(value, dict):
+            value = value.get("choices")
+        choices = [] if value is None else [value] if isinstance(value, str) else list(value)
+        result: list[dict[str, Any]] = [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
+                                         "value": {"choices": choices}}] if choices else []
+        if row.get(NOTE_NAME):
+            result.append({"from_name": NOTE_NAME, "to_name": TO_NAME, "type": "textarea",
+                           "value": {"text": [str(row[NOTE_NAME])]}})
+        task["annotations"].append({"id": row.get("annotation_id"), "completed_by": row.get("annotator"),
+                                    "result": result, "created_at": row.get("created_at"),
+                                    "updated_at": row.get("updated_at"), "lead_time": row.get("lead_time")})
+    return list(tasks.values())
 
 
 def _annotator(ann: dict[str, Any]) -> str:
@@ -218,8 +272,10 @@ def _choice(ann: dict[str, Any]) -> tuple[list[str], str | None]:
     return labels, note
 
 
-def _time_key(ann: dict[str, Any]) -> tuple[str, str, str]:
-    return (str(ann.get("updated_at") or ""), str(ann.get("created_at") or ""), f"{ann.get('id', '')!s:>20}")
+def _time_key(ann: dict[str, Any]) -> tuple[bool, str, str, str]:
+    """Order of precedence: an annotation marked ground truth, then the latest."""
+    return (bool(ann.get("ground_truth")), str(ann.get("updated_at") or ""), str(ann.get("created_at") or ""),
+            f"{ann.get('id', '')!s:>20}")
 
 
 def import_annotations(
@@ -237,8 +293,9 @@ def import_annotations(
     Raw texts are ``raw_dir/<doc_id>.txt``. A document is written only when every one of its clauses
     has a valid annotation; every problem is one line in :attr:`ImportResult.problems` (unknown label,
     no or several labels, missing raw file, span that no longer matches the raw text, clause without
-    annotation, …). Conflicting annotations of one task: the latest wins (reported in
-    :attr:`ImportResult.conflicts`), or with ``all_annotations`` one folder per annotator. Each file
+    annotation, …). Conflicting annotations of one task: the one marked ground truth in Label Studio,
+    else the latest wins (reported in :attr:`ImportResult.conflicts`), or with ``all_annotations`` one
+    folder per annotator. Each file
     is checked with :func:`clausetag.validation.validate` (``validate_output``) and removed again,
     with its problems reported, when it fails (e.g. the export lacks the last clauses of a document)."""
     from clausetag.data import write_labeled
@@ -315,8 +372,9 @@ def import_annotations(
             picks = [max(chosen, key=lambda c: _time_key(c[0]))]
             if len({c[1] for c in chosen}) > 1:
                 others = ", ".join(f"{c[1]} by {_annotator(c[0])}" for c in chosen if c is not picks[0])
+                which = "the ground truth" if picks[0][0].get("ground_truth") else "the latest"
                 result.conflicts.append(f"{name}: task {task.get('id', '?')} ({doc_id}#{index}): "
-                                        f"{len(chosen)} annotations disagree; kept the latest, {picks[0][1]} "
+                                        f"{len(chosen)} annotations disagree; kept {which}, {picks[0][1]} "
                                         f"by {_annotator(picks[0][0])} (others: {others})")
         for ann, label, note in picks:
             rec: dict[str, Any] = {

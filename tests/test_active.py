@@ -231,3 +231,8 @@ def test_exclude_an_earlier_selection_file(corpus: Path, baseline_dir: Path, no_
     earlier = write_selection(first, tmp_path / "round1.jsonl")
     second = select(corpus, model=baseline_dir, n=3, heldout=no_heldout, progress=False, exclude=[earlier])
     assert {r["doc_id"] for r in first}.isdisjoint(r["doc_id"] for r in second) and len(second) == 3
+
+
+def test_missing_heldout_folder_is_an_error(corpus: Path, baseline_dir: Path, tmp_path: Path) -> None:
+    with pytest.raises(SelectionError, match="held-out folder not found"):
+        select(corpus, model=baseline_dir, heldout=tmp_path / "nope", progress=False)

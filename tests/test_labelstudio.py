@@ -194,6 +194,30 @@ def test_conflicting_annotations_latest_wins_or_all(tasks: list[dict[str, Any]],
     assert validate(tmp_path / "all" / "7") == [] and validate(tmp_path / "all" / "8") == []
 
 
+def test_ground_truth_annotation_wins_over_a_later_one(tasks: list[dict[str, Any]], raw_dir: Path,
+                                                      tmp_path: Path) -> None:
+    export = _export(tasks)
+    export[2]["annotations"] = [_annotation("tax", 1, user=7, updated="2026-12-06T08:00:00.000000Z", ground_truth=True),
+                                _annotation("land", 2, user=8, updated="2026-12-06T11:00:00.000000Z")]
+    result = import_annotations(export, raw_dir, tmp_path / "g")
+    assert result.ok and "kept the ground truth, tax by 7" in result.conflicts[0]
+
+
+def test_export_tasks_raw_out_for_html_input(tmp_path: Path, baseline_dir: Path) -> None:
+    html = tmp_path / "in" / "doc1.html"
+    html.parent.mkdir()
+    html.write_text("<html><body><h1>关于推进就业工作的通知</h1><p>一、总体要求</p><p>设立专项资金，给予奖补。</p>"
+                    "<p>引进高层次人才，开展技能培训。</p></body></html>", encoding="utf-8")
+    tasks = export_tasks([html], model=baseline_dir, progress=False, raw_out=tmp_path / "raw")
+    raw = tmp_path / "raw" / "doc1.txt"
+    assert raw.is_file() and all(t["data"]["raw"] == str(raw) for t in tasks)
+    for i, t in enumerate(tasks, 1):
+        t["id"] = i
+    result = import_annotations(_export(tasks), tmp_path / "raw", tmp_path / "gold")
+    assert result.ok, result.problems
+    assert validate(tmp_path / "gold") == []
+
+
 def test_agreeing_annotations_are_no_conflict(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path) -> None:
     export = _export(tasks)
     export[1]["annotations"].append(dict(export[1]["annotations"][0], id=5, completed_by=2))
@@ -253,6 +277,11 @@ def test_real_label_studio_export(tmp_path: Path) -> None:
     assert [r["index"] for r in gold] == [t["data"]["index"] for t in sorted(export, key=lambda t: t["data"]["index"])]
     assert any(r.get("note") == "corrected in the round trip" for r in gold)
     assert all(r["annotator"] == "1" and r["lead_time"] is not None for r in gold)
+    # the JSON_MIN export of the same project (one flat row per annotation) gives the same gold
+    minimal = import_annotations(DATA / "export_min.json", raw, tmp_path / "gold_min")
+    assert minimal.ok, minimal.problems
+    assert len(minimal.conflicts) == 1
+    assert minimal.written[0].read_text("utf-8") == result.written[0].read_text("utf-8")
     # the prediction Label Studio stored is the one export-tasks wrote: the model hash and its score
     preds = [a["prediction"] for t in export for a in t["annotations"] if a.get("prediction")]
     assert preds and all(len(p["model_version"]) == 16 and 0 < p["score"] <= 1 for p in preds)

@@ -67,15 +67,19 @@ def add_parsers(subparsers: Any) -> None:
             "Split and tag documents and write one Label Studio task per clause (clause text, heading path, "
             "title, previous/next clause, doc id, index, start/end in the raw text and its path) with the "
             "model's label as a prediction (model_version = model hash, score = probability). "
-            "Use .txt documents (e.g. from `clausetag select --texts-out`): import-annotations checks the "
-            "spans against them. --config-out writes the labeling config for the 17 labels."
+            "import-annotations checks the spans against the raw texts: the .txt inputs themselves (e.g. from "
+            "`clausetag select --texts-out`) or, for .docx/.pdf/.html, the texts written by --raw-out. "
+            "--config-out writes the labeling config for the 17 labels."
         ),
     )
-    p.add_argument("paths", nargs="+", metavar="INPUT", help="documents, folders or glob patterns (.txt)")
+    p.add_argument("paths", nargs="+", metavar="INPUT", help="documents, folders or glob patterns")
     p.add_argument("-o", "--output", required=True, metavar="TASKS.json", help="Label Studio tasks (JSON list)")
     p.add_argument("--model", default="default",
                    help=f"a packaged model name or a model directory (default: ${MODEL_ENV} or the packaged default)")
     p.add_argument("--config-out", metavar="CONFIG.xml", help="also write the labeling config XML")
+    p.add_argument("--raw-out", metavar="RAW_DIR",
+                   help="also write the text the spans index to RAW_DIR/<doc_id>.txt (the --raw folder of "
+                        "import-annotations; needed for .docx/.pdf/.html inputs)")
     p.add_argument("--selection", metavar="SELECTION.jsonl",
                    help="a `clausetag select` output: its titles are used for the documents it lists")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -85,15 +89,15 @@ def add_parsers(subparsers: Any) -> None:
         "import-annotations",
         help="turn a Label Studio JSON export into validated gold JSONL",
         description=(
-            "Read a Label Studio JSON export of tasks made by export-tasks and write gold JSONL "
+            "Read a Label Studio export (JSON or JSON_MIN format) of tasks made by export-tasks and write gold JSONL "
             "(OUT_DIR/<doc_id>.jsonl beside a copy of RAW_DIR/<doc_id>.txt), checked against the raw texts "
             "and the label schema, with annotator, times and lead time kept. A document is written only "
             "when all its clauses are annotated without problems. Several annotations of one task that "
-            "disagree: the latest (updated_at) wins and is reported; --all writes one folder per annotator "
-            "instead. Exit status 1 if any problem was found."
+            "disagree: the one marked ground truth, else the latest (updated_at) wins and is reported; --all "
+            "writes one folder per annotator instead. Exit status 1 if any problem was found."
         ),
     )
-    p.add_argument("export", metavar="EXPORT.json", help="Label Studio export (JSON format)")
+    p.add_argument("export", metavar="EXPORT.json", help="Label Studio export (JSON or JSON_MIN format)")
     p.add_argument("--raw", required=True, metavar="RAW_DIR", help="folder of the raw texts <doc_id>.txt")
     p.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="folder for the gold files")
     p.add_argument("--all", action="store_true", dest="all_annotations",
@@ -119,6 +123,11 @@ def run_select(args: argparse.Namespace) -> int:
     for name in ("type_decay", "source_decay", "dup_threshold"):
         if not 0 < getattr(args, name) <= 1:
             return usage(f"--{name.replace('_', '-')} must be in (0, 1]")
+    from clausetag.active import heldout_dir
+
+    if args.heldout is None and heldout_dir() is None:
+        print("clausetag select: warning: no held-out folder found (labels/policy_heldout of a checkout or "
+              "$CLAUSETAG_LABELS); pass --heldout DIR to keep held-out documents out", file=sys.stderr)
     t0 = time.perf_counter()
     skipped: list[dict[str, Any]] = []
     try:
@@ -163,8 +172,8 @@ def run_export_tasks(args: argparse.Namespace) -> int:
             return 2
     errors: list[str] = []
     try:
-        tasks = export_tasks(args.paths, model=args.model, titles=titles, progress=not args.no_progress,
-                             errors=errors)
+        tasks = export_tasks(args.paths, model=args.model, titles=titles, raw_out=args.raw_out,
+                             progress=not args.no_progress, errors=errors)
     except (ReadError, FileNotFoundError, ValueError, TypeError) as exc:
         print(f"clausetag export-tasks: error: {exc}", file=sys.stderr)
         return 2
