@@ -236,3 +236,23 @@ def test_exclude_an_earlier_selection_file(corpus: Path, baseline_dir: Path, no_
 def test_missing_heldout_folder_is_an_error(corpus: Path, baseline_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(SelectionError, match="held-out folder not found"):
         select(corpus, model=baseline_dir, heldout=tmp_path / "nope", progress=False)
+
+
+def test_rarity_weights_follow_the_label_counts() -> None:
+    from collections import Counter
+
+    from clausetag.active import rarity_weights
+
+    w = rarity_weights(["tax", "regulation", "heading", "other"], Counter(tax=5, regulation=500, other=100))
+    assert w["tax"] == 1.0 and 0 <= w["regulation"] < w["other"] < w["tax"] and w["heading"] == 0.0
+    more = rarity_weights(["tax", "regulation", "heading", "other"], Counter(tax=5 + 400, regulation=500, other=100))
+    assert more["tax"] < more["other"]  # labeled data (the --exclude folders) makes a label common
+
+
+def test_clause_unit_skips_clauses_repeated_in_a_repost(corpus: Path, baseline_dir: Path, no_heldout: Path) -> None:
+    docs = [d for d in read_corpus(corpus) if d.id in ("d01", "d01twin")]
+    rows = select(docs, model=baseline_dir, n=100, unit="clause", per_doc=100, heldout=no_heldout,
+                  progress=False, dup_threshold=0.95)
+    texts = [r["text"] for r in rows]
+    assert len(texts) == len(set(texts))
+    assert sum(len(r["near_duplicates_skipped"]) for r in rows) >= 10
