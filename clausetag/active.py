@@ -5,8 +5,9 @@
 * **uncertainty** of the model on its body clauses (``margin``: 1 − (p₁ − p₂), or ``entropy``: H / log K),
   per document the mean over its body clauses (or its ``top_k`` most uncertain ones);
 * **rarity** of the labels it probably holds: Σ p(label) · w(label) per clause, averaged over the body
-  clauses, where w(label) = log((N + K) / (n_label + 1)) scaled to [0, 1] and n_label counts the label in
-  the model's training data (its card) plus the labeled folders given as ``exclude``;
+  clauses, where w(label) = log((N + K) / (n_label + 1)) scaled to [0, 1] and n_label is the larger of
+  the label's count in the model's training data (its card) and in the labeled folders given as
+  ``exclude`` (the two usually overlap: the larger, not the sum);
 * **diversity**, in a greedy pick: a candidate's score is multiplied by ``type_decay`` for every document
   its type (:func:`doc_type`, from ``resources/doc_types.yaml``) already holds beyond its fair share of
   the picks, and by ``source_decay`` likewise for its source; a near-duplicate (character-shingle Jaccard ≥
@@ -481,7 +482,10 @@ def select(
 
     classifier = load_model(model)
     classes = [str(c) for c in classifier.classes_]
-    counts = _card_label_counts(model) + labeled.label_counts
+    # the model's training data and the labeled folders overlap (the shipped model was trained on labels/):
+    # per label the larger of the two counts, not their sum
+    card = _card_label_counts(model)
+    counts = Counter({c: max(card.get(c, 0), labeled.label_counts.get(c, 0)) for c in set(card) | set(labeled.label_counts)})
     weights = rarity_weights(classes, counts)
     wvec = np.array([weights.get(c, 0.0) for c in classes])
     scored: list[_Scored] = []
