@@ -295,9 +295,9 @@ def import_annotations(
     no or several labels, missing raw file, span that no longer matches the raw text, clause without
     annotation, …). Conflicting annotations of one task: the one marked ground truth in Label Studio,
     else the latest wins (reported in :attr:`ImportResult.conflicts`), or with ``all_annotations`` one
-    folder per annotator. Each file
-    is checked with :func:`clausetag.validation.validate` (``validate_output``) and removed again,
-    with its problems reported, when it fails (e.g. the export lacks the last clauses of a document)."""
+    folder per annotator. Each file is checked with :func:`clausetag.validation.validate`
+    (``validate_output``) and removed again, with its problems reported, when it fails (e.g. the export
+    lacks the last clauses of a document)."""
     from clausetag.data import write_labeled
     from clausetag.validation import read_raw_text, validate
 
@@ -335,10 +335,16 @@ def import_annotations(
         expected.setdefault(doc_id, set()).add(index)
         if doc_id not in raws:
             raw_path = raw_root / f"{doc_id}.txt"
-            raws[doc_id] = read_raw_text(raw_path) if raw_path.is_file() else None
-            if raws[doc_id] is None:
+            raws[doc_id] = None
+            if not raw_path.is_file():
                 result.problems.append(f"{name}: document {doc_id}: raw text {raw_path} not found")
                 bad_docs.add(doc_id)
+            else:
+                try:
+                    raws[doc_id] = read_raw_text(raw_path)
+                except (OSError, ValueError) as exc:  # DecodeError is a ValueError
+                    result.problems.append(f"{name}: document {doc_id}: cannot read raw text {raw_path} ({exc})")
+                    bad_docs.add(doc_id)
         raw = raws[doc_id]
         if raw is not None:
             start, end = data["start"], data["end"]

@@ -161,9 +161,13 @@ def test_problems_are_one_line_and_block_the_document(tasks: list[dict[str, Any]
     assert not (tmp_path / "gold" / f"{DOC}.jsonl").exists()
 
 
-def test_missing_raw_file_is_reported(tasks: list[dict[str, Any]], tmp_path: Path) -> None:
+def test_missing_or_unreadable_raw_file_is_reported(tasks: list[dict[str, Any]], tmp_path: Path) -> None:
     result = import_annotations(_export(tasks), tmp_path / "nowhere", tmp_path / "gold")
     assert result.written == [] and any("raw text" in p and "not found" in p for p in result.problems)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / f"{DOC}.txt").write_bytes(b"\x00\xff\xfe\x00binary" * 50)
+    result = import_annotations(_export(tasks), tmp_path / "bin", tmp_path / "gold")
+    assert result.written == [] and any("cannot read raw text" in p for p in result.problems), result.problems
 
 
 def test_conflicting_annotations_latest_wins_or_all(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path) -> None:
