@@ -140,6 +140,7 @@ def export_tasks(
     *,
     titles: dict[str, str] | None = None,
     raw_out: str | os.PathLike[str] | None = None,
+    predictions: bool = True,
     progress: bool = True,
     errors: list[str] | None = None,
 ) -> list[dict[str, Any]]:
@@ -149,7 +150,8 @@ def export_tasks(
     ``titles`` maps doc ids to titles (default: the first clause of the document). ``raw_out``: also
     write the text the spans index to ``raw_out/<doc_id>.txt`` (a ``.txt`` input is copied byte for
     byte; a ``.docx``/``.pdf``/``.html`` input gives its extracted text), the ``--raw`` folder of
-    :func:`import_annotations`. Documents that cannot be read are reported in ``errors``
+    :func:`import_annotations`. ``predictions=False`` leaves the pre-annotations out (a blind second
+    annotation for an agreement study). Documents that cannot be read are reported in ``errors``
     (``path: reason``), or raised when ``errors`` is None."""
     from clausetag.pipeline import Tagger
 
@@ -167,7 +169,11 @@ def export_tasks(
         raw_path = res.path
         if raw_out is not None and res.path is not None:
             raw_path = str(_write_raw(Path(res.path), res.doc_id, Path(raw_out)))
-        tasks.extend(tasks_from_records(res.records, title=title, raw_path=raw_path, model_version=version))
+        doc_tasks = tasks_from_records(res.records, title=title, raw_path=raw_path, model_version=version)
+        if not predictions:
+            for task in doc_tasks:
+                task.pop("predictions", None)
+        tasks.extend(doc_tasks)
     return tasks
 
 

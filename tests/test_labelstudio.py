@@ -115,6 +115,11 @@ def test_tasks_carry_spans_context_and_predictions(tasks: list[dict[str, Any]], 
     assert body["data"]["heading_path"] == ["二、主要措施"] and body["data"]["heading"] == "二、主要措施"
 
 
+def test_blind_tasks_have_no_predictions(raw_dir: Path, baseline_dir: Path) -> None:
+    blind = export_tasks([raw_dir], model=baseline_dir, progress=False, predictions=False)
+    assert blind and all("predictions" not in t for t in blind)
+
+
 def test_round_trip_writes_valid_gold_with_annotator_and_time(tasks: list[dict[str, Any]], raw_dir: Path,
                                                               tmp_path: Path) -> None:
     out = tmp_path / "gold"

@@ -80,6 +80,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--raw-out", metavar="RAW_DIR",
                    help="also write the text the spans index to RAW_DIR/<doc_id>.txt (the --raw folder of "
                         "import-annotations; needed for .docx/.pdf/.html inputs)")
+    p.add_argument("--no-predictions", action="store_true",
+                   help="no pre-annotations (a blind second annotation for an agreement study)")
     p.add_argument("--selection", metavar="SELECTION.jsonl",
                    help="a `clausetag select` output: its titles are used for the documents it lists")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -173,7 +175,7 @@ def run_export_tasks(args: argparse.Namespace) -> int:
     errors: list[str] = []
     try:
         tasks = export_tasks(args.paths, model=args.model, titles=titles, raw_out=args.raw_out,
-                             progress=not args.no_progress, errors=errors)
+                             predictions=not args.no_predictions, progress=not args.no_progress, errors=errors)
     except (ReadError, FileNotFoundError, ValueError, TypeError) as exc:
         print(f"clausetag export-tasks: error: {exc}", file=sys.stderr)
         return 2
