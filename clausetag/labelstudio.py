@@ -290,6 +290,7 @@ def import_annotations(
     out_dir: str | os.PathLike[str],
     *,
     all_annotations: bool = False,
+    label_tables: bool = False,
     schema: LabelSchema | None = None,
     validate_output: bool = True,
 ) -> ImportResult:
@@ -303,7 +304,8 @@ def import_annotations(
     else the latest wins (reported in :attr:`ImportResult.conflicts`), or with ``all_annotations`` one
     folder per annotator. Each file is checked with :func:`clausetag.validation.validate`
     (``validate_output``) and removed again, with its problems reported, when it fails (e.g. the export
-    lacks the last clauses of a document)."""
+    lacks the last clauses of a document). ``label_tables`` also writes ``<doc_id>.labels.tsv``
+    (``index``, ``label``, ``note``) beside each gold file: the input of ``labels/tools/agreement.py``."""
     from clausetag.data import write_labeled
     from clausetag.validation import read_raw_text, validate
 
@@ -440,10 +442,21 @@ def import_annotations(
                 continue
             result.written.append(gold)
             result.clauses += len(ordered)
+            if label_tables:
+                _write_label_table(ordered, target / f"{doc_id}.labels.tsv")
     unannotated = sorted(set(expected) - {d for by_doc in docs.values() for d in by_doc} - bad_docs)
     for doc_id in unannotated:
         result.problems.append(f"{name}: document {doc_id}: no clause annotated yet; document not written")
     return result
+
+
+def _write_label_table(records: Sequence[dict[str, Any]], path: Path) -> None:
+    """``index``/``label``/``note`` as TSV, the format of ``labels/agreement*/`` tables."""
+    lines = ["index\tlabel\tnote"]
+    for r in records:
+        note = " ".join(str(r.get("note") or "").split())  # no tabs or line breaks in a TSV cell
+        lines.append(f"{r['index']}\t{r['label']}\t{note}")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def _short(text: str, width: int = 30) -> str:

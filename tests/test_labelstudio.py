@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import copy
 import json
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 from typing import Any
@@ -201,6 +203,13 @@ def test_conflicting_annotations_latest_wins_or_all(tasks: list[dict[str, Any]],
     idx = export[body]["data"]["index"]
     assert (by_user["7"][idx]["label"], by_user["8"][idx]["label"]) == ("tax", "land")
     assert validate(tmp_path / "all" / "7") == [] and validate(tmp_path / "all" / "8") == []
+    # the per-annotator label tables feed labels/tools/agreement.py
+    import_annotations(export, raw_dir, tmp_path / "tables", all_annotations=True, label_tables=True)
+    rows = (tmp_path / "tables" / "8" / f"{DOC}.labels.tsv").read_text("utf-8").splitlines()
+    assert rows[0] == "index\tlabel\tnote" and rows[idx + 1].split("\t")[:2] == [str(idx), "land"]
+    done = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "agreement.py"), str(tmp_path / "tables" / "7"),
+                           str(tmp_path / "tables" / "8")], capture_output=True, text=True, check=True)
+    assert "| **all** |" in done.stdout
 
 
 def test_ground_truth_annotation_wins_over_a_later_one(tasks: list[dict[str, Any]], raw_dir: Path,

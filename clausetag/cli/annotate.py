@@ -104,6 +104,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT_DIR", help="folder for the gold files")
     p.add_argument("--all", action="store_true", dest="all_annotations",
                    help="keep every annotation: one sub-folder per annotator (OUT_DIR/<annotator>/)")
+    p.add_argument("--label-tables", action="store_true",
+                   help="also write <doc_id>.labels.tsv (index, label, note) beside each gold file, the input "
+                        "of labels/tools/agreement.py")
     p.set_defaults(func=run_import_annotations)
 
 
@@ -199,7 +202,8 @@ def run_import_annotations(args: argparse.Namespace) -> int:
     from clausetag.labelstudio import LabelStudioError, import_annotations
 
     try:
-        result = import_annotations(args.export, args.raw, args.output, all_annotations=args.all_annotations)
+        result = import_annotations(args.export, args.raw, args.output, all_annotations=args.all_annotations,
+                                    label_tables=args.label_tables)
     except LabelStudioError as exc:
         print(f"clausetag import-annotations: error: {exc}", file=sys.stderr)
         return 2
