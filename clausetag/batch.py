@@ -139,9 +139,10 @@ def run_batch(
         _echo(f"\ninterrupted ({signal.Signals(signum).name}): {n_docs} document(s) of this run committed to "
               f"{state.journal}; rerun with --resume to continue", None)
         return 128 + int(signum)
-    except WorkerDied as exc:
+    except (WorkerDied, OSError) as exc:  # OSError: e.g. the disk filled up while committing
         _close(bar)
-        _echo(f"error: {exc} ({n_docs} document(s) of this run committed to {state.journal}); "
+        what = str(exc) if isinstance(exc, WorkerDied) else f"{exc.filename or state.journal}: {exc.strerror or exc}"
+        _echo(f"error: {what} ({n_docs} document(s) of this run committed to {state.journal}); "
               "rerun with --resume to continue", None)
         return 1
     finally:

@@ -33,6 +33,7 @@ from clausetag.train import (
     as_config,
     build_classifier,
     config_labels,
+    document_ids,
     examples,
     load_records,
     seed_everything,
@@ -216,6 +217,7 @@ def evaluate(
     x_texts: list[str] = []
     x_contexts: list[str] = []
     x_ys: list[str] = []
+    extra_records: Records = []
     if cfg.extra_train:
         extra_records = load_records(cfg.extra_train, source=cfg.source, key="extra_train")
         x_texts, x_contexts, x_ys = examples(extra_records, labels)
@@ -281,6 +283,10 @@ def evaluate(
                       [contexts[i] for i in train_idx] + x_contexts)
             proba[test_idx] = model.predict_proba([t_texts[i] for i in test_idx], [t_contexts[i] for i in test_idx])
             if cfg.save_models and out_dir is not None:  # lodo: false: the one model that was tested
+                trained_on = [records[i] for i in train_idx] + extra_records
+                model.metrics_["train_data"] = {"examples": len(train_idx) + len(x_ys),
+                                                "doc_ids": document_ids(trained_on), "config": cfg.source,
+                                                "model": spec.name}
                 model.save_pretrained(Path(out_dir) / "models" / _slug(spec.name))
             held = sorted({str(test_records[i].get("doc_id")) for i in test_idx} & set(seg_rows))
             rows = [j for d in held for j in seg_rows[d]]
@@ -314,6 +320,23 @@ def evaluate(
     return report
 
 
+def seen_in_training(model: Any, records: Records) -> list[str] | None:
+    """The documents of ``records`` that ``model`` (a model directory) was trained on, from its card
+    (:func:`~clausetag.classifiers.card.training_documents`); ``None`` when that is unknown (a fitted
+    classifier object, or a card without the list)."""
+    from clausetag.classifiers.card import training_documents
+
+    if not isinstance(model, (str, Path)) or not Path(model).is_dir():
+        return None
+    try:
+        trained = training_documents(model)
+    except (OSError, ValueError, KeyError):
+        return None
+    if trained is None:
+        return None
+    return sorted({str(r.get("doc_id")) for r in records} & trained)
+
+
 def score_model(
     model: Any,
     data: str | Path | Sequence[str | Path] | Records,
@@ -323,12 +346,16 @@ def score_model(
     batch_size: int | None = None,
 ) -> Report:
     """Score a trained model (a directory, a packaged name such as ``"default"``, or a fitted
-    classifier) on labeled data, without training anything: the same tables as :func:`evaluate`."""
-    from clausetag.pipeline import load_model
+    classifier) on labeled data, without training anything: the same tables as :func:`evaluate`.
+    ``settings["in_training_data"]`` lists the scored documents the model was trained on (its card
+    says so; ``None`` when the card does not list its training documents): scores on them overstate
+    how well the model does on new text."""
+    from clausetag.pipeline import load_model, resolve_model
 
     classifier = load_model(model, batch_size=batch_size)
     labels = [str(c) for c in classifier.classes_]
     records = load_records(data, source="<score>")
+    seen = seen_in_training(resolve_model(model), records)
     texts, contexts, ys = examples(records, labels)
     started = time.perf_counter()
     proba = classifier.predict_proba(texts, contexts)
@@ -342,7 +369,7 @@ def score_model(
     paths = [data] if isinstance(data, (str, Path)) else ([] if data and isinstance(data[0], dict) else list(data))
     report = Report(name=f"score {key}", labels=labels, results={key: rep}, predictions=predictions,
                     folds=["test"], settings={"lodo": False, "model": str(model), "data": [str(p) for p in paths],
-                                              "n_records": len(records)})
+                                              "n_records": len(records), "in_training_data": seen})
     if output_dir is not None:
         report.write(output_dir)
     return report

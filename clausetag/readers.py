@@ -47,6 +47,8 @@ def read_document(path: str | os.PathLike[str]) -> str:
     image-only file, undecodable text, or a document with no text at all.
     """
     p = Path(path)
+    if _GLOB_CHARS.search(p.name) and not p.exists():  # kept by iter_inputs(missing="keep")
+        raise ReadError(p, "pattern matches no files")
     _check_extension(p.name, p)
     try:
         data = p.read_bytes()
@@ -225,6 +227,7 @@ def iter_inputs(
     paths: Iterable[str | os.PathLike[str]],
     recursive: bool = True,
     on_skip: Callable[[Path, str], None] | None = None,
+    missing: str = "raise",
 ) -> Iterator[Path]:
     """Expand files, folders and glob patterns into a sorted, de-duplicated list of documents.
 
@@ -233,7 +236,10 @@ def iter_inputs(
     - folders are walked (recursively unless ``recursive=False``) and glob patterns expanded; files
       found there with an unsupported extension, hidden files and Office lock files (``~$…``) are
       skipped, each reported through ``on_skip(path, reason)`` (default: a log message);
-    - a path that does not exist and a pattern that matches nothing raise :class:`ReadError`.
+    - a path that does not exist and a pattern that matches nothing raise :class:`ReadError`; with
+      ``missing="keep"`` they are yielded instead, so that reading them fails like an unreadable
+      file (:func:`read_document` says "file not found" / "pattern matches no files") and
+      a batch run reports them among its failures while tagging the rest.
 
     The result is sorted by path so runs are deterministic.
     """
@@ -260,6 +266,9 @@ def iter_inputs(
         elif _GLOB_CHARS.search(str(arg)):
             matches = [Path(m) for m in glob.glob(str(arg), recursive=recursive)]
             if not matches:
+                if missing == "keep":
+                    found.setdefault(_key(p), p)
+                    continue
                 raise ReadError(arg, "pattern matches no files")
             for m in matches:
                 if m.is_file():
@@ -268,6 +277,8 @@ def iter_inputs(
                     for child in (m.rglob("*") if recursive else m.glob("*")):
                         if child.is_file():
                             consider(child)
+        elif missing == "keep":
+            found.setdefault(_key(p), p)
         else:
             raise ReadError(arg, "no such file or directory")
     for key in sorted(found):

@@ -83,8 +83,9 @@ def render_report(
 
     parts = [_HEAD.replace("{title}", "clausetag report")]
     parts.append('<header><h1>clausetag report</h1><p class="lead">'
-                 f"{len(docs)} document(s), {n_clauses} clause(s)"
+                 f"{len(docs):,} document(s), {n_clauses:,} clause(s)"
                  + (f", {len(fails)} failed" if fails else "")
+                 + (f" (the clause list shows the first {max_clauses:,})" if n_clauses > max_clauses else "")
                  + (f" · {_e(run_prov.line())}" if run_prov else "") + "</p>"
                  '<nav><a href="#mix">Measure mix</a> · <a href="#targets">Targets</a> · '
                  '<a href="#clauses">Clauses</a> · <a href="#provenance">Provenance</a></nav></header>')
@@ -185,6 +186,15 @@ def _targets_section(docs: dict[str, list[ClauseRecord]], summary: Any) -> str:
     return "".join(out)
 
 
+def _count_text(n: int, n_total: int, max_clauses: int) -> str:
+    """The clause counter: ``n`` clauses match the filters (kept in step with ``counter()`` in the
+    page's script), of ``n_total``, of which the first ``max_clauses`` are listed."""
+    if n_total > max_clauses:
+        return f"showing the first {max_clauses:,} of {n_total:,} clauses" if n == max_clauses else \
+            f"{n:,} of the first {max_clauses:,} of {n_total:,} clauses"
+    return f"{n:,} of {n_total:,} clauses"
+
+
 def _clauses_section(docs: dict[str, list[ClauseRecord]], codes: list[str], zh: dict[str, str],
                      colours: dict[str, str], max_clauses: int) -> str:
     n_total = sum(len(v) for v in docs.values())
@@ -197,10 +207,11 @@ def _clauses_section(docs: dict[str, list[ClauseRecord]], codes: list[str], zh: 
            '<label>confidence ≥ <input id="f-min" type="number" min="0" max="1" step="0.05" value="0"></label> '
            '<label>text <input id="f-q" type="search" placeholder="contains…"></label> '
            '<label><input id="f-quant" type="checkbox"> with quantities</label> '
-           f'<output id="f-count">{min(n_total, max_clauses)} of {n_total} clauses</output></form>']
+           f'<output id="f-count" data-total="{n_total}">{_count_text(min(n_total, max_clauses), n_total, max_clauses)}</output>'
+           '</form>']
     if n_total > max_clauses:
-        out.append(f'<p class="note">Only the first {max_clauses} of {n_total} clauses are listed here; '
-                   "every clause is in the clauses file.</p>")
+        out.append(f'<p class="note">Showing the first {max_clauses:,} of {n_total:,} clauses (in document '
+                   "order); filters search these only. Every clause is in the clauses file.</p>")
     out.append('<table id="clause-table"><thead><tr><th>document</th><th>#</th><th>clause</th><th>label</th>'
                '<th>prob</th></tr></thead><tbody>')
     shown = 0
@@ -353,7 +364,10 @@ _JS = r"""
   var rows=[].slice.call(document.querySelectorAll('#clause-table tbody tr'));
   var f={doc:document.getElementById('f-doc'),label:document.getElementById('f-label'),
          min:document.getElementById('f-min'),q:document.getElementById('f-q'),quant:document.getElementById('f-quant')};
-  var count=document.getElementById('f-count');
+  var count=document.getElementById('f-count'),total=parseInt(count.getAttribute('data-total'),10)||rows.length;
+  function num(x){return x.toLocaleString('en-US');}
+  function counter(n){return total>rows.length?(n===rows.length?'showing the first '+num(rows.length)+' of '+num(total)+' clauses'
+    :num(n)+' of the first '+num(rows.length)+' of '+num(total)+' clauses'):num(n)+' of '+num(total)+' clauses';}
   function parse(){var o={};(location.hash||'').replace(/^#/,'').split('&').forEach(function(kv){
     if(!kv)return;var i=kv.indexOf('=');if(i<0)return;o[decodeURIComponent(kv.slice(0,i))]=decodeURIComponent(kv.slice(i+1));});return o;}
   function apply(){
@@ -362,7 +376,7 @@ _JS = r"""
       var p=r.getAttribute('data-prob');var ok=(!d||r.getAttribute('data-doc')===d)&&(!l||r.getAttribute('data-label')===l)
         &&(m<=0||(p!==''&&parseFloat(p)>=m))&&(!q||r.textContent.indexOf(q)>=0)&&(!wq||r.getAttribute('data-nq')!=='0');
       r.hidden=!ok;if(ok)n++;});
-    count.textContent=n+' of '+rows.length+' clauses';
+    count.textContent=counter(n);
   }
   function fromHash(){
     var h=parse();f.doc.value=h.doc||'';f.label.value=h.label||'';f.min.value=h.min||'0';f.q.value=h.q||'';

@@ -308,6 +308,11 @@ def build_classifier(spec: ModelSpec, labels: Sequence[str], seed: int, *, sourc
 
 
 # -- train --------------------------------------------------------------------------------------
+def document_ids(records: Records) -> list[str]:
+    """The sorted, distinct ``doc_id`` of ``records``: the training documents a model card lists."""
+    return sorted({str(r.get("doc_id")) for r in records})
+
+
 def train(
     config: RunConfig | dict[str, Any] | str | Path,
     *,
@@ -332,6 +337,7 @@ def train(
     model.metrics_["train_data"] = {
         "examples": len(texts),
         "documents": len({r.get("doc_id") for r in records}),
+        "doc_ids": document_ids(records),  # `clausetag score` warns when it scores these
         "label_counts": dict(Counter(ys)),
         "config": cfg.source,
         "model": spec.name,

@@ -43,6 +43,14 @@ def test_split_writes_jsonl_and_text(tmp_path: Path) -> None:
     assert out_txt.read_text(encoding="utf-8").splitlines()[1].split("\t")[-1] == "加强组织领导。"
 
 
+def test_split_text_names_the_document_of_each_clause(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, text in (("a", "加强组织领导。"), ("b", "落实资金保障。")):
+        (tmp_path / f"{name}.txt").write_text(text, encoding="utf-8")
+    assert main(["split", str(tmp_path / "a.txt"), str(tmp_path / "b.txt"), "--format", "text"]) == 0
+    rows = [line.split("\t") for line in capsys.readouterr().out.splitlines()]
+    assert [(r[0], r[-1]) for r in rows] == [("a", "加强组织领导。"), ("b", "落实资金保障。")]
+
+
 def test_split_missing_file_exits_1_and_keeps_going(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     doc = tmp_path / "d1.txt"
     doc.write_text("加强组织领导。", encoding="utf-8")

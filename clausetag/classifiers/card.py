@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CARD_NAME", "read_card", "write_card"]
+__all__ = ["CARD_NAME", "read_card", "training_documents", "write_card"]
 
 CARD_NAME = "clausetag.json"
 
@@ -32,6 +32,23 @@ def write_card(path: str | Path, card: dict[str, Any]) -> Path:
     tmp.write_text(json.dumps(card, ensure_ascii=False, indent=2, default=_jsonable) + "\n", encoding="utf-8")
     tmp.replace(out)
     return out
+
+
+def training_documents(path: str | Path) -> set[str] | None:
+    """The ``doc_id`` of every document a saved model was trained on, from its card
+    (``metrics.train_data.doc_ids``; for an ensemble, the union over its member directories), or
+    ``None`` when the card (or a member's) does not list them (a model saved by an older clausetag)."""
+    card = read_card(path)
+    if card.get("type") == "ensemble":
+        docs: set[str] = set()
+        for member in card.get("members", []):
+            found = training_documents(Path(path) / member["dir"])
+            if found is None:
+                return None
+            docs |= found
+        return docs
+    ids = (card.get("metrics") or {}).get("train_data", {}).get("doc_ids")
+    return None if ids is None else {str(d) for d in ids}
 
 
 def _jsonable(obj: Any) -> Any:

@@ -18,14 +18,22 @@ exit status; then list the module in :data:`COMMAND_MODULES` (the order is the o
 Import heavy libraries (torch, transformers) inside ``func``, never at module level, so that
 ``clausetag --help`` and ``clausetag split`` stay fast and work on the base install.
 
-Exit status: 0 success, 1 the command ran but some input failed (or validation found problems),
-2 usage error (argparse's own errors also exit 2), 130 interrupted.
+Errors: a command raises :class:`~clausetag.cli.errors.UserError` (or lets a library error through)
+and :func:`main` prints one line, ``clausetag COMMAND: error: …``, with no traceback unless ``--debug``
+(before or after the command name) or ``CLAUSETAG_DEBUG=1`` is given.
+
+Exit status (``docs/cli.md``): 0 success, 1 the command ran but some input failed (or validation found
+problems, or a run stopped part-way), 2 the command could not start (usage error, missing or unusable
+input/output/model/config, missing extra or device; argparse's own errors also exit 2; nothing written),
+3 internal error (a bug), 130 interrupted (``tag``: 128 + the signal number).
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
+import traceback
 from collections.abc import Sequence
 
 from clausetag import __version__
@@ -48,11 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="clausetag",
         description="Split, tag and extract quantities from Chinese official policy documents.",
+        epilog="exit status: 0 ok; 1 some inputs failed (the rest is written) or a run stopped part-way; "
+               "2 the command could not start (bad option, missing or unusable input, output, model, "
+               "extra or device; nothing written); 3 internal error (rerun with --debug); 130 interrupted. "
+               "See docs/cli.md.",
     )
     parser.add_argument("--version", action="version", version=f"clausetag {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the full traceback of an error")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).add_parsers(sub)
+    for cmd in sub.choices.values():  # also after the command name; SUPPRESS keeps a --debug given before
+        cmd.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                         help="show the full traceback of an error")
     return parser
 
 
@@ -63,7 +79,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return int(args.func(args) or 0)
+    try:
+        return int(args.func(args) or 0)
+    except (Exception, KeyboardInterrupt) as exc:
+        from clausetag.cli.errors import explain
+
+        code, message = explain(exc)
+        if args.debug or os.environ.get("CLAUSETAG_DEBUG"):
+            traceback.print_exc()
+        kind = "" if code == 130 else "error: "
+        print(f"clausetag {args.command}: {kind}{message}", file=sys.stderr)
+        return code
 
 
 if __name__ == "__main__":  # pragma: no cover

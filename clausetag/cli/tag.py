@@ -20,8 +20,10 @@ def add_parsers(subparsers: Any) -> None:
             "If -o is a folder, writes clauses.<format>, summary.csv, summary.md and mix.png into it. "
             "Finished documents are committed to disk in small batches beside a state file (OUT.state): "
             "after Ctrl-C, SIGTERM, SIGHUP or even SIGKILL, --resume continues where the run stopped. "
-            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 usage error, "
-            "128+N stopped by signal N."
+            "Inputs that do not exist are reported as failures like unreadable files; the rest is tagged. "
+            "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 the run could not "
+            "start (bad option, no input, unwritable output, missing model, extra or device; nothing is "
+            "written), 3 internal error, 128+N stopped by signal N. --debug shows tracebacks."
         ),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (searched recursively) or glob patterns")
@@ -33,7 +35,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--model", default="default",
                    help=f"a packaged model name (default, baseline, …) or a model directory "
                         f"(default: ${MODEL_ENV} or the packaged default model)")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"], help="device for BERT models")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"],
+                   help="device for transformer (bert) models; cuda fails (exit 2) where CUDA is not "
+                        "available, never falls back to CPU; scikit-learn and ONNX models run on CPU")
     p.add_argument("--quantize", action="store_true", help="int8 dynamic quantisation (BERT, CPU)")
     p.add_argument("--batch-size", type=int, default=None, metavar="N",
                    help="clauses per model call (default: the model's own; 1 for an int8 ONNX model, "
@@ -56,28 +60,29 @@ def add_parsers(subparsers: Any) -> None:
 
 
 def run_tag(args: argparse.Namespace) -> int:
-    """Run ``clausetag tag``; returns the exit status."""
+    """Run ``clausetag tag``; returns the exit status.
+
+    Everything that can stop the run (options, inputs, model, device, engine, output folder) is checked
+    before anything is written, so a run that cannot start leaves no output behind (exit 2). Inputs that
+    do not exist are tagged as failures, like unreadable files; the rest is processed (exit 1)."""
     from clausetag.batch import run_batch
+    from clausetag.cli.errors import UserError, check_device, remove_created, require, writable_output
     from clausetag.parallel import default_jobs
     from clausetag.pipeline import Tagger, parse_probs
     from clausetag.readers import ReadError, iter_inputs
     from clausetag.runstate import StateError
     from clausetag.writers import FORMATS, format_for
 
-    def usage(msg: str) -> int:
-        print(f"clausetag tag: error: {msg}", file=sys.stderr)
-        return 2
-
     if args.batch_size is not None and args.batch_size < 1:
-        return usage("--batch-size must be at least 1")
+        raise UserError("--batch-size must be at least 1")
     if args.jobs is not None and args.jobs < 1:
-        return usage("--jobs must be at least 1")
+        raise UserError("--jobs must be at least 1")
     if args.ray_address and args.engine != "ray":
-        return usage("--ray-address needs --engine ray")
+        raise UserError("--ray-address needs --engine ray")
     try:
         probs = parse_probs(args.probs)
     except ValueError as exc:
-        return usage(f"--{exc}")
+        raise UserError(f"--{exc}") from None
     out = Path(args.output)
     # a folder: an existing one, a trailing slash, or a name without extension that is not a file
     is_dir = out.is_dir() or str(args.output).endswith(("/", os.sep)) or (not out.exists() and out.suffix == "")
@@ -85,42 +90,72 @@ def run_tag(args: argparse.Namespace) -> int:
         fmt = args.format or "jsonl"
         records_path = out / f"clauses.{fmt}"
     else:
+        if out.is_file() and not args.format and out.suffix.lower() not in FORMATS:
+            raise UserError(f"-o {out}: an existing file whose extension ({out.suffix or 'none'}) names no output "
+                            "format; give a new folder name, a file ending in .jsonl, .csv or .parquet, or --format")
         try:
             fmt = format_for(out, args.format)
         except ValueError as exc:
-            return usage(str(exc))
+            raise UserError(f"-o {exc}") from None
         if args.format and out.suffix.lower() in FORMATS and FORMATS[out.suffix.lower()] != args.format:
-            return usage(f"--format {args.format} does not match the extension of {out}")
+            raise UserError(f"--format {args.format} does not match the extension of {out}")
         records_path = out
     skipped: list[tuple[Path, str]] = []
     try:
-        files = list(iter_inputs(args.paths, recursive=not args.no_recursive,
+        files = list(iter_inputs(args.paths, recursive=not args.no_recursive, missing="keep",
                                  on_skip=lambda p, why: skipped.append((p, why))))
     except ReadError as exc:
-        return usage(str(exc))
+        raise UserError(str(exc)) from None
     if skipped:
         print(skipped_line(sorted(skipped)), file=sys.stderr)
     if not files:
-        return usage("no supported documents found in " + " ".join(args.paths))
+        raise UserError("no supported documents found in " + " ".join(args.paths))
+    if not any(p.exists() for p in files):
+        raise UserError(f"{files[0]}: no such file or directory" if len(files) == 1 else
+                        f"none of the {len(files)} inputs exists ({files[0]}, …): check the paths")
+    check_device(args.device)
     try:
         tagger = Tagger(args.model, device=args.device, quantize=args.quantize, batch_size=args.batch_size,
                         with_quantities=not args.no_quantities, probs=probs)
     except (FileNotFoundError, ValueError, TypeError) as exc:
-        return usage(str(exc))
+        raise UserError(f"--model {args.model}: {exc}") from None
 
+    for module in _model_needs(args.model):  # models load in the workers: check their extras here
+        require(module, f"--model {args.model} (a transformer model)")
     engine = None
     if args.engine == "ray":
-        try:
-            from clausetag.ray_engine import ray_engine
-        except ImportError as exc:
-            return usage(f"--engine ray needs Ray Data: pip install 'clausetag[ray]' ({exc})")
+        require("ray.data", "--engine ray")
+        from clausetag.ray_engine import ray_engine
+
         engine = ray_engine(address=args.ray_address)
+    created = writable_output(records_path.parent)
     try:
         return run_batch(files, tagger, records_path, fmt, out if is_dir else None,
                          jobs=args.jobs or default_jobs(), resume=args.resume, progress=not args.no_progress,
                          engine=engine)
     except StateError as exc:
-        return usage(f"cannot resume: {exc}")
+        remove_created(created)
+        raise UserError(f"cannot resume: {exc}") from None
+
+
+def _model_needs(model: Any) -> list[str]:
+    """The optional modules a model directory (or packaged name) needs to load: torch and transformers
+    for a ``bert`` model, also inside an ensemble; none for scikit-learn, ONNX and embedding models."""
+    from clausetag.classifiers.card import read_card
+    from clausetag.pipeline import resolve_model
+
+    try:
+        path = resolve_model(model)
+        if not isinstance(path, Path):
+            return []
+        card = read_card(path)
+    except (OSError, ValueError):
+        return []
+    if card.get("type") == "bert":
+        return ["torch", "transformers"]
+    if card.get("type") == "ensemble":
+        return sorted({m for member in card.get("members", []) for m in _model_needs(path / member["dir"])})
+    return []
 
 
 def say(message: str) -> None:

@@ -14,7 +14,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("paths", nargs="+",
                    help="files to split (.txt in any supported encoding, .docx, .pdf, .html)")
     p.add_argument("-o", "--output", help="write here instead of standard output")
-    p.add_argument("--format", choices=("jsonl", "text"), default="jsonl")
+    p.add_argument("--format", choices=("jsonl", "text"), default="jsonl",
+                   help="jsonl (default) or text: one tab-separated line per clause: document, index, "
+                        "'#' for a heading, start, end, text")
     p.add_argument("--doc-id", help="doc_id to use (default: file stem)")
     p.set_defaults(func=run_split)
 
@@ -43,7 +45,7 @@ def run_split(args: argparse.Namespace) -> int:
             for clause in split(text, doc_id=doc_id):
                 if args.format == "text":
                     mark = "#" if clause.is_heading else " "
-                    out.write(f"{clause.index}\t{mark}\t{clause.start}\t{clause.end}\t{clause.text}\n")
+                    out.write(f"{doc_id}\t{clause.index}\t{mark}\t{clause.start}\t{clause.end}\t{clause.text}\n")
                 else:
                     out.write(json.dumps(clause.to_dict(), ensure_ascii=False) + "\n")
     return 1 if failed else 0
