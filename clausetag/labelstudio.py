@@ -153,12 +153,26 @@ def export_tasks(
     :func:`import_annotations`. ``predictions=False`` leaves the pre-annotations out (a blind second
     annotation for an agreement study). Documents that cannot be read are reported in ``errors``
     (``path: reason``), or raised when ``errors`` is None."""
-    from clausetag.pipeline import Tagger
+    from clausetag.pipeline import Tagger, assign_doc_ids
+    from clausetag.readers import iter_inputs
 
     tagger = Tagger(model, with_quantities=False)
     version = tagger.provenance.model_hash or tagger.provenance.model or "unknown"
+    # a missing file or a pattern that matches nothing fails like an unreadable document
+    files = list(iter_inputs(paths, missing="keep"))
+    ids = assign_doc_ids(files)
     tasks: list[dict[str, Any]] = []
-    for res in tagger.tag_paths(paths, progress=progress):
+    bar = _progress(len(files), progress)
+    results = []
+    try:
+        for lo in range(0, len(files), _SHARD):
+            results.extend(tagger.tag_shard(list(zip(files[lo:lo + _SHARD], ids[lo:lo + _SHARD]))))
+            if bar is not None:
+                bar.update(min(_SHARD, len(files) - lo))
+    finally:
+        if bar is not None:
+            bar.close()
+    for res in results:
         if not res.ok or res.records is None:
             msg = f"{res.path}: {res.error}"
             if errors is None:
@@ -175,6 +189,20 @@ def export_tasks(
                 task.pop("predictions", None)
         tasks.extend(doc_tasks)
     return tasks
+
+
+#: documents tagged together (their clauses share the classifier's batches)
+_SHARD = 16
+
+
+def _progress(total: int, enabled: bool) -> Any:
+    if not enabled:
+        return None
+    import sys
+
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="doc", desc="tagging", file=sys.stderr)
 
 
 def _write_raw(path: Path, doc_id: str, folder: Path) -> Path:
@@ -293,6 +321,7 @@ def import_annotations(
     label_tables: bool = False,
     schema: LabelSchema | None = None,
     validate_output: bool = True,
+    name: str | None = None,
 ) -> ImportResult:
     """Turn a Label Studio JSON export into gold JSONL files ``out_dir/<doc_id>.jsonl`` (with the raw
     text copied to ``out_dir/<doc_id>.txt``).
@@ -305,12 +334,13 @@ def import_annotations(
     folder per annotator. Each file is checked with :func:`clausetag.validation.validate`
     (``validate_output``) and removed again, with its problems reported, when it fails (e.g. the export
     lacks the last clauses of a document). ``label_tables`` also writes ``<doc_id>.labels.tsv``
-    (``index``, ``label``, ``note``) beside each gold file: the input of ``labels/tools/agreement.py``."""
+    (``index``, ``label``, ``note``) beside each gold file: the input of ``labels/tools/agreement.py``.
+    ``name`` (default: the export's path) starts every problem line."""
     from clausetag.data import write_labeled
     from clausetag.validation import read_raw_text, validate
 
     schema = schema or load_schema()
-    name = str(export) if isinstance(export, (str, os.PathLike)) else "<tasks>"
+    name = name or (str(export) if isinstance(export, (str, os.PathLike)) else "<tasks>")
     tasks = read_export(export) if isinstance(export, (str, os.PathLike)) else list(export)
     result = ImportResult()
     raw_root, out_root = Path(raw_dir), Path(out_dir)

@@ -110,41 +110,63 @@ def add_parsers(subparsers: Any) -> None:
     p.set_defaults(func=run_import_annotations)
 
 
+def _outputs(*specs: tuple[str | None, str, bool]) -> list[Any]:
+    """Check that every output can be written before any work: ``(path, option, is_folder)``; a file's
+    folder is checked. Returns the folders created (removed again if the command cannot start)."""
+    from pathlib import Path
+
+    from clausetag.cli.errors import UserError, writable_output
+
+    created: list[Any] = []
+    for path, option, is_folder in specs:
+        if path is None:
+            continue
+        p = Path(path)
+        if not is_folder and p.is_dir():
+            raise UserError(f"{option} {p}: is a folder; give a file name")
+        if is_folder and p.exists() and not p.is_dir():
+            raise UserError(f"{option} {p}: is a file, not a folder; choose another output path")
+        created += writable_output(p if is_folder else (p.parent if str(p.parent) else Path(".")), option)
+    return created
+
+
 def run_select(args: argparse.Namespace) -> int:
     """Run ``clausetag select``; returns the exit status."""
     import time
     from collections import Counter
 
-    from clausetag.active import SelectionError, read_corpus, select, write_selection, write_texts
-
-    def usage(msg: str) -> int:
-        print(f"clausetag select: error: {msg}", file=sys.stderr)
-        return 2
+    from clausetag.active import SelectionError, heldout_dir, read_corpus, select, write_selection, write_texts
+    from clausetag.cli.errors import UserError, remove_created
+    from clausetag.pipeline import resolve_model
 
     if args.n < 1:
-        return usage("-n must be at least 1")
+        raise UserError("-n must be at least 1")
     if args.noise < 0:
-        return usage("--noise must be at least 0")
+        raise UserError("--noise must be at least 0")
     for name in ("type_decay", "source_decay", "dup_threshold"):
         if not 0 < getattr(args, name) <= 1:
-            return usage(f"--{name.replace('_', '-')} must be in (0, 1]")
-    from clausetag.active import heldout_dir
-
+            raise UserError(f"--{name.replace('_', '-')} must be in (0, 1]")
+    try:
+        resolve_model(args.model)
+        docs = read_corpus(args.corpus)
+    except (SelectionError, FileNotFoundError) as exc:
+        raise UserError(str(exc)) from None
+    created = _outputs((args.output, "-o", False), (args.texts_out, "--texts-out", True))
     if args.heldout is None and heldout_dir() is None:
         print("clausetag select: warning: no held-out folder found (labels/policy_heldout of a checkout or "
               "$CLAUSETAG_LABELS); pass --heldout DIR to keep held-out documents out", file=sys.stderr)
     t0 = time.perf_counter()
     skipped: list[dict[str, Any]] = []
     try:
-        docs = read_corpus(args.corpus)
         rows = select(docs, model=args.model, n=args.n, unit=args.unit, seed=args.seed, exclude=args.exclude,
                       heldout=args.heldout, method=args.method, top_k=args.top_k,
                       rarity_weight=args.rarity_weight, type_decay=args.type_decay, noise=args.noise,
                       source_decay=args.source_decay, dup_threshold=args.dup_threshold,
                       min_clauses=args.min_clauses or None, max_clauses=args.max_clauses,
                       per_doc=args.per_doc, progress=not args.no_progress, skipped=skipped)
-    except (SelectionError, FileNotFoundError, ValueError, TypeError) as exc:
-        return usage(str(exc))
+    except (SelectionError, ValueError) as exc:
+        remove_created(created)
+        raise UserError(str(exc)) from None
     write_selection(rows, args.output)
     if args.texts_out:
         write_texts(rows, docs, args.texts_out)
@@ -158,12 +180,14 @@ def run_select(args: argparse.Namespace) -> int:
 
 
 def run_export_tasks(args: argparse.Namespace) -> int:
-    """Run ``clausetag export-tasks``; returns the exit status."""
+    """Run ``clausetag export-tasks``; returns the exit status (1: some documents could not be read)."""
     import json
     from pathlib import Path
 
+    from clausetag.cli.errors import UserError, remove_created
     from clausetag.labelstudio import export_tasks, labeling_config, write_tasks
-    from clausetag.readers import ReadError
+    from clausetag.pipeline import resolve_model
+    from clausetag.readers import ReadError, iter_inputs
 
     titles: dict[str, str] = {}
     if args.selection:
@@ -172,45 +196,62 @@ def run_export_tasks(args: argparse.Namespace) -> int:
                 if line.strip():
                     row = json.loads(line)
                     titles[str(row["doc_id"])] = str(row.get("title") or "")
-        except (OSError, ValueError, KeyError) as exc:
-            print(f"clausetag export-tasks: error: {args.selection}: not a selection file ({exc})", file=sys.stderr)
-            return 2
-    errors: list[str] = []
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"--selection {args.selection}: not a `clausetag select` output ({exc})") from None
     try:
-        tasks = export_tasks(args.paths, model=args.model, titles=titles, raw_out=args.raw_out,
-                             predictions=not args.no_predictions, progress=not args.no_progress, errors=errors)
-    except (ReadError, FileNotFoundError, ValueError, TypeError) as exc:
-        print(f"clausetag export-tasks: error: {exc}", file=sys.stderr)
-        return 2
+        files = list(iter_inputs(args.paths, missing="keep"))
+    except ReadError as exc:
+        raise UserError(str(exc)) from None
+    if not files:
+        raise UserError("no supported documents found in " + " ".join(args.paths))
+    if not any(p.exists() for p in files):
+        raise UserError(f"{files[0]}: no such file or directory" if len(files) == 1 else
+                        f"none of the {len(files)} inputs exists ({files[0]}, …): check the paths")
+    try:
+        resolve_model(args.model)
+    except (FileNotFoundError, TypeError) as exc:
+        raise UserError(f"--model {args.model}: {exc}") from None
+    created = _outputs((args.output, "-o", False), (args.config_out, "--config-out", False),
+                       (args.raw_out, "--raw-out", True))
+    errors: list[str] = []
+    tasks = export_tasks(args.paths, model=args.model, titles=titles, raw_out=args.raw_out,
+                         predictions=not args.no_predictions, progress=not args.no_progress, errors=errors)
     for err in errors:
-        print(err, file=sys.stderr)
+        print(f"failed: {err}", file=sys.stderr)
     if not tasks:
-        print("clausetag export-tasks: error: no clauses to export", file=sys.stderr)
-        return 1 if errors else 2
+        remove_created(created)
+        raise UserError("no clauses to export: " + ("every document failed" if errors else "the documents are empty"),
+                        code=1 if errors else 2)
     write_tasks(tasks, args.output)
     if args.config_out:
-        Path(args.config_out).parent.mkdir(parents=True, exist_ok=True)
         Path(args.config_out).write_text(labeling_config(), encoding="utf-8")
     docs = len({t["data"]["doc_id"] for t in tasks})
     print(f"{len(tasks)} tasks from {docs} document(s) → {args.output}"
-          + (f"; labeling config → {args.config_out}" if args.config_out else ""), file=sys.stderr)
+          + (f"; labeling config → {args.config_out}" if args.config_out else "")
+          + (f"; {len(errors)} document(s) failed" if errors else ""), file=sys.stderr)
     return 1 if errors else 0
 
 
 def run_import_annotations(args: argparse.Namespace) -> int:
-    """Run ``clausetag import-annotations``; returns the exit status."""
-    from clausetag.labelstudio import LabelStudioError, import_annotations
+    """Run ``clausetag import-annotations``; returns the exit status (1: problems found)."""
+    from pathlib import Path
+
+    from clausetag.cli.errors import UserError
+    from clausetag.labelstudio import LabelStudioError, import_annotations, read_export
 
     try:
-        result = import_annotations(args.export, args.raw, args.output, all_annotations=args.all_annotations,
-                                    label_tables=args.label_tables)
+        tasks = read_export(args.export)
     except LabelStudioError as exc:
-        print(f"clausetag import-annotations: error: {exc}", file=sys.stderr)
-        return 2
+        raise UserError(str(exc)) from None
+    if not Path(args.raw).is_dir():
+        raise UserError(f"--raw {args.raw}: no such folder (the raw texts <doc_id>.txt)")
+    _outputs((args.output, "-o", True))
+    result = import_annotations(tasks, args.raw, args.output, all_annotations=args.all_annotations,
+                                label_tables=args.label_tables, name=str(args.export))
     for line in result.conflicts:
         print(f"conflict: {line}", file=sys.stderr)
     for line in result.problems:
-        print(line)
+        print(line, file=sys.stderr)
     print(f"wrote {len(result.written)} gold file(s), {result.clauses} clauses → {args.output}; "
           f"{len(result.problems)} problem(s), {len(result.conflicts)} conflict(s) resolved", file=sys.stderr)
     return 1 if result.problems else 0
