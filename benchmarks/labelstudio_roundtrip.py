@@ -4,8 +4,10 @@ Starts Label Studio (the ``label-studio`` package, installed in its own virtual 
 127.0.0.1 with a temporary data directory, creates a project with clausetag's labeling config through
 the HTTP API, imports the tasks of one document with the model's pre-annotations, annotates every task
 through the API (the predicted label, one clause corrected with a note, and one task annotated twice with
-different labels, so the latest-wins rule is exercised), exports the project as Label Studio JSON and runs
-:func:`clausetag.labelstudio.import_annotations` on the export. The server is stopped at the end.
+different labels, so the latest-wins rule is exercised), exports the project as Label Studio JSON and
+JSON_MIN and runs :func:`clausetag.labelstudio.import_annotations` on both; then marks one clause
+``merge_prev`` (a unit correction), exports again and makes the gold with ``labels/tools/apply_units.py``.
+The server is stopped at the end.
 
     python -m venv /work/venv-ls && /work/venv-ls/bin/pip install label-studio
     python benchmarks/labelstudio_roundtrip.py --label-studio /work/venv-ls/bin/label-studio \
@@ -35,7 +37,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.labelstudio import FROM_NAME, TO_NAME, export_tasks, import_annotations, labeling_config  # noqa: E402
+from clausetag.labelstudio import (  # noqa: E402
+    FROM_NAME,
+    TO_NAME,
+    UNIT_NAME,
+    export_tasks,
+    import_annotations,
+    labeling_config,
+)
 from clausetag.validation import validate  # noqa: E402
 
 USER = "clausetag@example.org"
@@ -154,10 +163,17 @@ def run(label_studio: str, doc: Path, model: str, save_fixture: Path | None, kee
         print(f"annotated {len(posted)} tasks through the API (clause {corrected} corrected with a note, "
               f"clause {twice} annotated twice: tax, then {posted[twice]})")
 
-        export = api.call("GET", f"/api/projects/{project['id']}/export?exportType=JSON&download_all_tasks=true")
+        base = f"/api/projects/{project['id']}/export?download_all_tasks=true&exportType="
+        export = api.call("GET", base + "JSON")
         export_path = work / "export.json"
         export_path.write_text(json.dumps(export, ensure_ascii=False), encoding="utf-8")
         print(f"export: {len(export)} tasks, {sum(len(t['annotations']) for t in export)} annotations → {export_path}")
+        export_min = api.call("GET", base + "JSON_MIN")
+        min_path = work / "export_min.json"
+        min_path.write_text(json.dumps(export_min, ensure_ascii=False), encoding="utf-8")
+        same_min = import_annotations(min_path, raw, work / "gold_min")
+        print(f"export JSON_MIN: {len(export_min)} rows (one per annotation); import-annotations: "
+              f"{len(same_min.written)} file(s), {same_min.clauses} clauses, {len(same_min.problems)} problem(s)")
 
         t0 = time.perf_counter()
         result_ = import_annotations(export_path, raw, work / "gold")
@@ -170,15 +186,46 @@ def run(label_studio: str, doc: Path, model: str, save_fixture: Path | None, kee
         problems = validate(work / "gold") if gold else ["nothing written"]
         print(f"gold labels equal the posted labels: {same}; clausetag validate: {len(problems)} problem(s); "
               f"annotator {gold[0]['annotator'] if gold else None}, lead_time {gold[0]['lead_time'] if gold else None}")
+        min_same = bool(same_min.written) and bool(result_.written) and \
+            same_min.written[0].read_text("utf-8") == result_.written[0].read_text("utf-8")
+        print(f"gold from JSON_MIN equals gold from JSON: {min_same}")
+
+        # a unit correction (SPEC §1): a later annotation says clause `merged` belongs to the one before it
+        merged = next(t["data"]["index"] for t in tasks if t["data"]["index"] > twice + 1
+                      and not t["data"]["is_heading"] and not tasks[t["data"]["index"] - 1]["data"]["is_heading"])
+        time.sleep(0.05)
+        api.call("POST", f"/api/tasks/{ids[merged]}/annotations",
+                 {"result": [{"from_name": FROM_NAME, "to_name": TO_NAME, "type": "choices",
+                              "value": {"choices": [posted[merged]]}},
+                             {"from_name": UNIT_NAME, "to_name": TO_NAME, "type": "choices",
+                              "value": {"choices": ["merge_prev"]}}], "lead_time": 3.0})
+        units_path = work / "export_units.json"
+        units_path.write_text(json.dumps(api.call("GET", base + "JSON"), ensure_ascii=False), encoding="utf-8")
+        with_units = import_annotations(units_path, raw, work / "gold_units")
+        print(f"clause {merged} marked merge_prev; import-annotations: {len(with_units.written)} file(s), "
+              f"{len(with_units.pending)} document(s) for apply_units, {len(with_units.problems)} problem(s)")
+        units_dir = work / "gold_units" / "units"
+        applied = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "apply_units.py"), "--raw", str(raw),
+                                  "--skeletons", str(units_dir), "--labels", str(units_dir), "--out",
+                                  str(work / "gold_units")], capture_output=True, text=True, check=False)
+        merged_gold = work / "gold_units" / doc.with_suffix(".jsonl").name
+        unit_problems = validate(merged_gold) if merged_gold.is_file() else ["apply_units wrote nothing"]
+        n_merged = len(merged_gold.read_text("utf-8").splitlines()) if merged_gold.is_file() else 0
+        units_ok = (applied.returncode == 0 and not unit_problems and n_merged == len(tasks) - 1
+                    and len(with_units.pending) == 1 and with_units.ok)
+        print(f"labels/tools/apply_units.py: exit {applied.returncode}, {n_merged} clauses ({len(tasks)} - 1), "
+              f"clausetag validate: {len(unit_problems)} problem(s)")
         if save_fixture is not None:
             save_fixture.mkdir(parents=True, exist_ok=True)
             if doc.resolve().parent != DEFAULT_DOC.parent:  # the seed texts are in the repo already
                 (save_fixture / "raw").mkdir(exist_ok=True)
                 shutil.copyfile(doc, save_fixture / "raw" / doc.name)
             (save_fixture / "export.json").write_text(json.dumps(export, ensure_ascii=False) + "\n", encoding="utf-8")
+            (save_fixture / "export_min.json").write_text(json.dumps(export_min, ensure_ascii=False) + "\n",
+                                                          encoding="utf-8")
             (save_fixture / "labeling_config.xml").write_text(labeling_config(), encoding="utf-8")
             print(f"fixture saved to {save_fixture}")
-        ok = same and not problems and result_.ok and len(result_.conflicts) == 1
+        ok = same and not problems and result_.ok and len(result_.conflicts) == 1 and min_same and units_ok
         print("OK" if ok else "FAILED")
         return 0 if ok else 1
     finally:

@@ -3,7 +3,9 @@
 * :func:`labeling_config` — the labeling config XML for the label schema: the clause as ``Text`` (with
   title, heading path and neighbouring clauses as context), one ``Choices`` block ``label`` with a
   ``Choice`` per label (shown as ``中文 · English``, stored as the label code through ``alias``, the
-  definition as hover ``hint``, hotkeys 1–9, 0, q–u), and a free ``TextArea`` ``note``.
+  definition as hover ``hint``, hotkeys 1–9, 0, q–u), an optional ``Choices`` ``unit`` for clauses the
+  splitter cut wrongly (``merge_prev``, hotkey m; ``split``, hotkey s, with the parts in the note; SPEC
+  §1), and a free ``TextArea`` ``note``.
 * :func:`export_tasks` — one task per clause (headings included, so a document comes back whole), with
   the model's label as a prediction (``model_version`` = the model hash of :mod:`clausetag.provenance`,
   ``score`` = its probability).
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -38,6 +41,8 @@ __all__ = [
     "FROM_NAME",
     "HOTKEYS",
     "TO_NAME",
+    "UNIT_CHOICES",
+    "UNIT_NAME",
     "ImportResult",
     "LabelStudioError",
     "export_tasks",
@@ -52,6 +57,13 @@ __all__ = [
 FROM_NAME = "label"
 TO_NAME = "text"
 NOTE_NAME = "note"
+#: the optional unit correction (SPEC §1) of a clause the splitter cut wrongly: value, shown text, hotkey
+UNIT_NAME = "unit"
+UNIT_CHOICES: tuple[tuple[str, str, str], ...] = (
+    ("merge_prev", "并入上一条 · belongs to the previous clause (merge_prev)", "m"),
+    ("split", "拆分 · several units: note 'split: <first chars>=<label> | …' (split)", "s"),
+)
+_SPLIT_NOTE = re.compile(r"split:\s*[^=|]+=\s*\w+")
 #: hotkeys in schema order (17 labels)
 HOTKEYS = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "0", "q", "w", "e", "r", "t", "y", "u")
 HEADING_SEP = " › "
@@ -83,6 +95,10 @@ def labeling_config(schema: LabelSchema | None = None) -> str:
         f'  <Choices name="{FROM_NAME}" toName="{TO_NAME}" choice="single-radio" required="true" '
         'showInline="false">',
         *choices,
+        "  </Choices>",
+        f'  <Choices name="{UNIT_NAME}" toName="{TO_NAME}" choice="single" showInline="true">',
+        *(f"    <Choice value={quoteattr(shown)} alias={quoteattr(code)} hotkey={quoteattr(key)}/>"
+          for code, shown, key in UNIT_CHOICES),
         "  </Choices>",
         f'  <TextArea name="{NOTE_NAME}" toName="{TO_NAME}" placeholder="note (optional)" '
         'maxSubmissions="1" editable="true"/>',
@@ -226,6 +242,10 @@ class ImportResult:
     written: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     conflicts: list[str] = field(default_factory=list)
+    #: documents with unit corrections: one line each, with the command that makes their gold
+    pending: list[str] = field(default_factory=list)
+    #: their label tables (beside ``<doc_id>.skeleton.jsonl``)
+    units: list[Path] = field(default_factory=list)
     clauses: int = 0
 
     @property
@@ -255,7 +275,8 @@ def read_export(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
 
 
 #: keys of a JSON_MIN row that are not task data
-_MIN_KEYS = ("id", FROM_NAME, NOTE_NAME, "annotator", "annotation_id", "created_at", "updated_at", "lead_time")
+_MIN_KEYS = ("id", FROM_NAME, NOTE_NAME, UNIT_NAME, "annotator", "annotation_id", "created_at", "updated_at",
+             "lead_time")
 
 
 def from_json_min(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -277,6 +298,12 @@ def from_json_min(rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
         if row.get(NOTE_NAME):
             result.append({"from_name": NOTE_NAME, "to_name": TO_NAME, "type": "textarea",
                            "value": {"text": [str(row[NOTE_NAME])]}})
+        unit = row.get(UNIT_NAME)
+        if isinstance(unit, dict):
+            unit = unit.get("choices")
+        if unit:
+            result.append({"from_name": UNIT_NAME, "to_name": TO_NAME, "type": "choices",
+                           "value": {"choices": [unit] if isinstance(unit, str) else list(unit)}})
         task["annotations"].append({"id": row.get("annotation_id"), "completed_by": row.get("annotator"),
                                     "result": result, "created_at": row.get("created_at"),
                                     "updated_at": row.get("updated_at"), "lead_time": row.get("lead_time")})
@@ -290,20 +317,23 @@ def _annotator(ann: dict[str, Any]) -> str:
     return str(who) if who is not None else "unknown"
 
 
-def _choice(ann: dict[str, Any]) -> tuple[list[str], str | None]:
-    """The chosen label codes of an annotation, and its note."""
+def _choice(ann: dict[str, Any]) -> tuple[list[str], str | None, list[str]]:
+    """The chosen label codes of an annotation, its note and its unit corrections."""
     labels: list[str] = []
+    units: list[str] = []
     note = None
     for res in ann.get("result") or []:
         if not isinstance(res, dict):
             continue
         value = res.get("value") or {}
-        if res.get("type") == "choices" and res.get("from_name", FROM_NAME) == FROM_NAME:
+        if res.get("type") == "choices" and res.get("from_name") == UNIT_NAME:
+            units.extend(str(c) for c in value.get("choices") or [])
+        elif res.get("type") == "choices" and res.get("from_name", FROM_NAME) == FROM_NAME:
             labels.extend(str(c) for c in value.get("choices") or [])
         elif res.get("type") == "textarea" and res.get("from_name") == NOTE_NAME:
             text = " ".join(str(t) for t in value.get("text") or []).strip()
             note = text or None
-    return labels, note
+    return labels, note, units
 
 
 def _time_key(ann: dict[str, Any]) -> tuple[bool, str, str, str]:
@@ -396,9 +426,21 @@ def import_annotations(
         anns = [a for a in task.get("annotations") or [] if isinstance(a, dict) and not a.get("was_cancelled")]
         if not anns:
             continue  # reported below as a clause without annotation
-        chosen: list[tuple[dict[str, Any], str, str | None]] = []
+        chosen: list[tuple[dict[str, Any], str, str | None, str]] = []
         for ann in anns:
-            labels, note = _choice(ann)
+            labels, note, units = _choice(ann)
+            who = f"annotation {ann.get('id', '?')} by {_annotator(ann)}"
+            unit = units[0] if len(units) == 1 else ""
+            if len(units) > 1 or (unit and unit not in {c[0] for c in UNIT_CHOICES}):
+                problem(task, f"{who}: unknown unit correction {', '.join(units)!r} (merge_prev or split)")
+                continue
+            if unit == "merge_prev" and index == 0:
+                problem(task, f"{who}: merge_prev on the first clause of the document (nothing to merge with)")
+                continue
+            if unit == "split" and not _SPLIT_NOTE.search(note or ""):
+                problem(task, f"{who}: unit split needs a note 'split: <first chars>=<label> | …' naming the "
+                              "further parts")
+                continue
             if len(labels) != 1:
                 problem(task, f"annotation {ann.get('id', '?')} by {_annotator(ann)} has "
                               f"{'no label' if not labels else 'several labels: ' + ', '.join(labels)}")
@@ -407,20 +449,21 @@ def import_annotations(
                 problem(task, f"unknown label {labels[0]!r} in annotation {ann.get('id', '?')} by "
                               f"{_annotator(ann)} (labels: {', '.join(schema.codes)})")
                 continue
-            chosen.append((ann, labels[0], note))
+            chosen.append((ann, labels[0], note, unit))
         if len(chosen) != len(anns):
             continue
         if all_annotations:
             picks = chosen
         else:
             picks = [max(chosen, key=lambda c: _time_key(c[0]))]
-            if len({c[1] for c in chosen}) > 1:
-                others = ", ".join(f"{c[1]} by {_annotator(c[0])}" for c in chosen if c is not picks[0])
+            if len({(c[1], c[3]) for c in chosen}) > 1:
+                others = ", ".join(f"{c[1]}{'/' + c[3] if c[3] else ''} by {_annotator(c[0])}"
+                                   for c in chosen if c is not picks[0])
                 which = "the ground truth" if picks[0][0].get("ground_truth") else "the latest"
                 result.conflicts.append(f"{name}: task {task.get('id', '?')} ({doc_id}#{index}): "
                                         f"{len(chosen)} annotations disagree; kept {which}, {picks[0][1]} "
                                         f"by {_annotator(picks[0][0])} (others: {others})")
-        for ann, label, note in picks:
+        for ann, label, note, unit in picks:
             rec: dict[str, Any] = {
                 "doc_id": doc_id, "index": index, "text": data["text"], "start": data["start"],
                 "end": data["end"], "heading_path": list(data.get("heading_path") or []), "label": label,
@@ -430,6 +473,8 @@ def import_annotations(
                 rec["is_heading"] = True
             if note:
                 rec["note"] = note
+            if unit:
+                rec["unit"] = unit
             rec.update({"annotator": _annotator(ann), "annotation_id": ann.get("id"),
                         "annotated_at": ann.get("updated_at") or ann.get("created_at"),
                         "created_at": ann.get("created_at"), "lead_time": ann.get("lead_time"),
@@ -457,10 +502,24 @@ def import_annotations(
                                            f"{len(missing_idx)} clauses unannotated; not written for them")
                 continue
             target = out_root / folder if folder else out_root
+            ordered = [recs[i] for i in sorted(recs)]
+            n_units = sum(1 for r in ordered if r.get("unit"))
+            if n_units:  # the clauses themselves change: labels/tools/apply_units.py makes the gold
+                units_dir = target / "units"
+                units_dir.mkdir(parents=True, exist_ok=True)
+                skeleton = [{k: r[k] for k in ("doc_id", "index", "text", "start", "end", "heading_path")}
+                            for r in ordered]
+                write_labeled(skeleton, units_dir / f"{doc_id}.skeleton.jsonl")
+                _write_label_table(ordered, units_dir / f"{doc_id}.labels.tsv")
+                result.units.append(units_dir / f"{doc_id}.labels.tsv")
+                result.pending.append(
+                    f"{name}: document {doc_id}: {n_units} unit correction(s) (merge_prev/split); its skeleton and "
+                    f"label table are in {units_dir}: python labels/tools/apply_units.py --raw {raw_root} "
+                    f"--skeletons {units_dir} --labels {units_dir} --out {target} --source-is-doc-id")
+                continue
             target.mkdir(parents=True, exist_ok=True)
             txt = target / f"{doc_id}.txt"
             shutil.copyfile(raw_root / f"{doc_id}.txt", txt)  # byte for byte
-            ordered = [recs[i] for i in sorted(recs)]
             gold = write_labeled(ordered, target / f"{doc_id}.jsonl")
             found = validate([gold], schema=schema) if validate_output else []
             if found:  # e.g. clauses missing at the end of the document, a heading path naming no clause
@@ -481,11 +540,12 @@ def import_annotations(
 
 
 def _write_label_table(records: Sequence[dict[str, Any]], path: Path) -> None:
-    """``index``/``label``/``note`` as TSV, the format of ``labels/agreement*/`` tables."""
-    lines = ["index\tlabel\tnote"]
+    """``index``/``label``/``unit``/``note`` as TSV: the label tables of ``labels/agreement*/`` and
+    ``labels/policy_annotation/`` (``labels/tools/agreement.py``, ``labels/tools/apply_units.py``)."""
+    lines = ["index\tlabel\tunit\tnote"]
     for r in records:
         note = " ".join(str(r.get("note") or "").split())  # no tabs or line breaks in a TSV cell
-        lines.append(f"{r['index']}\t{r['label']}\t{note}")
+        lines.append(f"{r['index']}\t{r['label']}\t{r.get('unit') or ''}\t{note}")
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 

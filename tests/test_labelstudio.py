@@ -90,8 +90,10 @@ def test_labeling_config_has_every_label_once_with_hotkeys() -> None:
     items = choices.findall("Choice")
     assert [c.get("alias") for c in items] == list(schema.codes) and len(items) == 17
     assert all(schema.zh(c.get("alias") or "") in (c.get("value") or "") for c in items)
-    hotkeys = [c.get("hotkey") for c in items]
-    assert len(set(hotkeys)) == 17
+    units = root.find("Choices[@name='unit']")
+    assert units is not None and [c.get("alias") for c in units.findall("Choice")] == ["merge_prev", "split"]
+    hotkeys = [c.get("hotkey") for c in root.iter("Choice")]
+    assert len(set(hotkeys)) == len(hotkeys) == 19
     assert root.find(f".//Text[@name='{TO_NAME}']") is not None
 
 
@@ -168,6 +170,56 @@ def test_problems_are_one_line_and_block_the_document(tasks: list[dict[str, Any]
     assert not (tmp_path / "gold" / f"{DOC}.jsonl").exists()
 
 
+def _unit(ann: dict[str, Any], unit: str, note: str | None = None) -> None:
+    ann["result"].append({"value": {"choices": [unit]}, "id": "u", "from_name": "unit", "to_name": TO_NAME,
+                          "type": "choices", "origin": "manual"})
+    if note:
+        ann["result"].append({"value": {"text": [note]}, "id": "n", "from_name": "note", "to_name": TO_NAME,
+                              "type": "textarea", "origin": "manual"})
+
+
+def test_unit_corrections_go_through_apply_units(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    """merge_prev/split (SPEC §1) change the clauses: the import writes the skeleton and the label table with
+    a unit column, and labels/tools/apply_units.py makes the gold from them."""
+    export = _export(tasks)
+    by_text = {t["data"]["text"]: i for i, t in enumerate(export)}
+    _unit(export[by_text["成立领导小组，强化考核评估。"]]["annotations"][0], "merge_prev")
+    split_at = by_text["设立专项资金，给予奖补和补助。"]
+    export[split_at]["annotations"][0]["result"][0]["value"]["choices"] = ["funding"]
+    _unit(export[split_at]["annotations"][0], "split", "split: 给予奖补=funding")
+    result = import_annotations(export, raw_dir, tmp_path / "gold")
+    assert result.ok, result.problems
+    assert result.written == [] and len(result.pending) == 1 and "2 unit correction(s)" in result.pending[0]
+    units = tmp_path / "gold" / "units"
+    rows = (units / f"{DOC}.labels.tsv").read_text("utf-8").splitlines()
+    assert rows[0] == "index\tlabel\tunit\tnote"
+    assert rows[split_at + 1].split("\t") == [str(split_at), "funding", "split", "split: 给予奖补=funding"]
+    done = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "apply_units.py"), "--raw", str(raw_dir),
+                           "--skeletons", str(units), "--labels", str(units), "--out", str(tmp_path / "gold")],
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert validate(tmp_path / "gold" / f"{DOC}.jsonl") == []
+    gold = [json.loads(x) for x in (tmp_path / "gold" / f"{DOC}.jsonl").read_text("utf-8").splitlines()]
+    texts = [g["text"] for g in gold]
+    assert "设立专项资金，" in texts and "给予奖补和补助。" in texts  # split in two
+    assert "引进高层次人才，开展技能培训。成立领导小组，强化考核评估。" in texts  # merged into the previous clause
+    assert len(gold) == len(tasks)  # one more by the split, one fewer by the merge
+
+
+@pytest.mark.parametrize(("unit", "note", "index", "message"), [
+    ("split", None, 3, "unit split needs a note"),
+    ("merge_prev", None, 0, "merge_prev on the first clause"),
+    ("join", None, 3, "unknown unit correction 'join'"),
+])
+def test_bad_unit_corrections(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path, unit: str,
+                              note: str | None, index: int, message: str) -> None:
+    export = _export(tasks)
+    _unit(export[index]["annotations"][0], unit, note)
+    result = import_annotations(export, raw_dir, tmp_path / "gold")
+    assert not result.ok and any(message in p for p in result.problems), result.problems
+
+
 def test_missing_or_unreadable_raw_file_is_reported(tasks: list[dict[str, Any]], tmp_path: Path) -> None:
     result = import_annotations(_export(tasks), tmp_path / "nowhere", tmp_path / "gold")
     assert result.written == [] and any("raw text" in p and "not found" in p for p in result.problems)
@@ -206,7 +258,7 @@ def test_conflicting_annotations_latest_wins_or_all(tasks: list[dict[str, Any]],
     # the per-annotator label tables feed labels/tools/agreement.py
     import_annotations(export, raw_dir, tmp_path / "tables", all_annotations=True, label_tables=True)
     rows = (tmp_path / "tables" / "8" / f"{DOC}.labels.tsv").read_text("utf-8").splitlines()
-    assert rows[0] == "index\tlabel\tnote" and rows[idx + 1].split("\t")[:2] == [str(idx), "land"]
+    assert rows[0] == "index\tlabel\tunit\tnote" and rows[idx + 1].split("\t")[:2] == [str(idx), "land"]
     done = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "agreement.py"), str(tmp_path / "tables" / "7"),
                            str(tmp_path / "tables" / "8")], capture_output=True, text=True, check=True)
     assert "| **all** |" in done.stdout

@@ -250,8 +250,12 @@ def run_import_annotations(args: argparse.Namespace) -> int:
                                 label_tables=args.label_tables, name=str(args.export))
     for line in result.conflicts:
         print(f"conflict: {line}", file=sys.stderr)
+    for line in result.pending:
+        print(f"next: {line}", file=sys.stderr)
     for line in result.problems:
         print(line, file=sys.stderr)
     print(f"wrote {len(result.written)} gold file(s), {result.clauses} clauses → {args.output}; "
-          f"{len(result.problems)} problem(s), {len(result.conflicts)} conflict(s) resolved", file=sys.stderr)
+          + (f"{len(result.pending)} document(s) with unit corrections for labels/tools/apply_units.py; "
+             if result.pending else "")
+          + f"{len(result.problems)} problem(s), {len(result.conflicts)} conflict(s) resolved", file=sys.stderr)
     return 1 if result.problems else 0
