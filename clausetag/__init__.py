@@ -22,6 +22,7 @@ _LAZY = {
     "load_schema": ("clausetag.schema", "load_schema"),
     "load_seed": ("clausetag.data", "load_seed"),
     "Tagger": ("clausetag.pipeline", "Tagger"),
+    "select": ("clausetag.active", "select"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

@@ -53,6 +53,8 @@ CALLS: dict[str, Callable[[Path], Any]] = {
     "load_schema": lambda tmp: clausetag.load_schema(),
     "load_seed": lambda tmp: clausetag.load_seed(),
     "Tagger": lambda tmp: clausetag.Tagger().tag_text(TEXT, doc_id="d"),
+    "select": lambda tmp: clausetag.select([clausetag.active.CorpusDoc("c1", "关于支持人才发展的通知", TEXT * 4)],
+                                           n=1, min_clauses=None, progress=False),
 }
 
 
