@@ -59,7 +59,7 @@ from clausetag.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, sca
 
 __all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
 
-KINDS = ("money", "percent", "count", "measure")
+KINDS = ("money", "percent", "ratio", "count", "measure")
 COMPARATORS = ("=", ">", ">=", "<", "<=", "~", "range")
 ROLES = ("target", "actual", "cap", "threshold", "other")
 
@@ -84,6 +84,9 @@ class Quantity:
     indicator: str | None = None
     indicator_start: int | None = None
     indicator_end: int | None = None
+    #: percent and ratio quantities: the amount as a plain fraction or multiplier, comparable across units
+    #: (25% -> 0.25, 万分之三 -> 0.0003, 七成 -> 0.7, 3个百分点 -> 0.03, 两倍 -> 2.0); None for other kinds
+    ratio: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,7 +144,13 @@ class _Compiled:
             self.unit_kind[w], self.unit_norm[w], self.currency[w] = "money", w, iso
         for w, norm in u["percent"].items():
             self.unit_kind[w], self.unit_norm[w] = "percent", norm
-        self.percent_units = frozenset(u["percent"])
+        #: unit -> divisor that turns a value into its ``ratio`` (percent: 100; ratios: from the lexicon)
+        self.ratio_divisor: dict[str, float] = {norm: 100.0 for norm in u["percent"].values()}
+        for w, div in u["ratios"].items():
+            self.ratio_divisor[w] = float(div)
+            if w not in ("成", "分之"):  # read by their own rules only (一成不变, 分之 alone)
+                self.unit_kind[w], self.unit_norm[w] = "ratio", w
+        self.percent_units = frozenset(u["percent"]) | {"‰", "‱"}
         for w in u["counters"]:
             self.unit_kind[w], self.unit_norm[w] = "count", w
         self.count_units = frozenset(u["counters"])
@@ -197,6 +206,7 @@ class _Compiled:
         self.pattern = re.compile(
             f"百分之(?P<pn>{num})"
             f"|(?P<pm>[千万])分之(?P<pmn>{num})"
+            f"|(?P<fd>{num})分之(?P<fm>{num})"
             f"|(?P<tn>{tenth})成(?P<th>半)?(?![{re.escape(''.join(c['tenths_not_before']))}])"
             f"|(?P<sym>[$＄￥¥€£])\\s?(?P<sn>{arabic})(?P<ss>{scale})?(?P<su>美元|欧元|英镑|元)?"
             f"|(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?"
@@ -468,16 +478,25 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         elif gd.get("pmn") is not None:  # 千分之三 -> 3 ‰, 万分之五 -> 5 ‱
             value, _ = _num_value(gd["pmn"])
             unit_raw = unit = "‰" if gd["pm"] == "千" else "‱"
-            kind, currency = "percent", None
+            kind, currency = "ratio", None
             comp, low, high = "=", value, value
             is_cn_lead, fixed = False, True
-        elif gd.get("tn") is not None:  # tenths: 三成 -> 30 %, 两成半 -> 25 %, 9.5成 -> 95 %
+        elif gd.get("fd") is not None:  # 五分之一 -> 0.2 分之, 三分之二 -> 0.667 分之
+            den, num_ = _num_value(gd["fd"])[0], _num_value(gd["fm"])[0]
+            if not 0 < num_ <= den:
+                return None
+            value = num_ / den
+            unit_raw = unit = "分之"
+            kind, currency = "ratio", None
+            comp, low, high = "=", value, value
+            is_cn_lead, fixed = False, True
+        elif gd.get("tn") is not None:  # tenths: 三成 -> 3 成 (ratio 0.3), 两成半 -> 2.5 成, 9.5成
             tn = gd["tn"]
             value = 0.5 if tn == "半" else _num_value(tn)[0]
-            value = value * 10 + (5 if gd.get("th") else 0)
-            if not 0 < value <= 100:
+            value = value + (0.5 if gd.get("th") else 0)
+            if not 0 < value <= 10:
                 return None
-            unit_raw, kind, unit, currency = "%", "percent", "%", None
+            unit_raw, kind, unit, currency = "成", "ratio", "成", None
             comp, low, high = "=", value, value
             is_cn_lead, fixed = False, True
         elif gd.get("sym") is not None:  # $20, ￥300, €5万
@@ -589,4 +608,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     elif comp == "=":
         low = high = value
     role, year = _role(ctx, start, end, cap, c)
-    return Quantity(text[start:end], start, end, kind, value, low, high, comp, unit, currency, year, role)
+    div = c.ratio_divisor.get(unit)
+    ratio = None if div is None else round(value / div, 12)
+    return Quantity(text[start:end], start, end, kind, value, low, high, comp, unit, currency, year, role,
+                    ratio=ratio)
