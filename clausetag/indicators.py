@@ -86,6 +86,8 @@ class _Cues:
         self.penalty = re.compile(f"的?(?:{_alt(c['penalty_nouns'])})")
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
         self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
+        self.change_only = re.compile(c["change_pattern"])
+        self.change_word = re.compile(_alt(c["change_words"]))
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
@@ -247,6 +249,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             side[i] = "before"
         else:
             continue
+        if e > s and side[i] == "before" and cues.change_only.fullmatch(text, s, e):
+            continue  # 增长8.5%: only a change word; takes the previous quantity's indicator below
         if e > s:
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
@@ -254,14 +258,27 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
-        if out[i] is not None or q.role not in roles or out[i - 1] is None or pq.kind != q.kind:
+        if out[i] is not None or q.role not in roles or out[i - 1] is None:
+            continue
+        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role):
             continue
         gap = text[pq.end:q.start]
         if any(ch in gap for ch in "。；;！!？?\n"):
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
-        if seg and cues.link_only.fullmatch(seg) and not text[q.end:q.end + 1].strip("，,。；;、 "):
+        closes = not text[q.end:q.end + 1].strip("，,。；;、 ")
+        if seg and closes and cues.link_only.fullmatch(seg):
             out[i] = out[i - 1]
+        elif seg and closes and cues.change_only.fullmatch(seg):
+            # …营业收入1200亿元，增长12%: the change of the same thing, "营业收入增长" (like a shared head,
+            # not a substring: its offsets run from the previous indicator to the change word)
+            prev = out[i - 1]
+            assert prev is not None
+            m = None
+            for m in cues.change_word.finditer(text, q.start - len(seg), q.start):
+                pass  # the last change word
+            if m is not None:
+                out[i] = Indicator(prev.text + m.group(), prev.start, m.end())
     for i in range(1, len(quantities)):  # 分别增长两成和百分之十五: the second takes the first's indicator
         q, pq = quantities[i], quantities[i - 1]
         if (out[i] is None and q.role in roles and out[i - 1] is not None and side[i - 1] == "before"

@@ -196,6 +196,26 @@ class _Compiled:
         self.role_of = role_words
         self.role_re = re.compile(_alt(role_words))
         self.target_verbs_re = re.compile(_alt(c["role_target_verbs"]))
+        self.target_verbs_segment_re = re.compile(f"(?:^|(?<=[，,；;：:]))(?:{_alt(c['role_target_verbs'])})", re.M)
+        role_words.update(dict.fromkeys(c["role_other"], "other"))
+        self.role_of = role_words
+        self.role_re = re.compile(_alt(role_words))
+        self.year_not_governing_right = tuple(c["year_not_governing_right"])
+        self.year_not_governing_left = tuple(c["year_not_governing_left"])
+        self.present_time_re = re.compile(_alt(c["present_time"]))
+        # 罚款 after the quantity in its segment, possibly after the range's other bound (五千元以上五万元以下罚款)
+        self.penalty_right = re.compile(f"[^，,；;。：:]{{0,14}}?(?:{_alt(c['penalty_right'])})")
+        self.penalty_left = re.compile(_alt(c["penalty_left"]))
+        self.range_lower_end = tuple(c["range_lower_end"])
+        self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
+        self.baseline_left = re.compile(_alt(c["baseline_left"]))
+        self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
+        self.baseline_original = tuple(c["baseline_original"])
+        self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
+        self.copula_left = tuple(c["copula_left"])
+        self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
+        self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})")
+        self.bare_statement = re.compile(c["bare_statement_pattern"])
 
         arabic = r"(?<![\d.．])(?:\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d])|\d{1,3}(?: \d{3})+(?![\d.．])|\d+(?:[.．]\d+)?)"
         cn = r"[零〇两一二三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
@@ -349,40 +369,105 @@ def _preceded_by(text: str, pos: int, words: tuple[str, ...]) -> bool:
 
 
 def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> tuple[int | None, int, str | None]:
-    """Governing year before ``pos`` in its sentence, and the role cue (position, role) it implies."""
+    """Governing year before ``pos`` in its sentence, and the role cue (position, role) it implies.
+
+    A year governs when introduced by 到/至/力争/在/于/截至 …, when it opens the sentence or a comma
+    segment, or — failing those — when it is the nearest year that is not ruled out: years followed by
+    以来/以前/制定/印发 … (``2022年制定《…》``, ``2017年以来``), comparison bases (``比2017年底``) and years
+    before a present-time word (``2014年…，目前…``) never govern a later quantity."""
     best: TimeExpr | None = None
     best_gov = False
     cue_pos, cue_role = -1, None
+    text = ctx.text
     for t in ctx.times_between(sent_start, pos):
         if t.year is None:
             continue
-        target = _preceded_by(ctx.text, t.start, c.target_time_left)
-        before = ctx.text[sent_start:t.start].rstrip(" \t\u3000")
+        target = _preceded_by(text, t.start, c.target_time_left)
+        before = text[sent_start:t.start].rstrip(" \t\u3000")
         opens_segment = not before or before[-1] in ",，:：、"
-        gov = target or opens_segment or _preceded_by(ctx.text, t.start, c.govern_time_left)
+        gov = target or opens_segment or _preceded_by(text, t.start, c.govern_time_left)
+        ruled_out = (text.startswith(c.year_not_governing_right, t.end)
+                     or _preceded_by(text, t.start, c.year_not_governing_left))
+        if ruled_out:
+            continue
         if gov or not best_gov:
             best, best_gov = t, gov
         if target:
             cue_pos, cue_role = t.start, "target"
         elif opens_segment:
             cue_pos, cue_role = t.start, "actual"
+    if best is not None and c.present_time_re.search(ctx.masked, best.end, pos):
+        return None, cue_pos, cue_role  # 2014年全市共安排…，目前已经启动…31个: the year stops at 目前
     return (best.year if best else None), cue_pos, cue_role
 
 
-def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, c: _Compiled) -> tuple[str, int | None]:
-    sent_start, _ = ctx.sentence(q_start)
+def _segment_start(text: str, pos: int, floor: int) -> int:
+    """Start of the comma segment holding ``pos`` (not before ``floor``)."""
+    i = pos
+    while i > floor and text[i - 1] not in _SEGMENT_BREAKS:
+        i -= 1
+    return i
+
+
+_SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
+
+
+def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: str,
+          c: _Compiled) -> tuple[str, int | None]:
+    """Role and governing year of the quantity at ``text[q_start:q_end]`` (rules in the module docstring)."""
+    text, masked = ctx.text, ctx.masked
+    sent_start, sent_end = ctx.sentence(q_start)
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
+    seg_start = _segment_start(text, q_start, sent_start)
+    # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
+    if c.penalty_right.match(text, q_end) or c.penalty_left.search(masked, seg_start, q_start):
+        upper = cap or comp in ("<", "<=")
+        lower_bound_before = _preceded_by(text, q_start, c.range_lower_end)  # 一万元以上|五万元以下罚款
+        return ("cap" if upper and not lower_bound_before else "other"), year
     if cap:
         return "cap", year
-    if ctx.text.startswith(c.threshold_right, q_end):
+    if text.startswith(c.threshold_right, q_end):
         return "threshold", year
-    masked = ctx.masked
+    if comp in (">", ">=") and kind == "money" and text.startswith(c.threshold_right_nouns, q_end):
+        return "threshold", year  # 培育年销售收入超50亿元企业3-5家
+    # a baseline: 由2015年的54.2%提升到…, 由当前3%提升到…, 在原每人每月70元的基础上
+    if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
+        m = c.baseline_year.search(text, seg_start, q_start)
+        return "actual", (_int_year(m.group(1)) if m else None)
+    if _preceded_by(text, q_start, c.baseline_original):
+        return "actual", None
+    # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
+    if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
+        return "other", year
     for m in c.role_re.finditer(masked, sent_start, q_start):
-        if m.start() >= cue_pos:
-            cue_pos, cue_role = m.start(), c.role_of[m.group()]
-    if cue_role is None and c.target_verbs_re.search(masked, sent_start, q_start):
-        cue_role = "target"
-    return (cue_role or "other"), year
+        role = c.role_of[m.group()]
+        if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
+            cue_pos, cue_role = m.start(), role
+    if cue_role is not None:
+        return cue_role, year
+    if c.target_verbs_re.search(masked, seg_start, q_start):
+        return "target", year
+    # no cue, no plan verb: a statistic written as 普及率为10.50% or 网上咨询17件 is an actual value
+    lead = text[seg_start:q_start].rstrip(" \t\u3000")
+    closes = q_end >= sent_end or text[q_end] in _SEGMENT_BREAKS
+    if lead and comp in ("=", "~") and (
+            (len(lead) > 2 and lead.endswith(c.copula_left)) or (closes and c.bare_statement.fullmatch(lead))):
+        return "actual", year
+    if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
+        return "target", year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
+    return "other", year
+
+
+def _segment_end(text: str, pos: int, limit: int) -> int:
+    """Position of the mark that closes the comma segment holding ``pos`` (or ``limit``)."""
+    i = pos
+    while i < limit and text[i] not in _SEGMENT_BREAKS:
+        i += 1
+    return i
+
+
+def _int_year(s: str) -> int:
+    return int(s)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -482,8 +567,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             comp, low, high = "=", value, value
             is_cn_lead, fixed = False, True
         elif gd.get("fd") is not None:  # 五分之一 -> 0.2 分之, 三分之二 -> 0.667 分之
-            den, num_ = _num_value(gd["fd"])[0], _num_value(gd["fm"])[0]
-            if not 0 < num_ <= den:
+            (den, den_cn), (num_, num_cn) = _num_value(gd["fd"]), _num_value(gd["fm"])
+            if not 0 < num_ <= den or den_cn != num_cn:  # 五百分之2.2: mixed scripts, not a fraction
                 return None
             value = num_ / den
             unit_raw = unit = "分之"
@@ -607,7 +692,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         low = high = None
     elif comp == "=":
         low = high = value
-    role, year = _role(ctx, start, end, cap, c)
+    role, year = _role(ctx, start, end, cap, comp, kind, c)
     div = c.ratio_divisor.get(unit)
     ratio = None if div is None else round(value / div, 12)
     return Quantity(text[start:end], start, end, kind, value, low, high, comp, unit, currency, year, role,
