@@ -87,6 +87,9 @@ class _Cues:
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
         self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
         self.change_only = re.compile(c["change_pattern"])
+        self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
+        self.list_label = re.compile(c["list_label_pattern"])
+        self.list_head = re.compile(c["list_head_pattern"])
         self.change_word = re.compile(_alt(c["change_words"]))
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
@@ -119,6 +122,9 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         changed = False
         while s < e and (text[s] in _SPACE or text[s] in "”’\"'）)》"):
             s, changed = s + 1, True
+        m = _ASIDE_OPEN.match(text, s, e)  # （其中优质苜蓿50万亩）
+        if m:
+            s, changed = m.end(), True
         seg = text[s:e]
         m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg)
         if m and m.end() > 0:
@@ -149,12 +155,12 @@ def _balanced(seg: str) -> bool:
 def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
     """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
     e = qs
-    while e > ls:  # link words, cue words and spaces at the end
+    while e > ls:  # link words, cue words, time expressions (由2015年的, 到2005年) and spaces at the end
         seg = text[ls:e]
         if seg[-1] in _SPACE:
             e -= 1
             continue
-        m = cues.link_end.search(seg, max(0, len(seg) - cues.link_len))
+        m = cues.link_end.search(seg, max(0, len(seg) - cues.link_len)) or _TIME_END.search(seg)
         if not m:
             break
         e = ls + m.start()
@@ -174,12 +180,31 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
 
 
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
+# a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
+_ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括)")
+_LIST_LEAD = re.compile(r"按照|根据|依据|按")
+_TIME_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
+_TIME_END = re.compile(r"(?:由|从|到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?的?$")
+# a unit note or an aside in brackets right after a quantity (200万千瓦（时）, 150万亩（其中…）): never the indicator
+_NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下))")
+# a per-unit tail after a quantity (135立方米/公顷, 9万元/人)
+_PER_AFTER = re.compile(r"/(?:平方米|平方公里|立方米|公顷|千克|公斤|人次|人年|万人|亩|人|户|年|月|日|天|吨|次|台|件|个|辆|床|间)")
 
 
 def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
     """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
     so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
     s, e = qe, re_
+    m = _PER_AFTER.match(text, s, e)
+    if m:
+        s = m.end()
+    m = _NOTE_AFTER.match(text, s, e)
+    if m:
+        if m.group()[-1] not in ")）":  # an aside that runs on (150万亩（其中优质苜蓿50万亩）): nothing after
+            return s, s
+        s = m.end()
+    if cues.link_start.match(text, s, e):  # 135立方米增加到142立方米: a link to the next value, not a noun
+        return s, s
     while s < e and text[s] in _SPACE + "的":
         s += 1
     if before_quantity:
@@ -191,6 +216,8 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
     if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
     for m in cues.after_stop.finditer(text, s + 2, e):
+        if m.group() == "以上" and text[m.start() - 1] == "级":
+            continue  # 20家省级以上创新平台: part of the noun phrase
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
@@ -223,7 +250,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             if not text.startswith("的", nq.end):
                 re_, stopped = nq.start, True
                 break
-        consumed = q.end
+        pm = _PER_AFTER.match(text, q.end)
+        consumed = pm.end() if pm else q.end
         if q.role not in roles:
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
@@ -255,6 +283,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
                 consumed = max(consumed, e)
+    _list_heads(text, quantities, out, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
@@ -266,6 +295,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if any(ch in gap for ch in "。；;！!？?\n"):
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
+        seg = _TIME_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
         closes = not text[q.end:q.end + 1].strip("，,。；;、 ")
         if seg and closes and cues.link_only.fullmatch(seg):
             out[i] = out[i - 1]
@@ -310,3 +340,34 @@ def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], si
         m = re.match(r"^[^、，,]{1,4}?级", nxt.text)
         if m and cues.level.match(m.group()) and len(nxt.text) > m.end():
             out[i] = Indicator(cur.text + nxt.text[m.end():], cur.start, nxt.end)
+
+
+def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
+                roles: frozenset[str]) -> None:
+    """Ranked lists (``开工率由高到低排序，依次是：衡水市116.48%、沧州市114.19%…``, ``完成率较低的县（市）为：
+    故城县（0%）、…``): a quantity whose list item is only a place name measures the list's head, the
+    first rate or amount word before the colon (``开工率``), not the place."""
+    for i, q in enumerate(quantities):
+        if q.role not in roles:
+            continue
+        colon = max(text.rfind("：", 0, q.start), text.rfind(":", 0, q.start))
+        if colon < 0 or any(ch in text[colon:q.start] for ch in "。；;！？"):
+            continue
+        item_s = max(text.rfind("、", colon, q.start), colon) + 1
+        if not cues.list_label.fullmatch(text, item_s, q.start):
+            continue
+        sent_s = max(text.rfind(ch, 0, colon) for ch in "。；;！？\n") + 1
+        head = None
+        seg_e = colon
+        while head is None and seg_e > sent_s:  # the segment before the colon, then the one before it
+            seg_s = max(max(text.rfind(ch, sent_s, seg_e) for ch in "，,") + 1, sent_s)
+            for m in cues.list_head.finditer(text, seg_s, seg_e):
+                s, e = m.start(1), m.end(1)
+                lead = _LIST_LEAD.match(text, s, e)
+                s, e = _trim(text, lead.end() if lead else s, e, cues)
+                if e > s:
+                    head = Indicator(text[s:e], s, e)
+                    break
+            seg_e = seg_s - 1
+        if head is not None:
+            out[i] = head

@@ -11,6 +11,7 @@ Two input shapes are accepted for both ``pred`` and ``gold``:
 """
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
@@ -63,18 +64,22 @@ def score_quantities(
 
 #: roles whose quantities carry an indicator; the sample's headline numbers are over these
 TAC_ROLES = frozenset({"target", "actual", "cap"})
-SAMPLE_FIELDS = ("value", "unit", "comparator", "role", "year", "indicator", "ratio")
+SAMPLE_FIELDS = ("value", "unit", "comparator", "role", "year", "indicator", "indicator_exact", "ratio")
 #: scope words and particles that do not change what an indicator names (全省研发投入强度 = 研发投入强度):
 #: stripped from both sides before indicators are compared
 _IND_SCOPE = ("全省", "全市", "全国", "我省", "我市", "本省", "本市", "全区", "全县", "全年", "各级", "各类")
 _IND_STRIP = " \t\u3000“”\"'的等、"
 
 
+_BRACKET_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
+
+
 def normalise_indicator(text: str | None) -> str | None:
-    """The indicator as compared: without leading scope words (全省, 我市 …) and edge particles."""
+    """The indicator as compared: without leading scope words (全省, 我市 …), a trailing bracketed note
+    (``示范区众创空间（星创天地）`` = ``示范区众创空间``) and edge particles."""
     if text is None:
         return None
-    s = text.strip(_IND_STRIP)
+    s = _BRACKET_NOTE.sub("", text.strip(_IND_STRIP)).strip(_IND_STRIP) or text.strip(_IND_STRIP)
     changed = True
     while changed:
         changed = False
@@ -103,8 +108,18 @@ def _same(field: str, p: Any, g: Any) -> bool:
             return p is None and g is None
         return abs(float(p) - float(g)) <= 1e-6 * max(1.0, abs(float(g)))
     if field == "indicator":
-        return normalise_indicator(p) == normalise_indicator(g)
+        a, b = normalise_indicator(p), normalise_indicator(g)
+        # a noun phrase and its head after the last 的 name the same thing
+        # (年交易额10亿元以上的网络零售平台 / 网络零售平台)
+        return a == b or (a is not None and b is not None and _de_head(a) == _de_head(b))
+    if field == "indicator_exact":
+        return p == g
     return p == g
+
+
+def _de_head(s: str) -> str:
+    i = s.rfind("的", 0, len(s) - 2)
+    return s[i + 1:] if i >= 0 else s
 
 
 def _align(gspans: Sequence[tuple[int, int]], pspans: Sequence[tuple[int, int]]) -> dict[int, int]:
@@ -144,7 +159,8 @@ def score_sample(
     span, else by the largest overlap. Returns, for the gold quantities whose role is target, actual or cap
     (``tac``) and for all gold quantities (``all``): ``n``, ``found`` (aligned) and the accuracy of each
     field over all ``n`` (an unaligned gold quantity counts as wrong) — ``indicator`` compared after
-    :func:`normalise_indicator`; plus ``tac_precision``: of the predicted target/actual/cap quantities,
+    :func:`normalise_indicator` (and a noun phrase equals its head after the last 的),
+    ``indicator_exact`` as identical strings; plus ``tac_precision``: of the predicted target/actual/cap quantities,
     the share aligned to a gold target/actual/cap. Wrong fields are appended to ``errors`` when given.
     """
     if extract is None:
@@ -174,10 +190,11 @@ def score_sample(
                 counts[grp]["found"] += p is not None
             wrong = []
             for f in SAMPLE_FIELDS:
-                if f == "indicator" and g["role"] not in TAC_ROLES:
+                key = "indicator" if f == "indicator_exact" else f
+                if key == "indicator" and g["role"] not in TAC_ROLES:
                     ok = True  # indicators are annotated for target/actual/cap only
                 else:
-                    ok = p is not None and _same(f, p.get(f), g.get(f))
+                    ok = p is not None and _same(f, p.get(key), g.get(key))
                 for grp in groups:
                     counts[grp][f] += ok
                 if not ok:
