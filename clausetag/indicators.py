@@ -87,6 +87,7 @@ class _Cues:
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
         self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
         self.change_only = re.compile(c["change_pattern"])
+        self.keep_words = tuple(c["keep_words"])
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
         self.list_label = re.compile(c["list_label_pattern"])
         self.list_head = re.compile(c["list_head_pattern"])
@@ -109,7 +110,7 @@ def _cues() -> _Cues:
     return _Cues()
 
 
-_ENUM_OR_PER = re.compile(r"^(?:第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
+_ENUM_OR_PER = re.compile(r"^(?:\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
 _TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
 _BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _SPACE = " \t\u3000"
@@ -137,7 +138,7 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
             e, changed = e - 1, True
         seg = text[s:e]
         m = cues.suffix.search(seg, max(0, len(seg) - cues.suffix_len))
-        if m:
+        if m and not seg.endswith(cues.keep_words):
             e, changed = s + m.start(), True
     return s, e
 
@@ -296,7 +297,11 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
         seg = _TIME_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
-        closes = not text[q.end:q.end + 1].strip("，,。；;、 ")
+        pm = _PER_AFTER.match(seg)
+        seg = seg[pm.end():] if pm else seg  # 135立方米/公顷增加到142立方米
+        pm = _PER_AFTER.match(text, q.end)
+        qe = pm.end() if pm else q.end
+        closes = not text[qe:qe + 1].strip("，,。；;、 ")
         if seg and closes and cues.link_only.fullmatch(seg):
             out[i] = out[i - 1]
         elif seg and closes and cues.change_only.fullmatch(seg):
