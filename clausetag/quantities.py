@@ -177,7 +177,9 @@ class _Compiled:
             f"(?:{_alt(c['remote_cap_cues'])})(?:{_alt(c['remote_cap_fillers'])}){{0,3}}$"
         )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
-        self.remote_cap_share = re.compile(f"(?:{_alt(c['remote_cap_cues'])})[^,，。；;、]{{0,10}}的$")
+        # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
+        self.remote_cap_share = re.compile(
+            f"(?:{_alt(c['remote_cap_cues'])})(?:[^,，。；;、]{{0,28}}的|[^,，。；;、的]{{0,12}})$")
         self.money_context = re.compile(_alt(c["money_context"]))
         self.symbol_unit: dict[str, str] = dict(u["symbols"])
         digit = "(?:\\d|[一二两三四五六七八九])"
@@ -198,8 +200,12 @@ class _Compiled:
         self.target_verbs_re = re.compile(_alt(c["role_target_verbs"]))
         self.target_verbs_segment_re = re.compile(f"(?:^|(?<=[，,；;：:]))(?:{_alt(c['role_target_verbs'])})", re.M)
         role_words.update(dict.fromkeys(c["role_other"], "other"))
+        role_words.update(dict.fromkeys(c["role_actual_weak"], "weak_actual"))
         self.role_of = role_words
-        self.role_re = re.compile(_alt(role_words))
+        patterns = [(p, "actual") for p in c["role_actual_patterns"]] + [(p, "other") for p in c["role_other_patterns"]]
+        self.role_re = re.compile("|".join([_alt(role_words)] + [f"(?:{p})" for p, _ in patterns]))
+        self._role_patterns = [(re.compile(p), r) for p, r in patterns]
+        self.threshold_share_left = re.compile(c["threshold_share_left"])
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
@@ -239,6 +245,16 @@ class _Compiled:
             f"(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?(?P<unit>{unit})?"
         )
 
+
+    def cue_role(self, word: str) -> str:
+        """The role a matched cue word (or cue pattern match) stands for."""
+        role = self.role_of.get(word)
+        if role is not None:
+            return role
+        for pat, r in self._role_patterns:
+            if pat.fullmatch(word):
+                return r
+        return "other"
 
 @lru_cache(maxsize=1)
 def _compiled() -> _Compiled:
@@ -382,7 +398,8 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
     for t in ctx.times_between(sent_start, pos):
         if t.year is None:
             continue
-        target = _preceded_by(text, t.start, c.target_time_left)
+        target = (_preceded_by(text, t.start, c.target_time_left)
+                  and not _preceded_by(text, t.start, ("截至", "截止")))
         before = text[sent_start:t.start].rstrip(" \t\u3000")
         opens_segment = not before or before[-1] in ",，:：、"
         gov = target or opens_segment or _preceded_by(text, t.start, c.govern_time_left)
@@ -426,7 +443,9 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         return ("cap" if upper and not lower_bound_before else "other"), year
     if cap:
         return "cap", year
-    if text.startswith(c.threshold_right, q_end):
+    if text.startswith(c.threshold_right, q_end) and (
+            comp not in ("=", "~") if kind not in ("percent", "ratio")
+            else c.threshold_share_left.search(text, seg_start, q_start)):
         return "threshold", year
     if comp in (">", ">=") and kind == "money" and text.startswith(c.threshold_right_nouns, q_end):
         return "threshold", year  # 培育年销售收入超50亿元企业3-5家
@@ -439,8 +458,17 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
     if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
         return "other", year
-    for m in c.role_re.finditer(masked, sent_start, q_start):
-        role = c.role_of[m.group()]
+    target_seen = cue_role == "target"
+    for m in c.role_re.finditer(masked, sent_start, min(q_start + 1, len(masked))):  # +1: 按's lookahead
+        if m.end() > q_start:
+            break
+        role = c.cue_role(m.group())
+        if role == "weak_actual":
+            if target_seen:
+                continue
+            role = "actual"
+        if role == "target":
+            target_seen = True
         if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
             cue_pos, cue_role = m.start(), role
     if cue_role is not None:
@@ -453,6 +481,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     if lead and comp in ("=", "~") and (
             (len(lead) > 2 and lead.endswith(c.copula_left)) or (closes and c.bare_statement.fullmatch(lead))):
         return "actual", year
+    if lead and comp in (">", ">=") and closes and c.bare_statement.fullmatch(lead):
+        return "target", year  # 有效发明专利拥有量年均增长10%以上: a floor stated without a verb is a goal
     if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
         return "target", year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
     return "other", year
@@ -664,7 +694,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         start = s - 1
     if comp == "=" and start == s and (
         c.remote_cap.search(text, max(0, s - 12), s)
-        or (unit_raw in c.percent_units and c.remote_cap_share.search(text, max(0, s - 16), s))
+        or ((unit_raw in c.percent_units or unit_raw == "倍") and c.remote_cap_share.search(text, max(0, s - 34), s))
     ):
         comp, cap = "<=", True
 
