@@ -201,11 +201,14 @@ class _Compiled:
         self.target_verbs_segment_re = re.compile(f"(?:^|(?<=[，,；;：:]))(?:{_alt(c['role_target_verbs'])})", re.M)
         role_words.update(dict.fromkeys(c["role_other"], "other"))
         role_words.update(dict.fromkeys(c["role_actual_weak"], "weak_actual"))
+        role_words.update(dict.fromkeys(c["role_segment_bound"], "segment_actual"))
         self.role_of = role_words
-        patterns = [(p, "actual") for p in c["role_actual_patterns"]] + [(p, "other") for p in c["role_other_patterns"]]
+        patterns = ([(p, "actual") for p in c["role_actual_patterns"]] + [(p, "other") for p in c["role_other_patterns"]]
+                    + [(p, "weak_actual") for p in c["role_actual_weak_patterns"]])
         self.role_re = re.compile("|".join([_alt(role_words)] + [f"(?:{p})" for p, _ in patterns]))
         self._role_patterns = [(re.compile(p), r) for p, r in patterns]
         self.threshold_share_left = re.compile(c["threshold_share_left"])
+        self.annual_lead = tuple(c["annual_lead"])
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
@@ -411,7 +414,7 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
             best, best_gov = t, gov
         if target:
             cue_pos, cue_role = t.start, "target"
-        elif opens_segment:
+        elif opens_segment and t.kind != "period":  # 2019至2022年，每年新增…: a plan period, no cue
             cue_pos, cue_role = t.start, "actual"
     if best is not None and c.present_time_re.search(ctx.masked, best.end, pos):
         return None, cue_pos, cue_role  # 2014年全市共安排…，目前已经启动…31个: the year stops at 目前
@@ -426,6 +429,7 @@ def _segment_start(text: str, pos: int, floor: int) -> int:
     return i
 
 
+_SPACE_CHARS = " \t\u3000"
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
 
@@ -458,6 +462,7 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
     if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
         return "other", year
+    year_pos = cue_pos if cue_role == "actual" else -1  # a year opening the sentence or a segment
     target_seen = cue_role == "target"
     for m in c.role_re.finditer(masked, sent_start, min(q_start + 1, len(masked))):  # +1: 按's lookahead
         if m.end() > q_start:
@@ -467,24 +472,35 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
             if target_seen:
                 continue
             role = "actual"
+        elif role == "segment_actual":
+            if m.start() < seg_start:
+                continue
+            role = "actual"
         if role == "target":
             target_seen = True
+            if year_pos > m.start():  # …要达到30%以上，2028年达到60%以上: the later year continues the goal
+                year_pos = -1
         if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
             cue_pos, cue_role = m.start(), role
+    if cue_role == "actual" and cue_pos == year_pos and target_seen:
+        cue_role = "target"
     if cue_role is not None:
         return cue_role, year
     if c.target_verbs_re.search(masked, seg_start, q_start):
         return "target", year
+    if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
+        return "target", year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
     # no cue, no plan verb: a statistic written as 普及率为10.50% or 网上咨询17件 is an actual value
     lead = text[seg_start:q_start].rstrip(" \t\u3000")
     closes = q_end >= sent_end or text[q_end] in _SEGMENT_BREAKS
+    if lead.startswith(c.annual_lead):
+        return "target", year  # 每年…赋能新产品100项: an annual task
     if lead and comp in ("=", "~") and (
-            (len(lead) > 2 and lead.endswith(c.copula_left)) or (closes and c.bare_statement.fullmatch(lead))):
+            (len(lead) > 2 and lead.endswith(c.copula_left) and lead[-2] not in _SPACE_CHARS)
+            or (closes and c.bare_statement.fullmatch(lead))):
         return "actual", year
     if lead and comp in (">", ">=") and closes and c.bare_statement.fullmatch(lead):
         return "target", year  # 有效发明专利拥有量年均增长10%以上: a floor stated without a verb is a goal
-    if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
-        return "target", year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
     return "other", year
 
 
