@@ -209,6 +209,8 @@ class _Compiled:
         self._role_patterns = [(re.compile(p), r) for p, r in patterns]
         self.threshold_share_left = re.compile(c["threshold_share_left"])
         self.annual_lead = tuple(c["annual_lead"])
+        self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
+        self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
@@ -482,7 +484,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
                 year_pos = -1
         if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
             cue_pos, cue_role = m.start(), role
-    if cue_role == "actual" and cue_pos == year_pos and target_seen:
+    if cue_role == "actual" and cue_pos == year_pos and (target_seen or _year_goal(ctx, c, year_pos, q_start, q_end,
+                                                                                       comp, sent_start, sent_end)):
         cue_role = "target"
     if cue_role is not None:
         return cue_role, year
@@ -502,6 +505,18 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     if lead and comp in (">", ">=") and closes and c.bare_statement.fullmatch(lead):
         return "target", year  # 有效发明专利拥有量年均增长10%以上: a floor stated without a verb is a goal
     return "other", year
+
+
+def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: int, comp: str,
+               sent_start: int, sent_end: int) -> bool:
+    """Whether a sentence opened by a year states a goal for the quantity (see ``year_goal_verbs``)."""
+    masked = ctx.masked
+    if c.report_markers_re.search(masked, sent_start, sent_end):
+        return False
+    if c.year_goal_verbs_re.search(masked, year_pos, q_start):
+        return True
+    span = ctx.text[q_start:q_end]
+    return comp in (">", ">=") and "余" not in span and "多" not in span
 
 
 def _segment_end(text: str, pos: int, limit: int) -> int:
