@@ -96,6 +96,8 @@ class _Cues:
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
+        self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
+        self.generic_after = re.compile(_alt(c["generic_after"]))
         self.money_noun_end = re.compile(f"(?:{_alt(c['money_nouns'])})$")
         # end-anchored patterns are searched only over the last few characters (their longest word)
         self.link_len = max(map(len, c["link_words"]))
@@ -165,14 +167,31 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
         if not m:
             break
         e = ls + m.start()
+    m = _SHARE_OF_END.search(text, ls, e)  # 销售额要达到总销售额的30%: the share is of 销售额
+    if m and m.start() > ls:
+        e = m.start()
+        while e > ls and text[e - 1] in _SPACE:
+            e -= 1
+    m = None
+    for m in _BASELINE_FROM.finditer(text, ls, e):  # 森林覆盖率由82%…: what precedes 由/从
+        pass
+    if m is not None and m.start() > ls:
+        e = m.start()
+        m2 = cues.link_end.search(text, max(ls, e - cues.link_len), e)  # …占有率力争由当前3%
+        if m2 and m2.start() > ls:
+            e = m2.start()
     seg = text[ls:e]
     if not seg:
         return ls, ls, False
     if cues.verb_end.search(seg, max(0, len(seg) - cues.verb_len)):
         return e, e, True
     s = ls
-    for m in cues.verb_inner.finditer(text, ls, e):
+    zhan = text.rfind("占", ls, e)  # 装配式建筑占新建建筑面积比例: no verb inside a 占 phrase
+    for m in cues.verb_inner.finditer(text, ls, e if zhan < 0 else zhan):
         s = m.end()
+    for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
+        if m.end() < e:
+            s = m.end()
     for m in _TIME_PREFIX_ANY.finditer(text, s, e):  # a time expression inside: what follows it
         s = m.end()
     s = _head_after_de(text, s, e)
@@ -182,6 +201,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
 
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
+_SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
+_BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
+_DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括)")
 _LIST_LEAD = re.compile(r"按照|根据|依据|按")
 _TIME_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
@@ -208,6 +230,9 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
         return s, s
     while s < e and text[s] in _SPACE + "的":
         s += 1
+    m = cues.verb_inner.match(text, s, e)  # 给予分档奖励, 予以奖补: the object after the verb
+    if m and m.end() < e:
+        s = m.end()
     if before_quantity:
         i = text.find("、", s, e)
         while i >= 0 and not _balanced(text[s:i]):
@@ -217,8 +242,8 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
     if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
     for m in cues.after_stop.finditer(text, s + 2, e):
-        if m.group() == "以上" and text[m.start() - 1] == "级":
-            continue  # 20家省级以上创新平台: part of the noun phrase
+        if m.group() == "以上" and text[m.start() - 1] in "级模额":
+            continue  # 20家省级以上创新平台, 1万家规模以上工业企业: part of the noun phrase
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
@@ -257,11 +282,14 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
         as_, ae = _after(text, q.end, re_, cues, stopped)
-        after_money = (q.kind == "money" and cues.money_noun.match(text, q.end) is not None) or (
+        if ae > as_ and cues.generic_after.fullmatch(text, as_, ae):
+            ae = as_  # 300吨生产能力, 1万人的工作目标: nothing named after the number
+        after_money = (q.kind == "money" and cues.money_noun_near.match(text, q.end) is not None) or (
             cues.penalty.match(text, q.end) is not None)
         # counts and measures name what they count right after the counter (两个国家文化出口基地,
-        # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，)
-        counted_after = q.kind in ("count", "measure") and ae > as_
+        # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，);
+        # a share followed by 的 is a share of what follows (30%的县城, 80%以上的乡镇卫生院)
+        counted_after = (q.kind in ("count", "measure") or (q.kind in ("percent", "ratio") and text.startswith("的", q.end))) and ae > as_
         if (after_money or counted_after) and ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif be > bs and not verb_end:
