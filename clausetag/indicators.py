@@ -155,7 +155,7 @@ def _balanced(seg: str) -> bool:
     return seg.count("(") + seg.count("（") == seg.count(")") + seg.count("）") and seg.count("“") == seg.count("”")
 
 
-def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
+def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -> tuple[int, int, bool]:
     """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
     e = qs
     while e > ls:  # link words, cue words, time expressions (由2015年的, 到2005年) and spaces at the end
@@ -183,12 +183,13 @@ def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
     seg = text[ls:e]
     if not seg:
         return ls, ls, False
-    if cues.verb_end.search(seg, max(0, len(seg) - cues.verb_len)):
+    if not verb_noun and cues.verb_end.search(seg, max(0, len(seg) - cues.verb_len)):
         return e, e, True
     s = ls
     zhan = text.rfind("占", ls, e)  # 装配式建筑占新建建筑面积比例: no verb inside a 占 phrase
     for m in cues.verb_inner.finditer(text, ls, e if zhan < 0 else zhan):
-        s = m.end()
+        if m.end() < e or not verb_noun:  # 开展职业技能培训50万人次: the last verb is the noun
+            s = m.end()
     for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
         if m.end() < e:
             s = m.end()
@@ -296,6 +297,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             s, e, side[i] = bs, be, "before"
         elif ae > as_:
             s, e, side[i] = as_, ae, "after"
+        elif (verb_end and q.kind in ("count", "measure") and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
+              and cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])):
+            s, e, side[i] = vn[0], vn[1], "before"  # 开展职业技能培训50万人次: the verb names the activity counted
         elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
