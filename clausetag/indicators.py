@@ -82,7 +82,7 @@ class _Cues:
         # inner scanning only uses verbs of two or more characters (处 is too often part of a word)
         # 处 (impose a penalty) only where it is not part of a word (处理, 之处, 办事处)
         self.verb_inner = re.compile(f"(?:{_alt(w for w in verbs if len(w) >= 2)}|(?<![之各住事到本该此一两每])处(?![理置罚分所长级室]))"
-                                     f"(?!{_alt(c['verb_not_before'])})")
+                                     f"(?!{'|'.join([_alt(c['verb_not_before'])] + list(c['verb_not_before_patterns']))})")
         self.penalty = re.compile(f"的?(?:{_alt(c['penalty_nouns'])})")
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
         self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
@@ -145,6 +145,52 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
     return s, e
 
 
+_CAP_CUE = re.compile(r"最高不超过|最高不得超过|不得超过|不超过|不高于|最高")
+_MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助))")
+
+
+def _cap_share(text: str, ls: int, q: Any, cues: _Cues) -> tuple[int, int] | None:
+    """A cap written as a share at a distance (奖励总额不超过…净资产增值额的35%; 给予不超过项目固定资产投资20%、
+    最高不超过2000万元的省…专项资金支持): what is capped — the subject before the cap cue, else the money
+    noun phrase that follows in the sentence — not the base of the share."""
+    cue = None
+    for cue in _CAP_CUE.finditer(text, ls, q.start):
+        pass
+    if cue is None or cue.end() == q.start:
+        return None
+    bs, be, verb_end = _before(text, ls, cue.start(), cues)
+    if be > bs and not verb_end:
+        return bs, be
+    end = len(text)
+    for ch in "。；;！？":
+        k = text.find(ch, q.end)
+        if k >= 0:
+            end = min(end, k)
+    m = _MONEY_NP.search(text, q.end, end)
+    if m is None:
+        return None
+    s, e = m.start(1), m.end(1)
+    for v in cues.verb_inner.finditer(text, s, e):
+        if v.end() < e:
+            s = v.end()
+    for c in _CAP_CUE.finditer(text, s, e):
+        s = c.end()
+    return _trim(text, s, e, cues)
+
+
+def _trim_links(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
+    """``text[s:e]`` without link words and spaces at its end, then trimmed."""
+    while e > s:
+        m = cues.link_end.search(text, max(s, e - cues.link_len), e)
+        if text[e - 1] in _SPACE:
+            e -= 1
+        elif m:
+            e = m.start()
+        else:
+            break
+    return _trim(text, s, e, cues)
+
+
 def _head_after_de(text: str, s: int, e: int) -> int:
     """Start of the head noun after the last 的 in ``text[s:e]`` (two characters at least), else ``s``."""
     i = text.rfind("的", s, e - 2)
@@ -173,8 +219,12 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         while e > ls and text[e - 1] in _SPACE:
             e -= 1
     m = None
-    for m in _BASELINE_FROM.finditer(text, ls, e):  # 森林覆盖率由82%…: what precedes 由/从
+    for m in _BASELINE_FROM.finditer(text, max(ls, e - 13), e):  # 森林覆盖率由82%…: what precedes 由/从
         pass
+    if m is not None and cues.verb_inner.search(text, m.end(), e):
+        m = None  # 从失业保险基金结余中提取: a source, not a baseline
+    if m is None:
+        m = _COMPARED_TO.search(text, ls, e)  # 森林碳汇能力较2021年提高6%以上: what is compared
     if m is not None and m.start() > ls:
         e = m.start()
         m2 = cues.link_end.search(text, max(ls, e - cues.link_len), e)  # …占有率力争由当前3%
@@ -203,11 +253,12 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
+_COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$")
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括)")
 _LIST_LEAD = re.compile(r"按照|根据|依据|按")
-_TIME_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
+_TIME_ANY = re.compile(r"(?:到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
 _TIME_END = re.compile(r"(?:由|从|到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?的?$")
 # a unit note or an aside in brackets right after a quantity (200万千瓦（时）, 150万亩（其中…）): never the indicator
 _NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下))")
@@ -231,6 +282,8 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
         return s, s
     while s < e and text[s] in _SPACE + "的":
         s += 1
+    if text.startswith("比例", s):  # 按不超过其实际投资额1%的比例给予一次性奖励
+        s += 2
     m = cues.verb_inner.match(text, s, e)  # 给予分档奖励, 予以奖补: the object after the verb
     if m and m.end() < e:
         s = m.end()
@@ -298,8 +351,12 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         elif ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif (verb_end and q.kind in ("count", "measure") and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
-              and cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])):
+              and (vm := cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])) and vm.start() > vn[0]):
             s, e, side[i] = vn[0], vn[1], "before"  # 开展职业技能培训50万人次: the verb names the activity counted
+        elif (verb_end and q.kind == "money" and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
+              and (vm := cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])) and vm.start() > vn[0]
+              and (vt := _trim_links(text, vn[0], vm.start(), cues))[1] > vt[0]):
+            s, e, side[i] = vt[0], vt[1], "before"  # 营养膳食补助共支出39537万元: what was spent
         elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
@@ -310,6 +367,10 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             side[i] = "before"
         else:
             continue
+        if q.role == "cap" and q.kind in ("percent", "ratio"):
+            share = _cap_share(text, ls, q, cues)
+            if share is not None:
+                s, e, side[i] = share[0], share[1], "share"
         if e > s and side[i] == "before" and cues.change_only.fullmatch(text, s, e):
             continue  # 增长8.5%: only a change word; takes the previous quantity's indicator below
         if e > s:
@@ -346,6 +407,12 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
                 pass  # the last change word
             if m is not None:
                 out[i] = Indicator(prev.text + m.group(), prev.start, m.end())
+    for i in range(1, len(quantities)):  # …的比例给予奖励、最高不超过1000万元: a second cap on the same grant
+        q, pq = quantities[i], quantities[i - 1]
+        gap = text[pq.end:q.start]
+        if (out[i] is None and q.role == "cap" and pq.role == "cap" and out[i - 1] is not None
+                and gap.rstrip(_SPACE).endswith(("、", "，", ",")) and not any(ch in gap for ch in "。；;")):
+            out[i] = out[i - 1]
     for i in range(1, len(quantities)):  # 分别增长两成和百分之十五: the second takes the first's indicator
         q, pq = quantities[i], quantities[i - 1]
         if (out[i] is None and q.role in roles and out[i - 1] is not None and side[i - 1] == "before"
