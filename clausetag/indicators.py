@@ -146,7 +146,7 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
 
 
 _CAP_CUE = re.compile(r"最高不超过|最高不得超过|不得超过|不超过|不高于|最高")
-_MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助))")
+_MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
 
 
 def _cap_share(text: str, ls: int, q: Any, cues: _Cues) -> tuple[int, int] | None:
@@ -204,6 +204,9 @@ def _balanced(seg: str) -> bool:
 def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -> tuple[int, int, bool]:
     """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
     e = qs
+    m = _SHARE_OF_END.search(text, ls, e)  # 销售额要达到总销售额的30%: the share is of 销售额
+    if m and m.start() > ls:
+        e = m.start()
     while e > ls:  # link words, cue words, time expressions (由2015年的, 到2005年) and spaces at the end
         seg = text[ls:e]
         if seg[-1] in _SPACE:
@@ -213,11 +216,6 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         if not m:
             break
         e = ls + m.start()
-    m = _SHARE_OF_END.search(text, ls, e)  # 销售额要达到总销售额的30%: the share is of 销售额
-    if m and m.start() > ls:
-        e = m.start()
-        while e > ls and text[e - 1] in _SPACE:
-            e -= 1
     m = None
     for m in _BASELINE_FROM.finditer(text, max(ls, e - 13), e):  # 森林覆盖率由82%…: what precedes 由/从
         pass
@@ -256,12 +254,13 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$")
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
-_ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括)")
+_ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
 _LIST_LEAD = re.compile(r"按照|根据|依据|按")
+_YEAR_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
 _TIME_ANY = re.compile(r"(?:到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
 _TIME_END = re.compile(r"(?:由|从|到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?的?$")
 # a unit note or an aside in brackets right after a quantity (200万千瓦（时）, 150万亩（其中…）): never the indicator
-_NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下))")
+_NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下|已))")
 # a per-unit tail after a quantity (135立方米/公顷, 9万元/人)
 _PER_AFTER = re.compile(r"/(?:平方米|平方公里|立方米|公顷|千克|公斤|人次|人年|万人|亩|人|户|年|月|日|天|吨|次|台|件|个|辆|床|间)")
 
@@ -389,9 +388,10 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if any(ch in gap for ch in "。；;！!？?\n"):
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
-        seg = _TIME_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
         pm = _PER_AFTER.match(seg)
         seg = seg[pm.end():] if pm else seg  # 135立方米/公顷增加到142立方米
+        bare = _YEAR_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
+        seg = bare if cues.link_only.fullmatch(bare) else _TIME_ANY.sub("", seg)  # …，到2015年达到10000亿元
         pm = _PER_AFTER.match(text, q.end)
         qe = pm.end() if pm else q.end
         closes = not text[qe:qe + 1].strip("，,。；;、 ")
@@ -407,6 +407,23 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
                 pass  # the last change word
             if m is not None:
                 out[i] = Indicator(prev.text + m.group(), prev.start, m.end())
+    for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
+        if out[i] is None and q.role == "cap":
+            seg_s = q.start
+            while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+                seg_s -= 1
+            sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
+            last = None
+            for last in _MONEY_NP.finditer(text, sent_s, seg_s):
+                pass
+            if last is not None:
+                s, e = last.start(1), last.end(1)
+                for v in cues.verb_inner.finditer(text, s, e):
+                    if v.end() < e:
+                        s = v.end()
+                s, e = _trim(text, s, e, cues)
+                if e > s:
+                    out[i] = Indicator(text[s:e], s, e)
     for i in range(1, len(quantities)):  # …的比例给予奖励、最高不超过1000万元: a second cap on the same grant
         q, pq = quantities[i], quantities[i - 1]
         gap = text[pq.end:q.start]
