@@ -36,7 +36,7 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -145,6 +145,14 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
     return s, e
 
 
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    """The last of ``matches`` (None when there is none)."""
+    last = None
+    for last in matches:  # noqa: B007 - only the last one is wanted
+        pass
+    return last
+
+
 _CAP_CUE = re.compile(r"最高不超过|最高不得超过|不得超过|不超过|不高于|最高")
 _MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
 
@@ -153,9 +161,7 @@ def _cap_share(text: str, ls: int, q: Any, cues: _Cues) -> tuple[int, int] | Non
     """A cap written as a share at a distance (奖励总额不超过…净资产增值额的35%; 给予不超过项目固定资产投资20%、
     最高不超过2000万元的省…专项资金支持): what is capped — the subject before the cap cue, else the money
     noun phrase that follows in the sentence — not the base of the share."""
-    cue = None
-    for cue in _CAP_CUE.finditer(text, ls, q.start):
-        pass
+    cue = _last(_CAP_CUE.finditer(text, ls, q.start))
     if cue is None or cue.end() == q.start:
         return None
     bs, be, verb_end = _before(text, ls, cue.start(), cues)
@@ -216,9 +222,7 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         if not m:
             break
         e = ls + m.start()
-    m = None
-    for m in _BASELINE_FROM.finditer(text, max(ls, e - 13), e):  # 森林覆盖率由82%…: what precedes 由/从
-        pass
+    m = _last(_BASELINE_FROM.finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
     if m is not None and cues.verb_inner.search(text, m.end(), e):
         m = None  # 从失业保险基金结余中提取: a source, not a baseline
     if m is None:
@@ -402,9 +406,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             # not a substring: its offsets run from the previous indicator to the change word)
             prev = out[i - 1]
             assert prev is not None
-            m = None
-            for m in cues.change_word.finditer(text, q.start - len(seg), q.start):
-                pass  # the last change word
+            m = _last(cues.change_word.finditer(text, q.start - len(seg), q.start))  # the last change word
             if m is not None:
                 out[i] = Indicator(prev.text + m.group(), prev.start, m.end())
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
@@ -413,9 +415,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
                 seg_s -= 1
             sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
-            last = None
-            for last in _MONEY_NP.finditer(text, sent_s, seg_s):
-                pass
+            last = _last(_MONEY_NP.finditer(text, sent_s, seg_s))
             if last is not None:
                 s, e = last.start(1), last.end(1)
                 for v in cues.verb_inner.finditer(text, s, e):

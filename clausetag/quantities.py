@@ -145,7 +145,7 @@ class _Compiled:
         for w, norm in u["percent"].items():
             self.unit_kind[w], self.unit_norm[w] = "percent", norm
         #: unit -> divisor that turns a value into its ``ratio`` (percent: 100; ratios: from the lexicon)
-        self.ratio_divisor: dict[str, float] = {norm: 100.0 for norm in u["percent"].values()}
+        self.ratio_divisor: dict[str, float] = dict.fromkeys(u["percent"].values(), 100.0)
         for w, div in u["ratios"].items():
             self.ratio_divisor[w] = float(div)
             if w not in ("成", "分之"):  # read by their own rules only (一成不变, 分之 alone)

@@ -126,17 +126,18 @@ def _align(gspans: Sequence[tuple[int, int]], pspans: Sequence[tuple[int, int]])
     """gold index -> pred index: identical spans first, then overlapping ones (each used once)."""
     pairs: dict[int, int] = {}
     used: set[int] = set()
-    for gi, gs in enumerate(gspans):
-        for pi, ps in enumerate(pspans):
-            if pi not in used and ps == gs:
-                pairs[gi], _ = pi, used.add(pi)
+    for gi, gspan in enumerate(gspans):
+        for pi, pspan in enumerate(pspans):
+            if pi not in used and pspan == gspan:
+                pairs[gi] = pi
+                used.add(pi)
                 break
-    for gi, (gs, ge) in enumerate(gspans):
+    for gi, (g_s, g_e) in enumerate(gspans):
         if gi in pairs:
             continue
         best, best_ov = None, 0
-        for pi, (ps, pe) in enumerate(pspans):
-            ov = min(ge, pe) - max(gs, ps)
+        for pi, (p_s, p_e) in enumerate(pspans):
+            ov = min(g_e, p_e) - max(g_s, p_s)
             if pi not in used and ov > best_ov:
                 best, best_ov = pi, ov
         if best is not None:
@@ -165,7 +166,7 @@ def score_sample(
     """
     if extract is None:
         from clausetag.quantities import extract_quantities as extract
-    counts = {grp: {"n": 0, "found": 0, **{f: 0 for f in SAMPLE_FIELDS}} for grp in ("tac", "all")}
+    counts = {grp: {"n": 0, "found": 0, **dict.fromkeys(SAMPLE_FIELDS, 0)} for grp in ("tac", "all")}
     n_pred_tac = pred_tac_ok = 0
     for row in sentences:
         sid = row["sid"]

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from clausetag.quantities_eval import TAC_ROLES, _align, _same, gold_spans  # noqa: E402
+from clausetag.quantities_eval import TAC_ROLES, _align, _same, gold_spans
 
 FIELDS = ("kind", "value", "unit", "comparator", "role", "year", "indicator", "ratio")
 
@@ -48,7 +48,8 @@ def main() -> int:
     ap.add_argument("b")
     ap.add_argument("--disagreements")
     args = ap.parse_args()
-    texts = {d["sid"]: d["text"] for d in map(json.loads, open(args.sample, encoding="utf-8"))}
+    with open(args.sample, encoding="utf-8") as fh:
+        texts = {d["sid"]: d["text"] for d in map(json.loads, fh)}
     A, B = _read(args.a), _read(args.b)
     shared = sorted(set(A) & set(B))
     n_a = n_b = n_pair = 0
