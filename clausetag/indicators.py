@@ -247,7 +247,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
             s = m.end()
     for m in _TIME_PREFIX_ANY.finditer(text, s, e):  # a time expression inside: what follows it
         s = m.end()
-    s = _head_after_de(text, s, e)
+    zhan = text.rfind("占", s, e)
+    if zhan < 0 or text.find("的", zhan, e) < 0:  # 教师占专业课教师的比例: the 占 phrase is whole
+        s = _head_after_de(text, s, e)
     s, e = _trim(text, s, e, cues)
     return s, e, False
 
