@@ -91,6 +91,7 @@ class _Cues:
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
         self.list_label = re.compile(c["list_label_pattern"])
         self.list_head = re.compile(c["list_head_pattern"])
+        self.list_opening = re.compile(c["list_opening_pattern"])
         self.change_word = re.compile(_alt(c["change_words"]))
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
@@ -475,8 +476,13 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
             continue
         colon = max(text.rfind("：", 0, q.start), text.rfind(":", 0, q.start))
         if colon < 0 or any(ch in text[colon:q.start] for ch in "。；;！？"):
-            continue
-        item_s = max(text.rfind("、", colon, q.start), colon) + 1
+            # no colon: a ranking opened by its head (竣工率由高到低排序，…，邢台市99.97%)
+            sent0 = max(text.rfind(ch, 0, q.start) for ch in "。；;！？\n") + 1
+            first = min((k for k in (text.find(ch, sent0, q.start) for ch in "，,") if k >= 0), default=-1)
+            if first < 0 or not cues.list_opening.search(text, sent0, first):
+                continue
+            colon = first
+        item_s = max(text.rfind("、", colon, q.start), text.rfind("，", colon, q.start), colon) + 1
         if not cues.list_label.fullmatch(text, item_s, q.start):
             continue
         sent_s = max(text.rfind(ch, 0, colon) for ch in "。；;！？\n") + 1

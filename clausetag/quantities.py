@@ -576,6 +576,7 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
 
 
 _RETRY_SINGLE: Any = object()
+_INCLUSION_NOTE = re.compile(r"[（(](含|不含)[^（）()]{0,4}[)）]")
 _ORDINAL_LIST = re.compile(r"第[零〇一二三四五六七八九十百\d]+(?:、[零〇一二三四五六七八九十百\d]+)*、$")
 
 
@@ -710,12 +711,16 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿":
         return None  # 千亿级, 万人 … need an explicit cue (超千人, 超万亿元)
     if unit_raw is not None:
+        note = _INCLUSION_NOTE.match(text, e)  # 30人（含）以下, 300人（不含）以上
+        ce = note.end() if note else e
         for L in c.suffix_lens:
-            w = text[e:e + L]
-            if len(w) == L and w in c.suffix and not (w == "上下" and text[e + L:e + L + 1] == "游"):
+            w = text[ce:ce + L]
+            if len(w) == L and w in c.suffix and not (w == "上下" and text[ce + L:ce + L + 1] == "游"):
                 if comp != "range":
                     comp = c.suffix[w]
-                end = e + L
+                    if note and note.group(1) == "不含":  # the bound itself is left out
+                        comp = {">=": ">", "<=": "<"}.get(comp, comp)
+                end = ce + L
                 break
     if start > 0 and end < n and text[start - 1] in _OPEN_QUOTES and text[end] in _CLOSE_QUOTES:
         return None  # a name in quotes: “11条”
