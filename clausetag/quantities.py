@@ -209,6 +209,7 @@ class _Compiled:
         self._role_patterns = [(re.compile(p), r) for p, r in patterns]
         self.threshold_share_left = re.compile(c["threshold_share_left"])
         self.annual_lead = tuple(c["annual_lead"])
+        self.grant_verbs_re = re.compile(_alt(c["grant_verbs"]))
         self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
         self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
@@ -432,6 +433,7 @@ def _segment_start(text: str, pos: int, floor: int) -> int:
 
 
 _SPACE_CHARS = " \t\u3000"
+_DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
 
@@ -461,6 +463,11 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         return "actual", (_int_year(m.group(1)) if m else None)
     if _preceded_by(text, q_start, c.baseline_original):
         return "actual", None
+    # a condition written 对…的，(对…完成课题研究5项以上、…新认定的省级工业设计研究院，给予…): threshold
+    seg_end = _segment_end(text, q_end, sent_end)
+    if (_DUI.search(masked, seg_start, q_start) and text[seg_end - 1:seg_end] == "的"
+            and seg_end < len(text) and text[seg_end] in "，,"):
+        return "threshold", year
     # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
     if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
         return "other", year
@@ -489,6 +496,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         cue_role = "target"
     if cue_role is not None:
         return cue_role, year
+    if kind == "money" and c.grant_verbs_re.search(masked, seg_start, q_start):
+        return "other", year  # 省级分别支持4000万元: an amount granted
     if c.target_verbs_re.search(masked, seg_start, q_start):
         return "target", year
     if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
