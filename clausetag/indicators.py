@@ -92,7 +92,7 @@ class _Cues:
         self.list_label = re.compile(c["list_label_pattern"])
         self.list_head = re.compile(c["list_head_pattern"])
         self.list_opening = re.compile(c["list_opening_pattern"])
-        self.change_word = re.compile(_alt(c["change_words"]))
+        self.change_word = re.compile(f"(?:年均)?(?:{_alt(c['change_words'])})")
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
@@ -411,7 +411,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             assert prev is not None
             m = _last(cues.change_word.finditer(text, q.start - len(seg), q.start))  # the last change word
             if m is not None:
-                out[i] = Indicator(prev.text + m.group(), prev.start, m.end())
+                out[i] = Indicator(prev.text + m.group(), prev.start, m.end())  # 数量年均增长
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
         if out[i] is None and q.role == "cap":
             seg_s = q.start

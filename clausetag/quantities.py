@@ -449,6 +449,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         upper = cap or comp in ("<", "<=")
         lower_bound_before = _preceded_by(text, q_start, c.range_lower_end)  # 一万元以上|五万元以下罚款
         return ("cap" if upper and not lower_bound_before else "other"), year
+    if text.startswith("的", q_end) and q_end + 1 < len(text) and text[q_end + 1] in "，,":
+        return "threshold", year  # 裁员率不高于参保职工总数20%的，可申请…: a condition, even with a cap cue
     if cap:
         return "cap", year
     if text.startswith(c.threshold_right, q_end) and (
