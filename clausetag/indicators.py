@@ -28,6 +28,19 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
   (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
   (``营业收入增长``).
+* **Noun phrases, not verbs** (issue 27). A unit note or an aside in brackets right after a number
+  (``新增储能装机200万千瓦（时）``, ``150万亩（其中…）``) is never the indicator; neither is a bare verb
+  (``支持`` after a money noun is dropped; an indicator that would be only a verb is none), except the
+  activity counted (``开展职业技能培训50万人次`` → ``职业技能培训``). No verb splits a ``占`` phrase
+  (``装配式建筑占新建建筑面积比例``). Before the number, time expressions, baselines (``森林覆盖率由82%…``),
+  comparison bases (``较2021年``) and the other side of a share (``销售额要达到总销售额的30%`` →
+  ``销售额``) are cut off; ``将``/``把`` take their object.
+* **Shares, rankings, changes.** A share followed by 的 is a share of what follows (``30%的县城`` →
+  ``县城``); a cap written as a share at a distance names what is capped (``奖励总额不超过…的35%``; else the
+  grant that follows); a ranked list item that is only a place name (``衡水市116.48%``) takes the list's
+  head (``开工率由高到低排序，依次是：…``); a change after a value (``…1200亿元，增长12%``,
+  ``比上年增加2000家``) takes the previous indicator with the change word (``营业收入增长``; offsets like a
+  shared head).
 * **Shared heads.** ``1—2家国家级、3—4家省级工业设计研究院``: an indicator made only of a level
   (``国家级``) takes the head of the next one, giving ``国家级工业设计研究院``; this is the one case where
   the indicator is not a substring: its offsets run from ``国家级`` to the end of the shared head.

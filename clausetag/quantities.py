@@ -21,11 +21,17 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   (``3-5万元`` → 3e4..5e4). 余/多 (``70余场``, ``14.7万余件``, ``十余家``) mean ``>``.
 * **Sign.** A minus sign (``-``, ``－``, ``负``) right before a number that is not part of a range negates
   it and joins the span (``增速为-2.1%`` → -2.1).
-* **Other written forms.** Tenths with 成 are percentages (``三成`` → 30 %, ``两成半`` → 25 %, ``9.5成`` → 95 %;
-  not ``一成不变``, ``三五成群``, ``九成新``); ``千分之三`` → 3 ``‰``, ``万分之五`` → 5 ``‱``; sub-units join the
+* **Other written forms.** Tenths with 成 are kind ``ratio`` in unit 成 (``三成`` → 3 成, ``两成半`` → 2.5 成,
+  ``9.5成``; not ``一成不变``, ``三五成群``, ``九成新``); ``千分之三`` → 3 ``‰``, ``万分之五`` → 5 ``‱``, ``两倍`` → 2 ``倍``,
+  ``五分之一`` → 0.2 ``分之`` (kind ``ratio``: proportions that are not percentages); sub-units join the
   amount (``五元三毛`` → 5.3 元, ``50元6角三分`` → 50.63, ``两美元又三美分`` → 2.03 美元); currency symbols
   before Arabic numbers are money (``$20`` → 20 美元/USD, ``￥300万元`` → 3e6 元/CNY, ``€``, ``£``).
   Numbers inside web addresses (``?q=30%25``) are not quantities.
+* **ratio.** Every ``percent`` and ``ratio`` quantity also carries ``ratio``, the amount as a plain fraction
+  or multiplier, the one figure to compare or add across units: ``25%`` → 0.25, ``万分之三`` → 0.0003,
+  ``七成`` → 0.7, ``3个百分点`` → 0.03, ``两倍`` → 2.0 (divisors are data in ``quantity_units.yaml``).
+  ``value`` stays in the unit as written; kind ``percent`` is kept for ``%`` and 个百分点 only, so its
+  ``value`` column is always in percent.
 * **Money without a unit.** A number with a scale word and no unit (``支持最高300万``) is money in 元
   (CNY) when a cap cue is attached or a money word (支持, 奖励, 资金, 投资 …) occurs earlier in the
   sentence; the span is then just number + scale word. Without such context it is not a quantity.
@@ -38,11 +44,22 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   quotes (``“11条”``, ``“965”``, ``“十四五”``), headings (``(一)``, ``1.``) and enumerators (``一是``).
 * **year** is the year of the time expression that governs the quantity: the nearest preceding year,
   date or period (period → its end year) in the same sentence, preferring one introduced by
-  到/至/力争/在/于/截至 or opening the sentence; times inside 《》 or brackets are ignored.
-* **role:** ``cap`` for 最高/最多/不超过/上限 cues; ``threshold`` when the quantity is directly followed
-  by 的 (``比重高于5%的企业``); otherwise the nearest role cue before the quantity in the same sentence
-  decides ``target`` (到2027年, 力争, 将, 培育, 新增 …) or ``actual`` (累计, 共计, 已, 拨付, 兑现, a year
-  opening the sentence such as ``2023年，…``); ``other`` when there is no cue.
+  到/至/力争/在/于/截至 or opening the sentence; times inside 《》 or brackets are ignored, and so are years
+  that do not time what follows: ``2022年制定《…》``, ``2017年以来``, comparison bases (``比2017年底``),
+  baseline years (``由2015年的54.2%`` times 54.2% only) and years before a present-time word
+  (``2014年…，目前…31个``).
+* **role** (cue words are data in ``quantity_cues.yaml``): fines — an upper bound (``五万元以下罚款``) is
+  ``cap``, any other amount of a fine ``other``; ``threshold`` when the quantity is a condition
+  (``比重高于5%的企业``, ``五千元以上的``, ``对…完成课题研究5项以上…的，``, ``…20%的，可申请``; a share
+  followed by 的 is a condition only after what it is a share of: ``30%的县城建成…`` is not); ``cap`` for
+  最高/最多/不超过/上限/不得超过 cues (also at a distance before a share: ``不超过项目总投资的30%``); a
+  baseline (``由2015年的54.2%提升到…``) is ``actual``; grant conditions (``每引进1个团队，给予…``) and money
+  after a grant verb (``分别奖励200万元``) are ``other``; otherwise the nearest role cue before the quantity
+  in the same sentence decides ``target`` (到2027年, 力争, 将, 提高到 …), ``actual`` (已, 共, 了, 截至, a
+  year opening the sentence such as ``2023年，…`` unless the sentence states a goal) or ``other`` (按30%,
+  给予, 补贴 … in the quantity's segment); without a cue, a plan verb (新建, 开展, 达到, 培育 …) makes a
+  ``target`` (``新建5G基站2万个``, ``全社会研发经费投入强度达到3%``), a verbless statistic
+  (``普及率为10.50%``, ``网上咨询17件``) is ``actual``, a floor without a verb a ``target``; else ``other``.
 * **indicator** (target, actual and cap quantities): what the quantity measures, with its offsets
   (``培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``); see :mod:`clausetag.indicators`.
 """
