@@ -227,6 +227,7 @@ class _Compiled:
         self.threshold_share_left = re.compile(c["threshold_share_left"])
         self.annual_lead = tuple(c["annual_lead"])
         self.grant_verbs_re = re.compile(_alt(c["grant_verbs"]))
+        self.actual_after = re.compile(f"(?:{_alt(c['actual_after'])})")
         self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
         self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
@@ -242,6 +243,7 @@ class _Compiled:
         self.baseline_original = tuple(c["baseline_original"])
         self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
         self.copula_left = tuple(c["copula_left"])
+        self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。新建培育增设]{{0,6}}$")
         self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
         self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})")
         self.bare_statement = re.compile(c["bare_statement_pattern"])
@@ -450,6 +452,7 @@ def _segment_start(text: str, pos: int, floor: int) -> int:
 
 
 _SPACE_CHARS = " \t\u3000"
+_DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
@@ -490,8 +493,12 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
     if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
         return "other", year
+    if c.per_capita.search(text, seg_start, q_start) and not any(
+            c.cue_role(m.group()) == "target" for m in c.role_re.finditer(masked, seg_start, q_start)):
+        return "other", year  # 奖励标准：每人每年8000元: a standard per head (not 提高至每人每月88元)
     year_pos = cue_pos if cue_role == "actual" else -1  # a year opening the sentence or a segment
     target_seen = cue_role == "target"
+    goal_before_year = False  # a goal cue and a number before the year: 要达到…30%以上，2028年达到60%以上
     for m in c.role_re.finditer(masked, sent_start, min(q_start + 1, len(masked))):  # +1: 按's lookahead
         if m.end() > q_start:
             break
@@ -506,15 +513,17 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
             role = "actual"
         if role == "target":
             target_seen = True
-            if year_pos > m.start():  # …要达到30%以上，2028年达到60%以上: the later year continues the goal
-                year_pos = -1
+            if m.end() < year_pos and _DIGIT.search(text, m.end(), year_pos):
+                goal_before_year = True
         if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
             cue_pos, cue_role = m.start(), role
-    if cue_role == "actual" and cue_pos == year_pos and (target_seen or _year_goal(ctx, c, year_pos, q_start, q_end,
+    if cue_role == "actual" and cue_pos == year_pos and (goal_before_year or _year_goal(ctx, c, year_pos, q_start, q_end,
                                                                                        comp, sent_start, sent_end)):
         cue_role = "target"
     if cue_role is not None:
         return cue_role, year
+    if c.actual_after.match(text, q_end):
+        return "actual", year  # 有37个县已全部竣工: done
     if kind == "money" and c.grant_verbs_re.search(masked, seg_start, q_start):
         return "other", year  # 省级分别支持4000万元: an amount granted
     if c.target_verbs_re.search(masked, seg_start, q_start):
