@@ -64,7 +64,8 @@ def score_quantities(
 
 #: roles whose quantities carry an indicator; the sample's headline numbers are over these
 TAC_ROLES = frozenset({"target", "actual", "cap"})
-SAMPLE_FIELDS = ("value", "unit", "comparator", "role", "year", "indicator", "indicator_exact", "ratio")
+SAMPLE_FIELDS = ("value", "unit", "comparator", "role", "year", "indicator", "indicator_exact", "indicator_head",
+                 "ratio")
 #: scope words and particles that do not change what an indicator names (全省研发投入强度 = 研发投入强度):
 #: stripped from both sides before indicators are compared
 _IND_SCOPE = ("全省", "全市", "全国", "我省", "我市", "本省", "本市", "全区", "全县", "全年", "各级", "各类")
@@ -114,6 +115,12 @@ def _same(field: str, p: Any, g: Any) -> bool:
         return a == b or (a is not None and b is not None and _de_head(a) == _de_head(b))
     if field == "indicator_exact":
         return p == g
+    if field == "indicator_head":  # head-final noun phrases: one ends with the other (≥ 2 characters)
+        a, b = normalise_indicator(p), normalise_indicator(g)
+        if a is None or b is None:
+            return a is b
+        short, long_ = sorted((a, b), key=len)
+        return (len(short) >= 2 and long_.endswith(short)) or _same("indicator", p, g)
     return p == g
 
 
@@ -161,7 +168,8 @@ def score_sample(
     (``tac``) and for all gold quantities (``all``): ``n``, ``found`` (aligned) and the accuracy of each
     field over all ``n`` (an unaligned gold quantity counts as wrong) — ``indicator`` compared after
     :func:`normalise_indicator` (and a noun phrase equals its head after the last 的),
-    ``indicator_exact`` as identical strings; plus ``tac_precision``: of the predicted target/actual/cap quantities,
+    ``indicator_exact`` as identical strings, ``indicator_head`` leniently (one ends with the other: the same
+    head noun, e.g. ``巡护道路`` for ``林业生产、巡护道路``); plus ``tac_precision``: of the predicted target/actual/cap quantities,
     the share aligned to a gold target/actual/cap. Wrong fields are appended to ``errors`` when given.
     """
     if extract is None:
@@ -191,7 +199,7 @@ def score_sample(
                 counts[grp]["found"] += p is not None
             wrong = []
             for f in SAMPLE_FIELDS:
-                key = "indicator" if f == "indicator_exact" else f
+                key = "indicator" if f.startswith("indicator") else f
                 if key == "indicator" and g["role"] not in TAC_ROLES:
                     ok = True  # indicators are annotated for target/actual/cap only
                 else:
