@@ -243,7 +243,7 @@ class _Compiled:
         self.baseline_original = tuple(c["baseline_original"])
         self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
         self.copula_left = tuple(c["copula_left"])
-        self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。新建培育增设]{{0,6}}$")
+        self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。]{{0,6}}$")
         self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
         self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})")
         self.bare_statement = re.compile(c["bare_statement_pattern"])
@@ -493,9 +493,10 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
     if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
         return "other", year
-    if c.per_capita.search(text, seg_start, q_start) and not any(
+    pc = c.per_capita.search(text, seg_start, q_start)
+    if pc and not c.target_verbs_re.search(masked, pc.start(), q_start) and not any(
             c.cue_role(m.group()) == "target" for m in c.role_re.finditer(masked, seg_start, q_start)):
-        return "other", year  # 奖励标准：每人每年8000元: a standard per head (not 提高至每人每月88元)
+        return "other", year  # 奖励标准：每人每年8000元: a standard per head (not 提高至每人每月88元, 每个市新增2个)
     year_pos = cue_pos if cue_role == "actual" else -1  # a year opening the sentence or a segment
     target_seen = cue_role == "target"
     goal_before_year = False  # a goal cue and a number before the year: 要达到…30%以上，2028年达到60%以上
