@@ -232,7 +232,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         if seg[-1] in _SPACE:
             e -= 1
             continue
-        m = cues.link_end.search(seg, max(0, len(seg) - cues.link_len)) or _TIME_END.search(seg)
+        m = (cues.link_end.search(seg, max(0, len(seg) - cues.link_len)) or _TIME_END.search(seg)
+             or _PER_HEAD_END.search(seg))
         if not m:
             break
         e = ls + m.start()
@@ -253,7 +254,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         return e, e, True
     s = ls
     zhan = text.rfind("占", ls, e)  # 装配式建筑占新建建筑面积比例: no verb inside a 占 phrase
-    for m in cues.verb_inner.finditer(text, ls, e if zhan < 0 else zhan):
+    for m in cues.verb_inner.finditer(text, ls, e):  # (endpos e, not zhan: the lookahead must see 占)
+        if zhan >= 0 and m.end() > zhan:
+            break
         if m.end() < e or not verb_noun:  # 开展职业技能培训50万人次: the last verb is the noun
             s = m.end()
     for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
@@ -276,6 +279,7 @@ _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
 _LIST_LEAD = re.compile(r"按照|根据|依据|按")
+_PER_HEAD_END = re.compile(r"(?:每(?:人|户|生|名|个|家|年|月|季度|学年)){1,3}$")  # …提高至每人每月88元
 _YEAR_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
 _TIME_ANY = re.compile(r"(?:到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
 _TIME_END = re.compile(r"(?:由|从|到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?的?$")
@@ -346,8 +350,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             nq = quantities[j]
             if nq.start >= re_:
                 break
-            if not text.startswith("的", nq.end):
-                re_, stopped = nq.start, True
+            if not text.startswith("的", nq.end) or text[nq.start - 1:nq.start] == "、":
+                re_, stopped = nq.start, True  # (a list item such as 、80%的… is not a modifier)
                 break
         pm = _PER_AFTER.match(text, q.end)
         consumed = pm.end() if pm else q.end
