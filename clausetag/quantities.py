@@ -221,6 +221,7 @@ class _Compiled:
         role_words.update(dict.fromkeys(c["role_segment_bound"], "segment_actual"))
         self.role_of = role_words
         patterns = ([(p, "actual") for p in c["role_actual_patterns"]] + [(p, "other") for p in c["role_other_patterns"]]
+                    + [(p, "target") for p in c["role_target_patterns"]]
                     + [(p, "weak_actual") for p in c["role_actual_weak_patterns"]])
         self.role_re = re.compile("|".join([_alt(role_words)] + [f"(?:{p})" for p, _ in patterns]))
         self._role_patterns = [(re.compile(p), r) for p, r in patterns]
@@ -240,7 +241,8 @@ class _Compiled:
         self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
         self.baseline_left = re.compile(_alt(c["baseline_left"]))
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
-        self.baseline_original = tuple(c["baseline_original"])
+        self.baseline_original = re.compile(
+            f"(?:{_alt(c['baseline_original'])})(?:每(?:人|户|生|年|月))*$")
         self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
         self.copula_left = tuple(c["copula_left"])
         self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。]{{0,6}}$")
@@ -425,8 +427,10 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
             continue
         target = (_preceded_by(text, t.start, c.target_time_left)
                   and not _preceded_by(text, t.start, ("截至", "截止")))
-        before = text[sent_start:t.start].rstrip(" \t\u3000")
-        opens_segment = not before or before[-1] in ",，:：、"
+        raw = text[sent_start:t.start]
+        before = raw.rstrip(" \t\u3000")
+        # …情况　　2017年，…: a year after a run-in heading (blanks) opens the text that follows
+        opens_segment = not before or before[-1] in ",，:：、" or len(raw) - len(before) >= 2
         gov = target or opens_segment or _preceded_by(text, t.start, c.govern_time_left)
         ruled_out = (text.startswith(c.year_not_governing_right, t.end)
                      or _preceded_by(text, t.start, c.year_not_governing_left))
@@ -465,7 +469,9 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
     seg_start = _segment_start(text, q_start, sent_start)
     # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
-    if c.penalty_right.match(text, q_end) or c.penalty_left.search(masked, seg_start, q_start):
+    short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
+    if (c.penalty_right.match(text, q_end) or c.penalty_left.search(masked, seg_start, q_start)
+            or (short_lead and c.penalty_left.search(masked, sent_start, seg_start))):
         upper = cap or comp in ("<", "<=")
         lower_bound_before = _preceded_by(text, q_start, c.range_lower_end)  # 一万元以上|五万元以下罚款
         return ("cap" if upper and not lower_bound_before else "other"), year
@@ -483,8 +489,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
         m = c.baseline_year.search(text, seg_start, q_start)
         return "actual", (_int_year(m.group(1)) if m else None)
-    if _preceded_by(text, q_start, c.baseline_original):
-        return "actual", None
+    if c.baseline_original.search(text, seg_start, q_start):
+        return "actual", None  # 在原每人每月70元的基础上
     # a condition written 对…的，(对…完成课题研究5项以上、…新认定的省级工业设计研究院，给予…): threshold
     seg_end = _segment_end(text, q_end, sent_end)
     if (_DUI.search(masked, seg_start, q_start) and text[seg_end - 1:seg_end] == "的"
