@@ -113,6 +113,11 @@ def test_ratio_is_none_for_amounts_and_in_the_arrow_schemas() -> None:
     ("装配式建筑占新建建筑面积比例达到30%。", "target", None, "装配式建筑占新建建筑面积比例"),
     ("新增储能装机200万千瓦（时）。", "target", None, "储能装机"),
     ("2022年制定《若干措施》，对原创影视作品最高补助50万元。", "cap", None, "补助"),
+    ("每年培训新型职业农民2万人。", "target", None, "新型职业农民"),
+    ("完成造林绿化面积300万亩。", "target", None, "造林绿化面积"),
+    ("已完成设备购置学校11953所。", "actual", None, "学校"),
+    ("处违法所得一倍以上三倍以下罚款。", "other", None, None),
+    ("拒不改正的，处1万元以下罚款。", "cap", None, "罚款"),
 ])
 def test_issue_27_examples(text: str, role: str, year: int | None, indicator: str) -> None:
     q = extract_quantities(text)[-1]
