@@ -65,13 +65,16 @@ def _close(a: float | None, b: float | None) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)
 
 
-_PER_CENT = {"‰": 0.1, "‱": 0.01}  # the spec resolves 千分之三 to 0.3 (percent); we keep 3 with unit ‰
+# the spec resolves 千分之三 to 0.3 and 七成 to 70 (percent); we keep 3 ‰ and 7 成 (value in the unit as
+# written, docs/quantities.md) with ``ratio`` 0.003 / 0.7: compare in percent
+_PER_CENT = {"‰": 0.1, "‱": 0.01, "成": 10.0}
 
 
 def matches(model: str, q, exp: tuple) -> bool:
     f = _PER_CENT.get(q.unit, 1.0)
     if exp[0] == "range":
-        return _close(q.low, exp[1]) and _close(q.high, exp[2])
+        lo, hi = (None if q.low is None else q.low * f), (None if q.high is None else q.high * f)
+        return _close(lo, exp[1]) and _close(hi, exp[2])
     if exp[0] == "value":
         return _close(q.value * f, exp[1])
     return False

@@ -28,6 +28,19 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
   (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
   (``营业收入增长``).
+* **Noun phrases, not verbs** (issue 27). A unit note or an aside in brackets right after a number
+  (``新增储能装机200万千瓦（时）``, ``150万亩（其中…）``) is never the indicator; neither is a bare verb
+  (``支持`` after a money noun is dropped; an indicator that would be only a verb is none), except the
+  activity counted (``开展职业技能培训50万人次`` → ``职业技能培训``). No verb splits a ``占`` phrase
+  (``装配式建筑占新建建筑面积比例``). Before the number, time expressions, baselines (``森林覆盖率由82%…``),
+  comparison bases (``较2021年``) and the other side of a share (``销售额要达到总销售额的30%`` →
+  ``销售额``) are cut off; ``将``/``把`` take their object.
+* **Shares, rankings, changes.** A share followed by 的 is a share of what follows (``30%的县城`` →
+  ``县城``); a cap written as a share at a distance names what is capped (``奖励总额不超过…的35%``; else the
+  grant that follows); a ranked list item that is only a place name (``衡水市116.48%``) takes the list's
+  head (``开工率由高到低排序，依次是：…``); a change after a value (``…1200亿元，增长12%``,
+  ``比上年增加2000家``) takes the previous indicator with the change word (``营业收入增长``; offsets like a
+  shared head).
 * **Shared heads.** ``1—2家国家级、3—4家省级工业设计研究院``: an indicator made only of a level
   (``国家级``) takes the head of the next one, giving ``国家级工业设计研究院``; this is the one case where
   the indicator is not a substring: its offsets run from ``国家级`` to the end of the shared head.
@@ -36,7 +49,7 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
@@ -82,14 +95,23 @@ class _Cues:
         # inner scanning only uses verbs of two or more characters (处 is too often part of a word)
         # 处 (impose a penalty) only where it is not part of a word (处理, 之处, 办事处)
         self.verb_inner = re.compile(f"(?:{_alt(w for w in verbs if len(w) >= 2)}|(?<![之各住事到本该此一两每])处(?![理置罚分所长级室]))"
-                                     f"(?!{_alt(c['verb_not_before'])})")
+                                     f"(?!{'|'.join([_alt(c['verb_not_before'])] + list(c['verb_not_before_patterns']))})")
         self.penalty = re.compile(f"的?(?:{_alt(c['penalty_nouns'])})")
         self.link_end = re.compile(f"(?:{_alt(c['link_words'])})$")
         self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
+        self.change_only = re.compile(c["change_pattern"])
+        self.keep_words = tuple(c["keep_words"])
+        self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
+        self.list_label = re.compile(c["list_label_pattern"])
+        self.list_head = re.compile(c["list_head_pattern"])
+        self.list_opening = re.compile(c["list_opening_pattern"])
+        self.change_word = re.compile(f"(?:年均)?(?:{_alt(c['change_words'])})")
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
+        self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
+        self.generic_after = re.compile(_alt(c["generic_after"]))
         self.money_noun_end = re.compile(f"(?:{_alt(c['money_nouns'])})$")
         # end-anchored patterns are searched only over the last few characters (their longest word)
         self.link_len = max(map(len, c["link_words"]))
@@ -104,7 +126,7 @@ def _cues() -> _Cues:
     return _Cues()
 
 
-_ENUM_OR_PER = re.compile(r"^(?:第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
+_ENUM_OR_PER = re.compile(r"^(?:\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
 _TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
 _BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _SPACE = " \t\u3000"
@@ -117,6 +139,9 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         changed = False
         while s < e and (text[s] in _SPACE or text[s] in "”’\"'）)》"):
             s, changed = s + 1, True
+        m = _ASIDE_OPEN.match(text, s, e)  # （其中优质苜蓿50万亩）
+        if m:
+            s, changed = m.end(), True
         seg = text[s:e]
         m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg)
         if m and m.end() > 0:
@@ -129,9 +154,61 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
             e, changed = e - 1, True
         seg = text[s:e]
         m = cues.suffix.search(seg, max(0, len(seg) - cues.suffix_len))
-        if m:
+        if m and not seg.endswith(cues.keep_words):
             e, changed = s + m.start(), True
     return s, e
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    """The last of ``matches`` (None when there is none)."""
+    last = None
+    for last in matches:  # noqa: B007 - only the last one is wanted
+        pass
+    return last
+
+
+_CAP_CUE = re.compile(r"最高不超过|最高不得超过|不得超过|不超过|不高于|最高")
+_MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
+
+
+def _cap_share(text: str, ls: int, q: Any, cues: _Cues) -> tuple[int, int] | None:
+    """A cap written as a share at a distance (奖励总额不超过…净资产增值额的35%; 给予不超过项目固定资产投资20%、
+    最高不超过2000万元的省…专项资金支持): what is capped — the subject before the cap cue, else the money
+    noun phrase that follows in the sentence — not the base of the share."""
+    cue = _last(_CAP_CUE.finditer(text, ls, q.start))
+    if cue is None or cue.end() == q.start:
+        return None
+    bs, be, verb_end = _before(text, ls, cue.start(), cues)
+    if be > bs and not verb_end:
+        return bs, be
+    end = len(text)
+    for ch in "。；;！？":
+        k = text.find(ch, q.end)
+        if k >= 0:
+            end = min(end, k)
+    m = _MONEY_NP.search(text, q.end, end)
+    if m is None:
+        return None
+    s, e = m.start(1), m.end(1)
+    for v in cues.verb_inner.finditer(text, s, e):
+        if v.end() < e:
+            s = v.end()
+    for c in _CAP_CUE.finditer(text, s, e):
+        s = c.end()
+    return _trim(text, s, e, cues)
+
+
+def _trim_links(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
+    """``text[s:e]`` without link words and spaces at its end, then trimmed."""
+    while e > s:
+        m = cues.link_end.search(text, max(s, e - cues.link_len), e)
+        if text[e - 1] in _SPACE:
+            e -= 1
+        elif m:
+            e = m.start()
+        else:
+            break
+    return _trim(text, s, e, cues)
 
 
 def _head_after_de(text: str, s: int, e: int) -> int:
@@ -144,42 +221,95 @@ def _balanced(seg: str) -> bool:
     return seg.count("(") + seg.count("（") == seg.count(")") + seg.count("）") and seg.count("“") == seg.count("”")
 
 
-def _before(text: str, ls: int, qs: int, cues: _Cues) -> tuple[int, int, bool]:
+def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -> tuple[int, int, bool]:
     """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
     e = qs
-    while e > ls:  # link words, cue words and spaces at the end
+    m = _SHARE_OF_END.search(text, ls, e)  # 销售额要达到总销售额的30%: the share is of 销售额
+    if m and m.start() > ls:
+        e = m.start()
+    while e > ls:  # link words, cue words, time expressions (由2015年的, 到2005年) and spaces at the end
         seg = text[ls:e]
         if seg[-1] in _SPACE:
             e -= 1
             continue
-        m = cues.link_end.search(seg, max(0, len(seg) - cues.link_len))
+        m = (cues.link_end.search(seg, max(0, len(seg) - cues.link_len)) or _TIME_END.search(seg)
+             or _PER_HEAD_END.search(seg))
         if not m:
             break
         e = ls + m.start()
+    m = _last(_BASELINE_FROM.finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
+    if m is not None and cues.verb_inner.search(text, m.end(), e):
+        m = None  # 从失业保险基金结余中提取: a source, not a baseline
+    if m is None:
+        m = _COMPARED_TO.search(text, ls, e)  # 森林碳汇能力较2021年提高6%以上: what is compared
+    if m is not None and m.start() > ls:
+        e = m.start()
+        m2 = cues.link_end.search(text, max(ls, e - cues.link_len), e)  # …占有率力争由当前3%
+        if m2 and m2.start() > ls:
+            e = m2.start()
     seg = text[ls:e]
     if not seg:
         return ls, ls, False
-    if cues.verb_end.search(seg, max(0, len(seg) - cues.verb_len)):
+    if not verb_noun and cues.verb_end.search(seg, max(0, len(seg) - cues.verb_len)):
         return e, e, True
     s = ls
-    for m in cues.verb_inner.finditer(text, ls, e):
-        s = m.end()
+    zhan = text.rfind("占", ls, e)  # 装配式建筑占新建建筑面积比例: no verb inside a 占 phrase
+    for m in cues.verb_inner.finditer(text, ls, e):  # (endpos e, not zhan: the lookahead must see 占)
+        if zhan >= 0 and m.end() > zhan:
+            break
+        if m.end() < e or not verb_noun:  # 开展职业技能培训50万人次: the last verb is the noun
+            s = m.end()
+    for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
+        if m.end() < e:
+            s = m.end()
     for m in _TIME_PREFIX_ANY.finditer(text, s, e):  # a time expression inside: what follows it
         s = m.end()
-    s = _head_after_de(text, s, e)
+    zhan = text.rfind("占", s, e)
+    if zhan < 0 or text.find("的", zhan, e) < 0:  # 教师占专业课教师的比例: the 占 phrase is whole
+        s = _head_after_de(text, s, e)
     s, e = _trim(text, s, e, cues)
     return s, e, False
 
 
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
+# a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
+_SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
+_COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$")
+_BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
+_DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
+_ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
+_LIST_LEAD = re.compile(r"按照|根据|依据|按")
+_PER_HEAD_END = re.compile(r"(?:每(?:人|户|生|名|个|家|年|月|季度|学年)){1,3}$")  # …提高至每人每月88元
+_YEAR_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
+_TIME_ANY = re.compile(r"(?:到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
+_TIME_END = re.compile(r"(?:由|从|到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?的?$")
+# a unit note or an aside in brackets right after a quantity (200万千瓦（时）, 150万亩（其中…）): never the indicator
+_NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下|已))")
+# a per-unit tail after a quantity (135立方米/公顷, 9万元/人)
+_PER_AFTER = re.compile(r"/(?:平方米|平方公里|立方米|公顷|千克|公斤|人次|人年|万人|亩|人|户|年|月|日|天|吨|次|台|件|个|辆|床|间)")
 
 
 def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
     """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
     so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
     s, e = qe, re_
+    m = _PER_AFTER.match(text, s, e)
+    if m:
+        s = m.end()
+    m = _NOTE_AFTER.match(text, s, e)
+    if m:
+        if m.group()[-1] not in ")）":  # an aside that runs on (150万亩（其中优质苜蓿50万亩）): nothing after
+            return s, s
+        s = m.end()
+    if cues.link_start.match(text, s, e):  # 135立方米增加到142立方米: a link to the next value, not a noun
+        return s, s
     while s < e and text[s] in _SPACE + "的":
         s += 1
+    if text.startswith("比例", s):  # 按不超过其实际投资额1%的比例给予一次性奖励
+        s += 2
+    m = cues.verb_inner.match(text, s, e)  # 给予分档奖励, 予以奖补: the object after the verb
+    if m and m.end() < e:
+        s = m.end()
     if before_quantity:
         i = text.find("、", s, e)
         while i >= 0 and not _balanced(text[s:i]):
@@ -189,6 +319,8 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
     if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
     for m in cues.after_stop.finditer(text, s + 2, e):
+        if m.group() == "以上" and text[m.start() - 1] in "级模额":
+            continue  # 20家省级以上创新平台, 1万家规模以上工业企业: part of the noun phrase
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
@@ -218,25 +350,36 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             nq = quantities[j]
             if nq.start >= re_:
                 break
-            if not text.startswith("的", nq.end):
-                re_, stopped = nq.start, True
+            if not text.startswith("的", nq.end) or text[nq.start - 1:nq.start] == "、":
+                re_, stopped = nq.start, True  # (a list item such as 、80%的… is not a modifier)
                 break
-        consumed = q.end
+        pm = _PER_AFTER.match(text, q.end)
+        consumed = pm.end() if pm else q.end
         if q.role not in roles:
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
         as_, ae = _after(text, q.end, re_, cues, stopped)
-        after_money = (q.kind == "money" and cues.money_noun.match(text, q.end) is not None) or (
+        if ae > as_ and cues.generic_after.fullmatch(text, as_, ae):
+            ae = as_  # 300吨生产能力, 1万人的工作目标: nothing named after the number
+        after_money = (q.kind == "money" and cues.money_noun_near.match(text, q.end) is not None) or (
             cues.penalty.match(text, q.end) is not None)
         # counts and measures name what they count right after the counter (两个国家文化出口基地,
-        # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，)
-        counted_after = q.kind in ("count", "measure") and ae > as_
+        # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，);
+        # a share followed by 的 is a share of what follows (30%的县城, 80%以上的乡镇卫生院)
+        counted_after = (q.kind in ("count", "measure") or (q.kind in ("percent", "ratio") and text.startswith("的", q.end))) and ae > as_
         if (after_money or counted_after) and ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif be > bs and not verb_end:
             s, e, side[i] = bs, be, "before"
         elif ae > as_:
             s, e, side[i] = as_, ae, "after"
+        elif (verb_end and q.kind in ("count", "measure") and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
+              and (vm := cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])) and vm.start() > vn[0]):
+            s, e, side[i] = vn[0], vn[1], "before"  # 开展职业技能培训50万人次: the verb names the activity counted
+        elif (verb_end and q.kind == "money" and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
+              and (vm := cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])) and vm.start() > vn[0]
+              and (vt := _trim_links(text, vn[0], vm.start(), cues))[1] > vt[0]):
+            s, e, side[i] = vt[0], vt[1], "before"  # 营养膳食补助共支出39537万元: what was spent
         elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
@@ -247,20 +390,65 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             side[i] = "before"
         else:
             continue
+        if q.role == "cap" and q.kind in ("percent", "ratio"):
+            share = _cap_share(text, ls, q, cues)
+            if share is not None:
+                s, e, side[i] = share[0], share[1], "share"
+        if e > s and side[i] == "before" and cues.change_only.fullmatch(text, s, e):
+            continue  # 增长8.5%: only a change word; takes the previous quantity's indicator below
         if e > s:
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
                 consumed = max(consumed, e)
+    _list_heads(text, quantities, out, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
-        if out[i] is not None or q.role not in roles or out[i - 1] is None or pq.kind != q.kind:
+        if out[i] is not None or q.role not in roles or out[i - 1] is None:
+            continue
+        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role):
             continue
         gap = text[pq.end:q.start]
         if any(ch in gap for ch in "。；;！!？?\n"):
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
-        if seg and cues.link_only.fullmatch(seg) and not text[q.end:q.end + 1].strip("，,。；;、 "):
+        pm = _PER_AFTER.match(seg)
+        seg = seg[pm.end():] if pm else seg  # 135立方米/公顷增加到142立方米
+        bare = _YEAR_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
+        seg = bare if cues.link_only.fullmatch(bare) else _TIME_ANY.sub("", seg)  # …，到2015年达到10000亿元
+        pm = _PER_AFTER.match(text, q.end)
+        qe = pm.end() if pm else q.end
+        closes = not text[qe:qe + 1].strip("，,。；;、 ")
+        if seg and closes and cues.link_only.fullmatch(seg):
+            out[i] = out[i - 1]
+        elif seg and closes and cues.change_only.fullmatch(seg):
+            # …营业收入1200亿元，增长12%: the change of the same thing, "营业收入增长" (like a shared head,
+            # not a substring: its offsets run from the previous indicator to the change word)
+            prev = out[i - 1]
+            assert prev is not None
+            m = _last(cues.change_word.finditer(text, q.start - len(seg), q.start))  # the last change word
+            if m is not None:
+                out[i] = Indicator(prev.text + m.group(), prev.start, m.end())  # 数量年均增长
+    for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
+        if out[i] is None and q.role == "cap":
+            seg_s = q.start
+            while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+                seg_s -= 1
+            sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
+            last = _last(_MONEY_NP.finditer(text, sent_s, seg_s))
+            if last is not None:
+                s, e = last.start(1), last.end(1)
+                for v in cues.verb_inner.finditer(text, s, e):
+                    if v.end() < e:
+                        s = v.end()
+                s, e = _trim(text, s, e, cues)
+                if e > s:
+                    out[i] = Indicator(text[s:e], s, e)
+    for i in range(1, len(quantities)):  # …的比例给予奖励、最高不超过1000万元: a second cap on the same grant
+        q, pq = quantities[i], quantities[i - 1]
+        gap = text[pq.end:q.start]
+        if (out[i] is None and q.role == "cap" and pq.role == "cap" and out[i - 1] is not None
+                and gap.rstrip(_SPACE).endswith(("、", "，", ",")) and not any(ch in gap for ch in "。；;")):
             out[i] = out[i - 1]
     for i in range(1, len(quantities)):  # 分别增长两成和百分之十五: the second takes the first's indicator
         q, pq = quantities[i], quantities[i - 1]
@@ -293,3 +481,39 @@ def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], si
         m = re.match(r"^[^、，,]{1,4}?级", nxt.text)
         if m and cues.level.match(m.group()) and len(nxt.text) > m.end():
             out[i] = Indicator(cur.text + nxt.text[m.end():], cur.start, nxt.end)
+
+
+def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
+                roles: frozenset[str]) -> None:
+    """Ranked lists (``开工率由高到低排序，依次是：衡水市116.48%、沧州市114.19%…``, ``完成率较低的县（市）为：
+    故城县（0%）、…``): a quantity whose list item is only a place name measures the list's head, the
+    first rate or amount word before the colon (``开工率``), not the place."""
+    for i, q in enumerate(quantities):
+        if q.role not in roles:
+            continue
+        colon = max(text.rfind("：", 0, q.start), text.rfind(":", 0, q.start))
+        if colon < 0 or any(ch in text[colon:q.start] for ch in "。；;！？"):
+            # no colon: a ranking opened by its head (竣工率由高到低排序，…，邢台市99.97%)
+            sent0 = max(text.rfind(ch, 0, q.start) for ch in "。；;！？\n") + 1
+            first = min((k for k in (text.find(ch, sent0, q.start) for ch in "，,") if k >= 0), default=-1)
+            if first < 0 or not cues.list_opening.search(text, sent0, first):
+                continue
+            colon = first
+        item_s = max(text.rfind("、", colon, q.start), text.rfind("，", colon, q.start), colon) + 1
+        if not cues.list_label.fullmatch(text, item_s, q.start):
+            continue
+        sent_s = max(text.rfind(ch, 0, colon) for ch in "。；;！？\n") + 1
+        head = None
+        seg_e = colon
+        while head is None and seg_e > sent_s:  # the segment before the colon, then the one before it
+            seg_s = max(max(text.rfind(ch, sent_s, seg_e) for ch in "，,") + 1, sent_s)
+            for m in cues.list_head.finditer(text, seg_s, seg_e):
+                s, e = m.start(1), m.end(1)
+                lead = _LIST_LEAD.match(text, s, e)
+                s, e = _trim(text, lead.end() if lead else s, e, cues)
+                if e > s:
+                    head = Indicator(text[s:e], s, e)
+                    break
+            seg_e = seg_s - 1
+        if head is not None:
+            out[i] = head

@@ -21,11 +21,17 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   (``3-5万元`` → 3e4..5e4). 余/多 (``70余场``, ``14.7万余件``, ``十余家``) mean ``>``.
 * **Sign.** A minus sign (``-``, ``－``, ``负``) right before a number that is not part of a range negates
   it and joins the span (``增速为-2.1%`` → -2.1).
-* **Other written forms.** Tenths with 成 are percentages (``三成`` → 30 %, ``两成半`` → 25 %, ``9.5成`` → 95 %;
-  not ``一成不变``, ``三五成群``, ``九成新``); ``千分之三`` → 3 ``‰``, ``万分之五`` → 5 ``‱``; sub-units join the
+* **Other written forms.** Tenths with 成 are kind ``ratio`` in unit 成 (``三成`` → 3 成, ``两成半`` → 2.5 成,
+  ``9.5成``; not ``一成不变``, ``三五成群``, ``九成新``); ``千分之三`` → 3 ``‰``, ``万分之五`` → 5 ``‱``, ``两倍`` → 2 ``倍``,
+  ``五分之一`` → 0.2 ``分之`` (kind ``ratio``: proportions that are not percentages); sub-units join the
   amount (``五元三毛`` → 5.3 元, ``50元6角三分`` → 50.63, ``两美元又三美分`` → 2.03 美元); currency symbols
   before Arabic numbers are money (``$20`` → 20 美元/USD, ``￥300万元`` → 3e6 元/CNY, ``€``, ``£``).
   Numbers inside web addresses (``?q=30%25``) are not quantities.
+* **ratio.** Every ``percent`` and ``ratio`` quantity also carries ``ratio``, the amount as a plain fraction
+  or multiplier, the one figure to compare or add across units: ``25%`` → 0.25, ``万分之三`` → 0.0003,
+  ``七成`` → 0.7, ``3个百分点`` → 0.03, ``两倍`` → 2.0 (divisors are data in ``quantity_units.yaml``).
+  ``value`` stays in the unit as written; kind ``percent`` is kept for ``%`` and 个百分点 only, so its
+  ``value`` column is always in percent.
 * **Money without a unit.** A number with a scale word and no unit (``支持最高300万``) is money in 元
   (CNY) when a cap cue is attached or a money word (支持, 奖励, 资金, 投资 …) occurs earlier in the
   sentence; the span is then just number + scale word. Without such context it is not a quantity.
@@ -38,11 +44,22 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   quotes (``“11条”``, ``“965”``, ``“十四五”``), headings (``(一)``, ``1.``) and enumerators (``一是``).
 * **year** is the year of the time expression that governs the quantity: the nearest preceding year,
   date or period (period → its end year) in the same sentence, preferring one introduced by
-  到/至/力争/在/于/截至 or opening the sentence; times inside 《》 or brackets are ignored.
-* **role:** ``cap`` for 最高/最多/不超过/上限 cues; ``threshold`` when the quantity is directly followed
-  by 的 (``比重高于5%的企业``); otherwise the nearest role cue before the quantity in the same sentence
-  decides ``target`` (到2027年, 力争, 将, 培育, 新增 …) or ``actual`` (累计, 共计, 已, 拨付, 兑现, a year
-  opening the sentence such as ``2023年，…``); ``other`` when there is no cue.
+  到/至/力争/在/于/截至 or opening the sentence; times inside 《》 or brackets are ignored, and so are years
+  that do not time what follows: ``2022年制定《…》``, ``2017年以来``, comparison bases (``比2017年底``),
+  baseline years (``由2015年的54.2%`` times 54.2% only) and years before a present-time word
+  (``2014年…，目前…31个``).
+* **role** (cue words are data in ``quantity_cues.yaml``): fines — an upper bound (``五万元以下罚款``) is
+  ``cap``, any other amount of a fine ``other``; ``threshold`` when the quantity is a condition
+  (``比重高于5%的企业``, ``五千元以上的``, ``对…完成课题研究5项以上…的，``, ``…20%的，可申请``; a share
+  followed by 的 is a condition only after what it is a share of: ``30%的县城建成…`` is not); ``cap`` for
+  最高/最多/不超过/上限/不得超过 cues (also at a distance before a share: ``不超过项目总投资的30%``); a
+  baseline (``由2015年的54.2%提升到…``) is ``actual``; grant conditions (``每引进1个团队，给予…``) and money
+  after a grant verb (``分别奖励200万元``) are ``other``; otherwise the nearest role cue before the quantity
+  in the same sentence decides ``target`` (到2027年, 力争, 将, 提高到 …), ``actual`` (已, 共, 了, 截至, a
+  year opening the sentence such as ``2023年，…`` unless the sentence states a goal) or ``other`` (按30%,
+  给予, 补贴 … in the quantity's segment); without a cue, a plan verb (新建, 开展, 达到, 培育 …) makes a
+  ``target`` (``新建5G基站2万个``, ``全社会研发经费投入强度达到3%``), a verbless statistic
+  (``普及率为10.50%``, ``网上咨询17件``) is ``actual``, a floor without a verb a ``target``; else ``other``.
 * **indicator** (target, actual and cap quantities): what the quantity measures, with its offsets
   (``培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``); see :mod:`clausetag.indicators`.
 """
@@ -59,7 +76,7 @@ from clausetag.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, sca
 
 __all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
 
-KINDS = ("money", "percent", "count", "measure")
+KINDS = ("money", "percent", "ratio", "count", "measure")
 COMPARATORS = ("=", ">", ">=", "<", "<=", "~", "range")
 ROLES = ("target", "actual", "cap", "threshold", "other")
 
@@ -84,6 +101,9 @@ class Quantity:
     indicator: str | None = None
     indicator_start: int | None = None
     indicator_end: int | None = None
+    #: percent and ratio quantities: the amount as a plain fraction or multiplier, comparable across units
+    #: (25% -> 0.25, 万分之三 -> 0.0003, 七成 -> 0.7, 3个百分点 -> 0.03, 两倍 -> 2.0); None for other kinds
+    ratio: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -141,7 +161,13 @@ class _Compiled:
             self.unit_kind[w], self.unit_norm[w], self.currency[w] = "money", w, iso
         for w, norm in u["percent"].items():
             self.unit_kind[w], self.unit_norm[w] = "percent", norm
-        self.percent_units = frozenset(u["percent"])
+        #: unit -> divisor that turns a value into its ``ratio`` (percent: 100; ratios: from the lexicon)
+        self.ratio_divisor: dict[str, float] = dict.fromkeys(u["percent"].values(), 100.0)
+        for w, div in u["ratios"].items():
+            self.ratio_divisor[w] = float(div)
+            if w not in ("成", "分之"):  # read by their own rules only (一成不变, 分之 alone)
+                self.unit_kind[w], self.unit_norm[w] = "ratio", w
+        self.percent_units = frozenset(u["percent"]) | {"‰", "‱"}
         for w in u["counters"]:
             self.unit_kind[w], self.unit_norm[w] = "count", w
         self.count_units = frozenset(u["counters"])
@@ -168,7 +194,9 @@ class _Compiled:
             f"(?:{_alt(c['remote_cap_cues'])})(?:{_alt(c['remote_cap_fillers'])}){{0,3}}$"
         )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
-        self.remote_cap_share = re.compile(f"(?:{_alt(c['remote_cap_cues'])})[^,，。；;、]{{0,10}}的$")
+        # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
+        self.remote_cap_share = re.compile(
+            f"(?:{_alt(c['remote_cap_cues'])})(?:[^,，。；;、]{{0,28}}的|[^,，。；;、的]{{0,12}})$")
         self.money_context = re.compile(_alt(c["money_context"]))
         self.symbol_unit: dict[str, str] = dict(u["symbols"])
         digit = "(?:\\d|[一二两三四五六七八九])"
@@ -187,6 +215,41 @@ class _Compiled:
         self.role_of = role_words
         self.role_re = re.compile(_alt(role_words))
         self.target_verbs_re = re.compile(_alt(c["role_target_verbs"]))
+        self.target_verbs_segment_re = re.compile(f"(?:^|(?<=[，,；;：:]))(?:{_alt(c['role_target_verbs'])})", re.M)
+        role_words.update(dict.fromkeys(c["role_other"], "other"))
+        role_words.update(dict.fromkeys(c["role_actual_weak"], "weak_actual"))
+        role_words.update(dict.fromkeys(c["role_segment_bound"], "segment_actual"))
+        self.role_of = role_words
+        patterns = ([(p, "actual") for p in c["role_actual_patterns"]] + [(p, "other") for p in c["role_other_patterns"]]
+                    + [(p, "target") for p in c["role_target_patterns"]]
+                    + [(p, "weak_actual") for p in c["role_actual_weak_patterns"]])
+        self.role_re = re.compile("|".join([_alt(role_words)] + [f"(?:{p})" for p, _ in patterns]))
+        self._role_patterns = [(re.compile(p), r) for p, r in patterns]
+        self.threshold_share_left = re.compile(c["threshold_share_left"])
+        self.annual_lead = tuple(c["annual_lead"])
+        self.grant_verbs_re = re.compile(_alt(c["grant_verbs"]))
+        # 已/了 after the quantity in its segment: done (有37个县已全部竣工, 47个县…达到了…要求)
+        self.actual_after = re.compile(f"[^，,；;。：:]{{0,16}}?(?:{_alt(c['actual_after'])}|(?<![为除])了)")
+        self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
+        self.report_markers_re = re.compile(_alt(c["report_markers"]))
+        self.year_not_governing_right = tuple(c["year_not_governing_right"])
+        self.year_not_governing_left = tuple(c["year_not_governing_left"])
+        self.present_time_re = re.compile(_alt(c["present_time"]))
+        # 罚款 after the quantity in its segment, possibly after the range's other bound (五千元以上五万元以下罚款)
+        self.penalty_right = re.compile(f"[^，,；;。：:]{{0,14}}?(?:{_alt(c['penalty_right'])})")
+        self.penalty_left = re.compile(_alt(c["penalty_left"]))
+        self.range_lower_end = tuple(c["range_lower_end"])
+        self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
+        self.baseline_left = re.compile(_alt(c["baseline_left"]))
+        self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
+        self.baseline_original = re.compile(
+            f"(?:{_alt(c['baseline_original'])})(?:每(?:人|户|生|年|月))*$")
+        self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
+        self.copula_left = tuple(c["copula_left"])
+        self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。]{{0,6}}$")
+        self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
+        self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})")
+        self.bare_statement = re.compile(c["bare_statement_pattern"])
 
         arabic = r"(?<![\d.．])(?:\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d])|\d{1,3}(?: \d{3})+(?![\d.．])|\d+(?:[.．]\d+)?)"
         cn = r"[零〇两一二三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
@@ -197,6 +260,7 @@ class _Compiled:
         self.pattern = re.compile(
             f"百分之(?P<pn>{num})"
             f"|(?P<pm>[千万])分之(?P<pmn>{num})"
+            f"|(?P<fd>{num})分之(?P<fm>{num})"
             f"|(?P<tn>{tenth})成(?P<th>半)?(?![{re.escape(''.join(c['tenths_not_before']))}])"
             f"|(?P<sym>[$＄￥¥€£])\\s?(?P<sn>{arabic})(?P<ss>{scale})?(?P<su>美元|欧元|英镑|元)?"
             f"|(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?"
@@ -209,6 +273,16 @@ class _Compiled:
             f"(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?(?P<unit>{unit})?"
         )
 
+
+    def cue_role(self, word: str) -> str:
+        """The role a matched cue word (or cue pattern match) stands for."""
+        role = self.role_of.get(word)
+        if role is not None:
+            return role
+        for pat, r in self._role_patterns:
+            if pat.fullmatch(word):
+                return r
+        return "other"
 
 @lru_cache(maxsize=1)
 def _compiled() -> _Compiled:
@@ -339,40 +413,167 @@ def _preceded_by(text: str, pos: int, words: tuple[str, ...]) -> bool:
 
 
 def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> tuple[int | None, int, str | None]:
-    """Governing year before ``pos`` in its sentence, and the role cue (position, role) it implies."""
+    """Governing year before ``pos`` in its sentence, and the role cue (position, role) it implies.
+
+    A year governs when introduced by 到/至/力争/在/于/截至 …, when it opens the sentence or a comma
+    segment, or — failing those — when it is the nearest year that is not ruled out: years followed by
+    以来/以前/制定/印发 … (``2022年制定《…》``, ``2017年以来``), comparison bases (``比2017年底``) and years
+    before a present-time word (``2014年…，目前…``) never govern a later quantity."""
     best: TimeExpr | None = None
     best_gov = False
     cue_pos, cue_role = -1, None
+    text = ctx.text
     for t in ctx.times_between(sent_start, pos):
         if t.year is None:
             continue
-        target = _preceded_by(ctx.text, t.start, c.target_time_left)
-        before = ctx.text[sent_start:t.start].rstrip(" \t\u3000")
-        opens_segment = not before or before[-1] in ",，:：、"
-        gov = target or opens_segment or _preceded_by(ctx.text, t.start, c.govern_time_left)
+        target = (_preceded_by(text, t.start, c.target_time_left)
+                  and not _preceded_by(text, t.start, ("截至", "截止")))
+        raw = text[sent_start:t.start]
+        before = raw.rstrip(" \t\u3000")
+        # …情况　　2017年，…: a year after a run-in heading (blanks) opens the text that follows
+        opens_segment = not before or before[-1] in ",，:：、" or len(raw) - len(before) >= 2
+        gov = target or opens_segment or _preceded_by(text, t.start, c.govern_time_left)
+        ruled_out = (text.startswith(c.year_not_governing_right, t.end)
+                     or _preceded_by(text, t.start, c.year_not_governing_left))
+        if ruled_out:
+            continue
         if gov or not best_gov:
             best, best_gov = t, gov
         if target:
             cue_pos, cue_role = t.start, "target"
-        elif opens_segment:
+        elif opens_segment and t.kind != "period":  # 2019至2022年，每年新增…: a plan period, no cue
             cue_pos, cue_role = t.start, "actual"
+    if best is not None and c.present_time_re.search(ctx.masked, best.end, pos):
+        return None, cue_pos, cue_role  # 2014年全市共安排…，目前已经启动…31个: the year stops at 目前
     return (best.year if best else None), cue_pos, cue_role
 
 
-def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, c: _Compiled) -> tuple[str, int | None]:
-    sent_start, _ = ctx.sentence(q_start)
+def _segment_start(text: str, pos: int, floor: int) -> int:
+    """Start of the comma segment holding ``pos`` (not before ``floor``)."""
+    i = pos
+    while i > floor and text[i - 1] not in _SEGMENT_BREAKS:
+        i -= 1
+    return i
+
+
+_SPACE_CHARS = " \t\u3000"
+_DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
+_DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
+_SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
+
+
+def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: str,
+          c: _Compiled) -> tuple[str, int | None]:
+    """Role and governing year of the quantity at ``text[q_start:q_end]`` (rules in the module docstring)."""
+    text, masked = ctx.text, ctx.masked
+    sent_start, sent_end = ctx.sentence(q_start)
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
+    seg_start = _segment_start(text, q_start, sent_start)
+    # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
+    short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
+    if (c.penalty_right.match(text, q_end) or c.penalty_left.search(masked, seg_start, q_start)
+            or (short_lead and c.penalty_left.search(masked, sent_start, seg_start))):
+        upper = cap or comp in ("<", "<=")
+        lower_bound_before = _preceded_by(text, q_start, c.range_lower_end)  # 一万元以上|五万元以下罚款
+        return ("cap" if upper and not lower_bound_before else "other"), year
+    if text.startswith("的", q_end) and q_end + 1 < len(text) and text[q_end + 1] in "，,":
+        return "threshold", year  # 裁员率不高于参保职工总数20%的，可申请…: a condition, even with a cap cue
     if cap:
         return "cap", year
-    if ctx.text.startswith(c.threshold_right, q_end):
+    if text.startswith(c.threshold_right, q_end) and (
+            comp not in ("=", "~") if kind not in ("percent", "ratio")
+            else c.threshold_share_left.search(text, seg_start, q_start)):
         return "threshold", year
-    masked = ctx.masked
-    for m in c.role_re.finditer(masked, sent_start, q_start):
-        if m.start() >= cue_pos:
-            cue_pos, cue_role = m.start(), c.role_of[m.group()]
-    if cue_role is None and c.target_verbs_re.search(masked, sent_start, q_start):
+    if comp in (">", ">=") and kind == "money" and text.startswith(c.threshold_right_nouns, q_end):
+        return "threshold", year  # 培育年销售收入超50亿元企业3-5家
+    # a baseline: 由2015年的54.2%提升到…, 由当前3%提升到…, 在原每人每月70元的基础上
+    if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
+        m = c.baseline_year.search(text, seg_start, q_start)
+        return "actual", (_int_year(m.group(1)) if m else None)
+    if c.baseline_original.search(text, seg_start, q_start):
+        return "actual", None  # 在原每人每月70元的基础上
+    # a condition written 对…的，(对…完成课题研究5项以上、…新认定的省级工业设计研究院，给予…): threshold
+    seg_end = _segment_end(text, q_end, sent_end)
+    if (_DUI.search(masked, seg_start, q_start) and text[seg_end - 1:seg_end] == "的"
+            and seg_end < len(text) and text[seg_end] in "，,"):
+        return "threshold", year
+    # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
+    if c.per_unit.search(text, seg_start, q_start) or c.condition_next.match(text, _segment_end(text, q_end, sent_end)):
+        return "other", year
+    pc = c.per_capita.search(text, seg_start, q_start)
+    if pc and not c.target_verbs_re.search(masked, pc.start(), q_start) and not any(
+            c.cue_role(m.group()) == "target" for m in c.role_re.finditer(masked, seg_start, q_start)):
+        return "other", year  # 奖励标准：每人每年8000元: a standard per head (not 提高至每人每月88元, 每个市新增2个)
+    year_pos = cue_pos if cue_role == "actual" else -1  # a year opening the sentence or a segment
+    target_seen = cue_role == "target"
+    goal_before_year = False  # a goal cue and a number before the year: 要达到…30%以上，2028年达到60%以上
+    for m in c.role_re.finditer(masked, sent_start, min(q_start + 1, len(masked))):  # +1: 按's lookahead
+        if m.end() > q_start:
+            break
+        role = c.cue_role(m.group())
+        if role == "weak_actual":
+            if target_seen:
+                continue
+            role = "actual"
+        elif role == "segment_actual":
+            if m.start() < seg_start:
+                continue
+            role = "actual"
+        if role == "target":
+            target_seen = True
+            if m.end() < year_pos and _DIGIT.search(text, m.end(), year_pos):
+                goal_before_year = True
+        if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
+            cue_pos, cue_role = m.start(), role
+    if cue_role == "actual" and cue_pos == year_pos and (goal_before_year or _year_goal(ctx, c, year_pos, q_start, q_end,
+                                                                                       comp, sent_start, sent_end)):
         cue_role = "target"
-    return (cue_role or "other"), year
+    if cue_role is not None:
+        return cue_role, year
+    if c.actual_after.match(text, q_end):
+        return "actual", year  # 有37个县已全部竣工: done
+    if kind == "money" and c.grant_verbs_re.search(masked, seg_start, q_start):
+        return "other", year  # 省级分别支持4000万元: an amount granted
+    if c.target_verbs_re.search(masked, seg_start, q_start):
+        return "target", year
+    if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
+        return "target", year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
+    # no cue, no plan verb: a statistic written as 普及率为10.50% or 网上咨询17件 is an actual value
+    lead = text[seg_start:q_start].rstrip(" \t\u3000")
+    closes = q_end >= sent_end or text[q_end] in _SEGMENT_BREAKS
+    if lead.startswith(c.annual_lead):
+        return "target", year  # 每年…赋能新产品100项: an annual task
+    if lead and comp in ("=", "~") and (
+            (len(lead) > 2 and lead.endswith(c.copula_left) and lead[-2] not in _SPACE_CHARS)
+            or (closes and c.bare_statement.fullmatch(lead))):
+        return "actual", year
+    if lead and comp in (">", ">=") and closes and c.bare_statement.fullmatch(lead):
+        return "target", year  # 有效发明专利拥有量年均增长10%以上: a floor stated without a verb is a goal
+    return "other", year
+
+
+def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: int, comp: str,
+               sent_start: int, sent_end: int) -> bool:
+    """Whether a sentence opened by a year states a goal for the quantity (see ``year_goal_verbs``)."""
+    masked = ctx.masked
+    if c.report_markers_re.search(masked, sent_start, sent_end):
+        return False
+    if c.year_goal_verbs_re.search(masked, year_pos, q_start):
+        return True
+    span = ctx.text[q_start:q_end]
+    return comp in (">", ">=") and "余" not in span and "多" not in span
+
+
+def _segment_end(text: str, pos: int, limit: int) -> int:
+    """Position of the mark that closes the comma segment holding ``pos`` (or ``limit``)."""
+    i = pos
+    while i < limit and text[i] not in _SEGMENT_BREAKS:
+        i += 1
+    return i
+
+
+def _int_year(s: str) -> int:
+    return int(s)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -420,6 +621,7 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
 
 
 _RETRY_SINGLE: Any = object()
+_INCLUSION_NOTE = re.compile(r"[（(](含|不含)[^（）()]{0,4}[)）]")
 _ORDINAL_LIST = re.compile(r"第[零〇一二三四五六七八九十百\d]+(?:、[零〇一二三四五六七八九十百\d]+)*、$")
 
 
@@ -468,16 +670,25 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         elif gd.get("pmn") is not None:  # 千分之三 -> 3 ‰, 万分之五 -> 5 ‱
             value, _ = _num_value(gd["pmn"])
             unit_raw = unit = "‰" if gd["pm"] == "千" else "‱"
-            kind, currency = "percent", None
+            kind, currency = "ratio", None
             comp, low, high = "=", value, value
             is_cn_lead, fixed = False, True
-        elif gd.get("tn") is not None:  # tenths: 三成 -> 30 %, 两成半 -> 25 %, 9.5成 -> 95 %
+        elif gd.get("fd") is not None:  # 五分之一 -> 0.2 分之, 三分之二 -> 0.667 分之
+            (den, den_cn), (num_, num_cn) = _num_value(gd["fd"]), _num_value(gd["fm"])
+            if not 0 < num_ <= den or den_cn != num_cn:  # 五百分之2.2: mixed scripts, not a fraction
+                return None
+            value = num_ / den
+            unit_raw = unit = "分之"
+            kind, currency = "ratio", None
+            comp, low, high = "=", value, value
+            is_cn_lead, fixed = False, True
+        elif gd.get("tn") is not None:  # tenths: 三成 -> 3 成 (ratio 0.3), 两成半 -> 2.5 成, 9.5成
             tn = gd["tn"]
             value = 0.5 if tn == "半" else _num_value(tn)[0]
-            value = value * 10 + (5 if gd.get("th") else 0)
-            if not 0 < value <= 100:
+            value = value + (0.5 if gd.get("th") else 0)
+            if not 0 < value <= 10:
                 return None
-            unit_raw, kind, unit, currency = "%", "percent", "%", None
+            unit_raw, kind, unit, currency = "成", "ratio", "成", None
             comp, low, high = "=", value, value
             is_cn_lead, fixed = False, True
         elif gd.get("sym") is not None:  # $20, ￥300, €5万
@@ -545,12 +756,16 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿":
         return None  # 千亿级, 万人 … need an explicit cue (超千人, 超万亿元)
     if unit_raw is not None:
+        note = _INCLUSION_NOTE.match(text, e)  # 30人（含）以下, 300人（不含）以上
+        ce = note.end() if note else e
         for L in c.suffix_lens:
-            w = text[e:e + L]
-            if len(w) == L and w in c.suffix and not (w == "上下" and text[e + L:e + L + 1] == "游"):
+            w = text[ce:ce + L]
+            if len(w) == L and w in c.suffix and not (w == "上下" and text[ce + L:ce + L + 1] == "游"):
                 if comp != "range":
                     comp = c.suffix[w]
-                end = e + L
+                    if note and note.group(1) == "不含":  # the bound itself is left out
+                        comp = {">=": ">", "<=": "<"}.get(comp, comp)
+                end = ce + L
                 break
     if start > 0 and end < n and text[start - 1] in _OPEN_QUOTES and text[end] in _CLOSE_QUOTES:
         return None  # a name in quotes: “11条”
@@ -560,7 +775,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         start = s - 1
     if comp == "=" and start == s and (
         c.remote_cap.search(text, max(0, s - 12), s)
-        or (unit_raw in c.percent_units and c.remote_cap_share.search(text, max(0, s - 16), s))
+        or ((unit_raw in c.percent_units or unit_raw == "倍") and c.remote_cap_share.search(text, max(0, s - 34), s))
     ):
         comp, cap = "<=", True
 
@@ -588,5 +803,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         low = high = None
     elif comp == "=":
         low = high = value
-    role, year = _role(ctx, start, end, cap, c)
-    return Quantity(text[start:end], start, end, kind, value, low, high, comp, unit, currency, year, role)
+    role, year = _role(ctx, start, end, cap, comp, kind, c)
+    div = c.ratio_divisor.get(unit)
+    ratio = None if div is None else round(value / div, 12)
+    return Quantity(text[start:end], start, end, kind, value, low, high, comp, unit, currency, year, role,
+                    ratio=ratio)

@@ -288,6 +288,9 @@ def _highlight(rec: ClauseRecord) -> str:
             continue  # overlapping, or offsets that do not fit this text: leave unmarked
         out.append(_e(text[pos:q.start]))
         tip = f"{q.kind} {q.comparator} {q.value:g} {q.unit}".strip() + f" · {q.role}"
+        ratio = getattr(q, "ratio", None)
+        if ratio is not None:
+            tip += f" · ratio {ratio:.6g}"
         indicator = getattr(q, "indicator", None)
         if indicator:
             tip += f" · {indicator}"

@@ -20,7 +20,7 @@ from clausetag.writers import RecordLike, as_record
 
 __all__ = ["SummaryBuilder", "plot_mix", "summarize", "summary_part"]
 
-QUANTITY_KINDS = ("money", "percent", "count", "measure")
+QUANTITY_KINDS = ("money", "percent", "ratio", "count", "measure")
 QUANTITY_ROLES = ("target", "actual", "cap", "threshold", "other")
 FAMILIES = ("supply", "environment", "demand", "none")
 #: provenance columns of summary.csv (the provenance fields of a clause record)

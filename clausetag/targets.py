@@ -42,8 +42,9 @@ class Target:
     """One distinct target (or actual, or cap) of one document.
 
     ``value``/``low``/``high``/``comparator``/``unit``/``currency``/``year`` follow
-    :class:`~clausetag.quantities.Quantity`; ``kind`` is the quantity kind (money, percent, count,
-    measure) and ``role`` target, actual or cap. ``text`` is the quantity as first written, ``clauses``
+    :class:`~clausetag.quantities.Quantity`; ``kind`` is the quantity kind (money, percent, ratio, count,
+    measure) and ``role`` target, actual or cap; ``ratio`` (percent and ratio kinds) is the amount as a
+    plain fraction, the one column to compare or sort proportions written in different units. ``text`` is the quantity as first written, ``clauses``
     the indices of every clause that states it (first first), ``mentions`` how many times it is stated.
     """
 
@@ -61,6 +62,7 @@ class Target:
     text: str
     clauses: list[int] = field(default_factory=list)
     mentions: int = 1
+    ratio: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -137,7 +139,8 @@ def document_targets(records: Iterable[Any], roles: Iterable[str] = TARGET_ROLES
             t = Target(doc_id=doc_id, indicator=indicator, role=_get(q, "role"), kind=_get(q, "kind"),
                        value=_get(q, "value"), low=_get(q, "low"), high=_get(q, "high"),
                        comparator=_get(q, "comparator"), unit=_get(q, "unit"), currency=_get(q, "currency"),
-                       year=year, text=_get(q, "text"), clauses=[] if index is None else [index])
+                       year=year, text=_get(q, "text"), clauses=[] if index is None else [index],
+                       ratio=_get(q, "ratio"))
             rows.append(t)
             by_key.setdefault(key, []).append(t)
     return rows
@@ -169,7 +172,8 @@ def _arrow_schema() -> Any:
     types = {"doc_id": pa.string(), "indicator": pa.string(), "role": pa.string(), "kind": pa.string(),
              "value": pa.float64(), "low": pa.float64(), "high": pa.float64(), "comparator": pa.string(),
              "unit": pa.string(), "currency": pa.string(), "year": pa.int64(), "text": pa.string(),
-             "clauses": pa.list_(pa.int64()), "mentions": pa.int64()}
+             "clauses": pa.list_(pa.int64()), "mentions": pa.int64(),
+             "ratio": pa.float64()}
     missing = set(target_fields()) ^ set(types)
     if missing:  # pragma: no cover - a field added to Target without an Arrow type
         raise TypeError(f"targets Arrow schema out of date with Target: {sorted(missing)}")
@@ -219,7 +223,8 @@ def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True,
 
 
 def format_target(t: Target) -> str:
-    """``>1万亿元``-style short text of a target's amount (亿元 for large CNY amounts)."""
+    """``>1万亿元``-style short text of a target's amount (亿元 for large CNY amounts); a ratio-kind amount
+    also shows its ``ratio`` as a percentage (``3‱ (=0.03%)``, ``7成 (=70%)``)."""
     comp = {"=": "", ">": ">", ">=": "≥", "<": "<", "<=": "≤", "~": "≈", "range": ""}.get(t.comparator, "")
     def num(v: float | None) -> str:
         if v is None:
@@ -230,5 +235,10 @@ def format_target(t: Target) -> str:
             return f"{v / 1e4:,.6g}万"
         return f"{v:,.6g}"
     if t.comparator == "range":
-        return f"{num(t.low)}–{num(t.high)}{t.unit}"
-    return f"{comp}{num(t.value)}{t.unit}"
+        out = f"{num(t.low)}–{num(t.high)}{t.unit}"
+    else:
+        out = f"{comp}{num(t.value)}{t.unit}"
+    ratio = getattr(t, "ratio", None)
+    if t.kind == "ratio" and ratio is not None:  # 3‱ (=0.03%): proportions side by side with percentages
+        out += f" (={ratio * 100:.6g}%)"
+    return out
