@@ -125,6 +125,9 @@ class _Rules:
     unit_strip_suffixes: tuple[str, ...]
     join_line_end: str
     title_continuation: re.Pattern[str] | None
+    paragraph_break: re.Pattern[str] | None
+    need_children: bool
+    paragraph_break_first: str | None
     article_mode: str
     residue: Residue
     heading_first: FirstChars
@@ -225,6 +228,9 @@ def _compile_json(canonical: str) -> _Rules:
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
+        paragraph_break=re.compile(r["paragraph_break"]) if r.get("paragraph_break") else None,
+        need_children=bool(r.get("headings_need_children", False)),
+        paragraph_break_first=first_chars(re.compile(r["paragraph_break"])).few() if r.get("paragraph_break") else None,
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
         heading_first=heading_first,
@@ -469,14 +475,26 @@ def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int
     return depth
 
 
-def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
+def _hard_breaks(text: str, rules: _Rules) -> list[int]:
+    """Starts of the ``paragraph_break`` matches in the original ``text`` (scraped text that lost its
+    line breaks marks paragraph starts with runs of ideographic spaces, which normalisation maps to
+    blanks, so the pattern runs on the original)."""
+    pb = rules.paragraph_break
+    if pb is None or absent(rules.paragraph_break_first, text):
+        return []
+    return [m.start() for m in pb.finditer(text)]
+
+
+def _paragraphs(norm: str, rules: _Rules, scan: _Scan, hard: list[int]) -> list[tuple[int, int]]:
     """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line.
 
     A line joins the next one when it does not end with a ``line_end_chars`` character, the next
     line does not start with a heading marker, and the paragraph so far holds a sentence
     terminator or leaves a bracket open (the depth is only counted while no terminator was seen).
+    ``hard`` (sorted positions, see :func:`_hard_breaks`) end lines like line breaks, and a line
+    never joins the next across one of them.
     """
-    lines = _lines(norm, scan.newlines)
+    lines = _lines(norm, sorted(scan.newlines + hard) if hard else scan.newlines)
     n = len(lines)
     paras: list[tuple[int, int]] = []
     evidence_pos = scan.evidence
@@ -498,6 +516,8 @@ def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
             if norm[b - 1] in join_end:
                 break
             na, nb = lines[i + 1]
+            if hard and _any_in(hard, b, na):
+                break
             c = norm[na]
             if (h_set is None or c in h_set or (h_dig and c.isdecimal())) and heading(norm, na):
                 break
@@ -696,6 +716,42 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     return lead, resp
 
 
+def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, ...], str]], norm: str,
+                      heading_match: Any, article: Any, keeps: frozenset[str]) -> None:
+    """SPEC §1, "a heading has children": a heading clause that is not followed by a clause under
+    it is a body clause (a numbered item that is the whole measure, followed by a sibling item, a
+    shallower heading or the document's end, its own responsibility note being attached to it).
+
+    ``heads`` holds each heading's index, the marker families of the heading stack down to it
+    (itself last) and its heading-path entry (the very string object). The next clause is under
+    the heading when it is a heading whose path is longer than the heading's own, or a body clause
+    that does not start with a marker of one of those families (a sibling or shallower item that
+    is no heading, e.g. one longer than the heading limit) nor with an article (``article``), which
+    closes the headings of families other than ``keeps``. Heading paths are then recomputed: the
+    clauses that follow a demoted heading with it in their path (body clauses of a sibling item
+    that is no heading) lose that entry."""
+    n = len(clauses)
+    for i, families, entry in heads:
+        c = clauses[i]
+        if i + 1 < n:
+            nxt = clauses[i + 1]
+            if nxt.is_heading:
+                if len(nxt.heading_path) > len(c.heading_path):
+                    continue
+            else:
+                m = heading_match(norm, nxt.start)
+                if (m is None or m.lastgroup not in families) and not (
+                        article is not None and families[-1] not in keeps and article(norm, nxt.start)):
+                    continue
+        c.is_heading = False
+        k = len(c.heading_path)
+        j = i + 1
+        while j < n and len(clauses[j].heading_path) > k and clauses[j].heading_path[k] is entry:
+            p = clauses[j].heading_path
+            clauses[j].heading_path = p[:k] + p[k + 1:]
+            j += 1
+
+
 class Splitter:
     """The rule engine with its rule set.
 
@@ -749,9 +805,11 @@ class Splitter:
             break
         if end > limit:
             return None
-        if (norm[end - 1] in terminators and (end == pe or norm[end].isspace())
+        if (not r.need_children and norm[end - 1] in terminators and (end == pe or norm[end].isspace())
                 and _NON_SPACE.search(norm, end, pe) is None):
-            return None  # a numbered sentence on its own line, not an inline heading
+            # a numbered sentence on its own line, not an inline heading (with headings_need_children
+            # it is a heading candidate: _demote_childless keeps it only if it has children)
+            return None
         if r.heading_forbidden is not None and r.heading_forbidden.search(norm, pos, end):
             return None
         if end <= marker_end:  # bare marker
@@ -784,7 +842,7 @@ class Splitter:
         # paragraph then takes its share by bisection.
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
-        paras = _paragraphs(norm, r, scan)
+        paras = _paragraphs(norm, r, scan, _hard_breaks(text, r))
         softs = _soft_ends(norm, r)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
@@ -814,6 +872,8 @@ class Splitter:
         blank_terms = r.term_regex.search(" \n") is not None
         out: list[Clause] = []
         add = out.append
+        heads: list[tuple[int, tuple[str, ...], str]] = []  # each heading: index, marker stack, path entry
+        need_children = r.need_children
         new_clause = object.__new__
         sub = _LINE_BREAK_WS.sub
         n_paras = len(paras)
@@ -833,6 +893,7 @@ class Splitter:
                     b -= 1
                 k = stack.index("plain") if "plain" in stack else len(stack)
                 htext = clause_text(text, pa, pe)
+                heads.append((len(out), (*stack[:k], "plain"), htext))
                 add(Clause(doc_id, len(out), htext if b == pe else clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
                 del stack[k:]
                 stack.append("plain")
@@ -892,7 +953,7 @@ class Splitter:
                 if s_set is None or c in s_set or (s_dig and c.isdecimal()):
                     # a responsibility parenthetical (right after a body clause, on the same line
                     # or the next) belongs to that clause
-                    if c in openers and starts and out and not out[-1].is_heading:
+                    if c in openers and starts and out and (need_children or not out[-1].is_heading):
                         k = bisect_left(starts, pos)
                         if k < len(starts) and starts[k] == pos and resp_detect(norm[pos:ends[k]]):
                             pend = self._extend_parenthetical(norm, ends[k], pe)
@@ -911,6 +972,7 @@ class Splitter:
                                     b -= 1
                                 htext = clause_text(text, pos, hend)
                                 if b > pos:
+                                    heads.append((len(out), (*stack[:k], htype), htext))
                                     add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
                                                pos, b, path[:k], True, (), ()))
                                 del stack[k:]
@@ -965,6 +1027,8 @@ class Splitter:
                     clause.lead_units = clause.responsible_units = ()
                     add(clause)
                 pos = end
+        if need_children and heads:
+            _demote_childless(out, heads, norm, heading_match, article, keeps)
         return out
 
     def _extend_parenthetical(self, norm: str, end: int, pe: int) -> int:
