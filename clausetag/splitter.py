@@ -127,6 +127,7 @@ class _Rules:
     title_continuation: re.Pattern[str] | None
     paragraph_break: re.Pattern[str] | None
     need_children: bool
+    sentence_heading_max: int
     paragraph_break_first: str | None
     article_mode: str
     residue: Residue
@@ -229,7 +230,8 @@ def _compile_json(canonical: str) -> _Rules:
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         paragraph_break=re.compile(r["paragraph_break"]) if r.get("paragraph_break") else None,
-        need_children=bool(r.get("headings_need_children", False)),
+        need_children=bool((r.get("heading_children") or {}).get("required", False)),
+        sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
         paragraph_break_first=first_chars(re.compile(r["paragraph_break"])).few() if r.get("paragraph_break") else None,
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
@@ -475,7 +477,7 @@ def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int
     return depth
 
 
-def _hard_breaks(text: str, rules: _Rules) -> list[int]:
+def _breaks(text: str, rules: _Rules) -> list[int]:
     """Starts of the ``paragraph_break`` matches in the original ``text`` (scraped text that lost its
     line breaks marks paragraph starts with runs of ideographic spaces, which normalisation maps to
     blanks, so the pattern runs on the original)."""
@@ -485,16 +487,16 @@ def _hard_breaks(text: str, rules: _Rules) -> list[int]:
     return [m.start() for m in pb.finditer(text)]
 
 
-def _paragraphs(norm: str, rules: _Rules, scan: _Scan, hard: list[int]) -> list[tuple[int, int]]:
+def _paragraphs(norm: str, rules: _Rules, scan: _Scan, breaks: list[int]) -> list[tuple[int, int]]:
     """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line.
 
     A line joins the next one when it does not end with a ``line_end_chars`` character, the next
     line does not start with a heading marker, and the paragraph so far holds a sentence
     terminator or leaves a bracket open (the depth is only counted while no terminator was seen).
-    ``hard`` (sorted positions, see :func:`_hard_breaks`) end lines like line breaks, and a line
-    never joins the next across one of them.
+    ``breaks`` (sorted positions, see :func:`_breaks`) end lines like line breaks (and, like
+    them, can be re-joined).
     """
-    lines = _lines(norm, sorted(scan.newlines + hard) if hard else scan.newlines)
+    lines = _lines(norm, sorted(scan.newlines + breaks) if breaks else scan.newlines)
     n = len(lines)
     paras: list[tuple[int, int]] = []
     evidence_pos = scan.evidence
@@ -516,8 +518,6 @@ def _paragraphs(norm: str, rules: _Rules, scan: _Scan, hard: list[int]) -> list[
             if norm[b - 1] in join_end:
                 break
             na, nb = lines[i + 1]
-            if hard and _any_in(hard, b, na):
-                break
             c = norm[na]
             if (h_set is None or c in h_set or (h_dig and c.isdecimal())) and heading(norm, na):
                 break
@@ -716,32 +716,45 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     return lead, resp
 
 
-def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, ...], str]], norm: str,
-                      heading_match: Any, article: Any, keeps: frozenset[str]) -> None:
+def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, ...], str, bool]], norm: str,
+                      heading_match: Any) -> None:
     """SPEC §1, "a heading has children": a heading clause that is not followed by a clause under
     it is a body clause (a numbered item that is the whole measure, followed by a sibling item, a
-    shallower heading or the document's end, its own responsibility note being attached to it).
+    shallower heading, closing apparatus or the document's end; its own responsibility note is
+    attached to it).
 
     ``heads`` holds each heading's index, the marker families of the heading stack down to it
-    (itself last) and its heading-path entry (the very string object). The next clause is under
-    the heading when it is a heading whose path is longer than the heading's own, or a body clause
-    that does not start with a marker of one of those families (a sibling or shallower item that
-    is no heading, e.g. one longer than the heading limit) nor with an article (``article``), which
-    closes the headings of families other than ``keeps``. Heading paths are then recomputed: the
-    clauses that follow a demoted heading with it in their path (body clauses of a sibling item
-    that is no heading) lose that entry."""
+    (itself last), its heading-path entry (the very string object) and whether it is a sentence
+    candidate (a marked item alone on its line that ends in a terminator). The next clause is
+    under the heading when it is
+
+    * a heading whose path is longer than the heading's own (a deeper heading);
+    * a body clause that starts with a marker of another family than those of the stack (a deeper
+      item that is no heading), and is in the heading's section (longer path);
+    * for headings that are not sentence candidates, also any unmarked body clause (an article,
+      第X条, closes list headings but is their body; so is a closing formula after a path reset,
+      "四、其他规定" + "本规定自…起施行。").
+
+    A sentence candidate thus needs deeper items ("（三）教学组织与管理。" + "1.教学组织。…"): a
+    whole-sentence list item followed by a plain paragraph is far more often the last item of a
+    list followed by the text after it. Heading paths are then recomputed: the clauses that follow
+    a demoted heading with it in their path (body clauses of a sibling item that is no heading)
+    lose that entry."""
     n = len(clauses)
-    for i, families, entry in heads:
+    for i, families, entry, sentence in heads:
         c = clauses[i]
         if i + 1 < n:
             nxt = clauses[i + 1]
+            deeper = len(nxt.heading_path) > len(c.heading_path)
             if nxt.is_heading:
-                if len(nxt.heading_path) > len(c.heading_path):
+                if deeper:
                     continue
             else:
                 m = heading_match(norm, nxt.start)
-                if (m is None or m.lastgroup not in families) and not (
-                        article is not None and families[-1] not in keeps and article(norm, nxt.start)):
+                if m is not None:
+                    if deeper and m.lastgroup not in families:
+                        continue
+                elif not sentence:
                     continue
         c.is_heading = False
         k = len(c.heading_path)
@@ -805,7 +818,8 @@ class Splitter:
             break
         if end > limit:
             return None
-        if (not r.need_children and norm[end - 1] in terminators and (end == pe or norm[end].isspace())
+        if (norm[end - 1] in terminators and (end == pe or norm[end].isspace())
+                and (not r.need_children or end - pos > r.sentence_heading_max)
                 and _NON_SPACE.search(norm, end, pe) is None):
             # a numbered sentence on its own line, not an inline heading (with headings_need_children
             # it is a heading candidate: _demote_childless keeps it only if it has children)
@@ -842,7 +856,7 @@ class Splitter:
         # paragraph then takes its share by bisection.
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
-        paras = _paragraphs(norm, r, scan, _hard_breaks(text, r))
+        paras = _paragraphs(norm, r, scan, _breaks(text, r))
         softs = _soft_ends(norm, r)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
@@ -872,7 +886,9 @@ class Splitter:
         blank_terms = r.term_regex.search(" \n") is not None
         out: list[Clause] = []
         add = out.append
-        heads: list[tuple[int, tuple[str, ...], str]] = []  # each heading: index, marker stack, path entry
+        # each heading: index, marker stack, path entry, whether a sentence alone on its line
+        heads: list[tuple[int, tuple[str, ...], str, bool]] = []
+        heading_terms = r.heading_terminators
         need_children = r.need_children
         new_clause = object.__new__
         sub = _LINE_BREAK_WS.sub
@@ -893,7 +909,7 @@ class Splitter:
                     b -= 1
                 k = stack.index("plain") if "plain" in stack else len(stack)
                 htext = clause_text(text, pa, pe)
-                heads.append((len(out), (*stack[:k], "plain"), htext))
+                heads.append((len(out), (*stack[:k], "plain"), htext, False))
                 add(Clause(doc_id, len(out), htext if b == pe else clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
                 del stack[k:]
                 stack.append("plain")
@@ -972,7 +988,8 @@ class Splitter:
                                     b -= 1
                                 htext = clause_text(text, pos, hend)
                                 if b > pos:
-                                    heads.append((len(out), (*stack[:k], htype), htext))
+                                    heads.append((len(out), (*stack[:k], htype), htext,
+                                                  norm[hend - 1] in heading_terms and _NON_SPACE.search(norm, hend, pe) is None))
                                     add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
                                                pos, b, path[:k], True, (), ()))
                                 del stack[k:]
@@ -1028,7 +1045,7 @@ class Splitter:
                     add(clause)
                 pos = end
         if need_children and heads:
-            _demote_childless(out, heads, norm, heading_match, article, keeps)
+            _demote_childless(out, heads, norm, heading_match)
         return out
 
     def _extend_parenthetical(self, norm: str, end: int, pe: int) -> int:
