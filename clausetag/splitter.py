@@ -127,7 +127,9 @@ class _Rules:
     title_continuation: re.Pattern[str] | None
     paragraph_break: re.Pattern[str] | None
     need_children: bool
+    title_join: tuple[int, int, re.Pattern[str], re.Pattern[str]] | None
     sentence_heading_max: int
+    sentence_body_max: int
     paragraph_break_first: str | None
     article_mode: str
     residue: Residue
@@ -184,8 +186,14 @@ def _compile_json(canonical: str) -> _Rules:
     # regex engine skips ahead at C speed; it is equivalent to
     # "[<terminators>]|[ \t]*\n|[ \t]+(?=<any heading>)".
     term_class = re.escape(r["heading_terminators"])
+    # heading_glued_stop: also right before a marker glued to the heading ("三、支持政策（一）补贴支持。"):
+    # its opener joins the leading class and a branch checks the rest of the marker after it
+    glued = r.get("heading_glued_stop")
+    g_open = re.escape(glued["opener"]) if glued else ""
+    g_branch = f"|(?<={g_open})(?={glued['after']})" if glued else ""
     stop = re.compile(
-        "[" + term_class + "\n \t](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?=" + any_heading.pattern + ")))"
+        "[" + term_class + "\n \t" + g_open + "](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?="
+        + any_heading.pattern + "))" + g_branch + ")"
     )
     heading_first = first_chars(heading_combined)
     reset_first = first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else FirstChars(frozenset(), False)
@@ -230,8 +238,12 @@ def _compile_json(canonical: str) -> _Rules:
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         paragraph_break=re.compile(r["paragraph_break"]) if r.get("paragraph_break") else None,
+        title_join=((int(r["title_join"]["first_paragraphs"]), int(r["title_join"]["max_length"]),
+                     re.compile("[" + re.escape(r["title_join"]["forbidden"]) + "]"), re.compile(r["title_join"]["ends"]))
+                    if r.get("title_join") else None),
         need_children=bool((r.get("heading_children") or {}).get("required", False)),
         sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
+        sentence_body_max=int((r.get("heading_children") or {}).get("sentence_body_max_length", 0)),
         paragraph_break_first=first_chars(re.compile(r["paragraph_break"])).few() if r.get("paragraph_break") else None,
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
@@ -548,7 +560,37 @@ def _paragraphs(norm: str, rules: _Rules, scan: _Scan, breaks: list[int]) -> lis
         else:
             paras.append((a, b))
         i += 1
+    if rules.title_join is not None and len(paras) > 1:
+        _join_title(norm, paras, rules)
     return paras
+
+
+def _join_title(norm: str, paras: list[tuple[int, int]], rules: _Rules) -> None:
+    """A title broken over two or three lines is one paragraph (SPEC §1): among the first
+    paragraphs, the first run of short lines without sentence punctuation whose joined text (but
+    not its first line alone) ends like a title ("国务院办公厅关于县域" + "创新驱动发展的若干意见")."""
+    first, max_length, forbidden, ends = rules.title_join  # type: ignore[misc]
+    heading = rules.any_heading.match
+    for i in range(min(first, len(paras) - 1)):
+        a, b = paras[i]
+        if (b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a)
+                or ends.search(_squash_ws(norm[a:b]))):
+            continue
+        for j in range(i + 1, min(i + 3, len(paras))):
+            ja, jb = paras[j]
+            if jb - a > max_length or forbidden.search(norm, ja, jb) or heading(norm, ja):
+                break
+            if ends.search(_squash_ws(norm[a:jb])):
+                paras[i : j + 1] = [(a, jb)]
+                return
+        return  # only the first candidate line
+
+
+_WS = re.compile(r"\s+")
+
+
+def _squash_ws(s: str) -> str:
+    return _WS.sub("", s)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -665,13 +707,17 @@ def _split_units(segment: str, offset: int, original: str) -> list[str]:
 
 
 def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules) -> tuple[list[str], list[str]]:
-    """Parse a parenthetical norm[a:b] (brackets included) into lead and responsible units."""
+    """Parse a parenthetical norm[a:b] (brackets included) into lead and responsible units.
+
+    Parts separated by ``；`` are read one by one: ``<key>：<units>`` (a lead or responsible key)
+    or ``<units><suffix>`` ("…按职责分工负责"). Inside a part, groups separated by ``，`` that end
+    with a lead suffix are lead units ("省教育厅、省科协牵头，省委宣传部等部门配合").
+    """
     lead: list[str] = []
     resp: list[str] = []
     inner_a, inner_b = a + 1, b - 1 if norm[b - 1] == "）" else b
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
-    lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
-    sfx_all = lead_sfx + strip_sfx
+    lead_sfx = rules.unit_lead_suffixes
     next_a = inner_a
     for seg in norm[inner_a:inner_b].split("；"):  # parts separated by ；
         pa = next_a
@@ -684,36 +730,60 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
                 continue
             ua = pa + colon + 1
             ub = pa + len(seg.rstrip().rstrip("）"))
-        elif stripped.endswith(suffixes):
-            suffix = ""
-            for suffix in suffixes:
-                if stripped.endswith(suffix):
-                    break
+        elif stripped.endswith(suffixes) or (lead_sfx and stripped.endswith(lead_sfx)):
             target = resp
             ua = pa + (len(seg) - len(seg.lstrip()))
-            ub = pa + len(seg.rstrip().rstrip("）")) - len(suffix)
+            ub = pa + len(seg.rstrip().rstrip("）"))
         else:
             continue
-        units = _split_units(norm[ua:ub], ua, original)
-        joined = "\n".join(units)
-        for x in sfx_all:
-            if x in joined:
-                break
-        else:  # no unit ends with a suffix
-            target.extend(units)
-            continue
-        for unit in units:
-            dest = target
-            if lead_sfx and unit.endswith(lead_sfx):
-                for suf in lead_sfx:
-                    if unit.endswith(suf) and len(unit) > len(suf):
-                        unit, dest = unit[: -len(suf)], lead
-            if strip_sfx and unit.endswith(strip_sfx):
-                for suf in strip_sfx:
-                    if unit.endswith(suf) and len(unit) > len(suf):
-                        unit = unit[: -len(suf)]
-            dest.append(unit)
+        if lead_sfx and "，" in norm[ua:ub] and any(x in norm[ua:ub] for x in lead_sfx):
+            ga = ua
+            for group in norm[ua:ub].split("，"):
+                _add_units(norm, original, ga, ga + len(group), target, lead, resp, rules)
+                ga += len(group) + 1
+        else:
+            _add_units(norm, original, ua, ub, target, lead, resp, rules)
     return lead, resp
+
+
+def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], lead: list[str],
+               resp: list[str], rules: _Rules) -> None:
+    """Add the units of the agency list norm[ua:ub] to ``target``; a list that ends with a
+    responsibility suffix ("负责") goes to ``resp`` and one that ends with a lead suffix ("牵头")
+    to ``lead``, without the suffix; a unit that ends with a lead suffix is a lead unit."""
+    seg = norm[ua:ub].rstrip()
+    ub = ua + len(seg)
+    lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
+    for suffix in rules.resp_suffixes:
+        if seg.endswith(suffix) and len(seg) > len(suffix):
+            ub -= len(suffix)
+            target = resp
+            break
+    else:
+        for suffix in lead_sfx:
+            if seg.endswith(suffix) and len(seg) > len(suffix):
+                ub -= len(suffix)
+                target = lead
+                break
+    units = _split_units(norm[ua:ub], ua, original)
+    joined = "\n".join(units)
+    for x in lead_sfx + strip_sfx:
+        if x in joined:
+            break
+    else:  # no unit ends with a suffix
+        target.extend(units)
+        return
+    for unit in units:
+        dest = target
+        if lead_sfx and unit.endswith(lead_sfx):
+            for suf in lead_sfx:
+                if unit.endswith(suf) and len(unit) > len(suf):
+                    unit, dest = unit[: -len(suf)], lead
+        if strip_sfx and unit.endswith(strip_sfx):
+            for suf in strip_sfx:
+                if unit.endswith(suf) and len(unit) > len(suf):
+                    unit = unit[: -len(suf)]
+        dest.append(unit)
 
 
 def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, ...], str, bool]], norm: str,
@@ -725,8 +795,8 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
 
     ``heads`` holds each heading's index, the marker families of the heading stack down to it
     (itself last), its heading-path entry (the very string object) and whether it is a sentence
-    candidate (a marked item alone on its line that ends in a terminator). The next clause is
-    under the heading when it is
+    candidate (a marked item alone on its line that ends in a terminator, longer than
+    ``sentence_body_max_length``). The next clause is under the heading when it is
 
     * a heading whose path is longer than the heading's own (a deeper heading);
     * a body clause that starts with a marker of another family than those of the stack (a deeper
@@ -737,7 +807,7 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
 
     A sentence candidate thus needs deeper items ("（三）教学组织与管理。" + "1.教学组织。…"): a
     whole-sentence list item followed by a plain paragraph is far more often the last item of a
-    list followed by the text after it. Heading paths are then recomputed: the clauses that follow
+    list followed by the text after it, unless it is very short ("（一）指导思想。" + its body). Heading paths are then recomputed: the clauses that follow
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
@@ -889,6 +959,7 @@ class Splitter:
         # each heading: index, marker stack, path entry, whether a sentence alone on its line
         heads: list[tuple[int, tuple[str, ...], str, bool]] = []
         heading_terms = r.heading_terminators
+        sentence_body_max = r.sentence_body_max
         need_children = r.need_children
         new_clause = object.__new__
         sub = _LINE_BREAK_WS.sub
@@ -989,7 +1060,8 @@ class Splitter:
                                 htext = clause_text(text, pos, hend)
                                 if b > pos:
                                     heads.append((len(out), (*stack[:k], htype), htext,
-                                                  norm[hend - 1] in heading_terms and _NON_SPACE.search(norm, hend, pe) is None))
+                                                  norm[hend - 1] in heading_terms and b - pos > sentence_body_max
+                                                  and _NON_SPACE.search(norm, hend, pe) is None))
                                     add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
                                                pos, b, path[:k], True, (), ()))
                                 del stack[k:]
