@@ -127,7 +127,7 @@ class _Rules:
     title_continuation: re.Pattern[str] | None
     paragraph_break: re.Pattern[str] | None
     need_children: bool
-    title_join: tuple[int, int, re.Pattern[str], re.Pattern[str]] | None
+    title_join: tuple[int, int, re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None
     sentence_heading_max: int
     sentence_body_max: int
     paragraph_break_first: str | None
@@ -239,7 +239,8 @@ def _compile_json(canonical: str) -> _Rules:
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         paragraph_break=re.compile(r["paragraph_break"]) if r.get("paragraph_break") else None,
         title_join=((int(r["title_join"]["first_paragraphs"]), int(r["title_join"]["max_length"]),
-                     re.compile("[" + re.escape(r["title_join"]["forbidden"]) + "]"), re.compile(r["title_join"]["ends"]))
+                     re.compile(r["title_join"]["forbidden"]), re.compile(r["title_join"]["ends"]),
+                     re.compile(r["title_join"].get("needs", "")))
                     if r.get("title_join") else None),
         need_children=bool((r.get("heading_children") or {}).get("required", False)),
         sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
@@ -569,18 +570,18 @@ def _join_title(norm: str, paras: list[tuple[int, int]], rules: _Rules) -> None:
     """A title broken over two or three lines is one paragraph (SPEC §1): among the first
     paragraphs, the first run of short lines without sentence punctuation whose joined text (but
     not its first line alone) ends like a title ("国务院办公厅关于县域" + "创新驱动发展的若干意见")."""
-    first, max_length, forbidden, ends = rules.title_join  # type: ignore[misc]
+    first, max_length, forbidden, ends, needs = rules.title_join  # type: ignore[misc]
     heading = rules.any_heading.match
     for i in range(min(first, len(paras) - 1)):
         a, b = paras[i]
-        if (b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a)
-                or ends.search(_squash_ws(norm[a:b]))):
+        if b - a > max_length or forbidden.search(norm[a:b]) or heading(norm, a) or ends.search(_squash_ws(norm[a:b])):
             continue
         for j in range(i + 1, min(i + 3, len(paras))):
             ja, jb = paras[j]
-            if jb - a > max_length or forbidden.search(norm, ja, jb) or heading(norm, ja):
+            if jb - a > max_length or forbidden.search(norm[ja:jb]) or heading(norm, ja):
                 break
-            if ends.search(_squash_ws(norm[a:jb])):
+            joined = _squash_ws(norm[a:jb])
+            if ends.search(joined) and needs.search(joined):
                 paras[i : j + 1] = [(a, jb)]
                 return
         return  # only the first candidate line
