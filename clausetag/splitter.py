@@ -912,6 +912,8 @@ class Splitter:
         s = norm[a:b]
         if (r.heading_first.may_start(s[0]) and r.any_heading.match(s)) or r.plain_not.search(s):
             return False
+        if s[0] in r.openers and r.resp_detect.search(s):
+            return False  # a responsibility note on its own line ("（XX部、YY部负责）")
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
 
