@@ -864,6 +864,20 @@ class Splitter:
     def __repr__(self) -> str:
         return f"Splitter(rules={self.rules_name!r}, hash={self.rules_hash})"
 
+    def heading_family(self, text: str) -> str | None:
+        """The marker family (a ``headings`` type of the rule set, e.g. ``"cn_paren"``) that
+        ``text`` starts with, or None (an unmarked heading such as "强化组织领导"). Tools that build
+        heading paths for gold headings use it to nest them as the splitter does."""
+        norm = text.strip().translate(translation_table())
+        m = self.rules.heading_combined.match(norm)
+        return m.lastgroup if m is not None else None
+
+    def resets_path(self, text: str) -> bool:
+        """Whether a body clause starting like ``text`` closes every section (``path_reset``:
+        closing apparatus such as 抄送, 附件, 特此通知)."""
+        r = self.rules
+        return r.path_reset is not None and r.path_reset.match(text.strip().translate(translation_table())[:8]) is not None
+
     # -- headings -------------------------------------------------------------------------------
     def _heading_end(self, norm: str, pos: int, pe: int, marker_end: int,
                      starts: Sequence[int], ends: Sequence[int]) -> int | None:
