@@ -34,6 +34,7 @@ import json
 import re
 import sys
 from collections.abc import Sequence
+from itertools import pairwise
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,9 +43,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from clausetag.schema import load_schema  # noqa: E402
-from clausetag.splitter import Splitter, clause_text  # noqa: E402
-from clausetag.text import normalize, read_text  # noqa: E402
+from clausetag.schema import load_schema
+from clausetag.splitter import Splitter, clause_text
+from clausetag.text import normalize, read_text
 
 UNIT_VALUES = ("", "merge_prev", "split")
 
@@ -179,7 +180,7 @@ def apply_units(skeleton: Sequence[dict[str, Any]], rows: Sequence[Row], raw: st
             cuts.append(pos)
             labels.append(label)
         cuts.append(b)
-        for (x, y), label in zip(zip(cuts, cuts[1:]), labels):
+        for (x, y), label in zip(pairwise(cuts), labels):
             units.append([x, y, label])
     codes = set(load_schema().codes)
     splitter = splitter or Splitter()
