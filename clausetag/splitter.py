@@ -113,6 +113,7 @@ class _Rules:
     soft: re.Pattern[str] | None
     soft_items: tuple[re.Pattern[str], ...]
     soft_first: tuple[str | None, ...]
+    soft_before: tuple[tuple[re.Pattern[str], str | None], ...]
     path_reset: re.Pattern[str] | None
     article: re.Pattern[str] | None
     article_keeps: frozenset[str]
@@ -200,7 +201,11 @@ def _compile_json(canonical: str) -> _Rules:
     article_first = first_chars(re.compile(r["article"])) if r.get("article") else FirstChars(frozenset(), False)
     ph = r["plain_heading"]
     resp = r["responsibility"]
-    soft = r.get("soft_boundaries") or []
+    # soft boundaries: a pattern (the clause ends where its match ends) or {before: pattern} (the
+    # clause ends where its match starts, so that a pattern can start with a rare character)
+    soft_all = r.get("soft_boundaries") or []
+    soft = [p for p in soft_all if isinstance(p, str)]
+    before = [re.compile(p["before"]) for p in soft_all if not isinstance(p, str)]
     return _Rules(
         term_regex=re.compile("[" + re.escape(r["terminators"]) + "]"),
         heading_terminators=r["heading_terminators"],
@@ -225,6 +230,7 @@ def _compile_json(canonical: str) -> _Rules:
         soft=re.compile("|".join(f"(?:{p})" for p in soft)) if soft else None,
         soft_items=tuple(re.compile(p) for p in soft),
         soft_first=tuple(first_chars(re.compile(p)).few() for p in soft),
+        soft_before=tuple((p, first_chars(p).few()) for p in before),
         path_reset=re.compile(r["path_reset"]) if r.get("path_reset") else None,
         article=re.compile(r["article"]) if r.get("article") else None,
         article_keeps=frozenset(r.get("article_keeps", ())),
@@ -425,8 +431,20 @@ def _pair_events_symmetric(pairs: list[int], flat: list[bool]) -> tuple[list[int
 
 
 def _soft_ends(norm: str, rules: _Rules) -> list[int]:
-    """Ends of the soft-boundary matches on the whole text: the union of each pattern's matches,
-    which equals the alternation's whenever no two matches overlap (else the alternation is used)."""
+    """Sorted clause ends from the soft boundaries: for the plain patterns, the ends of their
+    matches on the whole text (the union of each pattern's matches, which equals the alternation's
+    whenever no two matches overlap; else the alternation is used); for the ``before`` patterns,
+    the starts of their matches (or of their group ``cut``, which may sit in a lookbehind)."""
+    ends = _soft_after(norm, rules)
+    if rules.soft_before:
+        extra = [m.start("cut") if "cut" in rx.groupindex else m.start()
+                 for rx, first in rules.soft_before if not absent(first, norm) for m in rx.finditer(norm)]
+        if extra:
+            ends = sorted(set(ends).union(extra))
+    return ends
+
+
+def _soft_after(norm: str, rules: _Rules) -> list[int]:
     if rules.soft is None:
         return []
     if len(rules.soft_items) == 1:
