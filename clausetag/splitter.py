@@ -133,6 +133,7 @@ class _Rules:
     sentence_heading_max: int
     sentence_body_max: int
     paragraph_break_first: str | None
+    paragraph_break_ratio: float
     article_mode: str
     residue: Residue
     heading_first: FirstChars
@@ -245,7 +246,9 @@ def _compile_json(canonical: str) -> _Rules:
         unit_suffixes_all=tuple(resp.get("unit_lead_suffixes", ())) + tuple(resp.get("unit_strip_suffixes", ())),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
-        paragraph_break=re.compile(r["paragraph_break"]) if r.get("paragraph_break") else None,
+        paragraph_break=re.compile(r["paragraph_break"]["pattern"]) if r.get("paragraph_break") else None,
+        paragraph_break_ratio=(float(r["paragraph_break"].get("more_than_line_breaks_times", 0))
+                               if r.get("paragraph_break") else 0.0),
         title_join=((int(r["title_join"]["first_paragraphs"]), int(r["title_join"]["max_length"]),
                      re.compile(r["title_join"]["forbidden"]), re.compile(r["title_join"]["ends"]),
                      re.compile(r["title_join"].get("needs", "")))
@@ -253,7 +256,8 @@ def _compile_json(canonical: str) -> _Rules:
         need_children=bool((r.get("heading_children") or {}).get("required", False)),
         sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
         sentence_body_max=int((r.get("heading_children") or {}).get("sentence_body_max_length", 0)),
-        paragraph_break_first=first_chars(re.compile(r["paragraph_break"])).few() if r.get("paragraph_break") else None,
+        paragraph_break_first=(first_chars(re.compile(r["paragraph_break"]["pattern"])).few()
+                               if r.get("paragraph_break") else None),
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
         heading_first=heading_first,
@@ -512,14 +516,17 @@ def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int
     return depth
 
 
-def _breaks(text: str, rules: _Rules) -> list[int]:
-    """Starts of the ``paragraph_break`` matches in the original ``text`` (scraped text that lost its
-    line breaks marks paragraph starts with runs of ideographic spaces, which normalisation maps to
-    blanks, so the pattern runs on the original)."""
+def _breaks(text: str, rules: _Rules, n_newlines: int) -> list[int]:
+    """Starts of the ``paragraph_break`` matches in the original ``text``: scraped text that lost
+    its line breaks marks paragraph starts with runs of ideographic spaces, which normalisation
+    maps to blanks, so the pattern runs on the original. Only in a text that holds more of them
+    than ``more_than_line_breaks_times`` × its line breaks (one that lost its line breaks; a stray
+    run in a text with line breaks is layout, not a paragraph start)."""
     pb = rules.paragraph_break
     if pb is None or absent(rules.paragraph_break_first, text):
         return []
-    return [m.start() for m in pb.finditer(text)]
+    found = [m.start() for m in pb.finditer(text)]
+    return found if len(found) > rules.paragraph_break_ratio * n_newlines else []
 
 
 def _paragraphs(norm: str, rules: _Rules, scan: _Scan, breaks: list[int]) -> list[tuple[int, int]]:
@@ -996,7 +1003,7 @@ class Splitter:
         # paragraph then takes its share by bisection.
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
-        paras = _paragraphs(norm, r, scan, _breaks(text, r))
+        paras = _paragraphs(norm, r, scan, _breaks(text, r, len(scan.newlines)))
         softs = _soft_ends(norm, r)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
