@@ -1169,9 +1169,14 @@ class Splitter:
                 if n_softs:
                     while si < n_softs and softs[si] <= pos:
                         si += 1
-                    if si < n_softs and softs[si] < end:
-                        end = softs[si]
-                        trim = True
+                    # the first soft boundary before the clause end that is not inside a protected pair
+                    sj = si
+                    while sj < n_softs and softs[sj] < end:
+                        if not starts or not _inside(softs[sj] - 1, starts, ends):
+                            end = softs[sj]
+                            trim = True
+                            break
+                        sj += 1
                 b = end
                 if trim:
                     while b > pos and norm[b - 1] in " \n":
