@@ -114,6 +114,9 @@ class _Rules:
     soft_items: tuple[re.Pattern[str], ...]
     soft_first: tuple[str | None, ...]
     soft_before: tuple[tuple[re.Pattern[str], str | None], ...]
+    scraped_min: int
+    scraped_after: tuple[tuple[re.Pattern[str], str | None], ...]
+    scraped_before: tuple[tuple[re.Pattern[str], str | None], ...]
     path_reset: re.Pattern[str] | None
     article: re.Pattern[str] | None
     article_keeps: frozenset[str]
@@ -233,6 +236,11 @@ def _compile_json(canonical: str) -> _Rules:
         soft_items=tuple(re.compile(p) for p in soft),
         soft_first=tuple(first_chars(re.compile(p)).few() for p in soft),
         soft_before=tuple((p, first_chars(p).few()) for p in before),
+        scraped_min=int((r.get("scraped") or {}).get("min_chars_per_line", 0)),
+        scraped_after=tuple((p, first_chars(p).few()) for p in map(re.compile, (
+            x for x in (r.get("scraped") or {}).get("soft_boundaries", []) if isinstance(x, str)))),
+        scraped_before=tuple((p, first_chars(p).few()) for p in map(re.compile, (
+            x["before"] for x in (r.get("scraped") or {}).get("soft_boundaries", []) if not isinstance(x, str)))),
         path_reset=re.compile(r["path_reset"]) if r.get("path_reset") else None,
         article=re.compile(r["article"]) if r.get("article") else None,
         article_keeps=frozenset(r.get("article_keeps", ())),
@@ -436,19 +444,22 @@ def _pair_events_symmetric(pairs: list[int], flat: list[bool]) -> tuple[list[int
     return ev_s, ev_e, strays
 
 
-def _soft_ends(norm: str, rules: _Rules) -> list[int]:
+def _soft_ends(norm: str, rules: _Rules, scraped: bool) -> list[int]:
     """Sorted clause ends from the soft boundaries: for the plain patterns, the ends of their
     matches on the whole text (the union of each pattern's matches, which equals the alternation's
     whenever no two matches overlap; else the alternation is used); for the ``before`` patterns,
-    the starts of their matches (or of their group ``cut``, which may sit in a lookbehind)."""
+    the starts of their matches (or of their group ``cut``, which may sit in a lookbehind). With
+    ``scraped`` (a text that lost its line breaks), the ``scraped`` rule set's soft boundaries too."""
     ends = _soft_after(norm, rules)
-    if rules.soft_before:
-        # one scan per pattern: a pattern that starts with a literal is searched at C speed, much
-        # faster than an alternation of them (which tests every character against a set)
-        extra = [m.start("cut") if "cut" in rx.groupindex else m.start()
-                 for rx, first in rules.soft_before if not absent(first, norm) for m in rx.finditer(norm)]
-        if extra:
-            ends = sorted(set(ends).union(extra)) if ends else extra
+    before = rules.soft_before + rules.scraped_before if scraped else rules.soft_before
+    # one scan per pattern: a pattern that starts with a literal is searched at C speed, much
+    # faster than an alternation of them (which tests every character against a set)
+    extra = [m.start("cut") if "cut" in rx.groupindex else m.start()
+             for rx, first in before if not absent(first, norm) for m in rx.finditer(norm)]
+    if scraped:
+        extra += [m.end() for rx, first in rules.scraped_after if not absent(first, norm) for m in rx.finditer(norm)]
+    if extra:
+        ends = sorted(set(ends).union(extra)) if ends else sorted(set(extra))
     return ends
 
 
@@ -1004,7 +1015,9 @@ class Splitter:
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
         paras = _paragraphs(norm, r, scan, _breaks(text, r, len(scan.newlines)))
-        softs = _soft_ends(norm, r)
+        # scraped: a text that lost its line breaks (one line, or long lines on average)
+        n_nl = len(scan.newlines)
+        softs = _soft_ends(norm, r, r.scraped_min > 0 and (n_nl == 0 or r.scraped_min * (n_nl + 1) <= len(text)))
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
         ev_s, ev_e, strays = scan.ev_s, scan.ev_e, scan.strays
