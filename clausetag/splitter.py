@@ -1014,10 +1014,12 @@ class Splitter:
         # paragraph then takes its share by bisection.
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
-        paras = _paragraphs(norm, r, scan, _breaks(text, r, len(scan.newlines)))
-        # scraped: a text that lost its line breaks (one line, or long lines on average)
+        # scraped: a text that lost its line breaks (one line, or long lines on average); only there
+        # do ideographic-space runs mark paragraphs and the scraped soft boundaries apply
         n_nl = len(scan.newlines)
-        softs = _soft_ends(norm, r, r.scraped_min > 0 and (n_nl == 0 or r.scraped_min * (n_nl + 1) <= len(text)))
+        scraped = r.scraped_min > 0 and (n_nl == 0 or r.scraped_min * (n_nl + 1) <= len(text))
+        paras = _paragraphs(norm, r, scan, _breaks(text, r, n_nl) if scraped else [])
+        softs = _soft_ends(norm, r, scraped)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
         ev_s, ev_e, strays = scan.ev_s, scan.ev_e, scan.strays
