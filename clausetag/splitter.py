@@ -258,7 +258,8 @@ def _compile_json(canonical: str) -> _Rules:
         paragraph_break_ratio=(float(r["paragraph_break"].get("more_than_line_breaks_times", 0))
                                if r.get("paragraph_break") else 0.0),
         title_join=((int(r["title_join"]["first_paragraphs"]), int(r["title_join"]["max_length"]),
-                     re.compile(r["title_join"]["forbidden"]), re.compile(r["title_join"]["ends"]),
+                     # ends: matched from the end (a greedy (?s:.*) first backtracks from the end)
+                     re.compile(r["title_join"]["forbidden"]), re.compile("(?s:.*)(?:" + r["title_join"]["ends"] + ")"),
                      re.compile(r["title_join"].get("needs", "")))
                     if r.get("title_join") else None),
         need_children=bool((r.get("heading_children") or {}).get("required", False)),
@@ -614,24 +615,21 @@ def _join_title(norm: str, paras: list[tuple[int, int]], rules: _Rules) -> None:
     heading = rules.any_heading.match
     for i in range(min(first, len(paras) - 1)):
         a, b = paras[i]
-        if b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a) or ends.search(_squash_ws(norm[a:b])):
+        if b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a) or ends.match(_squash_ws(norm[a:b])):
             continue
         for j in range(i + 1, min(i + 3, len(paras))):
             ja, jb = paras[j]
             if jb - a > max_length or forbidden.search(norm, ja, jb) or heading(norm, ja):
                 break
             joined = _squash_ws(norm[a:jb])
-            if ends.search(joined) and needs.search(joined):
+            if ends.match(joined) and needs.search(joined):
                 paras[i : j + 1] = [(a, jb)]
                 return
         return  # only the first candidate line
 
 
-_WS = re.compile(r"\s+")
-
-
 def _squash_ws(s: str) -> str:
-    return _WS.sub("", s)
+    return "".join(s.split())
 
 
 # ------------------------------------------------------------------------------------------------
