@@ -95,7 +95,10 @@ def test_split_parts_parsing() -> None:
     assert sp("split: 河北省人力资源=other | 关于加强农民工=other") == [("河北省人力资源", "other"), ("关于加强农民工", "other")]
     assert sp("? public_service (C3); split: 省级动物防疫=demand") == [("省级动物防疫", "demand")]
     assert sp("split: 填写《河北=funding | NEW: sections of a guide -> funding") == [("填写《河北", "funding")]
+    assert sp("split: 填写《河北=other; adj: P1 — format = submission logistics") == [("填写《河北", "other")]
     assert sp("split: a=b=heading; ? other") == [("a=b", "heading")]
+    with pytest.raises(ValueError, match="no known label"):
+        sp("split: 某某=fundng")
     assert sp("C2") == []
 
 

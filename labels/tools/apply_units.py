@@ -100,21 +100,27 @@ _SPLIT = re.compile(r"split\s*[:：]\s*(.*)$", re.S)
 def split_parts(note: str) -> list[tuple[str, str]]:
     """The ``(first chars, label)`` parts of a ``split:`` note (empty when the note has none).
 
-    Parts are separated by ``|``; the label is the first word after the last ``=`` of a part (text
-    after it, such as ``; ? other``, is note text). A piece without ``=`` ends the parts (free note
-    text after them, e.g. ``| NEW: …``)."""
+    Parts are separated by ``|``. In each, the first ``=`` followed by a label code ends the first
+    characters; text after the label (``; adj: P1 — … = …``, ``; ? other``) is note text. A piece
+    without ``=<label>`` ends the parts (free note text after them, e.g. ``| NEW: …``)."""
     m = _SPLIT.search(note)
     if m is None:
         return []
+    codes = set(load_schema().codes)
     parts = []
     for piece in m.group(1).split("|"):
-        head, sep, label = piece.strip().rpartition("=")
-        if not sep or not head.strip():
+        piece = piece.strip()
+        found = None
+        for eq in re.finditer("=", piece):
+            word = re.match(r"\s*([a-z_]+)", piece[eq.end():])
+            if word is not None and word.group(1) in codes and piece[: eq.start()].strip():
+                found = (piece[: eq.start()].strip(), word.group(1))
+                break
+        if found is None:
+            if "=" in piece and not parts:
+                raise ValueError(f"split part {piece!r} has no known label after '='")
             break
-        word = re.match(r"\s*([a-z_]+)", label)
-        if word is None:
-            raise ValueError(f"split part {piece.strip()!r} has no label after '='")
-        parts.append((head.strip(), word.group(1)))
+        parts.append(found)
     return parts
 
 
