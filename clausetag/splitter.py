@@ -135,6 +135,7 @@ class _Rules:
     title_join: tuple[int, int, re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None
     sentence_heading_max: int
     sentence_body_max: int
+    sentence_not: re.Pattern[str] | None
     paragraph_break_first: str | None
     paragraph_break_ratio: float
     article_mode: str
@@ -265,6 +266,8 @@ def _compile_json(canonical: str) -> _Rules:
         need_children=bool((r.get("heading_children") or {}).get("required", False)),
         sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
         sentence_body_max=int((r.get("heading_children") or {}).get("sentence_body_max_length", 0)),
+        sentence_not=(re.compile((r.get("heading_children") or {})["sentence_not_matching"])
+                      if (r.get("heading_children") or {}).get("sentence_not_matching") else None),
         paragraph_break_first=(first_chars(re.compile(r["paragraph_break"]["pattern"])).few()
                                if r.get("paragraph_break") else None),
         article_mode=r.get("article_mode", "auto"),
@@ -856,6 +859,21 @@ def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], le
         dest.append(unit)
 
 
+def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, heading_match: Any,
+                         may_start: Any, window: int = 200) -> bool:
+    """Whether the nearest earlier item of ``family`` (the heading clause ``i``'s marker family,
+    within ``window`` clauses) is a body clause: ``i`` is then the last of a list of whole-sentence
+    items. (The nearest such item, not one at the same path depth: an item list inside an unmarked
+    section gets a longer path than the item that ends it, which pops back to its family's level.)"""
+    for j in range(i - 1, max(-1, i - 1 - window), -1):
+        c = clauses[j]
+        if may_start(norm[c.start]):
+            m = heading_match(norm, c.start)
+            if m is not None and m.lastgroup == family:
+                return not c.is_heading
+    return False
+
+
 def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, ...], str, bool]], norm: str,
                       heading_match: Any, may_start: Any) -> None:
     """SPEC §1, "a heading has children": a heading clause that is not followed by a clause under
@@ -866,7 +884,7 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
     ``heads`` holds each heading's index, the marker families of the heading stack down to it
     (itself last), its heading-path entry (the very string object) and whether it is a sentence
     candidate (a marked item alone on its line that ends in a terminator, longer than
-    ``sentence_body_max_length``). The next clause is under the heading when it is
+    ``sentence_body_max_length``: shorter ones are treated as title-like headings). The next clause is under the heading when it is
 
     * a heading whose path is longer than the heading's own (a deeper heading);
     * a body clause that starts with a marker of another family than those of the stack (a deeper
@@ -875,9 +893,11 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
       第X条, closes list headings but is their body; so is a closing formula after a path reset,
       "四、其他规定" + "本规定自…起施行。").
 
-    A sentence candidate thus needs deeper items ("（三）教学组织与管理。" + "1.教学组织。…"): a
-    whole-sentence list item followed by a plain paragraph is far more often the last item of a
-    list followed by the text after it, unless it is very short ("（一）指导思想。" + its body). Heading paths are then recomputed: the clauses that follow
+    A sentence candidate thus needs deeper items ("（三）教学组织与管理。" + "1.教学组织。…"), or, followed
+    by a plain paragraph in its section, no earlier sibling that is a body clause: after a list of
+    whole-sentence items, the plain paragraph is the text after the list ("（二）仲裁请求…；" "（三）证据
+    和证据来源、证人姓名和住所。" + "书写仲裁申请确有困难的…"), while "（一）指导思想。" + its body, and
+    "（二）基本原则。" + its body after it, are headings. Heading paths are then recomputed: the clauses that follow
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
@@ -895,6 +915,8 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
                     if deeper and m.lastgroup not in families:
                         continue
                 elif not sentence:
+                    continue
+                elif deeper and not _body_sibling_before(clauses, i, families[-1], norm, heading_match, may_start):
                     continue
         c.is_heading = False
         k = len(c.heading_path)
@@ -973,7 +995,8 @@ class Splitter:
         if end > limit:
             return None
         if (norm[end - 1] in terminators and (end == pe or norm[end].isspace())
-                and (not r.need_children or end - pos > r.sentence_heading_max)
+                and (not r.need_children or end - pos > r.sentence_heading_max
+                     or (r.sentence_not is not None and r.sentence_not.search(norm, pos, end)))
                 and _NON_SPACE.search(norm, end, pe) is None):
             # a numbered sentence on its own line, not an inline heading (with headings_need_children
             # it is a heading candidate: _demote_childless keeps it only if it has children)
