@@ -914,9 +914,8 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
                 if m is not None:
                     if deeper and m.lastgroup not in families:
                         continue
-                elif not sentence:
-                    continue
-                elif deeper and not _body_sibling_before(clauses, i, families[-1], norm, heading_match, may_start):
+                elif not sentence or (
+                        deeper and not _body_sibling_before(clauses, i, families[-1], norm, heading_match, may_start)):
                     continue
         c.is_heading = False
         k = len(c.heading_path)
