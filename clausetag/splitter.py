@@ -874,15 +874,16 @@ def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, 
     return False
 
 
-def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, ...], str, bool]], norm: str,
+def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bool]], norm: str,
                       heading_match: Any, may_start: Any) -> None:
     """SPEC §1, "a heading has children": a heading clause that is not followed by a clause under
     it is a body clause (a numbered item that is the whole measure, followed by a sibling item, a
     shallower heading, closing apparatus or the document's end; its own responsibility note is
     attached to it).
 
-    ``heads`` holds each heading's index, the marker families of the heading stack down to it
-    (itself last), its heading-path entry (the very string object) and whether it is a sentence
+    ``heads`` holds each heading's index, its marker family, its heading-path entry (the very
+    string object; the families of the stack down to a heading are those of its path entries and its
+    own) and whether it is a sentence
     candidate (a marked item alone on its line that ends in a terminator, longer than
     ``sentence_body_max_length``: shorter ones are treated as title-like headings). The next clause is under the heading when it is
 
@@ -901,7 +902,8 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
-    for i, families, entry, sentence in heads:
+    family_of = {id(entry): family for _, family, entry, _ in heads}
+    for i, family, entry, sentence in heads:
         c = clauses[i]
         if i + 1 < n:
             nxt = clauses[i + 1]
@@ -912,10 +914,11 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, tuple[str, .
             else:
                 m = heading_match(norm, nxt.start) if may_start(norm[nxt.start]) else None
                 if m is not None:
-                    if deeper and m.lastgroup not in families:
+                    if deeper and m.lastgroup != family and all(
+                            family_of.get(id(p)) != m.lastgroup for p in c.heading_path):
                         continue
                 elif not sentence or (
-                        deeper and not _body_sibling_before(clauses, i, families[-1], norm, heading_match, may_start)):
+                        deeper and not _body_sibling_before(clauses, i, family, norm, heading_match, may_start)):
                     continue
         c.is_heading = False
         k = len(c.heading_path)
@@ -1069,7 +1072,7 @@ class Splitter:
         out: list[Clause] = []
         add = out.append
         # each heading: index, marker stack, path entry, whether a sentence alone on its line
-        heads: list[tuple[int, tuple[str, ...], str, bool]] = []
+        heads: list[tuple[int, str, str, bool]] = []
         heading_terms = r.heading_terminators
         sentence_body_max = r.sentence_body_max
         need_children = r.need_children
@@ -1092,7 +1095,7 @@ class Splitter:
                     b -= 1
                 k = stack.index("plain") if "plain" in stack else len(stack)
                 htext = clause_text(text, pa, pe)
-                heads.append((len(out), (*stack[:k], "plain"), htext, False))
+                heads.append((len(out), "plain", htext, False))
                 add(Clause(doc_id, len(out), htext if b == pe else clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
                 del stack[k:]
                 stack.append("plain")
@@ -1171,7 +1174,7 @@ class Splitter:
                                     b -= 1
                                 htext = clause_text(text, pos, hend)
                                 if b > pos:
-                                    heads.append((len(out), (*stack[:k], htype), htext,
+                                    heads.append((len(out), htype, htext,
                                                   norm[hend - 1] in heading_terms and b - pos > sentence_body_max
                                                   and _NON_SPACE.search(norm, hend, pe) is None))
                                     add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
