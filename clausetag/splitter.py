@@ -133,6 +133,7 @@ class _Rules:
     paragraph_break: re.Pattern[str] | None
     need_children: bool
     title_join: tuple[int, int, re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None
+    title_ends_width: int
     sentence_heading_max: int
     sentence_body_max: int
     sentence_not: re.Pattern[str] | None
@@ -259,10 +260,11 @@ def _compile_json(canonical: str) -> _Rules:
         paragraph_break_ratio=(float(r["paragraph_break"].get("more_than_line_breaks_times", 0))
                                if r.get("paragraph_break") else 0.0),
         title_join=((int(r["title_join"]["first_paragraphs"]), int(r["title_join"]["max_length"]),
-                     # ends: matched from the end (a greedy (?s:.*) first backtracks from the end)
-                     re.compile(r["title_join"]["forbidden"]), re.compile("(?s:.*)(?:" + r["title_join"]["ends"] + ")"),
+                     re.compile(r["title_join"]["forbidden"]), re.compile(r["title_join"]["ends"]),
                      re.compile(r["title_join"].get("needs", "")))
                     if r.get("title_join") else None),
+        # the longest text `ends` can match: it is searched only in that many last characters
+        title_ends_width=(min(_max_width(r["title_join"]["ends"]), 1000) if r.get("title_join") else 0),
         need_children=bool((r.get("heading_children") or {}).get("required", False)),
         sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
         sentence_body_max=int((r.get("heading_children") or {}).get("sentence_body_max_length", 0)),
@@ -614,21 +616,33 @@ def _join_title(norm: str, paras: list[tuple[int, int]], rules: _Rules) -> None:
     """A title broken over two or three lines is one paragraph (SPEC §1): among the first
     paragraphs, the first run of short lines without sentence punctuation whose joined text (but
     not its first line alone) ends like a title ("国务院办公厅关于县域" + "创新驱动发展的若干意见")."""
-    first, max_length, forbidden, ends, needs = rules.title_join  # type: ignore[misc]
+    first, max_length, forbidden, ends_rx, needs = rules.title_join  # type: ignore[misc]
+    width = rules.title_ends_width
+
+    def ends(s: str) -> bool:
+        return ends_rx.search(s, max(0, len(s) - width)) is not None
+
     heading = rules.any_heading.match
     for i in range(min(first, len(paras) - 1)):
         a, b = paras[i]
-        if b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a) or ends.match(_squash_ws(norm[a:b])):
+        if b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a) or ends(_squash_ws(norm[a:b])):
             continue
         for j in range(i + 1, min(i + 3, len(paras))):
             ja, jb = paras[j]
             if jb - a > max_length or forbidden.search(norm, ja, jb) or heading(norm, ja):
                 break
             joined = _squash_ws(norm[a:jb])
-            if ends.match(joined) and needs.search(joined):
+            if ends(joined) and needs.search(joined):
                 paras[i : j + 1] = [(a, jb)]
                 return
         return  # only the first candidate line
+
+
+def _max_width(pattern: str) -> int:
+    """The most characters ``pattern`` can match (sre's parse tree; MAXREPEAT for unbounded)."""
+    import re._parser as sre_parse
+
+    return int(sre_parse.parse(pattern).getwidth()[1])
 
 
 def _squash_ws(s: str) -> str:
