@@ -916,18 +916,22 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bo
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
-    family_of = {id(entry): family for _, family, entry, _ in heads}
+    family_of: dict[int, str] | None = None  # built when first needed
     for i, family, entry, sentence in heads:
         c = clauses[i]
         if i + 1 < n:
             nxt = clauses[i + 1]
-            deeper = len(nxt.heading_path) > len(c.heading_path)
             if nxt.is_heading:
-                if deeper:
+                if len(nxt.heading_path) > len(c.heading_path):
                     continue
+            elif not sentence and not may_start(norm[nxt.start]):
+                continue  # the common case: body text under the heading
             else:
+                deeper = len(nxt.heading_path) > len(c.heading_path)
                 m = heading_match(norm, nxt.start) if may_start(norm[nxt.start]) else None
                 if m is not None:
+                    if family_of is None:
+                        family_of = {id(e): f for _, f, e, _ in heads}
                     if deeper and m.lastgroup != family and all(
                             family_of.get(id(p)) != m.lastgroup for p in c.heading_path):
                         continue
