@@ -192,3 +192,73 @@ def plot_confusion(
     finally:
         plt.close(fig)
     return path
+
+
+# -- segmentation (clause units and headings) ----------------------------------------------------
+def prf(tp: int, n_pred: int, n_gold: int) -> dict[str, float | int]:
+    """Precision, recall and F1 from counts (1.0 where there is nothing to find and nothing found)."""
+    p = tp / n_pred if n_pred else (1.0 if not n_gold else 0.0)
+    r = tp / n_gold if n_gold else (1.0 if not n_pred else 0.0)
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return {"tp": tp, "pred": n_pred, "gold": n_gold, "precision": p, "recall": r, "f1": f}
+
+
+def nonspace_offsets(text: str) -> list[int]:
+    """``offsets[i]``: how many non-whitespace characters ``text[:i]`` holds (``len(text) + 1``
+    entries). Two offsets that differ only by whitespace map to the same value."""
+    out = [0] * (len(text) + 1)
+    n = 0
+    for i, ch in enumerate(text):
+        out[i] = n
+        if not ch.isspace():
+            n += 1
+    out[len(text)] = n
+    return out
+
+
+def segmentation_scores(
+    pred: Sequence[dict[str, Any]], gold: Sequence[dict[str, Any]], text: str
+) -> dict[str, dict[str, float | int]]:
+    """Boundary and heading precision/recall/F1 of the clauses ``pred`` against ``gold`` on one
+    document ``text`` (the raw text that both index).
+
+    Records carry ``start`` and ``end`` (offsets into ``text``); a gold record is a heading when its
+    ``label`` is ``"heading"``, a predicted one when its ``is_heading`` is true (or, without that
+    field, its ``label`` is ``"heading"``). Offsets are aligned whitespace-insensitively: each
+    becomes the number of non-whitespace characters before it, so an end before or after a blank
+    or line break is the same boundary.
+
+    * **boundary**: the set of clause ends, without the end of the document's last non-blank
+      character (every segmentation has it); a predicted end is correct when a gold end aligns
+      with it.
+    * **heading**: the set of heading spans (aligned start and end); a predicted heading is
+      correct when a gold heading has the same aligned span.
+    """
+    off = nonspace_offsets(text)
+    last = off[len(text)]
+
+    def ends(records: Sequence[dict[str, Any]]) -> set[int]:
+        return {off[r["end"]] for r in records} - {last}
+
+    def heads(records: Sequence[dict[str, Any]], pred_side: bool) -> set[tuple[int, int]]:
+        out = set()
+        for r in records:
+            flag = r.get("is_heading") if pred_side and "is_heading" in r else r.get("label") == "heading"
+            if flag:
+                out.add((off[r["start"]], off[r["end"]]))
+        return out
+
+    pe, ge = ends(pred), ends(gold)
+    ph, gh = heads(pred, True), heads(gold, False)
+    return {"boundary": prf(len(pe & ge), len(pe), len(ge)), "heading": prf(len(ph & gh), len(ph), len(gh))}
+
+
+def sum_scores(scores: Sequence[dict[str, dict[str, float | int]]]) -> dict[str, dict[str, float | int]]:
+    """Micro-averaged scores: the counts of :func:`segmentation_scores` results summed."""
+    out = {}
+    for kind in ("boundary", "heading"):
+        tp = sum(int(s[kind]["tp"]) for s in scores)
+        n_pred = sum(int(s[kind]["pred"]) for s in scores)
+        n_gold = sum(int(s[kind]["gold"]) for s in scores)
+        out[kind] = prf(tp, n_pred, n_gold)
+    return out

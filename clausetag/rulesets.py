@@ -47,7 +47,8 @@ REQUIRED_KEYS = (
 )
 OPTIONAL_KEYS = (
     "name", "extends", "residue", "article", "article_keeps", "article_mode", "heading_forbidden",
-    "soft_boundaries", "path_reset",
+    "soft_boundaries", "path_reset", "paragraph_break", "title_join", "heading_children",
+    "heading_glued_stop", "scraped",
 )
 ARTICLE_MODES = ("auto", "always", "never")
 

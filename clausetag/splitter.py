@@ -113,6 +113,10 @@ class _Rules:
     soft: re.Pattern[str] | None
     soft_items: tuple[re.Pattern[str], ...]
     soft_first: tuple[str | None, ...]
+    soft_before: tuple[tuple[re.Pattern[str], str | None], ...]
+    scraped_min: int
+    scraped_after: tuple[tuple[re.Pattern[str], str | None], ...]
+    scraped_before: tuple[tuple[re.Pattern[str], str | None], ...]
     path_reset: re.Pattern[str] | None
     article: re.Pattern[str] | None
     article_keeps: frozenset[str]
@@ -123,8 +127,18 @@ class _Rules:
     resp_continuation: re.Pattern[str]
     unit_lead_suffixes: tuple[str, ...]
     unit_strip_suffixes: tuple[str, ...]
+    unit_suffixes_all: tuple[str, ...]
     join_line_end: str
     title_continuation: re.Pattern[str] | None
+    paragraph_break: re.Pattern[str] | None
+    need_children: bool
+    title_join: tuple[int, int, re.Pattern[str], re.Pattern[str], re.Pattern[str]] | None
+    title_ends_width: int
+    sentence_heading_max: int
+    sentence_body_max: int
+    sentence_not: re.Pattern[str] | None
+    paragraph_break_first: str | None
+    paragraph_break_ratio: float
     article_mode: str
     residue: Residue
     heading_first: FirstChars
@@ -180,15 +194,25 @@ def _compile_json(canonical: str) -> _Rules:
     # regex engine skips ahead at C speed; it is equivalent to
     # "[<terminators>]|[ \t]*\n|[ \t]+(?=<any heading>)".
     term_class = re.escape(r["heading_terminators"])
+    # heading_glued_stop: also right before a marker glued to the heading ("三、支持政策（一）补贴支持。"):
+    # its opener joins the leading class and a branch checks the rest of the marker after it
+    glued = r.get("heading_glued_stop")
+    g_open = re.escape(glued["opener"]) if glued else ""
+    g_branch = f"|(?<={g_open})(?={glued['after']})" if glued else ""
     stop = re.compile(
-        "[" + term_class + "\n \t](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?=" + any_heading.pattern + ")))"
+        "[" + term_class + "\n \t" + g_open + "](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?="
+        + any_heading.pattern + "))" + g_branch + ")"
     )
     heading_first = first_chars(heading_combined)
     reset_first = first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else FirstChars(frozenset(), False)
     article_first = first_chars(re.compile(r["article"])) if r.get("article") else FirstChars(frozenset(), False)
     ph = r["plain_heading"]
     resp = r["responsibility"]
-    soft = r.get("soft_boundaries") or []
+    # soft boundaries: a pattern (the clause ends where its match ends) or {before: pattern} (the
+    # clause ends where its match starts, so that a pattern can start with a rare character)
+    soft_all = r.get("soft_boundaries") or []
+    soft = [p for p in soft_all if isinstance(p, str)]
+    before = [re.compile(p["before"]) for p in soft_all if not isinstance(p, str)]
     return _Rules(
         term_regex=re.compile("[" + re.escape(r["terminators"]) + "]"),
         heading_terminators=r["heading_terminators"],
@@ -213,6 +237,12 @@ def _compile_json(canonical: str) -> _Rules:
         soft=re.compile("|".join(f"(?:{p})" for p in soft)) if soft else None,
         soft_items=tuple(re.compile(p) for p in soft),
         soft_first=tuple(first_chars(re.compile(p)).few() for p in soft),
+        soft_before=tuple((p, first_chars(p).few()) for p in before),
+        scraped_min=int((r.get("scraped") or {}).get("min_chars_per_line", 0)),
+        scraped_after=tuple((p, first_chars(p).few()) for p in map(re.compile, (
+            x for x in (r.get("scraped") or {}).get("soft_boundaries", []) if isinstance(x, str)))),
+        scraped_before=tuple((p, first_chars(p).few()) for p in map(re.compile, (
+            x["before"] for x in (r.get("scraped") or {}).get("soft_boundaries", []) if not isinstance(x, str)))),
         path_reset=re.compile(r["path_reset"]) if r.get("path_reset") else None,
         article=re.compile(r["article"]) if r.get("article") else None,
         article_keeps=frozenset(r.get("article_keeps", ())),
@@ -223,8 +253,25 @@ def _compile_json(canonical: str) -> _Rules:
         resp_continuation=re.compile(resp["continuation"]),
         unit_lead_suffixes=tuple(resp.get("unit_lead_suffixes", ())),
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
+        unit_suffixes_all=tuple(resp.get("unit_lead_suffixes", ())) + tuple(resp.get("unit_strip_suffixes", ())),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
+        paragraph_break=re.compile(r["paragraph_break"]["pattern"]) if r.get("paragraph_break") else None,
+        paragraph_break_ratio=(float(r["paragraph_break"].get("more_than_line_breaks_times", 0))
+                               if r.get("paragraph_break") else 0.0),
+        title_join=((int(r["title_join"]["first_paragraphs"]), int(r["title_join"]["max_length"]),
+                     re.compile(r["title_join"]["forbidden"]), re.compile(r["title_join"]["ends"]),
+                     re.compile(r["title_join"].get("needs", "")))
+                    if r.get("title_join") else None),
+        # the longest text `ends` can match: it is searched only in that many last characters
+        title_ends_width=(min(_max_width(r["title_join"]["ends"]), 1000) if r.get("title_join") else 0),
+        need_children=bool((r.get("heading_children") or {}).get("required", False)),
+        sentence_heading_max=int((r.get("heading_children") or {}).get("sentence_max_length", 0)),
+        sentence_body_max=int((r.get("heading_children") or {}).get("sentence_body_max_length", 0)),
+        sentence_not=(re.compile((r.get("heading_children") or {})["sentence_not_matching"])
+                      if (r.get("heading_children") or {}).get("sentence_not_matching") else None),
+        paragraph_break_first=(first_chars(re.compile(r["paragraph_break"]["pattern"])).few()
+                               if r.get("paragraph_break") else None),
         article_mode=r.get("article_mode", "auto"),
         residue=compile_residue(r["residue"]),
         heading_first=heading_first,
@@ -403,9 +450,26 @@ def _pair_events_symmetric(pairs: list[int], flat: list[bool]) -> tuple[list[int
     return ev_s, ev_e, strays
 
 
-def _soft_ends(norm: str, rules: _Rules) -> list[int]:
-    """Ends of the soft-boundary matches on the whole text: the union of each pattern's matches,
-    which equals the alternation's whenever no two matches overlap (else the alternation is used)."""
+def _soft_ends(norm: str, rules: _Rules, scraped: bool) -> list[int]:
+    """Sorted clause ends from the soft boundaries: for the plain patterns, the ends of their
+    matches on the whole text (the union of each pattern's matches, which equals the alternation's
+    whenever no two matches overlap; else the alternation is used); for the ``before`` patterns,
+    the starts of their matches (or of their group ``cut``, which may sit in a lookbehind). With
+    ``scraped`` (a text that lost its line breaks), the ``scraped`` rule set's soft boundaries too."""
+    ends = _soft_after(norm, rules)
+    before = rules.soft_before + rules.scraped_before if scraped else rules.soft_before
+    # one scan per pattern: a pattern that starts with a literal is searched at C speed, much
+    # faster than an alternation of them (which tests every character against a set)
+    extra = [m.start("cut") if "cut" in rx.groupindex else m.start()
+             for rx, first in before if not absent(first, norm) for m in rx.finditer(norm)]
+    if scraped:
+        extra += [m.end() for rx, first in rules.scraped_after if not absent(first, norm) for m in rx.finditer(norm)]
+    if extra:
+        ends = sorted(set(ends).union(extra)) if ends else sorted(set(extra))
+    return ends
+
+
+def _soft_after(norm: str, rules: _Rules) -> list[int]:
     if rules.soft is None:
         return []
     if len(rules.soft_items) == 1:
@@ -469,14 +533,29 @@ def _open_depth(norm: str, a: int, b: int, rules: _Rules, depth: int = 0) -> int
     return depth
 
 
-def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
+def _breaks(text: str, rules: _Rules, n_newlines: int) -> list[int]:
+    """Starts of the ``paragraph_break`` matches in the original ``text``: scraped text that lost
+    its line breaks marks paragraph starts with runs of ideographic spaces, which normalisation
+    maps to blanks, so the pattern runs on the original. Only in a text that holds more of them
+    than ``more_than_line_breaks_times`` × its line breaks (one that lost its line breaks; a stray
+    run in a text with line breaks is layout, not a paragraph start)."""
+    pb = rules.paragraph_break
+    if pb is None or absent(rules.paragraph_break_first, text):
+        return []
+    found = [m.start() for m in pb.finditer(text)]
+    return found if len(found) > rules.paragraph_break_ratio * n_newlines else []
+
+
+def _paragraphs(norm: str, rules: _Rules, scan: _Scan, breaks: list[int]) -> list[tuple[int, int]]:
     """Lines, with lines broken inside a sentence (PDF extraction) joined to the next line.
 
     A line joins the next one when it does not end with a ``line_end_chars`` character, the next
     line does not start with a heading marker, and the paragraph so far holds a sentence
     terminator or leaves a bracket open (the depth is only counted while no terminator was seen).
+    ``breaks`` (sorted positions, see :func:`_breaks`) end lines like line breaks (and, like
+    them, can be re-joined).
     """
-    lines = _lines(norm, scan.newlines)
+    lines = _lines(norm, sorted(scan.newlines + breaks) if breaks else scan.newlines)
     n = len(lines)
     paras: list[tuple[int, int]] = []
     evidence_pos = scan.evidence
@@ -528,7 +607,46 @@ def _paragraphs(norm: str, rules: _Rules, scan: _Scan) -> list[tuple[int, int]]:
         else:
             paras.append((a, b))
         i += 1
+    if rules.title_join is not None and len(paras) > 1:
+        _join_title(norm, paras, rules)
     return paras
+
+
+def _join_title(norm: str, paras: list[tuple[int, int]], rules: _Rules) -> None:
+    """A title broken over two or three lines is one paragraph (SPEC §1): among the first
+    paragraphs, the first run of short lines without sentence punctuation whose joined text (but
+    not its first line alone) ends like a title ("国务院办公厅关于县域" + "创新驱动发展的若干意见")."""
+    first, max_length, forbidden, ends_rx, needs = rules.title_join  # type: ignore[misc]
+    width = rules.title_ends_width
+
+    def ends(s: str) -> bool:
+        return ends_rx.search(s, max(0, len(s) - width)) is not None
+
+    heading = rules.any_heading.match
+    for i in range(min(first, len(paras) - 1)):
+        a, b = paras[i]
+        if b - a > max_length or forbidden.search(norm, a, b) or heading(norm, a) or ends(_squash_ws(norm[a:b])):
+            continue
+        for j in range(i + 1, min(i + 3, len(paras))):
+            ja, jb = paras[j]
+            if jb - a > max_length or forbidden.search(norm, ja, jb) or heading(norm, ja):
+                break
+            joined = _squash_ws(norm[a:jb])
+            if ends(joined) and needs.search(joined):
+                paras[i : j + 1] = [(a, jb)]
+                return
+        return  # only the first candidate line
+
+
+def _max_width(pattern: str) -> int:
+    """The most characters ``pattern`` can match (sre's parse tree; MAXREPEAT for unbounded)."""
+    import re._parser as sre_parse
+
+    return int(sre_parse.parse(pattern).getwidth()[1])
+
+
+def _squash_ws(s: str) -> str:
+    return "".join(s.split())
 
 
 # ------------------------------------------------------------------------------------------------
@@ -645,13 +763,18 @@ def _split_units(segment: str, offset: int, original: str) -> list[str]:
 
 
 def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules) -> tuple[list[str], list[str]]:
-    """Parse a parenthetical norm[a:b] (brackets included) into lead and responsible units."""
+    """Parse a parenthetical norm[a:b] (brackets included) into lead and responsible units.
+
+    Parts separated by ``；`` are read one by one: ``<key>：<units>`` (a lead or responsible key)
+    or ``<units><suffix>`` ("…按职责分工负责"). In a part with ``，``-separated groups, a group that
+    ends with a lead suffix holds lead units ("省教育厅、省科协牵头，省委宣传部等部门配合").
+    """
     lead: list[str] = []
     resp: list[str] = []
     inner_a, inner_b = a + 1, b - 1 if norm[b - 1] == "）" else b
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
-    sfx_all = lead_sfx + strip_sfx
+    sfx_all = rules.unit_suffixes_all
     next_a = inner_a
     for seg in norm[inner_a:inner_b].split("；"):  # parts separated by ；
         pa = next_a
@@ -664,16 +787,32 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
                 continue
             ua = pa + colon + 1
             ub = pa + len(seg.rstrip().rstrip("）"))
-        elif stripped.endswith(suffixes):
-            suffix = ""
-            for suffix in suffixes:
-                if stripped.endswith(suffix):
-                    break
+            by_suffix = False
+        elif stripped.endswith(suffixes) or (lead_sfx and stripped.endswith(lead_sfx)):
             target = resp
             ua = pa + (len(seg) - len(seg.lstrip()))
-            ub = pa + len(seg.rstrip().rstrip("）")) - len(suffix)
+            ub = pa + len(seg.rstrip().rstrip("）"))
+            by_suffix = True
         else:
             continue
+        if "，" in seg and lead_sfx and any(map(norm[ua:ub].__contains__, lead_sfx)):
+            # groups: "A、B牵头，C、D配合"
+            ga = ua
+            for group in norm[ua:ub].split("，"):
+                _add_units(norm, original, ga, ga + len(group), target, lead, resp, rules)
+                ga += len(group) + 1
+            continue
+        if by_suffix:
+            for suffix in suffixes:
+                if stripped.endswith(suffix):
+                    ub -= len(suffix)
+                    break
+            else:
+                for suffix in lead_sfx:
+                    if stripped.endswith(suffix):
+                        ub -= len(suffix)
+                        target = lead
+                        break
         units = _split_units(norm[ua:ub], ua, original)
         joined = "\n".join(units)
         for x in sfx_all:
@@ -694,6 +833,118 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
                         unit = unit[: -len(suf)]
             dest.append(unit)
     return lead, resp
+
+
+def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], lead: list[str],
+               resp: list[str], rules: _Rules) -> None:
+    """Add the units of the agency list norm[ua:ub] to ``target``; a list that ends with a
+    responsibility suffix ("负责") goes to ``resp`` and one that ends with a lead suffix ("牵头")
+    to ``lead``, without the suffix; a unit that ends with a lead suffix is a lead unit."""
+    seg = norm[ua:ub].rstrip()
+    ub = ua + len(seg)
+    lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
+    if seg.endswith(rules.resp_suffixes):
+        for suffix in rules.resp_suffixes:
+            if seg.endswith(suffix) and len(seg) > len(suffix):
+                ub -= len(suffix)
+                target = resp
+                break
+    elif lead_sfx and seg.endswith(lead_sfx):
+        for suffix in lead_sfx:
+            if seg.endswith(suffix) and len(seg) > len(suffix):
+                ub -= len(suffix)
+                target = lead
+                break
+    units = _split_units(norm[ua:ub], ua, original)
+    joined = "\n".join(units)
+    if not any(map(joined.__contains__, rules.unit_suffixes_all)):  # no unit ends with a suffix
+        target.extend(units)
+        return
+    for unit in units:
+        dest = target
+        if lead_sfx and unit.endswith(lead_sfx):
+            for suf in lead_sfx:
+                if unit.endswith(suf) and len(unit) > len(suf):
+                    unit, dest = unit[: -len(suf)], lead
+        if strip_sfx and unit.endswith(strip_sfx):
+            for suf in strip_sfx:
+                if unit.endswith(suf) and len(unit) > len(suf):
+                    unit = unit[: -len(suf)]
+        dest.append(unit)
+
+
+def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, heading_match: Any,
+                         may_start: Any, window: int = 200) -> bool:
+    """Whether the nearest earlier item of ``family`` (the heading clause ``i``'s marker family,
+    within ``window`` clauses) is a body clause: ``i`` is then the last of a list of whole-sentence
+    items. (The nearest such item, not one at the same path depth: an item list inside an unmarked
+    section gets a longer path than the item that ends it, which pops back to its family's level.)"""
+    for j in range(i - 1, max(-1, i - 1 - window), -1):
+        c = clauses[j]
+        if may_start(norm[c.start]):
+            m = heading_match(norm, c.start)
+            if m is not None and m.lastgroup == family:
+                return not c.is_heading
+    return False
+
+
+def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bool]], norm: str,
+                      heading_match: Any, may_start: Any) -> None:
+    """SPEC §1, "a heading has children": a heading clause that is not followed by a clause under
+    it is a body clause (a numbered item that is the whole measure, followed by a sibling item, a
+    shallower heading, closing apparatus or the document's end; its own responsibility note is
+    attached to it).
+
+    ``heads`` holds each heading's index, its marker family, its heading-path entry (the very
+    string object; the families of the stack down to a heading are those of its path entries and its
+    own) and whether it is a sentence
+    candidate (a marked item alone on its line that ends in a terminator, longer than
+    ``sentence_body_max_length``: shorter ones are treated as title-like headings). The next clause is under the heading when it is
+
+    * a heading whose path is longer than the heading's own (a deeper heading);
+    * a body clause that starts with a marker of another family than those of the stack (a deeper
+      item that is no heading), and is in the heading's section (longer path);
+    * for headings that are not sentence candidates, also any unmarked body clause (an article,
+      第X条, closes list headings but is their body; so is a closing formula after a path reset,
+      "四、其他规定" + "本规定自…起施行。").
+
+    A sentence candidate thus needs deeper items ("（三）教学组织与管理。" + "1.教学组织。…"), or, followed
+    by a plain paragraph in its section, no earlier sibling that is a body clause: after a list of
+    whole-sentence items, the plain paragraph is the text after the list ("（二）仲裁请求…；" "（三）证据
+    和证据来源、证人姓名和住所。" + "书写仲裁申请确有困难的…"), while "（一）指导思想。" + its body, and
+    "（二）基本原则。" + its body after it, are headings. Heading paths are then recomputed: the clauses that follow
+    a demoted heading with it in their path (body clauses of a sibling item that is no heading)
+    lose that entry."""
+    n = len(clauses)
+    family_of: dict[int, str] | None = None  # built when first needed
+    for i, family, entry, sentence in heads:
+        c = clauses[i]
+        if i + 1 < n:
+            nxt = clauses[i + 1]
+            if nxt.is_heading:
+                if len(nxt.heading_path) > len(c.heading_path):
+                    continue
+            elif not sentence and not may_start(norm[nxt.start]):
+                continue  # the common case: body text under the heading
+            else:
+                deeper = len(nxt.heading_path) > len(c.heading_path)
+                m = heading_match(norm, nxt.start) if may_start(norm[nxt.start]) else None
+                if m is not None:
+                    if family_of is None:
+                        family_of = {id(e): f for _, f, e, _ in heads}
+                    if deeper and m.lastgroup != family and all(
+                            family_of.get(id(p)) != m.lastgroup for p in c.heading_path):
+                        continue
+                elif not sentence or (
+                        deeper and not _body_sibling_before(clauses, i, family, norm, heading_match, may_start)):
+                    continue
+        c.is_heading = False
+        k = len(c.heading_path)
+        j = i + 1
+        while j < n and len(clauses[j].heading_path) > k and clauses[j].heading_path[k] is entry:
+            p = clauses[j].heading_path
+            clauses[j].heading_path = p[:k] + p[k + 1:]
+            j += 1
 
 
 class Splitter:
@@ -724,6 +975,20 @@ class Splitter:
     def __repr__(self) -> str:
         return f"Splitter(rules={self.rules_name!r}, hash={self.rules_hash})"
 
+    def heading_family(self, text: str) -> str | None:
+        """The marker family (a ``headings`` type of the rule set, e.g. ``"cn_paren"``) that
+        ``text`` starts with, or None (an unmarked heading such as "强化组织领导"). Tools that build
+        heading paths for gold headings use it to nest them as the splitter does."""
+        norm = text.strip().translate(translation_table())
+        m = self.rules.heading_combined.match(norm)
+        return m.lastgroup if m is not None else None
+
+    def resets_path(self, text: str) -> bool:
+        """Whether a body clause starting like ``text`` closes every section (``path_reset``:
+        closing apparatus such as 抄送, 附件, 特此通知)."""
+        r = self.rules
+        return r.path_reset is not None and r.path_reset.match(text.strip().translate(translation_table())[:8]) is not None
+
     # -- headings -------------------------------------------------------------------------------
     def _heading_end(self, norm: str, pos: int, pe: int, marker_end: int,
                      starts: Sequence[int], ends: Sequence[int]) -> int | None:
@@ -750,8 +1015,12 @@ class Splitter:
         if end > limit:
             return None
         if (norm[end - 1] in terminators and (end == pe or norm[end].isspace())
+                and (not r.need_children or end - pos > r.sentence_heading_max
+                     or (r.sentence_not is not None and r.sentence_not.search(norm, pos, end)))
                 and _NON_SPACE.search(norm, end, pe) is None):
-            return None  # a numbered sentence on its own line, not an inline heading
+            # a numbered sentence on its own line, not an inline heading (with headings_need_children
+            # it is a heading candidate: _demote_childless keeps it only if it has children)
+            return None
         if r.heading_forbidden is not None and r.heading_forbidden.search(norm, pos, end):
             return None
         if end <= marker_end:  # bare marker
@@ -769,6 +1038,8 @@ class Splitter:
         s = norm[a:b]
         if (r.heading_first.may_start(s[0]) and r.any_heading.match(s)) or r.plain_not.search(s):
             return False
+        if s[0] in r.openers and r.resp_detect.search(s):
+            return False  # a responsibility note on its own line ("（XX部、YY部负责）")
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
 
@@ -784,8 +1055,12 @@ class Splitter:
         # paragraph then takes its share by bisection.
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms
-        paras = _paragraphs(norm, r, scan)
-        softs = _soft_ends(norm, r)
+        # scraped: a text that lost its line breaks (one line, or long lines on average); only there
+        # do ideographic-space runs mark paragraphs and the scraped soft boundaries apply
+        n_nl = len(scan.newlines)
+        scraped = r.scraped_min > 0 and (n_nl == 0 or r.scraped_min * (n_nl + 1) <= len(text))
+        paras = _paragraphs(norm, r, scan, _breaks(text, r, n_nl) if scraped else [])
+        softs = _soft_ends(norm, r, scraped)
         n_softs = len(softs)
         # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
         ev_s, ev_e, strays = scan.ev_s, scan.ev_e, scan.strays
@@ -814,6 +1089,11 @@ class Splitter:
         blank_terms = r.term_regex.search(" \n") is not None
         out: list[Clause] = []
         add = out.append
+        # each heading: index, marker stack, path entry, whether a sentence alone on its line
+        heads: list[tuple[int, str, str, bool]] = []
+        heading_terms = r.heading_terminators
+        sentence_body_max = r.sentence_body_max
+        need_children = r.need_children
         new_clause = object.__new__
         sub = _LINE_BREAK_WS.sub
         n_paras = len(paras)
@@ -833,6 +1113,7 @@ class Splitter:
                     b -= 1
                 k = stack.index("plain") if "plain" in stack else len(stack)
                 htext = clause_text(text, pa, pe)
+                heads.append((len(out), "plain", htext, False))
                 add(Clause(doc_id, len(out), htext if b == pe else clause_text(text, pa, b), pa, b, path[:k], True, (), ()))
                 del stack[k:]
                 stack.append("plain")
@@ -892,7 +1173,7 @@ class Splitter:
                 if s_set is None or c in s_set or (s_dig and c.isdecimal()):
                     # a responsibility parenthetical (right after a body clause, on the same line
                     # or the next) belongs to that clause
-                    if c in openers and starts and out and not out[-1].is_heading:
+                    if c in openers and starts and out and (need_children or not out[-1].is_heading):
                         k = bisect_left(starts, pos)
                         if k < len(starts) and starts[k] == pos and resp_detect(norm[pos:ends[k]]):
                             pend = self._extend_parenthetical(norm, ends[k], pe)
@@ -911,6 +1192,9 @@ class Splitter:
                                     b -= 1
                                 htext = clause_text(text, pos, hend)
                                 if b > pos:
+                                    heads.append((len(out), htype, htext,
+                                                  norm[hend - 1] in heading_terms and b - pos > sentence_body_max
+                                                  and _NON_SPACE.search(norm, hend, pe) is None))
                                     add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
                                                pos, b, path[:k], True, (), ()))
                                 del stack[k:]
@@ -941,9 +1225,14 @@ class Splitter:
                 if n_softs:
                     while si < n_softs and softs[si] <= pos:
                         si += 1
-                    if si < n_softs and softs[si] < end:
-                        end = softs[si]
-                        trim = True
+                    # the first soft boundary before the clause end that is not inside a protected pair
+                    sj = si
+                    while sj < n_softs and softs[sj] < end:
+                        if not starts or not _inside(softs[sj] - 1, starts, ends):
+                            end = softs[sj]
+                            trim = True
+                            break
+                        sj += 1
                 b = end
                 if trim:
                     while b > pos and norm[b - 1] in " \n":
@@ -965,6 +1254,8 @@ class Splitter:
                     clause.lead_units = clause.responsible_units = ()
                     add(clause)
                 pos = end
+        if need_children and heads:
+            _demote_childless(out, heads, norm, heading_match, r.heading_first.may_start)
         return out
 
     def _extend_parenthetical(self, norm: str, end: int, pe: int) -> int:

@@ -111,9 +111,10 @@ def test_regulation_rule_set_via_split():
     assert [c.is_heading for c in split(text, rules="regulation")] == [True, False, False]
     never = {**_default_dict(), "article_mode": "never"}
     # articles ignored: a later (一) after an article is a heading again
-    t2 = "第三条 下列事项：\n（一）规划编制\n"
-    assert [c.is_heading for c in split(t2)] == [False, False]
-    assert [c.is_heading for c in split(t2, rules=never)] == [False, True]
+    # (（一） gets a body: a heading has children, SPEC §1)
+    t2 = "第三条 下列事项：\n（一）规划编制\n编制发展规划。\n"
+    assert [c.is_heading for c in split(t2)] == [False, False, False]
+    assert [c.is_heading for c in split(t2, rules=never)] == [False, True, False]
 
 
 @pytest.mark.parametrize("spec, message", [

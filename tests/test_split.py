@@ -26,7 +26,8 @@ def _case_params():
 def test_golden_table_is_big_enough():
     assert len(GOLDEN) >= 60
     assert len({c["id"] for c in GOLDEN}) == len(GOLDEN), "duplicate case ids"
-    known = {"id", "rule", "text", "expect", "paths", "units_at", "lead", "responsible", "rules", "known_failure"}
+    known = {"id", "rule", "text", "expect", "paths", "units_at", "lead", "responsible", "rules", "known_failure",
+             "source"}
     for c in GOLDEN:
         assert set(c) <= known, f"{c['id']}: unknown field(s) {set(c) - known}"
 

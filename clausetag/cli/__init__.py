@@ -1,4 +1,4 @@
-"""Command line: ``clausetag split|extract|tag|train|evaluate|pretrain|score|validate|import-e5|export-encoder|export-onnx|select|export-tasks|import-annotations``.
+"""Command line: ``clausetag split|extract|tag|train|evaluate|pretrain|score|validate|split-eval|import-e5|export-encoder|export-onnx|select|export-tasks|import-annotations``.
 
 The library modules hold pure functions; this package only parses arguments, calls them and turns the
 outcome into output and an exit status. One module per group of commands:
@@ -8,6 +8,7 @@ outcome into output and an exit status. One module per group of commands:
 ``clausetag.cli.tag``         ``tag``
 ``clausetag.cli.harness``     ``train``, ``evaluate``, ``score``, ``pretrain``
 ``clausetag.cli.validate``    ``validate``
+``clausetag.cli.spliteval``   ``split-eval``
 ``clausetag.cli.pretrained``  ``import-e5``, ``export-encoder``, ``export-onnx``
 ``clausetag.cli.annotate``    ``select``, ``export-tasks``, ``import-annotations``
 ============================  ===================================================
@@ -46,6 +47,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "clausetag.cli.tag",
     "clausetag.cli.harness",
     "clausetag.cli.validate",
+    "clausetag.cli.spliteval",
     "clausetag.cli.pretrained",
     "clausetag.cli.annotate",
 )
