@@ -119,6 +119,9 @@ class _Cues:
         self.suffix_len = max(map(len, c["drop_suffixes"]))
         self.money_len = max(map(len, c["money_nouns"]))
         self.level = re.compile(c["level_modifier_pattern"])
+        self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
+        self.property_len = max(map(len, c["property_heads"]))
+        self.result_verbs = frozenset(c["result_verbs"])
 
 
 @lru_cache(maxsize=1)
@@ -254,11 +257,20 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         return e, e, True
     s = ls
     zhan = text.rfind("占", ls, e)  # 装配式建筑占新建建筑面积比例: no verb inside a 占 phrase
+    # 新建燃煤机组脱硫效率, 省级龙头企业带动系统销售额: a property of what the verb names (效率, 数量, 金额 …)
+    # keeps the verb as a modifier; only verbs that state the result (实现, 力争 …) are cut
+    prop = cues.property_head.search(text, max(ls, e - cues.property_len), e) is not None
     for m in cues.verb_inner.finditer(text, ls, e):  # (endpos e, not zhan: the lookahead must see 占)
         if zhan >= 0 and m.end() > zhan:
             break
+        if prop and m.group() not in cues.result_verbs and not _NOT_NP.search(text, m.start(), e):
+            continue
         if m.end() < e or not verb_noun:  # 开展职业技能培训50万人次: the last verb is the noun
             s = m.end()
+    if prop:  # …》明确了签约比例: the noun phrase starts after the predicate
+        k = _last(_NOT_NP.finditer(text, s, e))
+        if k is not None:
+            s = k.end()
     for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
         if m.end() < e:
             s = m.end()
@@ -271,7 +283,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
     return s, e, False
 
 
-_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
+_NOT_NP = re.compile(r"[了》]")  # a verb before these is a predicate, not a modifier of a noun phrase
+_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年|每季度|每月|年内|今年")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$")
