@@ -287,7 +287,8 @@ _NOT_NP = re.compile(r"[了》]")  # a verb before these is a predicate, not a m
 _TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年|每季度|每月|年内|今年")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
-_COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$")
+_COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
+                          r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
@@ -414,6 +415,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             if side[i] == "after":
                 consumed = max(consumed, e)
     _list_heads(text, quantities, out, cues, roles)
+    _respectively(text, quantities, out, side, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
@@ -530,3 +532,70 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
             seg_e = seg_s - 1
         if head is not None:
             out[i] = head
+
+
+_LIST_SEP = re.compile(r"、")
+_LIST_LAST = re.compile(r"和|及|以及|与")
+
+
+def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
+                  roles: frozenset[str]) -> None:
+    """分别 lists: ``开展A计划、B计划和C计划，到2022年底分别培训48万人次、9万人次、3万人次`` — a run of n
+    quantities after 分别 whose indicators are all missing or all the same takes, one by one, the n items
+    of the list in the previous segment of the sentence (split at 、, the last item at 和/及); nothing
+    changes when the counts differ. A list in the 分别 segment itself (``审核期、辅导期企业数量分别增长…``)
+    is one indicator and is left alone."""
+    n = len(quantities)
+    i = 0
+    while i < n:
+        q = quantities[i]
+        j = i + 1
+        while (j < n and quantities[j].role in roles
+               and text[quantities[j - 1].end:quantities[j].start].strip(_SPACE) in ("、", "和", "及", "，", ",")):
+            j += 1
+        run = list(range(i, j))
+        i = j
+        if len(run) < 2 or q.role not in roles or len({out[k].text if out[k] else None for k in run}) != 1:
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        k = text.rfind("分别", seg_s, q.start)
+        if k < 0 or q.start - k > 6 or seg_s == 0 or text[seg_s - 1] not in "，," or any(
+                quantities[r].role == "cap" for r in run):
+            continue  # (分别培训48万人次, 分别达到; not 分别择优给予不超过…、最高不超过…: two caps on one grant)
+        prev_s = seg_s - 1
+        while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
+            prev_s -= 1
+        if any(prev_s <= x.start < seg_s for x in quantities):
+            continue  # 新增超50亿、超100亿的特色产业集群30个和20个左右，分别达150个、80个: not a list of names
+        items = _list_items(text, prev_s, seg_s - 1, len(run), cues)
+        if items is None:
+            continue
+        for k, (s, e) in zip(run, items):
+            out[k] = Indicator(text[s:e], s, e)
+            side[k] = "before"
+
+
+def _list_items(text: str, s: int, e: int, n: int, cues: _Cues) -> list[tuple[int, int]] | None:
+    """The ``n`` items of the list ``text[s:e]`` (a leading verb dropped), or None when it has another count."""
+    m = cues.verb_inner.match(text, s, e)
+    if m:
+        s = m.end()
+    bounds = [s] + [x.end() for x in _LIST_SEP.finditer(text, s, e) if _balanced(text[s:x.start()])]  # not 县（市、区）
+    spans = [(a, b - 1) for a, b in zip(bounds, bounds[1:])] + [(bounds[-1], e)]
+    if len(spans) == n - 1:  # A、B和C: the last item splits at its last 和/及
+        ls, le = spans[-1]
+        last = _last(x for x in _LIST_LAST.finditer(text, ls, le) if _balanced(text[ls:x.start()]))
+        if last is None:
+            return None
+        spans[-1:] = [(ls, last.start()), (last.end(), le)]
+    if len(spans) != n:
+        return None
+    out = []
+    for a, b in spans:
+        a, b = _trim(text, a, b, cues)
+        if b - a < 2 or not _balanced(text[a:b]):
+            return None
+        out.append((a, b))
+    return out
