@@ -122,6 +122,8 @@ class _Cues:
         self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
         self.property_len = max(map(len, c["property_heads"]))
         self.result_verbs = frozenset(c["result_verbs"])
+        self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
+                              for unit, words in c["counter_heads"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -263,8 +265,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
     for m in cues.verb_inner.finditer(text, ls, e):  # (endpos e, not zhan: the lookahead must see 占)
         if zhan >= 0 and m.end() > zhan:
             break
-        if prop and m.group() not in cues.result_verbs and not _NOT_NP.search(text, m.start(), e):
-            continue
+        if (prop and m.group() not in cues.result_verbs and not _NOT_NP.search(text, m.start(), e)
+                and not _SUBJECT_LIST.search(text, ls, m.start())):
+            continue  # (not after a list of subjects: 户外广告牌、…等社会媒介设置公益广告总量占比)
         if m.end() < e or not verb_noun:  # 开展职业技能培训50万人次: the last verb is the noun
             s = m.end()
     if prop:  # …》明确了签约比例: the noun phrase starts after the predicate
@@ -275,7 +278,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         if m.end() < e:
             s = m.end()
     for m in _TIME_PREFIX_ANY.finditer(text, s, e):  # a time expression inside: what follows it
-        s = m.end()
+        if not cues.verb_end.fullmatch(text, m.end(), e):  # (not 专项资金每年安排: the verb alone is nothing)
+            s = m.end()
     zhan = text.rfind("占", s, e)
     if zhan < 0 or text.find("的", zhan, e) < 0:  # 教师占专业课教师的比例: the 占 phrase is whole
         s = _head_after_de(text, s, e)
@@ -284,7 +288,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
 
 
 _NOT_NP = re.compile(r"[了》]")  # a verb before these is a predicate, not a modifier of a noun phrase
-_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年|每季度|每月|年内|今年")
+_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年|每季度|每月|(?<![\d一二两三四五六七八九十])年内"
+                              r"|今年(?!以来)|时间内|期限内")
+_SUBJECT_LIST = re.compile(r"[、等]")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
@@ -416,12 +422,16 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
                 consumed = max(consumed, e)
     _list_heads(text, quantities, out, cues, roles)
     _respectively(text, quantities, out, side, cues, roles)
+    _earlier_referent(text, quantities, out, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
         if out[i] is not None or q.role not in roles or out[i - 1] is None:
             continue
-        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role):
+        # 技术合同成交额年递增21%,到2015年达到10000亿元: the amount whose growth was given before
+        grown = (_GROWTH_END.search(out[i - 1].text) if pq.kind in ("percent", "ratio")
+                 and q.kind not in ("percent", "ratio") else None)
+        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role) and grown is None:
             continue
         gap = text[pq.end:q.start]
         if any(ch in gap for ch in "。；;！!？?\n"):
@@ -435,7 +445,12 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         qe = pm.end() if pm else q.end
         closes = not text[qe:qe + 1].strip("，,。；;、 ")
         if seg and closes and cues.link_only.fullmatch(seg):
-            out[i] = out[i - 1]
+            prev = out[i - 1]
+            assert prev is not None
+            if grown is not None and grown.start() >= 2:
+                out[i] = Indicator(prev.text[:grown.start()], prev.start, prev.start + grown.start())
+            elif grown is None:
+                out[i] = prev
         elif seg and closes and cues.change_only.fullmatch(seg):
             # …营业收入1200亿元，增长12%: the change of the same thing, "营业收入增长" (like a shared head,
             # not a substring: its offsets run from the previous indicator to the change word)
@@ -534,6 +549,7 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
             out[i] = head
 
 
+_GROWTH_END = re.compile(r"(?:年均|每年|年)?(?:递增|增长|增加|提高|提升)$")
 _LIST_SEP = re.compile(r"、")
 _LIST_LAST = re.compile(r"和|及|以及|与")
 
@@ -599,3 +615,39 @@ def _list_items(text: str, s: int, e: int, n: int, cues: _Cues) -> list[tuple[in
             return None
         out.append((a, b))
     return out
+
+
+def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
+                      roles: frozenset[str]) -> None:
+    """A count with nothing named in its segment (``提前启动今年5G基站及网络建设，力争全年新增2.2万个``)
+    counts the last noun of the previous comma segment that its counter counts (``个`` → 基站, ``家`` →
+    企业 …; ``counter_heads`` in the cue lexicon), from after the verb or time word before that noun."""
+    for i, q in enumerate(quantities):
+        if out[i] is not None or q.role not in roles or q.kind != "count":
+            continue
+        heads = cues.counter_heads.get(q.unit)
+        if heads is None:
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        if seg_s == 0 or text[seg_s - 1] not in "，,":
+            continue
+        sent_s = seg_s - 1  # the previous comma segment of the sentence only
+        while sent_s > 0 and text[sent_s - 1] not in cues.breaks:
+            sent_s -= 1
+        if any(sent_s <= x.start < seg_s for x in quantities):
+            continue  # an earlier quantity of the sentence: its own rules apply
+        m = _last(heads.finditer(text, sent_s, seg_s))
+        if m is None:
+            continue
+        s, e = m.start(), m.end()
+        while s > sent_s and text[s - 1] not in cues.breaks and text[s - 1] not in "、和及与":
+            s -= 1
+        for v in cues.verb_inner.finditer(text, s, m.start()):
+            s = v.end()
+        for t in _TIME_PREFIX_ANY.finditer(text, s, m.start()):
+            s = t.end()
+        s, e = _trim(text, _head_after_de(text, s, e), e, cues)
+        if e - s >= 2 and _balanced(text[s:e]):
+            out[i] = Indicator(text[s:e], s, e)
