@@ -106,7 +106,8 @@ class _Cues:
         self.list_head = re.compile(c["list_head_pattern"])
         self.list_opening = re.compile(c["list_opening_pattern"])
         self.change_word = re.compile(f"(?:年均)?(?:{_alt(c['change_words'])})")
-        self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
+        self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])}|(?:{'|'.join(c['drop_prefix_patterns'])})"
+                                 "(?=[\u4e00-\u9fff]{2}))")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
