@@ -53,6 +53,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 __all__ = ["INDICATOR_ROLES", "Indicator", "find_indicators", "load_indicator_cues"]
@@ -427,10 +428,11 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
-        if out[i] is not None or q.role not in roles or out[i - 1] is None:
+        prev_ind = out[i - 1]
+        if out[i] is not None or q.role not in roles or prev_ind is None:
             continue
         # 技术合同成交额年递增21%,到2015年达到10000亿元: the amount whose growth was given before
-        grown = (_GROWTH_END.search(out[i - 1].text) if pq.kind in ("percent", "ratio")
+        grown = (_GROWTH_END.search(prev_ind.text) if pq.kind in ("percent", "ratio")
                  and q.kind not in ("percent", "ratio") else None)
         if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role) and grown is None:
             continue
@@ -572,7 +574,7 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
             j += 1
         run = list(range(i, j))
         i = j
-        if len(run) < 2 or q.role not in roles or len({out[k].text if out[k] else None for k in run}) != 1:
+        if len(run) < 2 or q.role not in roles or len({ind.text if (ind := out[k]) else None for k in run}) != 1:
             continue
         seg_s = q.start
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
@@ -600,7 +602,7 @@ def _list_items(text: str, s: int, e: int, n: int, cues: _Cues) -> list[tuple[in
     if m:
         s = m.end()
     bounds = [s] + [x.end() for x in _LIST_SEP.finditer(text, s, e) if _balanced(text[s:x.start()])]  # not 县（市、区）
-    spans = [(a, b - 1) for a, b in zip(bounds, bounds[1:])] + [(bounds[-1], e)]
+    spans = [(a, b - 1) for a, b in pairwise(bounds)] + [(bounds[-1], e)]
     if len(spans) == n - 1:  # A、B和C: the last item splits at its last 和/及
         ls, le = spans[-1]
         last = _last(x for x in _LIST_LAST.finditer(text, ls, le) if _balanced(text[ls:x.start()]))
