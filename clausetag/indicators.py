@@ -124,6 +124,7 @@ class _Cues:
         self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
         self.property_len = max(map(len, c["property_heads"]))
         self.result_verbs = frozenset(c["result_verbs"])
+        self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
         self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
                               for unit, words in c["counter_heads"].items()}
 
@@ -380,6 +381,13 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if q.role not in roles:
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
+        if i and be > bs and quantities[i - 1].end == ls and quantities[i - 1].role not in roles:
+            # 46个连片县和国贫县土建项目100%开工: after what the scope count counts (县), the share's subject
+            pq = quantities[i - 1]
+            heads = cues.counter_any.get(pq.unit) if pq.kind == "count" else None
+            hm = _last(heads.finditer(text, bs, be - 2)) if heads is not None else None
+            if hm is not None and be - hm.end() >= 2:
+                bs = _trim(text, hm.end(), be, cues)[0]
         as_, ae = _after(text, q.end, re_, cues, stopped)
         if ae > as_ and cues.generic_after.fullmatch(text, as_, ae):
             ae = as_  # 300吨生产能力, 1万人的工作目标: nothing named after the number
