@@ -177,6 +177,8 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
 
 _CAP_CUE = re.compile(r"最高不超过|最高不得超过|不得超过|不超过|不高于|最高")
 _MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
+# …处以不超过违法所得3倍的罚款，但最高不得超过30000元: the penalty noun alone names what a later cap caps
+_MONEY_NP_ANY = re.compile(r"([^，,。；;、：:的]{0,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
 
 
 def _cap_share(text: str, ls: int, q: Any, cues: _Cues) -> tuple[int, int] | None:
@@ -291,7 +293,7 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
 
 
 _NOT_NP = re.compile(r"[了》]")  # a verb before these is a predicate, not a modifier of a noun phrase
-_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年|每季度|每月|(?<![\d一二两三四五六七八九十])年内"
+_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年度?|每季度|每月|(?<![\d一二两三四五六七八九十])年内"
                               r"|今年(?!以来)|时间内|期限内")
 _SUBJECT_LIST = re.compile(r"[、等]")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
@@ -476,7 +478,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
                 seg_s -= 1
             sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
-            last = _last(_MONEY_NP.finditer(text, sent_s, seg_s))
+            last = (_last(_MONEY_NP.finditer(text, sent_s, seg_s))
+                    or _last(_MONEY_NP_ANY.finditer(text, sent_s, seg_s)))
             if last is not None:
                 s, e = last.start(1), last.end(1)
                 for v in cues.verb_inner.finditer(text, s, e):
