@@ -107,8 +107,10 @@ class _Cues:
         self.list_head = re.compile(c["list_head_pattern"])
         self.list_opening = re.compile(c["list_opening_pattern"])
         self.change_word = re.compile(f"(?:年均)?(?:{_alt(c['change_words'])})")
-        self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])}|(?:{'|'.join(c['drop_prefix_patterns'])})"
-                                 "(?=[\u4e00-\u9fff]{2}))")
+        self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
+        # the patterns are tried only when one of their key characters is near the start (they are slower)
+        self.prefix_pat = re.compile(f"(?:{'|'.join(c['drop_prefix_patterns'])})(?=[\u4e00-\u9fff]{{2}})")
+        self.prefix_hint = re.compile(f"[{re.escape(c['drop_prefix_pattern_keys'])}]")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
@@ -151,7 +153,8 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         if m:
             s, changed = m.end(), True
         seg = text[s:e]
-        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg)
+        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg) or (
+            cues.prefix_pat.match(seg) if cues.prefix_hint.search(seg, 0, 12) else None)
         if m and m.end() > 0:
             s, changed = s + m.end(), True
         seg = text[s:e]
