@@ -535,6 +535,8 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
     """Ranked lists (``开工率由高到低排序，依次是：衡水市116.48%、沧州市114.19%…``, ``完成率较低的县（市）为：
     故城县（0%）、…``): a quantity whose list item is only a place name measures the list's head, the
     first rate or amount word before the colon (``开工率``), not the place."""
+    if "：" not in text and ":" not in text and cues.list_opening.search(text) is None:
+        return  # neither a colon nor a ranking opener: no list head anywhere (most texts; a fast exit)
     for i, q in enumerate(quantities):
         if q.role not in roles:
             continue
