@@ -53,6 +53,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 from importlib import resources
+from itertools import pairwise
 from typing import Any
 
 __all__ = ["INDICATOR_ROLES", "Indicator", "find_indicators", "load_indicator_cues"]
@@ -107,6 +108,9 @@ class _Cues:
         self.list_opening = re.compile(c["list_opening_pattern"])
         self.change_word = re.compile(f"(?:年均)?(?:{_alt(c['change_words'])})")
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
+        # the patterns are tried only when one of their key characters is near the start (they are slower)
+        self.prefix_pat = re.compile(f"(?:{'|'.join(c['drop_prefix_patterns'])})(?=[\u4e00-\u9fff]{{2}})")
+        self.prefix_hint = re.compile(f"[{re.escape(c['drop_prefix_pattern_keys'])}]")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
@@ -119,6 +123,12 @@ class _Cues:
         self.suffix_len = max(map(len, c["drop_suffixes"]))
         self.money_len = max(map(len, c["money_nouns"]))
         self.level = re.compile(c["level_modifier_pattern"])
+        self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
+        self.property_len = max(map(len, c["property_heads"]))
+        self.result_verbs = frozenset(c["result_verbs"])
+        self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
+        self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
+                              for unit, words in c["counter_heads"].items()}
 
 
 @lru_cache(maxsize=1)
@@ -143,7 +153,8 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         if m:
             s, changed = m.end(), True
         seg = text[s:e]
-        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg)
+        m = _TIME_PREFIX.match(seg) or cues.prefix.match(seg) or _ENUM_OR_PER.match(seg) or (
+            cues.prefix_pat.match(seg) if cues.prefix_hint.search(seg, 0, 12) else None)
         if m and m.end() > 0:
             s, changed = s + m.end(), True
         seg = text[s:e]
@@ -169,6 +180,8 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
 
 _CAP_CUE = re.compile(r"最高不超过|最高不得超过|不得超过|不超过|不高于|最高")
 _MONEY_NP = re.compile(r"([^，,。；;、：:的]{2,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
+# …处以不超过违法所得3倍的罚款，但最高不得超过30000元: the penalty noun alone names what a later cap caps
+_MONEY_NP_ANY = re.compile(r"([^，,。；;、：:的]{0,20}?(?:专项资金|资金|奖励|补助|补贴|奖补|经费|资助|贷款|罚款))")
 
 
 def _cap_share(text: str, ls: int, q: Any, cues: _Cues) -> tuple[int, int] | None:
@@ -254,16 +267,27 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         return e, e, True
     s = ls
     zhan = text.rfind("占", ls, e)  # 装配式建筑占新建建筑面积比例: no verb inside a 占 phrase
+    # 新建燃煤机组脱硫效率, 省级龙头企业带动系统销售额: a property of what the verb names (效率, 数量, 金额 …)
+    # keeps the verb as a modifier; only verbs that state the result (实现, 力争 …) are cut
+    prop = cues.property_head.search(text, max(ls, e - cues.property_len), e) is not None
     for m in cues.verb_inner.finditer(text, ls, e):  # (endpos e, not zhan: the lookahead must see 占)
         if zhan >= 0 and m.end() > zhan:
             break
+        if (prop and m.group() not in cues.result_verbs and not _NOT_NP.search(text, m.start(), e)
+                and not _SUBJECT_LIST.search(text, ls, m.start())):
+            continue  # (not after a list of subjects: 户外广告牌、…等社会媒介设置公益广告总量占比)
         if m.end() < e or not verb_noun:  # 开展职业技能培训50万人次: the last verb is the noun
             s = m.end()
+    if prop:  # …》明确了签约比例: the noun phrase starts after the predicate
+        k = _last(_NOT_NP.finditer(text, s, e))
+        if k is not None:
+            s = k.end()
     for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
         if m.end() < e:
             s = m.end()
     for m in _TIME_PREFIX_ANY.finditer(text, s, e):  # a time expression inside: what follows it
-        s = m.end()
+        if not cues.verb_end.fullmatch(text, m.end(), e):  # (not 专项资金每年安排: the verb alone is nothing)
+            s = m.end()
     zhan = text.rfind("占", s, e)
     if zhan < 0 or text.find("的", zhan, e) < 0:  # 教师占专业课教师的比例: the 占 phrase is whole
         s = _head_after_de(text, s, e)
@@ -271,10 +295,14 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
     return s, e, False
 
 
-_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?")
+_NOT_NP = re.compile(r"[了》]")  # a verb before these is a predicate, not a modifier of a noun phrase
+_TIME_PREFIX_ANY = re.compile(r"(?:19|20)\d{2}\s*年(?:度|底|末|初)?|每年度?|每季度|每月|(?<![\d一二两三四五六七八九十])年内"
+                              r"|今年(?!以来)|时间内|期限内")
+_SUBJECT_LIST = re.compile(r"[、等]")
 # a time expression closing the text before a quantity: 由2021年的135立方米, 到２００５年达到１２万人
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
-_COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$")
+_COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
+                          r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
@@ -358,6 +386,13 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if q.role not in roles:
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
+        if i and be > bs and quantities[i - 1].end == ls and quantities[i - 1].role not in roles:
+            # 46个连片县和国贫县土建项目100%开工: after what the scope count counts (县), the share's subject
+            pq = quantities[i - 1]
+            heads = cues.counter_any.get(pq.unit) if pq.kind == "count" else None
+            hm = _last(heads.finditer(text, bs, be - 2)) if heads is not None else None
+            if hm is not None and be - hm.end() >= 2:
+                bs = _trim(text, hm.end(), be, cues)[0]
         as_, ae = _after(text, q.end, re_, cues, stopped)
         if ae > as_ and cues.generic_after.fullmatch(text, as_, ae):
             ae = as_  # 300吨生产能力, 1万人的工作目标: nothing named after the number
@@ -401,12 +436,18 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             if side[i] == "after":
                 consumed = max(consumed, e)
     _list_heads(text, quantities, out, cues, roles)
+    _respectively(text, quantities, out, side, cues, roles)
+    _earlier_referent(text, quantities, out, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
-        if out[i] is not None or q.role not in roles or out[i - 1] is None:
+        prev_ind = out[i - 1]
+        if out[i] is not None or q.role not in roles or prev_ind is None:
             continue
-        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role):
+        # 技术合同成交额年递增21%,到2015年达到10000亿元: the amount whose growth was given before
+        grown = (_GROWTH_END.search(prev_ind.text) if pq.kind in ("percent", "ratio")
+                 and q.kind not in ("percent", "ratio") else None)
+        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role) and grown is None:
             continue
         gap = text[pq.end:q.start]
         if any(ch in gap for ch in "。；;！!？?\n"):
@@ -420,7 +461,12 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         qe = pm.end() if pm else q.end
         closes = not text[qe:qe + 1].strip("，,。；;、 ")
         if seg and closes and cues.link_only.fullmatch(seg):
-            out[i] = out[i - 1]
+            prev = out[i - 1]
+            assert prev is not None
+            if grown is not None and grown.start() >= 2:
+                out[i] = Indicator(prev.text[:grown.start()], prev.start, prev.start + grown.start())
+            elif grown is None:
+                out[i] = prev
         elif seg and closes and cues.change_only.fullmatch(seg):
             # …营业收入1200亿元，增长12%: the change of the same thing, "营业收入增长" (like a shared head,
             # not a substring: its offsets run from the previous indicator to the change word)
@@ -435,7 +481,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
                 seg_s -= 1
             sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
-            last = _last(_MONEY_NP.finditer(text, sent_s, seg_s))
+            last = (_last(_MONEY_NP.finditer(text, sent_s, seg_s))
+                    or _last(_MONEY_NP_ANY.finditer(text, sent_s, seg_s)))
             if last is not None:
                 s, e = last.start(1), last.end(1)
                 for v in cues.verb_inner.finditer(text, s, e):
@@ -488,6 +535,8 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
     """Ranked lists (``开工率由高到低排序，依次是：衡水市116.48%、沧州市114.19%…``, ``完成率较低的县（市）为：
     故城县（0%）、…``): a quantity whose list item is only a place name measures the list's head, the
     first rate or amount word before the colon (``开工率``), not the place."""
+    if "：" not in text and ":" not in text and cues.list_opening.search(text) is None:
+        return  # neither a colon nor a ranking opener: no list head anywhere (most texts; a fast exit)
     for i, q in enumerate(quantities):
         if q.role not in roles:
             continue
@@ -517,3 +566,107 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
             seg_e = seg_s - 1
         if head is not None:
             out[i] = head
+
+
+_GROWTH_END = re.compile(r"(?:年均|每年|年)?(?:递增|增长|增加|提高|提升)$")
+_LIST_SEP = re.compile(r"、")
+_LIST_LAST = re.compile(r"和|及|以及|与")
+
+
+def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
+                  roles: frozenset[str]) -> None:
+    """分别 lists: ``开展A计划、B计划和C计划，到2022年底分别培训48万人次、9万人次、3万人次`` — a run of n
+    quantities after 分别 whose indicators are all missing or all the same takes, one by one, the n items
+    of the list in the previous segment of the sentence (split at 、, the last item at 和/及); nothing
+    changes when the counts differ. A list in the 分别 segment itself (``审核期、辅导期企业数量分别增长…``)
+    is one indicator and is left alone."""
+    n = len(quantities)
+    i = 0
+    while i < n:
+        q = quantities[i]
+        j = i + 1
+        while (j < n and quantities[j].role in roles
+               and text[quantities[j - 1].end:quantities[j].start].strip(_SPACE) in ("、", "和", "及", "，", ",")):
+            j += 1
+        run = list(range(i, j))
+        i = j
+        if len(run) < 2 or q.role not in roles or len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        k = text.rfind("分别", seg_s, q.start)
+        if k < 0 or q.start - k > 6 or seg_s == 0 or text[seg_s - 1] not in "，," or any(
+                quantities[r].role == "cap" for r in run):
+            continue  # (分别培训48万人次, 分别达到; not 分别择优给予不超过…、最高不超过…: two caps on one grant)
+        prev_s = seg_s - 1
+        while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
+            prev_s -= 1
+        if any(prev_s <= x.start < seg_s for x in quantities):
+            continue  # 新增超50亿、超100亿的特色产业集群30个和20个左右，分别达150个、80个: not a list of names
+        items = _list_items(text, prev_s, seg_s - 1, len(run), cues)
+        if items is None:
+            continue
+        for k, (s, e) in zip(run, items):
+            out[k] = Indicator(text[s:e], s, e)
+            side[k] = "before"
+
+
+def _list_items(text: str, s: int, e: int, n: int, cues: _Cues) -> list[tuple[int, int]] | None:
+    """The ``n`` items of the list ``text[s:e]`` (a leading verb dropped), or None when it has another count."""
+    m = cues.verb_inner.match(text, s, e)
+    if m:
+        s = m.end()
+    bounds = [s] + [x.end() for x in _LIST_SEP.finditer(text, s, e) if _balanced(text[s:x.start()])]  # not 县（市、区）
+    spans = [(a, b - 1) for a, b in pairwise(bounds)] + [(bounds[-1], e)]
+    if len(spans) == n - 1:  # A、B和C: the last item splits at its last 和/及
+        ls, le = spans[-1]
+        last = _last(x for x in _LIST_LAST.finditer(text, ls, le) if _balanced(text[ls:x.start()]))
+        if last is None:
+            return None
+        spans[-1:] = [(ls, last.start()), (last.end(), le)]
+    if len(spans) != n:
+        return None
+    out = []
+    for a, b in spans:
+        a, b = _trim(text, a, b, cues)
+        if b - a < 2 or not _balanced(text[a:b]):
+            return None
+        out.append((a, b))
+    return out
+
+
+def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
+                      roles: frozenset[str]) -> None:
+    """A count with nothing named in its segment (``提前启动今年5G基站及网络建设，力争全年新增2.2万个``)
+    counts the last noun of the previous comma segment that its counter counts (``个`` → 基站, ``家`` →
+    企业 …; ``counter_heads`` in the cue lexicon), from after the verb or time word before that noun."""
+    for i, q in enumerate(quantities):
+        if out[i] is not None or q.role not in roles or q.kind != "count":
+            continue
+        heads = cues.counter_heads.get(q.unit)
+        if heads is None:
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        if seg_s == 0 or text[seg_s - 1] not in "，,":
+            continue
+        sent_s = seg_s - 1  # the previous comma segment of the sentence only
+        while sent_s > 0 and text[sent_s - 1] not in cues.breaks:
+            sent_s -= 1
+        if any(sent_s <= x.start < seg_s for x in quantities):
+            continue  # an earlier quantity of the sentence: its own rules apply
+        m = _last(heads.finditer(text, sent_s, seg_s))
+        if m is None:
+            continue
+        s, e = m.start(), m.end()
+        while s > sent_s and text[s - 1] not in cues.breaks and text[s - 1] not in "、和及与":
+            s -= 1
+        for v in cues.verb_inner.finditer(text, s, m.start()):
+            s = v.end()
+        for t in _TIME_PREFIX_ANY.finditer(text, s, m.start()):
+            s = t.end()
+        s, e = _trim(text, _head_after_de(text, s, e), e, cues)
+        if e - s >= 2 and _balanced(text[s:e]):
+            out[i] = Indicator(text[s:e], s, e)

@@ -612,12 +612,52 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
         if q is not None and q is not _RETRY_SINGLE:
             out.append(q)
         pos = max(m.end() if m is not None else pos + 1, pos + 1)
+    if len(out) > 1:
+        out = _scope_counts(text, out)
     if indicators and out:
         from clausetag.indicators import find_indicators
 
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
     return out
+
+
+_SCOPE_GAP = re.compile(r"[^，,；;。：:！!？?\n的\d０-９%％]{1,24}")
+_SCOPE_JOIN = frozenset({"和", "、", "及", "与", "以及"})
+
+
+def _scope_counts(text: str, out: list[Quantity]) -> list[Quantity]:
+    """Counts that only delimit whose figure a share is (``46个连片县和国贫县土建项目100%开工``,
+    ``…等3个市竣工率超过90%``): a count followed in its segment, across a noun phrase only, by a percent
+    that is not itself a modifier (no 的 after it in the segment) is ``other``, and so are counts joined to it
+    by 和/、 (``22个连片特困地区和40个国家级扶贫县…100%开工``)."""
+    roles: list[str] | None = None
+    for i in range(len(out) - 1):
+        q = out[i]
+        if q.kind != "count" or q.role == "other":
+            continue
+        nq = out[i + 1]
+        if nq.kind != "percent":
+            continue
+        if not _SCOPE_GAP.fullmatch(text, q.end, nq.start):
+            continue
+        seg_end = nq.end
+        while seg_end < len(text) and text[seg_end] not in _SEGMENT_BREAKS:
+            seg_end += 1
+        if text.find("的", nq.end, seg_end) >= 0:
+            continue  # 培育15个关键工序数控化率提升5%以上…的数字化特色产业集群: the share qualifies what is counted
+        if roles is None:
+            roles = [x.role for x in out]
+        roles[i] = "other"
+        k = i
+        while k > 0 and out[k - 1].kind == "count" and text[out[k - 1].end:out[k].start].strip() and any(
+                text.startswith(w, out[k].start - len(w)) for w in _SCOPE_JOIN) and _SCOPE_GAP.fullmatch(
+                text, out[k - 1].end, out[k].start):
+            k -= 1
+            roles[k] = "other"
+    if roles is None:
+        return out
+    return [q if r == q.role else replace(q, role=r) for q, r in zip(out, roles)]
 
 
 _RETRY_SINGLE: Any = object()
