@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import re
 from collections import defaultdict
-from pathlib import Path
 from typing import Any
 
 from clausetag.metrics import nonspace_offsets
@@ -76,13 +75,13 @@ def main(argv: list[str] | None = None) -> int:
         gend = {off[g["end"]]: i for i, g in enumerate(gold)}
         pend = {off[p["end"]]: i for i, p in enumerate(pred)}
 
-        def containing(recs: list[dict[str, Any]], a: int) -> dict[str, Any]:
+        def containing(recs: list[dict[str, Any]], a: int, off: list[int] = off) -> dict[str, Any]:
             for r in recs:
                 if off[r["start"]] <= a < off[r["end"]]:
                     return r
             return recs[-1]
 
-        def ctx(r: dict[str, Any], cut: int | None = None) -> str:
+        def ctx(r: dict[str, Any], cut: int | None = None, off: list[int] = off, text: str = text) -> str:
             s = text[r["start"]:r["end"]].replace("\n", "⏎")
             if cut is not None:
                 # position in raw text whose nonspace offset is cut
@@ -97,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             k = kind_of_cut(gold[gi], gold[gi + 1], text) if gi + 1 < len(gold) else "end"
             errs["boundary missing"][k].append(f"{doc_id}: {ctx(containing(pred, a), a)}")
-        for a, pi in pend.items():
+        for a in pend:
             if a == last or a in gend:
                 continue
             g = containing(gold, a)
