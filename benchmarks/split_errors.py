@@ -109,23 +109,23 @@ def main(argv: list[str] | None = None) -> int:
         for s, p in ph.items():
             if s in gh:
                 continue
-            g = gspan.get(s)
+            gs = gspan.get(s)
             t = text[p["start"]:p["end"]].strip()
-            if g is None:
+            if gs is None:
                 k = f"wrong span ({family(t)})"
             else:
-                nxt = gold[gold.index(g) + 1] if gold.index(g) + 1 < len(gold) else None
+                nxt = gold[gold.index(gs) + 1] if gold.index(gs) + 1 < len(gold) else None
                 nk = family(text[nxt["start"]:nxt["end"]]) if nxt else "END"
                 end = "punct" if t[-1:] in "。！？；" else "nopunct"
-                k = f"false heading {g.get('label')} ({family(t)},{end}) -> next {nk}"
+                k = f"false heading {gs.get('label')} ({family(t)},{end}) -> next {nk}"
             errs["heading spurious"][k].append(f"{doc_id}: {ctx(p)}")
         for s, g in gh.items():
             if s in ph:
                 continue
-            p = pspan.get(s)
+            ps = pspan.get(s)
             t = text[g["start"]:g["end"]].strip()
             end = "punct" if t[-1:] in "。！？；" else "nopunct"
-            if p is None:
+            if ps is None:
                 k = f"wrong span ({family(t)},{end})"
                 ex = ctx(containing(pred, off[g["start"]]))
                 errs["heading missed"][k].append(f"{doc_id}: [{t[:40]}] in pred: {ex}")
