@@ -890,17 +890,18 @@ def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], le
 
 
 def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, heading_match: Any,
-                         may_start: Any, window: int = 200) -> bool:
+                         may_start: Any, window: int = 200, ends: str = "") -> bool:
     """Whether the nearest earlier item of ``family`` (the heading clause ``i``'s marker family,
-    within ``window`` clauses) is a body clause: ``i`` is then the last of a list of whole-sentence
-    items. (The nearest such item, not one at the same path depth: an item list inside an unmarked
-    section gets a longer path than the item that ends it, which pops back to its family's level.)"""
+    within ``window`` clauses) is a body clause (and, with ``ends``, ends in one of those
+    characters): ``i`` is then the last of a list of whole-sentence items. (The nearest such item,
+    not one at the same path depth: an item list inside an unmarked section gets a longer path than
+    the item that ends it, which pops back to its family's level.)"""
     for j in range(i - 1, max(-1, i - 1 - window), -1):
         c = clauses[j]
         if may_start(norm[c.start]):
             m = heading_match(norm, c.start)
             if m is not None and m.lastgroup == family:
-                return not c.is_heading
+                return not c.is_heading and (not ends or norm[c.end - 1] in ends)
     return False
 
 
@@ -928,14 +929,21 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bo
     by a plain paragraph in its section, no earlier sibling that is a body clause: after a list of
     whole-sentence items, the plain paragraph is the text after the list ("（二）仲裁请求…；" "（三）证据
     和证据来源、证人姓名和住所。" + "书写仲裁申请确有困难的…"), while "（一）指导思想。" + its body, and
-    "（二）基本原则。" + its body after it, are headings. Heading paths are then recomputed: the clauses that follow
+    "（二）基本原则。" + its body after it, are headings. An inline heading that ends in a terminator
+    and whose nearest earlier item of its family is a body clause ending in ；is the last item of such
+    a list, the text after it on its line the text after the list (scraped text: "（四）…情况；（五）…
+    情况。审计机关对…"): a body clause. Heading paths are then recomputed: the clauses that follow
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
     family_of: dict[int, str] | None = None  # built when first needed
     for i, family, entry, sentence in heads:
         c = clauses[i]
-        if i + 1 < n:
+        if (not sentence and norm[c.end - 1] in "。！？"
+                and _body_sibling_before(clauses, i, family, norm, heading_match, may_start, 50, "；")):
+            pass  # the last item of a list of clauses ending in ；, its text after it on the same line
+            # (scraped text: "（四）…情况；（五）…情况。审计机关对…"): a body clause
+        elif i + 1 < n:
             nxt = clauses[i + 1]
             if nxt.is_heading:
                 if len(nxt.heading_path) > len(c.heading_path):
