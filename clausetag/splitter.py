@@ -939,7 +939,7 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bo
     family_of: dict[int, str] | None = None  # built when first needed
     for i, family, entry, sentence in heads:
         c = clauses[i]
-        if (not sentence and norm[c.end - 1] in "。！？"
+        if (not sentence and i and norm[clauses[i - 1].end - 1] == "；" and norm[c.end - 1] in "。！？"
                 and _body_sibling_before(clauses, i, family, norm, heading_match, may_start, 50, "；")):
             pass  # the last item of a list of clauses ending in ；, its text after it on the same line
             # (scraped text: "（四）…情况；（五）…情况。审计机关对…"): a body clause
