@@ -106,6 +106,7 @@ class _Rules:
     heading_stop: re.Pattern[str]
     typed_stops: dict[str, re.Pattern[str]]
     glued_words: re.Pattern[str] | None
+    glued_words_types: frozenset[str]
     max_heading_length: int
     heading_forbidden: re.Pattern[str] | None
     plain_max: int
@@ -244,6 +245,7 @@ def _compile_json(canonical: str) -> _Rules:
         heading_stop=stop,
         typed_stops=typed_stops,
         glued_words=glued_words,
+        glued_words_types=frozenset((gw or {}).get("types") or (h["type"] for h in r["headings"])),
         max_heading_length=int(r["max_heading_length"]),
         heading_forbidden=re.compile("[" + re.escape(r["heading_forbidden"]) + "]") if r.get("heading_forbidden") else None,
         plain_max=int(ph["max_length"]),
@@ -1023,7 +1025,7 @@ class Splitter:
         inline heading costs O(its length), not O(rest of the paragraph).
         """
         r = self.rules
-        if r.glued_words is not None:
+        if r.glued_words is not None and htype in r.glued_words_types:
             # a section name glued to its body ("一、总体要求按照…", "（二）基本原则坚持…")
             g = r.glued_words.match(norm, marker_end, pe)
             if g is not None:
