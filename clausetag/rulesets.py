@@ -48,7 +48,7 @@ REQUIRED_KEYS = (
 OPTIONAL_KEYS = (
     "name", "extends", "residue", "article", "article_keeps", "article_mode", "heading_forbidden",
     "soft_boundaries", "path_reset", "paragraph_break", "title_join", "heading_children",
-    "heading_glued_stop", "scraped",
+    "heading_glued_stop", "heading_glued_words", "scraped",
 )
 ARTICLE_MODES = ("auto", "always", "never")
 

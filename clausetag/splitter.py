@@ -104,6 +104,9 @@ class _Rules:
     heading_combined: re.Pattern[str]
     any_heading: re.Pattern[str]
     heading_stop: re.Pattern[str]
+    typed_stops: dict[str, re.Pattern[str]]
+    glued_words: re.Pattern[str] | None
+    glued_words_types: frozenset[str]
     max_heading_length: int
     heading_forbidden: re.Pattern[str] | None
     plain_max: int
@@ -196,13 +199,25 @@ def _compile_json(canonical: str) -> _Rules:
     term_class = re.escape(r["heading_terminators"])
     # heading_glued_stop: also right before a marker glued to the heading ("三、支持政策（一）补贴支持。"):
     # its opener joins the leading class and a branch checks the rest of the marker after it
-    glued = r.get("heading_glued_stop")
-    g_open = re.escape(glued["opener"]) if glued else ""
-    g_branch = f"|(?<={g_open})(?={glued['after']})" if glued else ""
-    stop = re.compile(
-        "[" + term_class + "\n \t" + g_open + "](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?="
-        + any_heading.pattern + "))" + g_branch + ")"
-    )
+    # (a list of {opener, after, types}; an entry with `types` applies to headings of those families only)
+    glued_all = r.get("heading_glued_stop") or []
+    if isinstance(glued_all, dict):
+        glued_all = [glued_all]
+
+    def make_stop(entries: list[dict[str, Any]]) -> re.Pattern[str]:
+        g_open = "".join(dict.fromkeys(re.escape(e["opener"]) for e in entries))
+        g_branch = "".join(f"|(?<={re.escape(e['opener'])})(?={e['after']})" for e in entries)
+        return re.compile(
+            "[" + term_class + "\n \t" + g_open + "](?:(?<=[" + term_class + "\n])|(?<=[ \t])[ \t]*(?:\n|(?="
+            + any_heading.pattern + "))" + g_branch + ")"
+        )
+
+    stop = make_stop([e for e in glued_all if not e.get("types")])
+    typed_stops = {t: make_stop([e for e in glued_all if not e.get("types") or t in e["types"]])
+                   for e in glued_all for t in e.get("types") or ()}
+    gw = r.get("heading_glued_words")
+    glued_words = (re.compile("[ \t]*(?:" + "|".join(map(re.escape, gw["words"])) + ")(?=" + gw["next"] + ")")
+                   if gw else None)
     heading_first = first_chars(heading_combined)
     reset_first = first_chars(re.compile(r["path_reset"])) if r.get("path_reset") else FirstChars(frozenset(), False)
     article_first = first_chars(re.compile(r["article"])) if r.get("article") else FirstChars(frozenset(), False)
@@ -228,6 +243,9 @@ def _compile_json(canonical: str) -> _Rules:
         heading_combined=heading_combined,
         any_heading=any_heading,
         heading_stop=stop,
+        typed_stops=typed_stops,
+        glued_words=glued_words,
+        glued_words_types=frozenset((gw or {}).get("types") or (h["type"] for h in r["headings"])),
         max_heading_length=int(r["max_heading_length"]),
         heading_forbidden=re.compile("[" + re.escape(r["heading_forbidden"]) + "]") if r.get("heading_forbidden") else None,
         plain_max=int(ph["max_length"]),
@@ -874,17 +892,18 @@ def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], le
 
 
 def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, heading_match: Any,
-                         may_start: Any, window: int = 200) -> bool:
+                         may_start: Any, window: int = 200, ends: str = "") -> bool:
     """Whether the nearest earlier item of ``family`` (the heading clause ``i``'s marker family,
-    within ``window`` clauses) is a body clause: ``i`` is then the last of a list of whole-sentence
-    items. (The nearest such item, not one at the same path depth: an item list inside an unmarked
-    section gets a longer path than the item that ends it, which pops back to its family's level.)"""
+    within ``window`` clauses) is a body clause (and, with ``ends``, ends in one of those
+    characters): ``i`` is then the last of a list of whole-sentence items. (The nearest such item,
+    not one at the same path depth: an item list inside an unmarked section gets a longer path than
+    the item that ends it, which pops back to its family's level.)"""
     for j in range(i - 1, max(-1, i - 1 - window), -1):
         c = clauses[j]
         if may_start(norm[c.start]):
             m = heading_match(norm, c.start)
             if m is not None and m.lastgroup == family:
-                return not c.is_heading
+                return not c.is_heading and (not ends or norm[c.end - 1] in ends)
     return False
 
 
@@ -912,14 +931,21 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bo
     by a plain paragraph in its section, no earlier sibling that is a body clause: after a list of
     whole-sentence items, the plain paragraph is the text after the list ("（二）仲裁请求…；" "（三）证据
     和证据来源、证人姓名和住所。" + "书写仲裁申请确有困难的…"), while "（一）指导思想。" + its body, and
-    "（二）基本原则。" + its body after it, are headings. Heading paths are then recomputed: the clauses that follow
+    "（二）基本原则。" + its body after it, are headings. An inline heading that ends in a terminator
+    and whose nearest earlier item of its family is a body clause ending in ；is the last item of such
+    a list, the text after it on its line the text after the list (scraped text: "（四）…情况；（五）…
+    情况。审计机关对…"): a body clause. Heading paths are then recomputed: the clauses that follow
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
     family_of: dict[int, str] | None = None  # built when first needed
     for i, family, entry, sentence in heads:
         c = clauses[i]
-        if i + 1 < n:
+        if (not sentence and i and norm[clauses[i - 1].end - 1] == "；" and norm[c.end - 1] in "。！？"
+                and _body_sibling_before(clauses, i, family, norm, heading_match, may_start, 50, "；")):
+            pass  # the last item of a list of clauses ending in ；, its text after it on the same line
+            # (scraped text: "（四）…情况；（五）…情况。审计机关对…"): a body clause
+        elif i + 1 < n:
             nxt = clauses[i + 1]
             if nxt.is_heading:
                 if len(nxt.heading_path) > len(c.heading_path):
@@ -991,17 +1017,24 @@ class Splitter:
 
     # -- headings -------------------------------------------------------------------------------
     def _heading_end(self, norm: str, pos: int, pe: int, marker_end: int,
-                     starts: Sequence[int], ends: Sequence[int]) -> int | None:
-        """End of the heading whose marker spans norm[pos:marker_end], or None if it is no heading.
+                     starts: Sequence[int], ends: Sequence[int], htype: str = "") -> int | None:
+        """End of the heading of family ``htype`` whose marker spans norm[pos:marker_end], or None
+        if it is no heading.
 
         Never looks further than ``max_heading_length`` past ``pos`` for the heading's end, so an
         inline heading costs O(its length), not O(rest of the paragraph).
         """
         r = self.rules
+        if r.glued_words is not None and htype in r.glued_words_types:
+            # a section name glued to its body ("一、总体要求按照…", "（二）基本原则坚持…")
+            g = r.glued_words.match(norm, marker_end, pe)
+            if g is not None:
+                return g.end()
         limit = pos + r.max_heading_length
         terminators = r.heading_terminators
         end = pe
-        search = r.heading_stop.search  # never matches empty: the next stop is searched from s.end()
+        # never matches empty: the next stop is searched from s.end()
+        search = (r.typed_stops.get(htype) or r.heading_stop).search if r.typed_stops else r.heading_stop.search
         s = search(norm, marker_end, pe)
         while s is not None:
             ss = s.start()
@@ -1184,7 +1217,7 @@ class Splitter:
                         m = heading_match(norm, pos, pe)
                         htype = m.lastgroup if m is not None else None
                         if htype is not None and (not in_articles or htype in keeps):
-                            hend = heading_end(norm, pos, pe, m.end(), starts, ends)  # type: ignore[union-attr]
+                            hend = heading_end(norm, pos, pe, m.end(), starts, ends, htype)  # type: ignore[union-attr]
                             if hend is not None:
                                 k = stack.index(htype) if htype in stack else len(stack)
                                 b = hend
