@@ -17,7 +17,9 @@ from __future__ import annotations
 import hashlib
 import json
 import lzma
+import os
 import random
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -153,8 +155,11 @@ def _load_cache(file: Path) -> dict[str, tuple[str, np.ndarray]]:
 
 def _save_cache(file: Path, rows: dict[str, tuple[str, np.ndarray]], labels: Sequence[str]) -> None:
     file.parent.mkdir(parents=True, exist_ok=True)
+    # several runs may share a teacher: keep the rows another process wrote meanwhile, and write
+    # through a file of our own before the atomic rename
+    rows = {**_load_cache(file), **rows}
     keys = sorted(rows)
-    tmp = file.with_name(file.name + ".tmp.npz")
+    tmp = file.with_name(f"{file.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp.npz")
     np.savez_compressed(tmp, keys=np.array(keys), digests=np.array([rows[k][0] for k in keys]),
                         probs=np.stack([rows[k][1] for k in keys]).astype(np.float32) if keys
                         else np.zeros((0, len(labels)), np.float32), labels=np.array(list(labels)))

@@ -194,3 +194,27 @@ def test_student_config_errors_name_the_key(baseline_dir: Path) -> None:
     model["params"].update(distill_clauses=10)
     with pytest.raises(ConfigError, match=r"params\.corpora.*not found"):
         parse_config({"models": [model]}, check_files=True)
+
+
+def test_head_lr_moves_only_the_classification_layer_faster(tiny_base: Path) -> None:
+    import torch
+    from transformers import AutoModel, AutoTokenizer
+
+    from clausetag.classifiers.bert import BertClassifier
+    from clausetag.classifiers.trainer import Trainer, TrainingArguments
+
+    moved = {}
+    for head_lr in (None, 1e-1):
+        clf = BertClassifier(tiny_base, ["a", "b", "c"], max_length=32, device="cpu", progress=False)
+        torch.manual_seed(0)
+        clf.tokenizer_ = AutoTokenizer.from_pretrained(str(tiny_base))
+        model = clf._build_model(AutoModel.from_pretrained(str(tiny_base)), 3)
+        head0 = model.classifier.weight.detach().clone()
+        enc0 = model.encoder.encoder.layer[0].output.dense.weight.detach().clone()
+        args = TrainingArguments(max_steps=1, epochs=0, batch_size=4, lr=1e-6, warmup_ratio=0.0, head_lr=head_lr,
+                                 device="cpu", progress=False)
+        Trainer(model, clf._collate, args).train(clf._encode(BODY[:4], None), [0, 1, 2, 0], 3)
+        moved[head_lr] = (float((model.classifier.weight - head0).abs().max()),
+                          float((model.encoder.encoder.layer[0].output.dense.weight - enc0).abs().max()))
+    assert moved[1e-1][0] > 1000 * moved[None][0]
+    assert moved[1e-1][1] == pytest.approx(moved[None][1], rel=1e-3)  # the encoder keeps lr

@@ -51,6 +51,7 @@ class StudentClassifier(BertClassifier):
         distill_weight: weight of a corpus clause's KL term against a gold clause's cross-entropy.
         cache_dir: where teacher probabilities are cached.
         num_threads: torch intra-op threads while training (``None``: torch's default).
+        head_lr: learning rate of the classification layer (``None``: ``lr``).
     """
 
     type_name = "student"
@@ -89,6 +90,7 @@ class StudentClassifier(BertClassifier):
         distill_weight: float = 1.0,
         cache_dir: str = ".cache/distill",
         num_threads: int | None = None,
+        head_lr: float | None = None,
     ) -> None:
         super().__init__(
             base_model, labels, use_context=use_context, max_length=max_length, pooling=pooling,
@@ -106,6 +108,7 @@ class StudentClassifier(BertClassifier):
         self.distill_weight = distill_weight
         self.cache_dir = cache_dir
         self.num_threads = num_threads
+        self.head_lr = head_lr
 
     @classmethod
     def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:

@@ -43,6 +43,9 @@ class TrainingArguments:
             scaled by ``T ** 2``, Hinton et al. 2015).
         distill_weight: weight of the KL term of a soft-target example against the cross-entropy of a
             gold example.
+        head_lr: peak learning rate of the classification layer (parameters named ``classifier.*``;
+            ``None``: ``lr``). A freshly initialised head on a pre-trained encoder learns faster with a
+            larger rate than the encoder tolerates.
     """
 
     epochs: float = 3.0
@@ -61,6 +64,7 @@ class TrainingArguments:
     log_every: int = 10
     temperature: float = 2.0
     distill_weight: float = 1.0
+    head_lr: float | None = None
 
     def __post_init__(self) -> None:
         if self.class_weights not in (None, "balanced"):
@@ -73,6 +77,8 @@ class TrainingArguments:
             raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.head_lr is not None and self.head_lr <= 0:
+            raise ValueError(f"head_lr must be > 0, got {self.head_lr}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
         if self.distill_weight < 0:
@@ -196,10 +202,17 @@ class Trainer:
             total = min(total, args.max_steps) if args.epochs > 0 else args.max_steps
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
         named = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        head_lr = args.head_lr or args.lr
         groups = [
-            {"params": [p for n, p in named if not n.endswith(no_decay)], "weight_decay": args.weight_decay},
-            {"params": [p for n, p in named if n.endswith(no_decay)], "weight_decay": 0.0},
+            {"params": [p for n, p in named if not n.endswith(no_decay) and (n.startswith("classifier.") == head)],
+             "weight_decay": args.weight_decay, "lr": head_lr if head else args.lr}
+            for head in (False, True)
+        ] + [
+            {"params": [p for n, p in named if n.endswith(no_decay) and (n.startswith("classifier.") == head)],
+             "weight_decay": 0.0, "lr": head_lr if head else args.lr}
+            for head in (False, True)
         ]
+        groups = [g for g in groups if g["params"]]
         optimizer = torch.optim.AdamW(groups, lr=args.lr)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
         rng = np.random.default_rng(args.seed)
