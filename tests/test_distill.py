@@ -218,3 +218,15 @@ def test_head_lr_moves_only_the_classification_layer_faster(tiny_base: Path) -> 
                           float((model.encoder.encoder.layer[0].output.dense.weight - enc0).abs().max()))
     assert moved[1e-1][0] > 1000 * moved[None][0]
     assert moved[1e-1][1] == pytest.approx(moved[None][1], rel=1e-3)  # the encoder keeps lr
+
+
+def test_time_limit_stops_early_and_says_so(tiny_base: Path, tmp_path: Path) -> None:
+    from clausetag.classifiers.student import StudentClassifier
+
+    log = tmp_path / "log.jsonl"
+    clf = StudentClassifier(tiny_base, keep_layers=1, max_length=32, epochs=50, batch_size=2, device="cpu",
+                            progress=False, time_limit_s=0.0, log_file=str(log))
+    clf.fit(BODY, ["funding", "funding", "talent", "talent", "planning", "organization"])
+    train = clf.metrics_["train"]
+    assert train["steps"] == 1 and train["of"] == 150 and train["stopped"] == "time limit"
+    assert json.loads(log.read_text(encoding="utf-8").splitlines()[-1])["stopped"] == "time limit"

@@ -52,6 +52,7 @@ class StudentClassifier(BertClassifier):
         cache_dir: where teacher probabilities are cached.
         num_threads: torch intra-op threads while training (``None``: torch's default).
         head_lr: learning rate of the classification layer (``None``: ``lr``).
+        time_limit_s: stop training after this many seconds (see :class:`TrainingArguments`).
     """
 
     type_name = "student"
@@ -91,6 +92,7 @@ class StudentClassifier(BertClassifier):
         cache_dir: str = ".cache/distill",
         num_threads: int | None = None,
         head_lr: float | None = None,
+        time_limit_s: float | None = None,
     ) -> None:
         super().__init__(
             base_model, labels, use_context=use_context, max_length=max_length, pooling=pooling,
@@ -109,6 +111,7 @@ class StudentClassifier(BertClassifier):
         self.cache_dir = cache_dir
         self.num_threads = num_threads
         self.head_lr = head_lr
+        self.time_limit_s = time_limit_s
 
     @classmethod
     def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:

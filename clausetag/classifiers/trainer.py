@@ -46,6 +46,9 @@ class TrainingArguments:
         head_lr: peak learning rate of the classification layer (parameters named ``classifier.*``;
             ``None``: ``lr``). A freshly initialised head on a pre-trained encoder learns faster with a
             larger rate than the encoder tolerates.
+        time_limit_s: stop after the step that passes this many seconds (a safety net on a shared
+            machine; the log's ``end`` record says ``"stopped": "time limit"`` and the step reached, which
+            ``max_steps`` reproduces up to the learning-rate schedule).
     """
 
     epochs: float = 3.0
@@ -65,6 +68,7 @@ class TrainingArguments:
     temperature: float = 2.0
     distill_weight: float = 1.0
     head_lr: float | None = None
+    time_limit_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.class_weights not in (None, "balanced"):
@@ -221,6 +225,7 @@ class Trainer:
         self.history = {"loss": []}
         self.model.train()
         step, epoch = 0, 0
+        stopped = ""
         started = time.perf_counter()
         self._log({"event": "start", "examples": len(features), "gold": int(gold.sum()), "steps": total,
                    "args": args.to_dict()})
@@ -245,10 +250,17 @@ class Trainer:
                                "lr": scheduler.get_last_lr()[0], "seconds": round(time.perf_counter() - started, 1)})
                 if step >= total:
                     break
+                if args.time_limit_s is not None and time.perf_counter() - started > args.time_limit_s:
+                    stopped = "time limit"
+                    break
+            if stopped:
+                break
             epoch += 1
         bar.close()
         self.model.eval()
-        summary = {"steps": step, "examples": len(features), "final_loss": self.history["loss"][-1],
+        summary: dict[str, Any] = {"steps": step, "of": total, "examples": len(features), "final_loss": self.history["loss"][-1],
                    "seconds": round(time.perf_counter() - started, 2)}
+        if stopped:
+            summary["stopped"] = stopped
         self._log(dict(summary, event="end"))
         return summary
