@@ -348,9 +348,11 @@ def test_guide_covers_every_label_with_seed_examples() -> None:
     assert len(quoted) >= 2 * 17
     missing = [q for q in quoted if q not in seeds]
     assert not missing, f"GUIDE quotes not found verbatim in the seeds: {missing}"
-    # The decisions log quotes seeds and the extra documents; `…` marks an elision, and the seeds'
-    # half-width punctuation may be quoted full-width. Every quoted fragment must be real text.
-    extra = "".join(p.read_text(encoding="utf-8") for p in sorted((ROOT / "labels" / "extra").glob("*.txt")))
+    # The decisions log quotes the seeds and the other labeled documents (regulations, policy documents);
+    # `…` marks an elision, and the seeds' half-width punctuation may be quoted full-width. Every quoted
+    # fragment must be real text.
+    extra = "".join(p.read_text(encoding="utf-8") for name in ("extra", "policy", "policy_heldout")
+                    for p in sorted((ROOT / "labels" / name).glob("*.txt")))
     corpus = _fold(seeds + extra)
     fragments = [f for q in re.findall(r"「([^」]+)」", log) for f in q.split("…") if len(f) >= 4]
     missing = [f for f in fragments if _fold(f) not in corpus]

@@ -5,8 +5,9 @@
     python labels/tools/stats.py --check    # exit 1 if README's table is out of date (for CI)
     python labels/tools/stats.py --print    # print the table only
 
-Reads every labeled set under ``labels/`` that exists (``seed``, ``extra``): clauses per document,
-clauses per label (with family) per set, and quantities per kind.
+Reads every labeled set under ``labels/`` that exists (``seed``, ``extra``, ``policy``, ``policy_heldout``):
+clauses per document (sets of more than ``LIST_DOCS`` documents are summed in one row), clauses per label
+(with family) per set, and quantities per kind.
 """
 from __future__ import annotations
 
@@ -26,7 +27,9 @@ from clausetag.schema import LabelSchema, load_schema
 from clausetag.validation import gold_files
 
 START, END = "<!-- stats:start -->", "<!-- stats:end -->"
-SETS = ("seed", "extra")
+SETS = ("seed", "extra", "policy", "policy_heldout")
+#: sets with more documents than this get one summary row in the documents table
+LIST_DOCS = 20
 
 
 def collect(labels_dir: Path) -> dict[str, list[dict[str, Any]]]:
@@ -62,9 +65,10 @@ def render(sets: dict[str, list[dict[str, Any]]], schema: LabelSchema) -> str:
         per_doc: dict[str, list[dict[str, Any]]] = {}
         for rec in sets[name]:
             per_doc.setdefault(rec["doc_id"], []).append(rec)
-        for doc_id, recs in per_doc.items():
-            lines.append(_doc_row(name, f"`{doc_id}`", recs))
-        lines.append(_doc_row(name, "**all**", sets[name]))
+        if len(per_doc) <= LIST_DOCS:
+            for doc_id, recs in per_doc.items():
+                lines.append(_doc_row(name, f"`{doc_id}`", recs))
+        lines.append(_doc_row(name, f"**all** ({len(per_doc)} documents)", sets[name]))
 
     counts = {name: Counter(r.get("label") for r in recs) for name, recs in sets.items()}
     total = Counter()
