@@ -39,19 +39,25 @@ def main() -> int:
     ap.add_argument("--policy-heldout", type=Path, default=Path("labels/policy_heldout"))
     ap.add_argument("--results", type=Path, default=Path("training/results/teacher_heldout"))
     ap.add_argument("--no-score", action="store_true")
+    ap.add_argument("--score-only", action="store_true", help="score the teacher already in --out")
     args = ap.parse_args()
 
     cfg = load_config(args.config)
-    if args.out.exists():
-        shutil.rmtree(args.out)
-    tmp = args.out.with_name(args.out.name + "-baseline")
-    train(cfg, output_dir=tmp, progress=False)
-    members = [("transformer", load_classifier(args.transformer)), ("baseline", load_classifier(tmp))]
-    teacher = EnsembleClassifier.from_members(members, args.weights)
-    teacher.metrics_ = {"members": {"transformer": str(args.transformer), "baseline": str(args.config)}}
-    teacher.save_pretrained(args.out)
-    shutil.rmtree(tmp)
-    print(f"teacher saved to {args.out}", flush=True)
+    if args.score_only:
+        teacher = load_classifier(args.out)
+        members = list(teacher.estimators_)
+        args.weights = list(teacher.weights)
+    else:
+        if args.out.exists():
+            shutil.rmtree(args.out)
+        tmp = args.out.with_name(args.out.name + "-baseline")
+        train(cfg, output_dir=tmp, progress=False)
+        members = [("transformer", load_classifier(args.transformer)), ("baseline", load_classifier(tmp))]
+        teacher = EnsembleClassifier.from_members(members, args.weights)
+        teacher.metrics_ = {"members": {"transformer": str(args.transformer), "baseline": str(args.config)}}
+        teacher.save_pretrained(args.out)
+        shutil.rmtree(tmp)
+        print(f"teacher saved to {args.out}", flush=True)
     if args.no_score:
         return 0
     tests = {"regulations": list(cfg.test_data), "policy": [str(args.policy_heldout)]}
