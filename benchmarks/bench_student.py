@@ -2,7 +2,7 @@
 ``clausetag tag`` (split, quantities, classify; default workers = all cores) on a sample of corpus
 documents, the models alternating round by round so that every model meets the same machine load.
 
-    python benchmarks/bench_student.py --student DIR [--models baseline ensemble] [--docs 60] [--rounds 3] \
+    python benchmarks/bench_student.py --student DIR [DIR ...] [--models baseline ensemble] [--docs 60] [--rounds 3] \
         [--out benchmarks/results/student_speed.md]
 
 ``clauses/s`` = clauses written / wall seconds of the whole command (process start and model loading
@@ -42,7 +42,8 @@ def write_sample(corpus: Path, n: int, seed: int, folder: Path) -> int:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--student", type=Path, required=True, help="the student's model directory (ONNX int8)")
+    ap.add_argument("--student", type=Path, nargs="+", required=True,
+                    help="the students' model directories (ONNX int8)")
     ap.add_argument("--models", nargs="*", default=["baseline", "ensemble"], help="packaged models beside it")
     ap.add_argument("--corpus", type=Path, default=Path(os.environ.get("CLAUSETAG_CORPUS", "/work/shared/corpus"))
                     / "policies.jsonl.xz")
@@ -52,7 +53,7 @@ def main() -> int:
     ap.add_argument("--out", type=Path, default=ROOT / "benchmarks/results/student_speed.md")
     args = ap.parse_args()
 
-    models = [*args.models, str(args.student)]
+    models = [*args.models, *(str(s) for s in args.student)]
     times: dict[str, list[float]] = {m: [] for m in models}
     clauses: dict[str, int] = {}
     startup: dict[str, list[float]] = {m: [] for m in models}

