@@ -63,6 +63,9 @@ def _unfitted(type_name: str, base: Path | None) -> Any:
     if type_name == "bert":
         return classifier_class("bert")(base, LABELS, epochs=2, batch_size=8, lr=2e-3, max_length=32,
                                         device="cpu", progress=False, seed=1)
+    if type_name == "student":  # gold labels only here; distillation: tests/test_distill.py
+        return classifier_class("student")(base, LABELS, keep_layers=1, epochs=2, batch_size=8, lr=2e-3,
+                                           max_length=32, device="cpu", progress=False, seed=1)
     if type_name == "embedding":
         return classifier_class("embedding")(base, LABELS, C=2.0, max_length=32)
     if type_name == "ensemble":
@@ -92,7 +95,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
                                  quantize=True)
             cache[type_name] = _unfitted(type_name, enc).fit(texts, ys, ctx)
         else:
-            base = request.getfixturevalue("tiny_base") if type_name == "bert" else None
+            base = request.getfixturevalue("tiny_base") if type_name in ("bert", "student") else None
             cache[type_name] = _unfitted(type_name, base).fit(texts, ys, ctx)
         return cache[type_name]
 

@@ -6,6 +6,8 @@
 * :class:`~clausetag.classifiers.embedding.EmbeddingClassifier` – a frozen ONNX encoder + logistic
   regression (trains and runs without torch).
 * :class:`~clausetag.classifiers.ensemble.EnsembleClassifier` – weighted soft voting over members.
+* :class:`~clausetag.classifiers.student.StudentClassifier` – a truncated transformer distilled from a
+  teacher's probabilities over unlabeled corpus clauses (:mod:`clausetag.distill`).
 * :mod:`~clausetag.classifiers.vocab` – the offline character vocabulary and BERT size presets.
 
 The registry maps the ``type`` of run configs and ``clausetag.json`` cards to classes; each class
@@ -32,6 +34,7 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "onnx": ("clausetag.classifiers.onnx", "OnnxClassifier"),
     "embedding": ("clausetag.classifiers.embedding", "EmbeddingClassifier"),
     "ensemble": ("clausetag.classifiers.ensemble", "EnsembleClassifier"),
+    "student": ("clausetag.classifiers.student", "StudentClassifier"),
 }
 _BY_CLASS = {cls: type_name for type_name, (_, cls) in REGISTRY.items()}
 
@@ -45,6 +48,7 @@ __all__ = [
     "EmbeddingClassifier",
     "EnsembleClassifier",
     "OnnxClassifier",
+    "StudentClassifier",
     "classifier_class",
     "join_context",
     "load_classifier",

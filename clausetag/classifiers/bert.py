@@ -261,11 +261,26 @@ class BertClassifier(Classifier):
         self.quantized_ = False
 
         index = {label: i for i, label in enumerate(self.classes_)}
+        features = self._encode(texts, ctx)
+        ys = [index[y] for y in labels]
+        soft = None
+        extra = self._soft_examples()
+        if extra is not None:  # knowledge distillation: unlabeled clauses with teacher probabilities
+            u_texts, u_contexts, u_probs = extra
+            soft = np.zeros((len(features) + len(u_texts), len(self.classes_)))
+            soft[len(features):] = u_probs
+            features += self._encode(u_texts, u_contexts)
+            ys += [-1] * len(u_texts)
         trainer = Trainer(self.model_, self._collate, args)
-        summary = trainer.train(self._encode(texts, ctx), [index[y] for y in labels], len(self.classes_))
+        summary = trainer.train(features, ys, len(self.classes_), soft)
         self.history_ = trainer.history
         self.metrics_["train"] = summary
         return self
+
+    def _soft_examples(self) -> tuple[list[str], list[str], np.ndarray] | None:
+        """Unlabeled ``(texts, contexts, probabilities)`` to train on besides the gold examples (columns
+        in ``classes_`` order); none here, a distilled student adds the teacher's."""
+        return None
 
     # -- inference ------------------------------------------------------------------------------
     def quantize(self) -> BertClassifier:
@@ -351,7 +366,7 @@ class BertClassifier(Classifier):
         card = read_card(path)
         params = cls._params_from_card(card, path)
         params.update(device=device, progress=progress, **kwargs)
-        params.pop("keep_layers", None)  # the saved encoder already has its layers
+        params["keep_layers"] = None  # the saved encoder already has its layers
         if batch_size:
             params["batch_size_predict"] = batch_size
         model = cls(**params)

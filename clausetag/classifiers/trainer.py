@@ -38,6 +38,17 @@ class TrainingArguments:
         progress: show a tqdm bar.
         log_file: append one JSON line per ``log_every`` steps (step, epoch, loss, lr, seconds).
         log_every: logging interval in steps.
+        temperature: distillation temperature ``T`` for examples with soft targets (teacher
+            probabilities are sharpened/softened as ``p ** (1 / T)``, renormalised; the KL term is
+            scaled by ``T ** 2``, Hinton et al. 2015).
+        distill_weight: weight of the KL term of a soft-target example against the cross-entropy of a
+            gold example.
+        head_lr: peak learning rate of the classification layer (parameters named ``classifier.*``;
+            ``None``: ``lr``). A freshly initialised head on a pre-trained encoder learns faster with a
+            larger rate than the encoder tolerates.
+        time_limit_s: stop after the step that passes this many seconds (a safety net on a shared
+            machine; the log's ``end`` record says ``"stopped": "time limit"`` and the step reached, which
+            ``max_steps`` reproduces up to the learning-rate schedule).
     """
 
     epochs: float = 3.0
@@ -54,6 +65,10 @@ class TrainingArguments:
     progress: bool = True
     log_file: str | None = None
     log_every: int = 10
+    temperature: float = 2.0
+    distill_weight: float = 1.0
+    head_lr: float | None = None
+    time_limit_s: float | None = None
 
     def __post_init__(self) -> None:
         if self.class_weights not in (None, "balanced"):
@@ -66,6 +81,12 @@ class TrainingArguments:
             raise ValueError(f"warmup_ratio must be in [0, 1), got {self.warmup_ratio}")
         if self.lr <= 0:
             raise ValueError(f"lr must be > 0, got {self.lr}")
+        if self.head_lr is not None and self.head_lr <= 0:
+            raise ValueError(f"head_lr must be > 0, got {self.head_lr}")
+        if self.temperature <= 0:
+            raise ValueError(f"temperature must be > 0, got {self.temperature}")
+        if self.distill_weight < 0:
+            raise ValueError(f"distill_weight must be >= 0, got {self.distill_weight}")
 
     @classmethod
     def field_names(cls) -> set[str]:
@@ -126,8 +147,14 @@ class Trainer:
             with path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record) + "\n")
 
-    def train(self, features: list[dict[str, list[int]]], y: Sequence[int], num_labels: int) -> dict[str, Any]:
-        """Run the loop; returns a summary (steps, examples, final loss, seconds)."""
+    def train(self, features: list[dict[str, list[int]]], y: Sequence[int], num_labels: int,
+              soft_targets: np.ndarray | None = None) -> dict[str, Any]:
+        """Run the loop; returns a summary (steps, examples, final loss, seconds).
+
+        ``soft_targets`` (knowledge distillation): an ``(n, num_labels)`` array of teacher probabilities
+        for the examples whose ``y`` is ``-1``; those examples are trained on ``T² · KL(teacher_T ‖
+        student_T)`` (weighted by ``distill_weight``), the others on the (class-weighted) cross-entropy
+        of their gold label. Rows of gold examples are ignored."""
         import torch
         from tqdm.auto import tqdm
         from transformers import get_linear_schedule_with_warmup
@@ -135,17 +162,43 @@ class Trainer:
         args = self.args
         if len(features) != len(y):
             raise ValueError(f"got {len(features)} examples but {len(y)} labels")
+        y_t = torch.tensor(list(y), dtype=torch.long)
+        gold = y_t >= 0
+        if soft_targets is not None:
+            soft_targets = np.asarray(soft_targets, dtype=np.float64)
+            if soft_targets.shape != (len(features), num_labels):
+                raise ValueError(f"soft_targets has shape {soft_targets.shape}, expected {(len(features), num_labels)}")
+            sharpened = np.clip(soft_targets, 1e-12, None) ** (1.0 / args.temperature)
+            soft_t = torch.tensor(sharpened / sharpened.sum(axis=1, keepdims=True), dtype=torch.float32)
+        elif not bool(gold.all()):
+            raise ValueError("examples with label -1 need soft_targets")
         device = resolve_device(args.device)
         self.model.to(device)
-        y_t = torch.tensor(list(y), dtype=torch.long)
         weight = None
         if args.class_weights == "balanced":
-            counts = torch.bincount(y_t, minlength=num_labels).float()
+            counts = torch.bincount(y_t[gold], minlength=num_labels).float()
             present = counts > 0
             weight = torch.zeros(num_labels)
-            weight[present] = len(y_t) / (present.sum() * counts[present])
+            weight[present] = int(gold.sum()) / (present.sum() * counts[present])
             weight = weight.to(device)
         loss_fn = torch.nn.CrossEntropyLoss(weight=weight)
+
+        def batch_loss(logits: Any, idx: list[int]) -> Any:
+            yb = y_t[idx].to(device)
+            is_gold = yb >= 0
+            if soft_targets is None or bool(is_gold.all()):
+                return loss_fn(logits, yb)
+            # per-example terms averaged over the batch: CE (class-weighted) for gold, T²·KL for soft
+            total = logits.new_zeros(())
+            if bool(is_gold.any()):
+                ce = torch.nn.functional.cross_entropy(logits[is_gold], yb[is_gold], weight=weight, reduction="none")
+                total = total + ce.sum()
+            soft = ~is_gold
+            target = soft_t[idx].to(device)[soft]
+            log_student = torch.log_softmax(logits[soft] / args.temperature, dim=-1)
+            kl = (target * (torch.log(target.clamp(min=1e-12)) - log_student)).sum(-1)
+            total = total + args.distill_weight * args.temperature ** 2 * kl.sum()
+            return total / len(idx)
 
         steps_per_epoch = math.ceil(len(features) / args.batch_size)
         total = max(1, math.ceil(args.epochs * steps_per_epoch))
@@ -153,10 +206,17 @@ class Trainer:
             total = min(total, args.max_steps) if args.epochs > 0 else args.max_steps
         no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
         named = [(n, p) for n, p in self.model.named_parameters() if p.requires_grad]
+        head_lr = args.head_lr or args.lr
         groups = [
-            {"params": [p for n, p in named if not n.endswith(no_decay)], "weight_decay": args.weight_decay},
-            {"params": [p for n, p in named if n.endswith(no_decay)], "weight_decay": 0.0},
+            {"params": [p for n, p in named if not n.endswith(no_decay) and (n.startswith("classifier.") == head)],
+             "weight_decay": args.weight_decay, "lr": head_lr if head else args.lr}
+            for head in (False, True)
+        ] + [
+            {"params": [p for n, p in named if n.endswith(no_decay) and (n.startswith("classifier.") == head)],
+             "weight_decay": 0.0, "lr": head_lr if head else args.lr}
+            for head in (False, True)
         ]
+        groups = [g for g in groups if g["params"]]
         optimizer = torch.optim.AdamW(groups, lr=args.lr)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
         rng = np.random.default_rng(args.seed)
@@ -165,13 +225,15 @@ class Trainer:
         self.history = {"loss": []}
         self.model.train()
         step, epoch = 0, 0
+        stopped = ""
         started = time.perf_counter()
-        self._log({"event": "start", "examples": len(features), "steps": total, "args": args.to_dict()})
+        self._log({"event": "start", "examples": len(features), "gold": int(gold.sum()), "steps": total,
+                   "args": args.to_dict()})
         bar = tqdm(total=total, desc="fine-tune", unit="step", disable=not args.progress, leave=False)
         while step < total:
             for idx in length_grouped_order(lengths, args.batch_size, rng, args.group_by_length):
                 batch = {k: v.to(device) for k, v in self.collate([features[i] for i in idx]).items()}
-                loss = loss_fn(self.model(**batch), y_t[idx].to(device))
+                loss = batch_loss(self.model(**batch), idx)
                 loss.backward()
                 if args.grad_clip:
                     torch.nn.utils.clip_grad_norm_(self.model.parameters(), args.grad_clip)
@@ -188,10 +250,17 @@ class Trainer:
                                "lr": scheduler.get_last_lr()[0], "seconds": round(time.perf_counter() - started, 1)})
                 if step >= total:
                     break
+                if args.time_limit_s is not None and time.perf_counter() - started > args.time_limit_s:
+                    stopped = "time limit"
+                    break
+            if stopped:
+                break
             epoch += 1
         bar.close()
         self.model.eval()
-        summary = {"steps": step, "examples": len(features), "final_loss": self.history["loss"][-1],
+        summary: dict[str, Any] = {"steps": step, "of": total, "examples": len(features), "final_loss": self.history["loss"][-1],
                    "seconds": round(time.perf_counter() - started, 2)}
+        if stopped:
+            summary["stopped"] = stopped
         self._log(dict(summary, event="end"))
         return summary
