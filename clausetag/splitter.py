@@ -791,8 +791,7 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
     resp: list[str] = []
     inner_a, inner_b = a + 1, b - 1 if norm[b - 1] == "）" else b
     lead_keys, resp_keys, suffixes = rules.resp_lead, rules.resp_resp, rules.resp_suffixes
-    lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
-    sfx_all = rules.unit_suffixes_all
+    lead_sfx = rules.unit_lead_suffixes
     next_a = inner_a
     for seg in norm[inner_a:inner_b].split("；"):  # parts separated by ；
         pa = next_a
@@ -831,49 +830,14 @@ def parse_responsibility(norm: str, original: str, a: int, b: int, rules: _Rules
                         ub -= len(suffix)
                         target = lead
                         break
-        units = _split_units(norm[ua:ub], ua, original)
-        joined = "\n".join(units)
-        for x in sfx_all:
-            if x in joined:
-                break
-        else:  # no unit ends with a suffix
-            target.extend(units)
-            continue
-        for unit in units:
-            dest = target
-            if lead_sfx and unit.endswith(lead_sfx):
-                for suf in lead_sfx:
-                    if unit.endswith(suf) and len(unit) > len(suf):
-                        unit, dest = unit[: -len(suf)], lead
-            if strip_sfx and unit.endswith(strip_sfx):
-                for suf in strip_sfx:
-                    if unit.endswith(suf) and len(unit) > len(suf):
-                        unit = unit[: -len(suf)]
-            dest.append(unit)
+        _route_units(_split_units(norm[ua:ub], ua, original), target, lead, rules)
     return lead, resp
 
 
-def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], lead: list[str],
-               resp: list[str], rules: _Rules) -> None:
-    """Add the units of the agency list norm[ua:ub] to ``target``; a list that ends with a
-    responsibility suffix ("负责") goes to ``resp`` and one that ends with a lead suffix ("牵头")
-    to ``lead``, without the suffix; a unit that ends with a lead suffix is a lead unit."""
-    seg = norm[ua:ub].rstrip()
-    ub = ua + len(seg)
+def _route_units(units: list[str], target: list[str], lead: list[str], rules: _Rules) -> None:
+    """Append agency units to ``target``; a unit that ends with a lead suffix ("牵头") goes to ``lead``,
+    and lead and strip suffixes are cut off."""
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
-    if seg.endswith(rules.resp_suffixes):
-        for suffix in rules.resp_suffixes:
-            if seg.endswith(suffix) and len(seg) > len(suffix):
-                ub -= len(suffix)
-                target = resp
-                break
-    elif lead_sfx and seg.endswith(lead_sfx):
-        for suffix in lead_sfx:
-            if seg.endswith(suffix) and len(seg) > len(suffix):
-                ub -= len(suffix)
-                target = lead
-                break
-    units = _split_units(norm[ua:ub], ua, original)
     joined = "\n".join(units)
     if not any(map(joined.__contains__, rules.unit_suffixes_all)):  # no unit ends with a suffix
         target.extend(units)
@@ -889,6 +853,29 @@ def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], le
                 if unit.endswith(suf) and len(unit) > len(suf):
                     unit = unit[: -len(suf)]
         dest.append(unit)
+
+
+def _add_units(norm: str, original: str, ua: int, ub: int, target: list[str], lead: list[str],
+               resp: list[str], rules: _Rules) -> None:
+    """Add the units of the agency list norm[ua:ub] to ``target``; a list that ends with a
+    responsibility suffix ("负责") goes to ``resp`` and one that ends with a lead suffix ("牵头")
+    to ``lead``, without the suffix; a unit that ends with a lead suffix is a lead unit."""
+    seg = norm[ua:ub].rstrip()
+    ub = ua + len(seg)
+    lead_sfx = rules.unit_lead_suffixes
+    if seg.endswith(rules.resp_suffixes):
+        for suffix in rules.resp_suffixes:
+            if seg.endswith(suffix) and len(seg) > len(suffix):
+                ub -= len(suffix)
+                target = resp
+                break
+    elif lead_sfx and seg.endswith(lead_sfx):
+        for suffix in lead_sfx:
+            if seg.endswith(suffix) and len(seg) > len(suffix):
+                ub -= len(suffix)
+                target = lead
+                break
+    _route_units(_split_units(norm[ua:ub], ua, original), target, lead, rules)
 
 
 def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, heading_match: Any,

@@ -40,6 +40,9 @@ if str(ROOT) not in sys.path:
 from clausetag.data import write_labeled
 from clausetag.text import read_text
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from merge_annotations import char_positions  # raw offset of every character of a clause text
+
 _CN = "〇零一二三四五六七八九十百千两"
 #: numbering families of headings, outermost first (the level is the position in this list)
 LEVELS: list[re.Pattern[str]] = [
@@ -71,20 +74,6 @@ def heading_level(text: str) -> int:
 def read_table(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8") as f:
         return list(csv.DictReader(f, delimiter="\t", quoting=csv.QUOTE_NONE))
-
-
-def char_positions(raw: str, start: int, end: int, text: str) -> list[int]:
-    """Raw offset of every character of a clause text (the text may drop whitespace of the slice)."""
-    out: list[int] = []
-    k = start
-    for ch in text:
-        while k < end and raw[k] != ch:
-            k += 1
-        if k >= end:
-            raise ValueError(f"clause text not found in raw[{start}:{end}]")
-        out.append(k)
-        k += 1
-    return out
 
 
 def parse_split(note: str) -> list[tuple[str, str]]:
