@@ -329,19 +329,25 @@ def test_score_warns_when_it_scores_the_training_documents(tmp_path, capsys):
 
 
 def test_shipped_cards_list_their_training_documents():
-    """The shipped models' cards list what they were trained on (training/add_training_documents.py):
-    the baseline every labeled document, the ensemble's transformer all but its 8 held-out ones."""
+    """The shipped models' cards list what they were trained on: the default baseline every labeled
+    document but the policy held-out set, the ensemble's baseline member the seeds and regulations, its
+    transformer all but the 8 held-out regulations."""
     from clausetag.classifiers.card import training_documents
+    from clausetag.data import read_labeled
     from clausetag.pipeline import model_path
 
     heldout = {"53336735e3a4", "c30f96c4a3ba", "3d8b87ae2279", "1da5dc878064", "dc3f03db171c", "75d8fc990c52",
                "6910b18ba912", "f6b2c6d1141f"}
+    policy = {r["doc_id"] for r in read_labeled(ROOT / "labels" / "policy")}
+    policy_heldout = {r["doc_id"] for r in read_labeled(ROOT / "labels" / "policy_heldout")}
     baseline = training_documents(model_path("default"))
+    member = training_documents(model_path("ensemble") / "baseline")
     transformer = training_documents(model_path("transformer"))
-    assert baseline is not None and transformer is not None
-    assert len(baseline) == 145 and heldout <= baseline
-    assert len(transformer) == 137 and not heldout & transformer and transformer < baseline
-    assert training_documents(model_path("ensemble")) == baseline | transformer
+    assert baseline is not None and member is not None and transformer is not None
+    assert len(member) == 145 and heldout <= member
+    assert baseline == member | policy and not baseline & policy_heldout
+    assert len(transformer) == 137 and not heldout & transformer and transformer < member
+    assert training_documents(model_path("ensemble")) == member | transformer
 
 
 def test_packaged_model_names_resolve(monkeypatch):

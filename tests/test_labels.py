@@ -12,6 +12,7 @@ import pytest
 from conftest import ROOT, SEEDS_DIR
 
 from clausetag.cli import main
+from clausetag.data import read_labeled
 from clausetag.schema import FAMILIES, LabelSchema, SchemaError, load_schema
 from clausetag.validation import validate
 
@@ -459,6 +460,19 @@ def test_extra_gold_validates() -> None:
         pytest.skip("no labels/extra yet")
     problems = validate(extra)
     assert problems == [], "\n".join(map(str, problems[:30]))
+
+
+@pytest.mark.parametrize("name", ["policy", "policy_heldout"])
+def test_policy_gold_validates(name: str) -> None:
+    problems = validate(ROOT / "labels" / name)
+    assert problems == [], "\n".join(map(str, problems[:30]))
+
+
+def test_policy_training_and_heldout_sets_are_disjoint() -> None:
+    train = {r["doc_id"] for r in read_labeled(ROOT / "labels" / "policy")}
+    heldout = {r["doc_id"] for r in read_labeled(ROOT / "labels" / "policy_heldout")}
+    assert len(heldout) == 12 and len(train) >= 100
+    assert not train & heldout
 
 
 def test_excerpt_span_checked_against_corpus(tmp_path: Path) -> None:

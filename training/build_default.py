@@ -63,6 +63,19 @@ def build(models_root: Path, transformer: Path | None, weights: list[float], con
     return {"index": index, "sizes_mb": {d.name: round(_size_mb(d), 1) for d in (default, ensemble) if d.exists()}}
 
 
+def _baseline_kind(meta: dict[str, object]) -> str:
+    """One line on a baseline model from its saved parameters and training data."""
+    p = meta.get("params", {}) if isinstance(meta.get("params"), dict) else {}
+    lo, hi = p.get("char_ngrams", (1, 3))
+    parts = [f"character {lo}–{hi}-gram"] + (["jieba word 1–2-gram"] if p.get("word_ngrams") else []) \
+        + (["heading-path"] if p.get("use_context") else [])
+    cap = f", at most {p['max_features']:,} features per block" if p.get("max_features") else ""
+    data = meta.get("metrics", {}).get("train_data", {}) if isinstance(meta.get("metrics"), dict) else {}
+    trained = (f"; trained on {data.get('examples'):,} clauses of {data.get('documents')} documents"
+               if data.get("examples") else "")
+    return f"the {' + '.join(parts)} TF-IDF + logistic-regression baseline{cap}{trained}"
+
+
 def card(out: Path, results: list[Path], speed: Path | None, transformer: Path | None,
          weights: list[float], decision: Path | None = None) -> str:
     """The model card, from the results files (tables: every model of every results file)."""
@@ -70,7 +83,7 @@ def card(out: Path, results: list[Path], speed: Path | None, transformer: Path |
     lines = [f"# Model card: `{name}` (shipped in the package)", ""]
     kind = ("a soft-voting ensemble of a fine-tuned multilingual-e5-small (ONNX int8) and the character "
             f"n-gram TF-IDF baseline, weights {weights[0]:g} / {weights[1]:g}") if transformer else \
-        "the character 1–3-gram TF-IDF + logistic-regression baseline"
+        _baseline_kind(json.loads((out / "clausetag.json").read_text(encoding="utf-8")))
     lines += [f"- **What:** {kind}. Heading clauses are labelled `heading` by the splitter; the model tags the rest.",
               f"- **Where:** `clausetag/resources/models/{name}/` ({_size_mb(out):.1f} MB on disk); "
               + ("`Tagger()` and `clausetag tag` load it (also by the name `baseline`)." if name == "default" else
