@@ -29,6 +29,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -518,17 +519,21 @@ def import_annotations(
                     f"--skeletons {units_dir} --labels {units_dir} --out {target} --source-is-doc-id")
                 continue
             target.mkdir(parents=True, exist_ok=True)
-            txt = target / f"{doc_id}.txt"
-            shutil.copyfile(raw_root / f"{doc_id}.txt", txt)  # byte for byte
-            gold = write_labeled(ordered, target / f"{doc_id}.jsonl")
-            found = validate([gold], schema=schema) if validate_output else []
-            if found:  # e.g. clauses missing at the end of the document, a heading path naming no clause
-                result.problems.extend(str(p) for p in found)
-                result.problems.append(f"{name}: document {doc_id}: {len(found)} validation problem(s); "
-                                       "document not written")
-                gold.unlink()
-                txt.unlink()
-                continue
+            # written and validated in a folder of their own first: a document that fails validation
+            # never replaces the gold already in the target folder
+            with tempfile.TemporaryDirectory(dir=target, prefix=".import-") as tmp:
+                staged_txt = Path(tmp) / f"{doc_id}.txt"
+                shutil.copyfile(raw_root / f"{doc_id}.txt", staged_txt)  # byte for byte
+                staged = write_labeled(ordered, Path(tmp) / f"{doc_id}.jsonl")
+                found = validate([staged], schema=schema) if validate_output else []
+                if found:  # e.g. clauses missing at the end of the document, a heading path naming no clause
+                    result.problems.extend(str(p).replace(str(staged), str(target / staged.name)) for p in found)
+                    result.problems.append(f"{name}: document {doc_id}: {len(found)} validation problem(s); "
+                                           "document not written")
+                    continue
+                txt, gold = target / staged_txt.name, target / staged.name
+                os.replace(staged_txt, txt)
+                os.replace(staged, gold)
             result.written.append(gold)
             result.clauses += len(ordered)
             if label_tables:

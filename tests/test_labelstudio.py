@@ -170,6 +170,21 @@ def test_problems_are_one_line_and_block_the_document(tasks: list[dict[str, Any]
     assert not (tmp_path / "gold" / f"{DOC}.jsonl").exists()
 
 
+def test_a_failing_reimport_keeps_the_gold_already_written(tasks: list[dict[str, Any]], raw_dir: Path,
+                                                          tmp_path: Path) -> None:
+    """An export of a document half annotated (the last clauses missing) must not delete the good gold of an
+    earlier import into the same folder."""
+    gold = tmp_path / "gold"
+    assert import_annotations(_export(tasks), raw_dir, gold).ok
+    before = (gold / f"{DOC}.jsonl").read_bytes()
+    partial = _export(tasks)
+    partial.pop()
+    result = import_annotations(partial, raw_dir, gold)
+    assert not result.ok and any("[uncovered]" in p for p in result.problems)
+    assert (gold / f"{DOC}.jsonl").read_bytes() == before and (gold / f"{DOC}.txt").exists()
+    assert sorted(p.name for p in gold.iterdir()) == [f"{DOC}.jsonl", f"{DOC}.txt"]  # no staging folder left
+
+
 def _unit(ann: dict[str, Any], unit: str, note: str | None = None) -> None:
     ann["result"].append({"value": {"choices": [unit]}, "id": "u", "from_name": "unit", "to_name": TO_NAME,
                           "type": "choices", "origin": "manual"})
