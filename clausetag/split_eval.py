@@ -58,6 +58,14 @@ def load_clause_files(paths: Sequence[PathLike]) -> dict[str, tuple[Path, list[d
     return docs
 
 
+def _check_spans(records: list[dict[str, Any]], text: str, where: str) -> None:
+    """Every record's ``start``/``end`` is an integer span inside the raw text."""
+    for r in records:
+        start, end = r.get("start"), r.get("end")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(text)):
+            raise SplitEvalError(f"{where}: span [{start}:{end}] outside the raw text (length {len(text)})")
+
+
 def evaluate_split(
     gold: PathLike | Sequence[PathLike],
     *,
@@ -97,14 +105,12 @@ def evaluate_split(
         if not raw_path.is_file():
             raise SplitEvalError(f"{path}: raw text {raw_path} for doc_id {doc_id!r} not found")
         text = read_raw_text(raw_path)
-        for r in grecs:
-            if not (isinstance(r["start"], int) and isinstance(r["end"], int) and 0 <= r["start"] < r["end"] <= len(text)):
-                raise SplitEvalError(f"{path}: doc {doc_id}: span [{r['start']}:{r['end']}] outside the raw text "
-                                     f"(length {len(text)})")
+        _check_spans(grecs, text, f"{path}: doc {doc_id}")
         if pred_docs is not None:
             if doc_id not in pred_docs:
                 raise SplitEvalError(f"{pred}: no clauses for doc_id {doc_id!r}")
             precs = pred_docs[doc_id][1]
+            _check_spans(precs, text, f"{pred}: doc {doc_id}")
         else:
             assert splitter is not None
             precs = [c.to_dict() for c in splitter.split(text, doc_id)]

@@ -130,5 +130,14 @@ def test_cli_split_eval(tmp_path, capsys):
     assert main(["split-eval", str(tmp_path / "g"), "--json", str(out_json)]) == 0
     assert "| d1 | 1.000 | 1.000 | 1.000 |" in capsys.readouterr().out
     assert json.loads(out_json.read_text(encoding="utf-8"))["overall"]["boundary"]["f1"] == 1.0
-    assert main(["split-eval", str(tmp_path / "missing")]) == 1
-    assert "clausetag split-eval:" in capsys.readouterr().err
+    assert main(["split-eval", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert "clausetag split-eval: error:" in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+
+
+def test_predicted_spans_outside_the_raw_text_are_an_error(tmp_path):
+    _write_doc(tmp_path / "g", "d1", TEXT, _splitter_gold(TEXT))
+    bad = [dict(r, end=len(TEXT) + 5) if i == 0 else r for i, r in enumerate(_splitter_gold(TEXT))]
+    _write_doc(tmp_path / "p", "d1", TEXT, bad)
+    with pytest.raises(SplitEvalError, match=r"span \[\d+:\d+\] outside the raw text"):
+        evaluate_split(tmp_path / "g", pred=tmp_path / "p")

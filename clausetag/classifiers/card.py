@@ -12,6 +12,8 @@ from typing import Any
 __all__ = ["CARD_NAME", "read_card", "training_documents", "write_card"]
 
 CARD_NAME = "clausetag.json"
+#: model types whose saved directory is a transformers checkpoint (torch to run, ONNX export possible)
+TRANSFORMER_TYPES = frozenset({"bert", "student"})
 
 
 def read_card(path: str | Path) -> dict[str, Any]:

@@ -141,11 +141,17 @@ class StudentClassifier(BertClassifier):
 
     def fit(self, texts: Sequence[str], labels: Sequence[str], contexts: Sequence[str] | None = None
             ) -> StudentClassifier:
-        if self.num_threads:
-            import torch
+        if not self.num_threads:
+            super().fit(texts, labels, contexts)
+            return self
+        import torch
 
-            torch.set_num_threads(int(self.num_threads))
-        super().fit(texts, labels, contexts)
+        before = torch.get_num_threads()
+        torch.set_num_threads(int(self.num_threads))
+        try:  # the thread count is process-wide: later models of the same run keep theirs
+            super().fit(texts, labels, contexts)
+        finally:
+            torch.set_num_threads(before)
         return self
 
     def _soft_examples(self) -> tuple[list[str], list[str], np.ndarray] | None:

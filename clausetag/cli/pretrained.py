@@ -109,14 +109,14 @@ def run_export_encoder(args: argparse.Namespace) -> int:
 
 def run_export_onnx(args: argparse.Namespace) -> int:
     from clausetag.classifiers import load_classifier
-    from clausetag.classifiers.card import read_card
+    from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
     from clausetag.cli.errors import UserError, require
     from clausetag.pipeline import resolve_model
 
     path = resolve_model(args.model)  # a packaged name or a folder with a card, or a clear error
     kind = read_card(path).get("type")
-    if kind != "bert":
-        raise UserError(f"{args.model} is a {kind!r} model; only transformer (bert) models export to ONNX")
+    if kind not in TRANSFORMER_TYPES:
+        raise UserError(f"{args.model} is a {kind!r} model; only transformer (bert, student) models export to ONNX")
     for module in ("torch", "transformers", "onnx"):
         require(module, "export-onnx")
     model = load_classifier(path, device="cpu")

@@ -26,15 +26,15 @@ def add_parsers(subparsers: Any) -> None:
 
 
 def run_split_eval(args: argparse.Namespace) -> int:
-    """Print the Markdown table; 0 on success, 1 when the input cannot be evaluated (one line on stderr)."""
+    """Print the Markdown table; 0 on success, 2 (one error line) when the input cannot be evaluated."""
+    from clausetag.cli.errors import UserError
     from clausetag.rulesets import RuleSetError
     from clausetag.split_eval import SplitEvalError, evaluate_split, split_eval_markdown
 
     try:
         report = evaluate_split(args.gold, pred=args.pred, rules=args.rules)
     except (SplitEvalError, RuleSetError, OSError, UnicodeDecodeError) as exc:
-        print(f"clausetag split-eval: {exc}", file=sys.stderr)
-        return 1
+        raise UserError(str(exc)) from None
     sys.stdout.write(split_eval_markdown(report))
     if args.json_out:
         with open(args.json_out, "w", encoding="utf-8") as fh:

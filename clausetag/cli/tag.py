@@ -140,8 +140,9 @@ def run_tag(args: argparse.Namespace) -> int:
 
 def _model_needs(model: Any) -> list[str]:
     """The optional modules a model directory (or packaged name) needs to load: torch and transformers
-    for a ``bert`` model, also inside an ensemble; none for scikit-learn, ONNX and embedding models."""
-    from clausetag.classifiers.card import read_card
+    for a ``bert`` or ``student`` model, also inside an ensemble; none for scikit-learn, ONNX and embedding
+    models."""
+    from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
     from clausetag.pipeline import resolve_model
 
     try:
@@ -151,7 +152,7 @@ def _model_needs(model: Any) -> list[str]:
         card = read_card(path)
     except (OSError, ValueError):
         return []
-    if card.get("type") == "bert":
+    if card.get("type") in TRANSFORMER_TYPES:
         return ["torch", "transformers"]
     if card.get("type") == "ensemble":
         return sorted({m for member in card.get("members", []) for m in _model_needs(path / member["dir"])})
