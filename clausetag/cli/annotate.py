@@ -141,6 +141,10 @@ def run_select(args: argparse.Namespace) -> int:
 
     if args.n < 1:
         raise UserError("-n must be at least 1")
+    for name in ("top_k", "max_clauses", "per_doc"):
+        value = getattr(args, name)
+        if value is not None and value < 1:
+            raise UserError(f"--{name.replace('_', '-')} must be at least 1")
     if args.noise < 0:
         raise UserError("--noise must be at least 0")
     for name in ("type_decay", "source_decay", "dup_threshold"):
