@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from clausetag.provenance import hash_files
 from clausetag.records import join_context
 
 __all__ = ["CorpusClause", "labeled_document_ids", "model_hash", "sample_corpus_clauses",
@@ -135,15 +136,10 @@ def sample_corpus_clauses(
 
 
 def model_hash(path: str | Path) -> str:
-    """A 16-hex-digit hash of every file of a model directory (names and bytes)."""
+    """A 16-hex-digit hash of every file of a model directory but its card text (names and bytes), by
+    :func:`clausetag.provenance.hash_files`: a regenerated README does not invalidate cached outputs."""
     root = Path(path)
-    h = hashlib.sha256()
-    for f in sorted(p for p in root.rglob("*") if p.is_file() and p.name != "README.md"):
-        h.update(str(f.relative_to(root)).encode())
-        with f.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-    return h.hexdigest()[:16]
+    return hash_files([p for p in root.rglob("*") if p.is_file() and p.name != "README.md"], root=root)
 
 
 def _load_cache(file: Path) -> dict[str, tuple[str, np.ndarray]]:
