@@ -7,7 +7,7 @@ Input: the first ``--docs`` documents of the regulations corpus (``$CLAUSETAG_SH
 regulations.jsonl.xz``, default ``../shared``; without it, the seed texts repeated) plus the five seeds.
 
 1. *Features*: every clause of the input (split once), sorted by length and cut into the chunks
-   :func:`clausetag.pipeline.classify_records` sends to the model (1,024 clauses); the char block of the
+   :func:`clausetag.tagging.pipeline.classify_records` sends to the model (1,024 clauses); the char block of the
    model is transformed by scikit-learn (``vec.transform``) and by
    :class:`~clausetag.classifiers.fast_tfidf.CharNgramCounter`; then the whole ``predict_proba`` (features +
    logistic regression) both ways. Best of ``--runs``. Checked: same sparsity pattern, values within 1e-12,
@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_scale import CORPUS, make_inputs  # noqa: E402
 
 from clausetag.classifiers import fast_tfidf, load_classifier  # noqa: E402
-from clausetag.pipeline import Tagger, model_path  # noqa: E402
+from clausetag.tagging.pipeline import Tagger, model_path  # noqa: E402
 
 CHUNK = 32 * 32  # classify_records: batch_size 32 × _CHUNK_BATCHES
 
@@ -69,8 +69,8 @@ def best_of(runs: int, fn: Any) -> tuple[float, Any]:
 
 
 def clauses_of(folder: Path) -> list[str]:
-    from clausetag.readers import read_document
-    from clausetag.splitter import split
+    from clausetag.io.readers import read_document
+    from clausetag.segment.splitter import split
 
     return [c.text for p in sorted(folder.glob("*.txt")) for c in split(read_document(p)) if not c.is_heading]
 

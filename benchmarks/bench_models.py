@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 def body_clauses(n: int) -> tuple[list[str], list[str]]:
     from clausetag.classifiers.base import join_context
-    from clausetag.data import read_labeled
+    from clausetag.harness.data import read_labeled
 
     records = [r for d in ("labels/seed", "labels/extra") for r in read_labeled(ROOT / d) if not r.get("is_heading")]
     random.Random(0).shuffle(records)
@@ -58,7 +58,7 @@ def main() -> int:
     args = ap.parse_args()
 
     from clausetag.classifiers import load_classifier
-    from clausetag.pipeline import Tagger
+    from clausetag.tagging.pipeline import Tagger
 
     texts, contexts = body_clauses(args.clauses)
     rows: dict[str, float] = {}

@@ -11,7 +11,7 @@ line is one call (single process, one core). JioNLP and cn2an are optional (``pi
 they are timed on the first ``--peer-lines`` lines and skipped with a message when not importable.
 A second table compares money extraction quality on the golden table (tests/data/quantities_golden.jsonl):
 a gold money quantity counts as found when a prediction has the same value and overlapping span.
-A third table checks Chinese-numeral parsing (``clausetag.numbers.parse_chinese`` vs ``cn2an.cn2an``)
+A third table checks Chinese-numeral parsing (``clausetag.quantities.numbers.parse_chinese`` vs ``cn2an.cn2an``)
 on 1..99 999 written by ``int_to_chinese`` and on the Chinese numerals of the golden table.
 """
 from __future__ import annotations
@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.numbers import int_to_chinese, parse_chinese  # noqa: E402
-from clausetag.quantities import extract_quantities  # noqa: E402
+from clausetag.quantities.extract import extract_quantities  # noqa: E402
+from clausetag.quantities.numbers import int_to_chinese, parse_chinese  # noqa: E402
 
 
 def corpus(mb: float) -> list[str]:
@@ -122,7 +122,7 @@ def numeral_quality(cn2an) -> list[str]:
     numerals = [int_to_chinese(n) for n in range(1, 100_000)]
     extra = ["两千", "一万", "十", "三十五", "一千二百万", "两亿", "万亿", "千", "十二"]
     expected = [float(n) for n in range(1, 100_000)] + [2000, 1e4, 10, 35, 1.2e7, 2e8, 1e12, 1000, 12]
-    systems = [("clausetag.numbers.parse_chinese", parse_chinese)]
+    systems = [("clausetag.quantities.numbers.parse_chinese", parse_chinese)]
     if cn2an is not None:
         systems.append(("cn2an.cn2an(smart)", lambda s: cn2an.cn2an(s, "smart")))
     rows = []

@@ -43,8 +43,8 @@ def main() -> int:
     args = ap.parse_args()
     root = args.root.resolve()
     sys.path.insert(0, str(root))
-    from clausetag.splitter import split
-    from clausetag.text import read_text
+    from clausetag.segment.splitter import split
+    from clausetag.segment.text import read_text
 
     seeds = [read_text(p) for p in sorted((root / "labels" / "seed").glob("*.txt"))]
     seed_bytes = sum(len(s.encode("utf-8")) for s in seeds)
@@ -63,7 +63,7 @@ def main() -> int:
     except ImportError:
         jionlp = None
     timed = _best(fns, docs, args.repeats)
-    rows = [("clausetag.splitter", *timed[0], "clauses with spans, heading paths, units")]
+    rows = [("clausetag.segment.splitter", *timed[0], "clauses with spans, heading paths, units")]
     if jionlp is not None:
         rows.append((f"jionlp.split_sentence {jionlp.__version__} (fine)", *timed[1], "sentences only"))
     else:

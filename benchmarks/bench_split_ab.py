@@ -41,7 +41,7 @@ def main() -> int:
     ap.add_argument("--repeats", type=int, default=10, help="passed to bench_split.py")
     args = ap.parse_args()
     if not (args.before / "clausetag" / "splitter.py").is_file():
-        ap.error(f"{args.before}: no clausetag/splitter.py there")
+        ap.error(f"{args.before}: no clausetag/segment/splitter.py there")
     ratios: dict[str, list[float]] = {"before": [], "after": []}
     for _ in range(args.rounds):
         for name, tree in (("before", args.before), ("after", ROOT)):

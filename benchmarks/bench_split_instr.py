@@ -23,8 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _work(mb: float) -> None:
     sys.path.insert(0, str(ROOT))
-    from clausetag.splitter import Splitter
-    from clausetag.text import read_text
+    from clausetag.segment.splitter import Splitter
+    from clausetag.segment.text import read_text
 
     seeds = [read_text(p) for p in sorted((ROOT / "labels" / "seed").glob("*.txt"))]
     splitter = Splitter()

@@ -16,8 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.splitter import Splitter  # noqa: E402
-from clausetag.text import read_text  # noqa: E402
+from clausetag.segment.splitter import Splitter  # noqa: E402
+from clausetag.segment.text import read_text  # noqa: E402
 
 
 def one_line(target_bytes: int) -> str:

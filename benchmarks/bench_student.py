@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def write_sample(corpus: Path, n: int, seed: int, folder: Path) -> int:
-    from clausetag.distill import iter_corpus
+    from clausetag.harness.distill import iter_corpus
 
     docs = list(iter_corpus(corpus))
     random.Random(seed).shuffle(docs)

@@ -33,7 +33,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.pipeline import Tagger, default_model_path  # noqa: E402
+from clausetag.tagging.pipeline import Tagger, default_model_path  # noqa: E402
 
 SEEDS = ROOT / "labels" / "seed"
 
@@ -75,7 +75,7 @@ def train_baseline(path: Path) -> tuple[Path, str]:
     if any(SEEDS.glob("*.jsonl")):
         try:
             from clausetag.classifiers.base import join_context
-            from clausetag.data import read_labeled
+            from clausetag.harness.data import read_labeled
 
             rows = read_labeled(SEEDS)
             texts = [r["text"] for r in rows]
@@ -91,7 +91,7 @@ def train_baseline(path: Path) -> tuple[Path, str]:
 def make_bert(path: Path, preset: str) -> Path:
     """An untrained BERT classifier of a preset size (random weights; for timing only)."""
     from clausetag.classifiers.bert import BertClassifier
-    from clausetag.pretrain import build_base_model
+    from clausetag.pretrained.mlm import build_base_model
 
     base = path.parent / f"{path.name}-base"
     model, tokenizer = build_base_model(base, preset)

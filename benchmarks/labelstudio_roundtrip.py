@@ -5,7 +5,7 @@ Starts Label Studio (the ``label-studio`` package, installed in its own virtual 
 the HTTP API, imports the tasks of one document with the model's pre-annotations, annotates every task
 through the API (the predicted label, one clause corrected with a note, and one task annotated twice with
 different labels, so the latest-wins rule is exercised), exports the project as Label Studio JSON and
-JSON_MIN and runs :func:`clausetag.labelstudio.import_annotations` on both; then marks one clause
+JSON_MIN and runs :func:`clausetag.harness.labelstudio.import_annotations` on both; then marks one clause
 ``merge_prev`` (a unit correction), exports again and makes the gold with ``labels/tools/apply_units.py``.
 The server is stopped at the end.
 
@@ -37,7 +37,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.labelstudio import (  # noqa: E402
+from clausetag.harness.labelstudio import (  # noqa: E402
     FROM_NAME,
     TO_NAME,
     UNIT_NAME,
@@ -45,7 +45,7 @@ from clausetag.labelstudio import (  # noqa: E402
     import_annotations,
     labeling_config,
 )
-from clausetag.validation import validate  # noqa: E402
+from clausetag.harness.validation import validate  # noqa: E402
 
 USER = "clausetag@example.org"
 PASSWORD = "clausetag-roundtrip"

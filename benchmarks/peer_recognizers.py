@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.numbers import parse_number  # noqa: E402
-from clausetag.quantities import extract_quantities  # noqa: E402
+from clausetag.quantities.extract import extract_quantities  # noqa: E402
+from clausetag.quantities.numbers import parse_number  # noqa: E402
 
 MODELS = ("NumberModel", "CurrencyModel", "PercentModel", "NumberRangeModel", "DimensionModel")
 _INTERVAL = re.compile(r"^([\[(])\s*([^,]*)\s*,\s*([^\])]*)\s*([\])])$")

@@ -261,7 +261,7 @@ def seed_clauses(step: int = 1) -> tuple[list[str], list[str]]:
     """Body clauses of the seed documents (headings are labelled by the splitter) with their heading
     paths as the classifier gets them; every ``step``-th one."""
     from clausetag.classifiers.base import join_context
-    from clausetag.data import read_labeled
+    from clausetag.harness.data import read_labeled
 
     records = [r for r in read_labeled(ROOT / "labels/seed") if not r.get("is_heading")][::step]
     return [r["text"] for r in records], [join_context(r.get("heading_path")) for r in records]

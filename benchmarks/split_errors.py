@@ -14,10 +14,10 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from clausetag.metrics import nonspace_offsets
-from clausetag.split_eval import load_clause_files
-from clausetag.splitter import Splitter
-from clausetag.validation import read_raw_text
+from clausetag.harness.metrics import nonspace_offsets
+from clausetag.harness.split_eval import load_clause_files
+from clausetag.harness.validation import read_raw_text
+from clausetag.segment.splitter import Splitter
 
 MARK = re.compile(r"^\s*(?:第[一二三四五六七八九十百零〇两\d]+[编章节条]|[一二三四五六七八九十]{1,3}、|（[一二三四五六七八九十]{1,3}）"
                   r"|\d{1,2}[.、．](?!\d)|（\d{1,2}）|[①-⑳])")

@@ -5,7 +5,7 @@ Run:  python benchmarks/split_snapshot.py dump  OUT.jsonl [--corpus DIR]   (befo
 
 Inputs, in a fixed order: every golden case of tests/data/split_golden.yaml (with its own rule
 set), every ``*.txt`` under labels/ and every document of the corpus (read with
-:func:`clausetag.pretrain.corpus_files`/``open_corpus_file``; default /work/shared/corpus or
+:func:`clausetag.pretrained.mlm.corpus_files`/``open_corpus_file``; default /work/shared/corpus or
 $CLAUSETAG_CORPUS) with the ``default`` and the ``regulation`` rule sets, the same documents as one
 line (line breaks as spaces), and seeded random documents made of the characters the rules care
 about (brackets, terminators, heading markers, residue, blanks). One JSON line per input: its key
@@ -27,9 +27,9 @@ sys.path.insert(0, str(ROOT))
 
 import yaml  # noqa: E402
 
-from clausetag.pretrain import corpus_files, open_corpus_file  # noqa: E402
-from clausetag.splitter import Splitter  # noqa: E402
-from clausetag.text import read_text  # noqa: E402
+from clausetag.pretrained.mlm import corpus_files, open_corpus_file  # noqa: E402
+from clausetag.segment.splitter import Splitter  # noqa: E402
+from clausetag.segment.text import read_text  # noqa: E402
 
 # Pieces of random documents: what the rules react to, plus plain text.
 _PIECES = (

@@ -11,18 +11,18 @@ from typing import Any
 __version__ = "0.1.0"
 
 _LAZY = {
-    "split": ("clausetag.splitter", "split"),
-    "Clause": ("clausetag.splitter", "Clause"),
-    "Splitter": ("clausetag.splitter", "Splitter"),
-    "read_text": ("clausetag.text", "read_text"),
-    "decode_bytes": ("clausetag.text", "decode_bytes"),
-    "extract_quantities": ("clausetag.quantities", "extract_quantities"),
-    "extract_times": ("clausetag.quantities", "extract_times"),
-    "Quantity": ("clausetag.quantities", "Quantity"),
-    "load_schema": ("clausetag.schema", "load_schema"),
-    "load_seed": ("clausetag.data", "load_seed"),
-    "Tagger": ("clausetag.pipeline", "Tagger"),
-    "select": ("clausetag.active", "select"),
+    "split": ("clausetag.segment.splitter", "split"),
+    "Clause": ("clausetag.segment.splitter", "Clause"),
+    "Splitter": ("clausetag.segment.splitter", "Splitter"),
+    "read_text": ("clausetag.segment.text", "read_text"),
+    "decode_bytes": ("clausetag.segment.text", "decode_bytes"),
+    "extract_quantities": ("clausetag.quantities.extract", "extract_quantities"),
+    "extract_times": ("clausetag.quantities.extract", "extract_times"),
+    "Quantity": ("clausetag.quantities.extract", "Quantity"),
+    "load_schema": ("clausetag.io.schema", "load_schema"),
+    "load_seed": ("clausetag.harness.data", "load_seed"),
+    "Tagger": ("clausetag.tagging.pipeline", "Tagger"),
+    "select": ("clausetag.harness.active", "select"),
 }
 
 __all__ = sorted(_LAZY) + ["__version__"]

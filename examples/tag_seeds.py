@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 
 from clausetag import Tagger
-from clausetag.summary import summarize
-from clausetag.writers import write_records
+from clausetag.io.writers import write_records
+from clausetag.outputs.summary import summarize
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "labels" / "seed"
 

@@ -1,4 +1,4 @@
-"""Active learning (clausetag.active, ``clausetag select``): doc types, near-duplicates, exclusion,
+"""Active learning (clausetag.harness.active, ``clausetag select``): doc types, near-duplicates, exclusion,
 determinism and the reasons on every pick. Uses the tiny baseline of conftest (trained in milliseconds)."""
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 import yaml
 
-from clausetag.active import (
+from clausetag.cli import main
+from clausetag.harness.active import (
     CorpusDoc,
     SelectionError,
     doc_type,
@@ -21,7 +22,6 @@ from clausetag.active import (
     source_group,
     uncertainty,
 )
-from clausetag.cli import main
 
 DATA = Path(__file__).resolve().parent / "data"
 ROOT = Path(__file__).resolve().parents[1]
@@ -225,7 +225,7 @@ def test_cli_select_usage_errors(corpus: Path, tmp_path: Path, capsys: pytest.Ca
 
 
 def test_exclude_an_earlier_selection_file(corpus: Path, baseline_dir: Path, no_heldout: Path, tmp_path: Path) -> None:
-    from clausetag.active import write_selection
+    from clausetag.harness.active import write_selection
 
     first = select(corpus, model=baseline_dir, n=3, heldout=no_heldout, progress=False)
     earlier = write_selection(first, tmp_path / "round1.jsonl")
@@ -241,7 +241,7 @@ def test_missing_heldout_folder_is_an_error(corpus: Path, baseline_dir: Path, tm
 def test_rarity_weights_follow_the_label_counts() -> None:
     from collections import Counter
 
-    from clausetag.active import rarity_weights
+    from clausetag.harness.active import rarity_weights
 
     w = rarity_weights(["tax", "regulation", "heading", "other"], Counter(tax=5, regulation=500, other=100))
     assert w["tax"] == 1.0 and 0 <= w["regulation"] < w["other"] < w["tax"] and w["heading"] == 0.0

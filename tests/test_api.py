@@ -53,7 +53,7 @@ CALLS: dict[str, Callable[[Path], Any]] = {
     "load_schema": lambda tmp: clausetag.load_schema(),
     "load_seed": lambda tmp: clausetag.load_seed(),
     "Tagger": lambda tmp: clausetag.Tagger().tag_text(TEXT, doc_id="d"),
-    "select": lambda tmp: clausetag.select([clausetag.active.CorpusDoc("c1", "关于支持人才发展的通知", TEXT * 4)],
+    "select": lambda tmp: clausetag.select([clausetag.harness.active.CorpusDoc("c1", "关于支持人才发展的通知", TEXT * 4)],
                                            n=1, min_clauses=None, progress=False),
 }
 
@@ -67,7 +67,7 @@ def all_imported() -> list[str]:
 
 
 def test_walk_finds_the_package(all_imported: list[str]) -> None:
-    assert {"clausetag.cli", "clausetag.pipeline", "clausetag.schema", "clausetag.validation"} <= set(all_imported)
+    assert {"clausetag.cli", "clausetag.tagging.pipeline", "clausetag.io.schema", "clausetag.harness.validation"} <= set(all_imported)
 
 
 def test_every_public_name_is_called() -> None:
@@ -99,7 +99,7 @@ def test_light_paths_never_import_torch(baseline_default_model: None) -> None:
         from clausetag.cli import build_parser
         build_parser()
         import clausetag.classifiers
-        from clausetag.pipeline import Tagger, resolve_model
+        from clausetag.tagging.pipeline import Tagger, resolve_model
         resolve_model("default")  # a model directory is checked without loading a model library
         Tagger()
         heavy = sorted(m for m in ("sklearn", "pandas", "datasets", "scipy") if m in sys.modules)

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from clausetag.schema import load_schema
-from clausetag.splitter import split
-from clausetag.validation import validate
+from clausetag.harness.validation import validate
+from clausetag.io.schema import load_schema
+from clausetag.segment.splitter import split
 
 _spec = importlib.util.spec_from_file_location("labels_tool_apply_units", ROOT / "labels" / "tools" / "apply_units.py")
 apply_units_mod = importlib.util.module_from_spec(_spec)

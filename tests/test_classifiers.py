@@ -142,7 +142,7 @@ def test_bert_config_presets():
 # -- BERT -------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory):
-    from clausetag.pretrain import build_base_model
+    from clausetag.pretrained.mlm import build_base_model
 
     out = tmp_path_factory.mktemp("tiny_base")
     model, tok = build_base_model(out, "tiny", seed=0)
@@ -222,7 +222,7 @@ def test_pretrain_writes_loadable_base_model(tmp_path):
     from transformers import AutoModelForMaskedLM
 
     from clausetag.classifiers.bert import BertClassifier
-    from clausetag.pretrain import iter_corpus_texts, pretrain_mlm
+    from clausetag.pretrained.mlm import iter_corpus_texts, pretrain_mlm
 
     corpus = tmp_path / "corpus"
     (corpus / "sub").mkdir(parents=True)
@@ -246,7 +246,7 @@ def test_pretrain_writes_loadable_base_model(tmp_path):
 
 
 def test_pretrain_rejects_bad_corpus(tmp_path):
-    from clausetag.pretrain import corpus_files, iter_corpus_texts
+    from clausetag.pretrained.mlm import corpus_files, iter_corpus_texts
 
     with pytest.raises(FileNotFoundError, match="not found"):
         corpus_files(tmp_path / "nope")

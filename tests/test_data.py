@@ -1,4 +1,4 @@
-"""Labeled-data I/O (clausetag.data): JSONL read/write, Dataset conversion, seed loading."""
+"""Labeled-data I/O (clausetag.harness.data): JSONL read/write, Dataset conversion, seed loading."""
 from __future__ import annotations
 
 import json
@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from conftest import SEEDS_DIR
 
-from clausetag.data import (
+from clausetag.harness.data import (
     LabeledDataError,
     find_labels_dir,
     from_dataset,
@@ -17,7 +17,7 @@ from clausetag.data import (
     to_dataset,
     write_labeled,
 )
-from clausetag.schema import load_schema
+from clausetag.io.schema import load_schema
 
 
 def _records(doc_id: str = "doc_a") -> list[dict]:
@@ -185,7 +185,7 @@ def test_load_seed_from_an_installed_copy(tmp_path: Path) -> None:
     assert not (site / "clausetag" / "resources" / "labels" / "seed").is_symlink()
     env = {k: v for k, v in os.environ.items() if k != "CLAUSETAG_LABELS"}
     env["PYTHONPATH"] = str(site)
-    code = ("import clausetag.data as d; p = d.find_labels_dir(); "
+    code = ("import clausetag.harness.data as d; p = d.find_labels_dir(); "
             "print(p); print(len(d.read_labeled(p / 'seed')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)

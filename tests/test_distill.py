@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clausetag.distill import (
+from clausetag.harness.distill import (
     labeled_document_ids,
     model_hash,
     sample_corpus_clauses,
@@ -100,7 +100,7 @@ def test_teacher_probabilities_are_cached_per_member(corpus: Path, baseline_dir:
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")
-    from clausetag.pretrain import build_base_model
+    from clausetag.pretrained.mlm import build_base_model
 
     out = tmp_path_factory.mktemp("distill_base")
     model, tok = build_base_model(out, "tiny", seed=0)
@@ -182,7 +182,7 @@ def test_student_distils_saves_loads_and_exports(tiny_base: Path, baseline_dir: 
 
 
 def test_student_config_errors_name_the_key(baseline_dir: Path) -> None:
-    from clausetag.train import ConfigError, parse_config
+    from clausetag.harness.train import ConfigError, parse_config
 
     model = {"name": "s", "type": "student", "params": {"base_model": "x", "distill_clauses": 10,
                                                          "corpora": ["c.jsonl.xz"]}}

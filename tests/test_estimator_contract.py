@@ -46,7 +46,7 @@ def synth(n: int, seed: int = 0) -> tuple[list[str], list[str], list[str]]:
 @pytest.fixture(scope="module")
 def tiny_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     pytest.importorskip("torch")
-    from clausetag.pretrain import build_base_model
+    from clausetag.pretrained.mlm import build_base_model
 
     out = tmp_path_factory.mktemp("contract_base")
     model, tok = build_base_model(out, "tiny", seed=0)
@@ -169,7 +169,7 @@ def test_onnx_matches_torch_and_tags_without_torch(fitted: Callable[[str], Any],
     alone = np.vstack([q.predict_proba([t], [c]) for t, c in zip(texts, ctx)])
     np.testing.assert_array_equal(together, alone)
     np.testing.assert_array_equal(q.predict_proba(texts[::-1], ctx[::-1]), together[::-1])
-    from clausetag.pipeline import Tagger
+    from clausetag.tagging.pipeline import Tagger
 
     assert Tagger(onnx_dir).classifier.batch_size is None  # the tagging path keeps the model's default
     fp32 = fitted("onnx")

@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from clausetag.classifiers import fast_tfidf
 from clausetag.classifiers.baseline import BaselineClassifier
 from clausetag.classifiers.fast_tfidf import CharNgramCounter, counter_for, fast_transform, unsupported_reason
-from clausetag.pipeline import default_model_path
+from clausetag.tagging.pipeline import default_model_path
 
 #: inputs that stress the n-gram arithmetic: empty and one-character documents, white-space runs
 #: (collapsed by scikit-learn), case (lowercased), characters outside the BMP, a NUL, a lone surrogate,
@@ -42,7 +42,7 @@ def assert_same_matrix(fast: Any, ref: Any) -> None:
 
 
 def seed_clauses(seed_paths: list[Path]) -> list[str]:
-    from clausetag.splitter import split
+    from clausetag.segment.splitter import split
 
     return [c.text for p in seed_paths for c in split(p.read_text(encoding="utf-8"))]
 
@@ -187,7 +187,7 @@ def test_shipped_model_matrix_and_predictions_on_the_seeds(shipped: BaselineClas
 
 
 def test_shipped_model_matrix_on_a_corpus_sample(shipped: BaselineClassifier, shared_dir: Path) -> None:
-    from clausetag.splitter import split
+    from clausetag.segment.splitter import split
 
     corpus = shared_dir / "corpus" / "regulations.jsonl.xz"
     if not corpus.is_file():

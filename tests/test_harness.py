@@ -13,8 +13,8 @@ import pytest
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never reach a model hub
 
-from clausetag.evaluate import Report, evaluate, lodo_splits
-from clausetag.train import ConfigError, load_config, parse_config, train
+from clausetag.harness.evaluate import Report, evaluate, lodo_splits
+from clausetag.harness.train import ConfigError, load_config, parse_config, train
 
 ROOT = Path(__file__).resolve().parents[1]
 TINY = ROOT / "training" / "configs" / "tiny_test.yaml"
@@ -142,7 +142,7 @@ def test_train_saves_a_loadable_model_from_jsonl(tmp_path):
 # -- evaluate ---------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_evaluate_baselines_writes_every_label(tmp_path):
-    from clausetag.schema import load_schema
+    from clausetag.io.schema import load_schema
 
     codes = list(load_schema().codes)
     report = evaluate(TINY, data=synth_records(), output_dir=tmp_path / "out",
@@ -174,7 +174,7 @@ def test_evaluate_is_deterministic():
 
 @pytest.mark.slow
 def test_evaluate_bert_in_the_same_table(tmp_path, monkeypatch):
-    from clausetag.pretrain import build_base_model
+    from clausetag.pretrained.mlm import build_base_model
 
     base = tmp_path / "base"
     model, tok = build_base_model(base, "tiny")
@@ -189,7 +189,7 @@ def test_evaluate_bert_in_the_same_table(tmp_path, monkeypatch):
 
 
 def test_segmentation_independent_scoring(tmp_path):
-    pytest.importorskip("clausetag.splitter")
+    pytest.importorskip("clausetag.segment.splitter")
     data = tmp_path / "data"
     data.mkdir()
     records = []
@@ -223,12 +223,12 @@ def test_quantity_hook_reports_when_scorer_exists(monkeypatch):
         seen["n"] = (len(pred), len(gold))
         return {"precision": 0.5, "recall": 1.0, "f1": 2 / 3}
 
-    fake_eval = types.ModuleType("clausetag.quantities_eval")
+    fake_eval = types.ModuleType("clausetag.quantities.evaluate")
     fake_eval.score_quantities = score_quantities
-    fake_q = types.ModuleType("clausetag.quantities")
+    fake_q = types.ModuleType("clausetag.quantities.extract")
     fake_q.extract_quantities = lambda text: []
-    monkeypatch.setitem(sys.modules, "clausetag.quantities_eval", fake_eval)
-    monkeypatch.setitem(sys.modules, "clausetag.quantities", fake_q)
+    monkeypatch.setitem(sys.modules, "clausetag.quantities.evaluate", fake_eval)
+    monkeypatch.setitem(sys.modules, "clausetag.quantities.extract", fake_q)
     report = evaluate(TINY, data=synth_records(), models=["baseline-char"], progress=False)
     assert report.quantities["f1"] == pytest.approx(2 / 3)
     assert seen["n"] == (48, 48)
@@ -236,7 +236,7 @@ def test_quantity_hook_reports_when_scorer_exists(monkeypatch):
 
 
 def test_quantity_hook_skips_without_scorer(monkeypatch):
-    monkeypatch.setitem(sys.modules, "clausetag.quantities_eval", None)  # import fails
+    monkeypatch.setitem(sys.modules, "clausetag.quantities.evaluate", None)  # import fails
     report = evaluate(TINY, data=synth_records(), models=["baseline-char"], progress=False)
     assert report.quantities is None and "Quantity extraction" not in report.markdown()
 
@@ -286,14 +286,14 @@ def test_extra_train_is_in_every_fold_and_never_tested(tmp_path, monkeypatch):
 
 
 def test_quantity_scoring_skips_records_without_annotated_quantities():
-    from clausetag.evaluate import score_quantities_if_available
+    from clausetag.harness.evaluate import score_quantities_if_available
 
     recs = [{"doc_id": "a", "index": 0, "text": "培育企业500家以上", "quantities": [], "quantities_annotated": False}]
     assert score_quantities_if_available(recs) is None
 
 
 def test_score_model_scores_a_saved_model_without_training(tmp_path):
-    from clausetag.evaluate import score_model
+    from clausetag.harness.evaluate import score_model
 
     records = synth_records(seed=4)
     model = train(TINY, data=records, output_dir=tmp_path / "m", model_name="baseline-char")
@@ -309,7 +309,7 @@ def test_score_warns_when_it_scores_the_training_documents(tmp_path, capsys):
     """The card lists the training documents (train_data.doc_ids); `score` says when it scores them."""
     from clausetag.classifiers.card import training_documents
     from clausetag.cli import main
-    from clausetag.evaluate import score_model
+    from clausetag.harness.evaluate import score_model
 
     records = synth_records(seed=5)
     train(TINY, data=[r for r in records if r["doc_id"] != "doc2"], output_dir=tmp_path / "m",
@@ -333,8 +333,8 @@ def test_shipped_cards_list_their_training_documents():
     document but the policy held-out set, the ensemble's baseline member the seeds and regulations, its
     transformer all but the 8 held-out regulations."""
     from clausetag.classifiers.card import training_documents
-    from clausetag.data import read_labeled
-    from clausetag.pipeline import model_path
+    from clausetag.harness.data import read_labeled
+    from clausetag.tagging.pipeline import model_path
 
     heldout = {"53336735e3a4", "c30f96c4a3ba", "3d8b87ae2279", "1da5dc878064", "dc3f03db171c", "75d8fc990c52",
                "6910b18ba912", "f6b2c6d1141f"}
@@ -351,7 +351,7 @@ def test_shipped_cards_list_their_training_documents():
 
 
 def test_packaged_model_names_resolve(monkeypatch):
-    from clausetag.pipeline import ModelNotFoundError, model_path, packaged_models, resolve_model
+    from clausetag.tagging.pipeline import ModelNotFoundError, model_path, packaged_models, resolve_model
 
     names = packaged_models()
     assert "default" in names and "baseline" in names

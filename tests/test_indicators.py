@@ -6,7 +6,7 @@ import json
 import pytest
 from conftest import DATA_DIR
 
-from clausetag.quantities import extract_quantities
+from clausetag.quantities.extract import extract_quantities
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]

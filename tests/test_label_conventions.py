@@ -9,7 +9,7 @@ import pytest
 import yaml
 from conftest import DATA_DIR, ROOT
 
-from clausetag.data import read_labeled
+from clausetag.harness.data import read_labeled
 
 RULES_FILE = DATA_DIR / "apparatus_rules.yaml"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import ROOT
 
-from clausetag.data import read_labeled
+from clausetag.harness.data import read_labeled
 
 TOOLS = ROOT / "labels" / "tools"
 

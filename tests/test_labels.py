@@ -1,4 +1,4 @@
-"""Label schema (clausetag.schema) and gold-data validator (clausetag.validation)."""
+"""Label schema (clausetag.io.schema) and gold-data validator (clausetag.harness.validation)."""
 from __future__ import annotations
 
 import copy
@@ -12,9 +12,9 @@ import pytest
 from conftest import ROOT, SEEDS_DIR
 
 from clausetag.cli import main
-from clausetag.data import read_labeled
-from clausetag.schema import FAMILIES, LabelSchema, SchemaError, load_schema
-from clausetag.validation import validate
+from clausetag.harness.data import read_labeled
+from clausetag.harness.validation import validate
+from clausetag.io.schema import FAMILIES, LabelSchema, SchemaError, load_schema
 
 # SPEC §2 table order; the schema must follow it (this test is the only other place the list appears).
 SPEC_CODES = ["talent", "funding", "technology", "infrastructure", "public_service", "planning", "finance", "tax", "regulation", "enterprise", "land", "organization", "demand", "market", "status", "heading", "other"]
@@ -376,7 +376,7 @@ def test_default_residue_rules_accept_bookmarks_and_table_pipes(tmp_path: Path) 
         rec["index"] += 2
         records.append(rec)
     folder = _write(tmp_path, records, raw=raw)
-    assert validate(folder) == []  # clausetag.text.residue_spans: [bookmark: …] and table pipes
+    assert validate(folder) == []  # clausetag.segment.text.residue_spans: [bookmark: …] and table pipes
     problems = validate(folder, residue_patterns=[])
     assert [p.code for p in problems] == ["uncovered"] * 3
 
@@ -431,7 +431,7 @@ def test_seed_skeletons_pass_the_span_and_coverage_checks(tmp_path: Path, seed_p
     import importlib.util
     import shutil
 
-    pytest.importorskip("clausetag.splitter")
+    pytest.importorskip("clausetag.segment.splitter")
     tool = ROOT / "labels" / "tools" / "make_skeleton.py"
     spec = importlib.util.spec_from_file_location("make_skeleton", tool)
     skeleton = importlib.util.module_from_spec(spec)
@@ -440,7 +440,7 @@ def test_seed_skeletons_pass_the_span_and_coverage_checks(tmp_path: Path, seed_p
     assert skeleton.main([str(SEEDS_DIR), "--out", str(out)]) == 0
     gold = tmp_path / "gold"
     gold.mkdir()
-    from clausetag.data import read_labeled, write_labeled
+    from clausetag.harness.data import read_labeled, write_labeled
 
     for path in seed_paths:
         shutil.copy(path, gold / path.name)
@@ -476,7 +476,7 @@ def test_policy_training_and_heldout_sets_are_disjoint() -> None:
 
 
 def test_excerpt_span_checked_against_corpus(tmp_path: Path) -> None:
-    from clausetag.validation import corpus_text
+    from clausetag.harness.validation import corpus_text
 
     targeted = ROOT / "labels" / "extra" / "targeted.jsonl"
     first = json.loads(targeted.read_text(encoding="utf-8").splitlines()[0])
@@ -489,7 +489,7 @@ def test_excerpt_span_checked_against_corpus(tmp_path: Path) -> None:
 
 
 def test_every_measure_label_has_60_examples() -> None:
-    from clausetag.data import read_labeled
+    from clausetag.harness.data import read_labeled
 
     records = read_labeled(ROOT / "labels" / "seed") + read_labeled(ROOT / "labels" / "extra")
     counts = dict.fromkeys(load_schema().codes, 0)

@@ -1,4 +1,4 @@
-"""Label Studio round trip (clausetag.labelstudio, ``export-tasks``/``import-annotations``) with exports
+"""Label Studio round trip (clausetag.harness.labelstudio, ``export-tasks``/``import-annotations``) with exports
 built in Label Studio's JSON export format (task ``id``/``data``/``annotations``/``predictions``;
 annotation ``completed_by``, ``created_at``, ``updated_at``, ``lead_time``, ``was_cancelled``; result
 ``from_name``/``to_name``/``type``/``value.choices``). ``tests/data/labelstudio/`` holds an export made
@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from clausetag.cli import main
-from clausetag.labelstudio import (
+from clausetag.harness.labelstudio import (
     FROM_NAME,
     TO_NAME,
     LabelStudioError,
@@ -24,8 +24,8 @@ from clausetag.labelstudio import (
     import_annotations,
     labeling_config,
 )
-from clausetag.schema import load_schema
-from clausetag.validation import validate
+from clausetag.harness.validation import validate
+from clausetag.io.schema import load_schema
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(__file__).resolve().parent / "data" / "labelstudio"
@@ -99,7 +99,7 @@ def test_labeling_config_has_every_label_once_with_hotkeys() -> None:
 
 def test_tasks_carry_spans_context_and_predictions(tasks: list[dict[str, Any]], raw_dir: Path,
                                                    baseline_dir: Path) -> None:
-    from clausetag.provenance import model_identity
+    from clausetag.outputs.provenance import model_identity
 
     raw = TEXT
     assert [t["data"]["index"] for t in tasks] == list(range(len(tasks)))

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from clausetag.metrics import (
+from clausetag.harness.metrics import (
     classification_report,
     confusion_matrix,
     labels_by_overlap,

@@ -1,4 +1,4 @@
-"""Worker processes die with their parent, SIGKILL included (clausetag.parallel._watch_parent)."""
+"""Worker processes die with their parent, SIGKILL included (clausetag.tagging.parallel._watch_parent)."""
 from __future__ import annotations
 
 import os

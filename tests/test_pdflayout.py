@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from clausetag.pdflayout import Line, Page, layout_text
-from clausetag.readers import read_document
-from clausetag.splitter import split
-from clausetag.text import read_text
+from clausetag.io.pdflayout import Line, Page, layout_text
+from clausetag.io.readers import read_document
+from clausetag.segment.splitter import split
+from clausetag.segment.text import read_text
 
 DATA = Path(__file__).parent / "data"
 SEED = Path(__file__).resolve().parents[1] / "labels" / "seed" / "002_31a27fb9b77a598d.txt"
@@ -100,9 +100,9 @@ def test_pdf_gives_the_clauses_of_its_text_version(style):
 
 
 def test_pdf_keeps_the_money_target_and_its_year():
-    pytest.importorskip("clausetag.targets")
-    from clausetag.pipeline import records_from_text
-    from clausetag.targets import document_targets
+    pytest.importorskip("clausetag.outputs.targets")
+    from clausetag.outputs.targets import document_targets
+    from clausetag.tagging.pipeline import records_from_text
 
     for path in (DATA / "pdf" / "002_flush.pdf", DATA / "pdf" / "002_indented.pdf"):
         records = records_from_text(read_document(path), "002")

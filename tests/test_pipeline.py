@@ -10,9 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from clausetag import parallel, pipeline
+import clausetag
 from clausetag.cli import main
-from clausetag.pipeline import (
+from clausetag.io.records import ClauseRecord, record_fields
+from clausetag.io.writers import read_records
+from clausetag.quantities.extract import Quantity
+from clausetag.tagging import parallel, pipeline
+from clausetag.tagging.pipeline import (
     DocResult,
     ModelNotFoundError,
     Tagger,
@@ -20,9 +24,6 @@ from clausetag.pipeline import (
     default_model_path,
     tag_document,
 )
-from clausetag.quantities import Quantity
-from clausetag.records import ClauseRecord, record_fields
-from clausetag.writers import read_records
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -154,7 +155,7 @@ def test_assign_doc_ids_disambiguates_deterministically() -> None:
 
 def test_default_model_path_and_missing_model(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.delenv("CLAUSETAG_MODEL", raising=False)
-    assert default_model_path() == Path(pipeline.__file__).resolve().parent / "resources" / "models" / "default"
+    assert default_model_path() == Path(clausetag.__file__).resolve().parent / "resources" / "models" / "default"
     monkeypatch.setenv("CLAUSETAG_MODEL", str(tmp_path / "nowhere"))
     assert default_model_path() == tmp_path / "nowhere"
     with pytest.raises(ModelNotFoundError, match="clausetag train"):
@@ -330,7 +331,7 @@ def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path, monkeypatch: pyte
                            capsys: pytest.CaptureFixture[str]) -> None:
     """examples/tag_seeds.py, run in this process (its ``main``) on the five seeds."""
     if not (ROOT / "clausetag" / "quantities.py").is_file():
-        pytest.skip("clausetag.quantities not available yet")
+        pytest.skip("clausetag.quantities.extract not available yet")
     if not (default_model_path() / "clausetag.json").is_file():
         monkeypatch.setenv("CLAUSETAG_MODEL", str(baseline_dir))
     example = runpy.run_path(str(ROOT / "examples" / "tag_seeds.py"), run_name="example")
@@ -345,7 +346,7 @@ def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path, monkeypatch: pyte
 
 # ------------------------------------------------------------------------------------- summary
 def test_summary_counts_and_money(tmp_path: Path) -> None:
-    from clausetag.summary import SummaryBuilder
+    from clausetag.outputs.summary import SummaryBuilder
 
     def q(kind: str, role: str, value: float, currency: str | None = None, indicator: str | None = None,
           year: int | None = None) -> Quantity:
@@ -390,7 +391,7 @@ def test_summary_counts_and_money(tmp_path: Path) -> None:
 
 
 def test_summary_plot_without_documents(tmp_path: Path) -> None:
-    from clausetag.summary import SummaryBuilder, plot_mix
+    from clausetag.outputs.summary import SummaryBuilder, plot_mix
 
     sb = SummaryBuilder()
     sb.add(DocResult("z", "z.txt", error="boom"))

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from clausetag import fonts
-from clausetag.pipeline import DocResult
-from clausetag.records import ClauseRecord
-from clausetag.summary import SummaryBuilder, plot_labels, plot_mix, unique_labels
+from clausetag.io.records import ClauseRecord
+from clausetag.outputs import fonts
+from clausetag.outputs.summary import SummaryBuilder, plot_labels, plot_mix, unique_labels
+from clausetag.tagging.pipeline import DocResult
 
 # two real-world policy file names that share a long prefix
 NAMES = ["关于印发杭州市数字经济高质量发展三年行动计划（2024—2026年）的通知",
@@ -68,7 +68,7 @@ def test_chinese_names_with_a_cjk_font(tmp_path: Path, capfd: pytest.CaptureFixt
 def test_plot_carries_provenance(tmp_path: Path) -> None:
     from PIL import Image
 
-    from clausetag.provenance import Provenance
+    from clausetag.outputs.provenance import Provenance
 
     prov = Provenance("0.1.0", "m", "abcd", "default", "ef01", "2023-11-14T22:13:20Z")
     path = plot_mix(summary(["plan_a"]), tmp_path / "mix.png", provenance=prov)

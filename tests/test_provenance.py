@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 import clausetag
-from clausetag.provenance import Provenance, hash_files, model_identity, now_utc, rules_identity
+from clausetag.outputs.provenance import Provenance, hash_files, model_identity, now_utc, rules_identity
 
 
 def test_now_utc_honours_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -29,8 +29,8 @@ def test_model_hash_is_content_not_place(tmp_path: Path) -> None:
 
 
 def test_rules_identity_follows_the_rule_set() -> None:
-    from clausetag.rulesets import load_rule_set
-    from clausetag.splitter import Splitter
+    from clausetag.segment.rulesets import load_rule_set
+    from clausetag.segment.splitter import Splitter
 
     default = load_rule_set(None)
     assert rules_identity() == (default.name, default.hash)
@@ -41,7 +41,7 @@ def test_rules_identity_follows_the_rule_set() -> None:
 def test_every_record_carries_provenance(monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from clausetag.pipeline import Tagger
+    from clausetag.tagging.pipeline import Tagger
 
     class Stub:
         classes_ = np.array(["funding", "talent"], dtype=object)
@@ -67,8 +67,8 @@ def test_every_output_of_a_run_carries_provenance(tmp_path: Path, monkeypatch: p
     import pandas as pd
     from PIL import Image
 
-    from clausetag import pipeline
     from clausetag.cli import main
+    from clausetag.tagging import pipeline
 
     class Stub:
         classes_ = np.array(["funding", "talent"], dtype=object)

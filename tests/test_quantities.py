@@ -7,8 +7,8 @@ import math
 import pytest
 from conftest import DATA_DIR
 
-from clausetag.numbers import int_to_chinese, parse_chinese, parse_number
-from clausetag.quantities import (
+from clausetag.quantities.evaluate import score_quantities
+from clausetag.quantities.extract import (
     COMPARATORS,
     KINDS,
     ROLES,
@@ -16,7 +16,7 @@ from clausetag.quantities import (
     extract_quantities,
     extract_times,
 )
-from clausetag.quantities_eval import score_quantities
+from clausetag.quantities.numbers import int_to_chinese, parse_chinese, parse_number
 
 
 def _load(name: str) -> list[dict]:

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from clausetag.quantities import Quantity, extract_quantities
-from clausetag.quantities_eval import TAC_ROLES, gold_spans, normalise_indicator, score_sample
+from clausetag.quantities.evaluate import TAC_ROLES, gold_spans, normalise_indicator, score_sample
+from clausetag.quantities.extract import Quantity, extract_quantities
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "labels" / "quantities_sample"
 
@@ -98,8 +98,8 @@ def test_ratio_field(text: str, kind: str, value: float, unit: str, ratio: float
 def test_ratio_is_none_for_amounts_and_in_the_arrow_schemas() -> None:
     (q,) = extract_quantities("新建5G基站2万个。")
     assert q.ratio is None and q.to_dict()["ratio"] is None
-    from clausetag.records import record_schema
-    from clausetag.targets import _arrow_schema
+    from clausetag.io.records import record_schema
+    from clausetag.outputs.targets import _arrow_schema
 
     qtype = record_schema().field("quantities").type.value_type
     assert qtype.field("ratio").type.to_pandas_dtype().__name__ == "float64"

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from clausetag.cli import main
-from clausetag.pipeline import Tagger
-from clausetag.writers import read_records
+from clausetag.io.writers import read_records
+from clausetag.tagging.pipeline import Tagger
 
 OUTPUTS = ("clauses.jsonl", "summary.csv", "summary.md", "targets.csv")
 
@@ -19,7 +19,7 @@ def local_ray():
     pytest.importorskip("ray.data")
     import ray
 
-    from clausetag.ray_engine import init_ray
+    from clausetag.tagging.ray_engine import init_ray
 
     before = os.environ.get("PYTHONPATH")
     init_ray(num_cpus=2)
@@ -31,7 +31,8 @@ def local_ray():
 @pytest.mark.slow  # starts a local Ray (seconds)
 def test_ray_engine_output_identical_to_local(seed_paths: list[Path], tmp_path: Path, local_ray: None,
                                               baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from clausetag import parallel
+    from clausetag.tagging import parallel
+
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     monkeypatch.setattr(parallel, "SHARD_DOCS", 2)  # several shards, so both actors get work
@@ -44,7 +45,7 @@ def test_ray_engine_output_identical_to_local(seed_paths: list[Path], tmp_path: 
         assert (tmp_path / "ray" / name).read_bytes() == (tmp_path / "local" / name).read_bytes(), name
 
     # the Python entry point: a Dataset of clause rows, the same records as the local Tagger's
-    from clausetag.ray_engine import tag_dataset
+    from clausetag.tagging.ray_engine import tag_dataset
 
     tagger = Tagger(baseline_dir)
     rows = tag_dataset(docs, tagger, workers=1).take_all()  # two actors ran above; one is enough here

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from clausetag.readers import ReadError, iter_inputs, read_bytes, read_document
+from clausetag.io.readers import ReadError, iter_inputs, read_bytes, read_document
 
 
 # ------------------------------------------------------------------------------------ fixtures

@@ -7,15 +7,15 @@ from typing import ClassVar
 
 import pytest
 
-from clausetag.quantities import Quantity
-from clausetag.records import (
+from clausetag.io.records import (
     ClauseRecord,
     LabelProb,
     arrow_type,
     record_fields,
     record_schema,
 )
-from clausetag.writers import read_clause_records, read_records, write_records
+from clausetag.io.writers import read_clause_records, read_records, write_records
+from clausetag.quantities.extract import Quantity
 
 
 def quantity() -> Quantity:
@@ -109,7 +109,7 @@ DOC = "一、总体要求\n引进高层次人才，开展技能培训。\n"
     ("1", [("talent", 0.7)]),
 ])
 def test_probs_top_k_and_all(probs: object, expected: list[tuple[str, float]]) -> None:
-    from clausetag.pipeline import Tagger
+    from clausetag.tagging.pipeline import Tagger
 
     records = Tagger(ProbaClassifier(), probs=probs).tag_text(DOC)  # type: ignore[arg-type]
     body = next(r for r in records if not r.is_heading)
@@ -120,7 +120,7 @@ def test_probs_top_k_and_all(probs: object, expected: list[tuple[str, float]]) -
 
 
 def test_parse_probs() -> None:
-    from clausetag.pipeline import parse_probs
+    from clausetag.tagging.pipeline import parse_probs
 
     assert parse_probs(None) is None and parse_probs("0") is None and parse_probs("ALL") == -1
     for bad in ("most", "-3", -2):
@@ -129,8 +129,8 @@ def test_parse_probs() -> None:
 
 
 def test_cli_probs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from clausetag import pipeline
     from clausetag.cli import main
+    from clausetag.tagging import pipeline
 
     (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
     monkeypatch.setattr(pipeline, "load_model", lambda *a, **k: ProbaClassifier())

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from clausetag.provenance import Provenance
-from clausetag.quantities import Quantity
-from clausetag.records import ClauseRecord
-from clausetag.report import render_report, write_report
+from clausetag.io.records import ClauseRecord
+from clausetag.outputs.provenance import Provenance
+from clausetag.outputs.report import render_report, write_report
+from clausetag.quantities.extract import Quantity
 
 PROV = Provenance("0.1.0", "default:baseline", "7ff34ac1753ecd57", "default", "17988cf9a0fdbc18",
                   "2023-11-14T22:13:20Z")
@@ -162,7 +162,8 @@ def test_filters_in_a_real_browser(tmp_path: Path) -> None:
 
 
 def test_large_outputs_are_capped_and_say_so(monkeypatch: pytest.MonkeyPatch) -> None:
-    from clausetag import report
+    from clausetag.outputs import report
+
 
     monkeypatch.setattr(report, "MAX_CHART_DOCS", 1)
     page = render_report(records(), provenance=PROV, max_clauses=2)

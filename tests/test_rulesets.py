@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clausetag.rulesets import RuleSetError, available_rule_sets, load_rule_set
-from clausetag.splitter import Splitter, split
+from clausetag.segment.rulesets import RuleSetError, available_rule_sets, load_rule_set
+from clausetag.segment.splitter import Splitter, split
 
 ROOT = Path(__file__).resolve().parents[1]
 RULES_DIR = Path(str(resources.files("clausetag").joinpath("rules")))
@@ -30,7 +30,7 @@ def _default_dict() -> dict:
 
 
 def test_module_does_not_shadow_function():
-    import clausetag.splitter
+    import clausetag.segment.splitter
 
     assert callable(clausetag.split)
     assert clausetag.split("加快发展。")[0].text == "加快发展。"
@@ -64,7 +64,7 @@ def test_same_rules_same_hash_however_given(tmp_path):
 
 
 def test_hash_is_stable_across_processes():
-    code = "from clausetag.splitter import Splitter; print(Splitter('regulation').rules_hash)"
+    code = "from clausetag.segment.splitter import Splitter; print(Splitter('regulation').rules_hash)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT,
                          env={"PYTHONHASHSEED": "123", "PYTHONPATH": str(ROOT)}, check=True)
     assert out.stdout.strip() == Splitter("regulation").rules_hash

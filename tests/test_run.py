@@ -13,12 +13,12 @@ from typing import Any
 
 import pytest
 
-from clausetag import parallel
 from clausetag.cli import main
-from clausetag.parallel import plan_shards
-from clausetag.pipeline import Tagger
-from clausetag.runstate import RunState
-from clausetag.writers import read_records
+from clausetag.io.writers import read_records
+from clausetag.tagging import parallel
+from clausetag.tagging.parallel import plan_shards
+from clausetag.tagging.pipeline import Tagger
+from clausetag.tagging.runstate import RunState
 
 ROOT = Path(__file__).resolve().parents[1]
 SLOW_TAG = ROOT / "tests" / "helpers" / "slow_tag.py"
@@ -236,8 +236,8 @@ def test_killed_run_resumes_to_identical_output(kill_inputs: tuple[Path, Path, A
 
 def test_tagger_takes_splitter_and_extractor(tmp_path: Path) -> None:
     """Tagger(splitter=…, extractor=…) replaces the defaults (no sys.modules patching needed)."""
-    from clausetag.quantities import Quantity
-    from clausetag.splitter import Splitter
+    from clausetag.quantities.extract import Quantity
+    from clausetag.segment.splitter import Splitter
 
     class OneLabel:
         classes_ = ("funding",)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from clausetag.splitter import Clause, split
-from clausetag.text import normalize, read_text, residue_spans
+from clausetag.segment.splitter import Clause, split
+from clausetag.segment.text import normalize, read_text, residue_spans
 
 DATA = Path(__file__).parent / "data"
 GOLDEN = yaml.safe_load((DATA / "split_golden.yaml").read_text(encoding="utf-8"))["cases"]

@@ -1,4 +1,4 @@
-"""Whole-document segmentation scores (clausetag.metrics.segmentation_scores), clausetag.split_eval and
+"""Whole-document segmentation scores (clausetag.harness.metrics.segmentation_scores), clausetag.harness.split_eval and
 ``clausetag split-eval``."""
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import json
 import pytest
 
 from clausetag.cli import main
-from clausetag.metrics import nonspace_offsets, segmentation_scores, sum_scores
-from clausetag.split_eval import SplitEvalError, evaluate_split, split_eval_markdown
-from clausetag.splitter import split
+from clausetag.harness.metrics import nonspace_offsets, segmentation_scores, sum_scores
+from clausetag.harness.split_eval import SplitEvalError, evaluate_split, split_eval_markdown
+from clausetag.segment.splitter import split
 
 TEXT = "一、总体要求\n推进产业发展。加快项目建设。\n（一）设立专项资金。\n"
 

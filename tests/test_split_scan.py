@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from clausetag.splitter import Splitter, _lines, _scan
-from clausetag.text import normalize, residue_spans
+from clausetag.segment.splitter import Splitter, _lines, _scan
+from clausetag.segment.text import normalize, residue_spans
 
 PIECES = ("加快推进", "。", "！", "？", "；", "，", "（", "）", "(", ")", "【", "】", "〔", "〕", "《", "》",
           "“", "”", "‘", "’", "「", "」", "[", "]", "〈", "〉", "<", ">", '"', " ", "  ", "\n", "\n \n",

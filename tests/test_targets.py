@@ -8,9 +8,9 @@ import pytest
 import yaml
 from conftest import DATA_DIR
 
-from clausetag.pipeline import records_from_text
-from clausetag.quantities import Quantity
-from clausetag.targets import Target, document_targets, target_fields, targets_by_document, totals
+from clausetag.outputs.targets import Target, document_targets, target_fields, targets_by_document, totals
+from clausetag.quantities.extract import Quantity
+from clausetag.tagging.pipeline import records_from_text
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "labels" / "seed"
 GOLDEN: dict[str, list[dict]] = yaml.safe_load((DATA_DIR / "targets_golden.yaml").read_text(encoding="utf-8"))

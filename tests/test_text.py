@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from clausetag.text import DecodeError, decode, decode_bytes, read_text
+from clausetag.segment.text import DecodeError, decode, decode_bytes, read_text
 
 SAMPLE = "一、总体要求\n到2025年，数字创意产业营业收入突破6200亿元（含增加值）；培育“专精特新”企业。\n"
 
@@ -87,7 +87,7 @@ def test_rare_check_equals_the_character_class():
     characters whose UTF-16 bytes hold 0xFF at an odd offset (仿 U+4EFF), surrogates and astral text."""
     import random
 
-    from clausetag.text import _RARE, _has_rare
+    from clausetag.segment.text import _RARE, _has_rare
 
     pool = [chr(c) for c in [*range(0xFF00, 0xFF60), 0xFFFF, 0x4EFF, 0x4E00, 0x5E00, 0x0B, 0x0C, 0xFE59, 0xFE5A,
                              0xD800, 0x1F600, 0x20, 0x0A, 0x3002]]
@@ -119,7 +119,7 @@ def test_line_anchored_residue_is_found_at_every_line_start():
     those of the lines with at least ``table_pipe_min`` pipes."""
     import random
 
-    from clausetag.text import _default_residue, compile_residue
+    from clausetag.segment.text import _default_residue, compile_residue
 
     custom = compile_residue({"patterns": ["^ab\n", r"^a\s*b", "^(?=x)y|^x", "^\\s*c\n\n", "q"], "table_pipe_min": 2})
     pieces = ["\n", "\n\n", " ", "— 3 —", "第 2 页", "第\n2\n页", "a", "b", "ab\n", "x", "y", "c", "q", "中文", "|"]

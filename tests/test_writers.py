@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from clausetag import writers
-from clausetag.records import ClauseRecord
-from clausetag.writers import (
+from clausetag.io import writers
+from clausetag.io.records import ClauseRecord
+from clausetag.io.writers import (
     RecordWriter,
     existing_doc_ids,
     read_records,
@@ -85,7 +85,7 @@ def test_parquet_keeps_nested_lists(tmp_path: Path) -> None:
     assert pa.types.is_string(table.schema.field("heading_path").type.value_type)
     import dataclasses
 
-    from clausetag.quantities import Quantity
+    from clausetag.quantities.extract import Quantity
 
     assert table.schema.field("quantities").type.value_type.num_fields == len(dataclasses.fields(Quantity))
 

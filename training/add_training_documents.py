@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.classifiers.card import read_card, write_card  # noqa: E402
-from clausetag.train import as_config, config_labels, document_ids, examples, load_records  # noqa: E402
+from clausetag.harness.train import as_config, config_labels, document_ids, examples, load_records  # noqa: E402
 
 MODELS = ROOT / "clausetag" / "resources" / "models"
 #: model directory → the config whose ``data`` it was trained on, and where in the card the counts are

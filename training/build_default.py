@@ -41,7 +41,7 @@ def build(models_root: Path, transformer: Path | None, weights: list[float], con
     of the default, which git stores once)); then the name index ``models.json``."""
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.ensemble import EnsembleClassifier
-    from clausetag.train import train
+    from clausetag.harness.train import train
 
     default, ensemble = models_root / "default", models_root / "ensemble"
     for d in (default, ensemble):

@@ -27,8 +27,8 @@ def size_mb(path: Path) -> float:
 
 
 def score(model_dir: Path, config: Path, policy: Path, out: Path) -> dict[str, dict[str, Any]]:
-    from clausetag.evaluate import score_model
-    from clausetag.train import load_config
+    from clausetag.harness.evaluate import score_model
+    from clausetag.harness.train import load_config
 
     cfg = load_config(config, check_files=False)
     got = {}

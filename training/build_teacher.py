@@ -28,8 +28,8 @@ sys.path.insert(0, str(ROOT))
 def main() -> int:
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.ensemble import EnsembleClassifier
-    from clausetag.evaluate import score_model
-    from clausetag.train import load_config, train
+    from clausetag.harness.evaluate import score_model
+    from clausetag.harness.train import load_config, train
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--config", type=Path, default=Path("training/configs/teacher_heldout.yaml"))

@@ -22,10 +22,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clausetag.evaluate import evaluate
-from clausetag.metrics import classification_report
-from clausetag.train import load_config
-from clausetag.validation import gold_files
+from clausetag.harness.evaluate import evaluate
+from clausetag.harness.metrics import classification_report
+from clausetag.harness.train import load_config
+from clausetag.harness.validation import gold_files
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE_CONFIG = ROOT / "training" / "configs" / "extra_heldout_seed_plus_extra.yaml"

@@ -16,7 +16,7 @@ sys.path.insert(0, str(ROOT))
 
 from clausetag.classifiers import load_classifier  # noqa: E402
 from clausetag.classifiers.ensemble import EnsembleClassifier  # noqa: E402
-from clausetag.evaluate import score_model  # noqa: E402
+from clausetag.harness.evaluate import score_model  # noqa: E402
 
 RUN = ROOT / "training/results/e5_finetune_heldout"
 cfg = yaml.safe_load((ROOT / "training/configs/e5_finetune_heldout.yaml").read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 """The students' table (issue 23): every trained row of a student config, scored on the 8 held-out
 regulations (from its ``clausetag evaluate`` run) and on ``labels/policy_heldout`` (scored here with
-``clausetag.evaluate.score_model``, once; the torch model as trained).
+``clausetag.harness.evaluate.score_model``, once; the torch model as trained).
 
     python training/student_table.py training/configs/student_ablation.yaml [more configs] \
         --out training/results/student_tables.md
@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 
 
 def row(config: Path, spec: Any, out_dir: Path, policy: Path) -> str:
-    from clausetag.evaluate import score_model
+    from clausetag.harness.evaluate import score_model
 
     p = spec.params
     run = out_dir / spec.name
@@ -44,7 +44,7 @@ def row(config: Path, spec: Any, out_dir: Path, policy: Path) -> str:
 
 
 def main() -> int:
-    from clausetag.train import load_config
+    from clausetag.harness.train import load_config
 
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("configs", type=Path, nargs="+")

@@ -7,7 +7,7 @@
   regression (trains and runs without torch).
 * :class:`~clausetag.classifiers.ensemble.EnsembleClassifier` – weighted soft voting over members.
 * :class:`~clausetag.classifiers.student.StudentClassifier` – a truncated transformer distilled from a
-  teacher's probabilities over unlabeled corpus clauses (:mod:`clausetag.distill`).
+  teacher's probabilities over unlabeled corpus clauses (:mod:`clausetag.harness.distill`).
 * :mod:`~clausetag.classifiers.vocab` – the offline character vocabulary and BERT size presets.
 
 The registry maps the ``type`` of run configs and ``clausetag.json`` cards to classes; each class
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clausetag.classifiers.card import CARD_NAME, read_card
-from clausetag.records import CONTEXT_SEPARATOR, join_context
+from clausetag.io.records import CONTEXT_SEPARATOR, join_context
 
 if TYPE_CHECKING:
     from clausetag.classifiers.base import Classifier

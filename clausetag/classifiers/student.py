@@ -4,8 +4,8 @@ unlabeled corpus clauses labelled softly by a teacher (knowledge distillation, H
 
 Loss: class-weighted cross-entropy on the gold clauses, ``distill_weight · T² · KL(teacher_T ‖
 student_T)`` on the corpus clauses (:class:`~clausetag.classifiers.trainer.Trainer`). The corpus sample
-(:func:`clausetag.distill.sample_corpus_clauses`) is seeded and skips labeled documents; the teacher's
-probabilities are computed once and cached (:func:`clausetag.distill.teacher_probabilities`). With
+(:func:`clausetag.harness.distill.sample_corpus_clauses`) is seeded and skips labeled documents; the teacher's
+probabilities are computed once and cached (:func:`clausetag.harness.distill.teacher_probabilities`). With
 ``distill_clauses: 0`` the same model trains on gold labels alone (the ablation without distillation).
 
 In a run config::
@@ -155,7 +155,7 @@ class StudentClassifier(BertClassifier):
         return self
 
     def _soft_examples(self) -> tuple[list[str], list[str], np.ndarray] | None:
-        from clausetag.distill import labeled_document_ids, sample_corpus_clauses, teacher_probabilities
+        from clausetag.harness.distill import labeled_document_ids, sample_corpus_clauses, teacher_probabilities
 
         if not self.distill_clauses:
             return None

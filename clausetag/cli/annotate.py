@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from clausetag.pipeline import MODEL_ENV
+from clausetag.tagging.pipeline import MODEL_ENV
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -135,9 +135,9 @@ def run_select(args: argparse.Namespace) -> int:
     import time
     from collections import Counter
 
-    from clausetag.active import SelectionError, heldout_dir, read_corpus, select, write_selection, write_texts
     from clausetag.cli.errors import UserError, remove_created
-    from clausetag.pipeline import resolve_model
+    from clausetag.harness.active import SelectionError, heldout_dir, read_corpus, select, write_selection, write_texts
+    from clausetag.tagging.pipeline import resolve_model
 
     if args.n < 1:
         raise UserError("-n must be at least 1")
@@ -189,9 +189,9 @@ def run_export_tasks(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from clausetag.cli.errors import UserError, remove_created
-    from clausetag.labelstudio import export_tasks, labeling_config, write_tasks
-    from clausetag.pipeline import resolve_model
-    from clausetag.readers import ReadError, iter_inputs
+    from clausetag.harness.labelstudio import export_tasks, labeling_config, write_tasks
+    from clausetag.io.readers import ReadError, iter_inputs
+    from clausetag.tagging.pipeline import resolve_model
 
     titles: dict[str, str] = {}
     if args.selection:
@@ -241,7 +241,7 @@ def run_import_annotations(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from clausetag.cli.errors import UserError
-    from clausetag.labelstudio import LabelStudioError, import_annotations, read_export
+    from clausetag.harness.labelstudio import LabelStudioError, import_annotations, read_export
 
     try:
         tasks = read_export(args.export)

@@ -131,7 +131,7 @@ def explain(exc: BaseException) -> tuple[int, str]:
     """``(exit status, one-line message)`` for an exception that ended a command."""
     import sys
 
-    read_error = getattr(sys.modules.get("clausetag.readers"), "ReadError", None)
+    read_error = getattr(sys.modules.get("clausetag.io.readers"), "ReadError", None)
     if isinstance(exc, UserError):
         return exc.code, str(exc)
     if isinstance(exc, KeyboardInterrupt):
@@ -157,5 +157,5 @@ def _is_user_value_error(exc: BaseException) -> bool:
     import sys
 
     kinds = [getattr(sys.modules.get(mod), name, None) for mod, name in (
-        ("clausetag.train", "ConfigError"), ("clausetag.runstate", "StateError"), ("clausetag.text", "DecodeError"))]
+        ("clausetag.harness.train", "ConfigError"), ("clausetag.tagging.runstate", "StateError"), ("clausetag.segment.text", "DecodeError"))]
     return any(k is not None and isinstance(exc, k) for k in kinds)  # raised only once their module is loaded

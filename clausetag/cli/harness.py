@@ -70,7 +70,7 @@ def add_parsers(subparsers: Any) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """``clausetag train --config CONFIG [--data PATH ...] [--model NAME] -o DIR``"""
     from clausetag.cli.errors import remove_created, writable_output
-    from clausetag.train import train
+    from clausetag.harness.train import train
 
     created = writable_output(Path(args.output))  # before training, not after it
     try:
@@ -88,9 +88,9 @@ def run_train(args: argparse.Namespace) -> int:
 def run_evaluate(args: argparse.Namespace) -> int:
     """``clausetag evaluate --config CONFIG [--data PATH ...] [--models NAME ...] [-o OUTDIR]``"""
     from clausetag.cli.errors import remove_created, writable_output
-    from clausetag.evaluate import evaluate
-    from clausetag.metrics import report_markdown
-    from clausetag.train import ConfigError, as_config, select_models
+    from clausetag.harness.evaluate import evaluate
+    from clausetag.harness.metrics import report_markdown
+    from clausetag.harness.train import ConfigError, as_config, select_models
 
     cfg = as_config(args.config, check_files=False)  # evaluate checks the models it runs
     if args.output is None and cfg.output_dir is None:
@@ -111,8 +111,8 @@ def run_evaluate(args: argparse.Namespace) -> int:
 def run_score(args: argparse.Namespace) -> int:
     """``clausetag score MODEL DATA... [-o OUT]``"""
     from clausetag.cli.errors import remove_created, writable_output
-    from clausetag.evaluate import score_model
-    from clausetag.metrics import report_markdown
+    from clausetag.harness.evaluate import score_model
+    from clausetag.harness.metrics import report_markdown
 
     created = writable_output(Path(args.output)) if args.output else []
     try:
@@ -146,7 +146,7 @@ def run_pretrain(args: argparse.Namespace) -> int:
     for module in ("torch", "transformers"):
         require(module, "pretrain")
     check_device(args.device)
-    from clausetag.pretrain import pretrain_mlm
+    from clausetag.pretrained.mlm import pretrain_mlm
 
     window: list[float] = []
     started = time.perf_counter()

@@ -111,7 +111,7 @@ def run_export_onnx(args: argparse.Namespace) -> int:
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
     from clausetag.cli.errors import UserError, require
-    from clausetag.pipeline import resolve_model
+    from clausetag.tagging.pipeline import resolve_model
 
     path = resolve_model(args.model)  # a packaged name or a folder with a card, or a clear error
     kind = read_card(path).get("type")

@@ -28,8 +28,8 @@ def add_parsers(subparsers: Any) -> None:
 def run_split_eval(args: argparse.Namespace) -> int:
     """Print the Markdown table; 0 on success, 2 (one error line) when the input cannot be evaluated."""
     from clausetag.cli.errors import UserError
-    from clausetag.rulesets import RuleSetError
-    from clausetag.split_eval import SplitEvalError, evaluate_split, split_eval_markdown
+    from clausetag.harness.split_eval import SplitEvalError, evaluate_split, split_eval_markdown
+    from clausetag.segment.rulesets import RuleSetError
 
     try:
         report = evaluate_split(args.gold, pred=args.pred, rules=args.rules)

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clausetag.pipeline import MODEL_ENV
+from clausetag.tagging.pipeline import MODEL_ENV
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -65,13 +65,13 @@ def run_tag(args: argparse.Namespace) -> int:
     Everything that can stop the run (options, inputs, model, device, engine, output folder) is checked
     before anything is written, so a run that cannot start leaves no output behind (exit 2). Inputs that
     do not exist are tagged as failures, like unreadable files; the rest is processed (exit 1)."""
-    from clausetag.batch import run_batch
     from clausetag.cli.errors import UserError, check_device, remove_created, require, writable_output
-    from clausetag.parallel import default_jobs
-    from clausetag.pipeline import Tagger, parse_probs
-    from clausetag.readers import ReadError, iter_inputs
-    from clausetag.runstate import StateError
-    from clausetag.writers import FORMATS, format_for
+    from clausetag.io.readers import ReadError, iter_inputs
+    from clausetag.io.writers import FORMATS, format_for
+    from clausetag.tagging.batch import run_batch
+    from clausetag.tagging.parallel import default_jobs
+    from clausetag.tagging.pipeline import Tagger, parse_probs
+    from clausetag.tagging.runstate import StateError
 
     if args.batch_size is not None and args.batch_size < 1:
         raise UserError("--batch-size must be at least 1")
@@ -125,7 +125,7 @@ def run_tag(args: argparse.Namespace) -> int:
     engine = None
     if args.engine == "ray":
         require("ray.data", "--engine ray")
-        from clausetag.ray_engine import ray_engine
+        from clausetag.tagging.ray_engine import ray_engine
 
         engine = ray_engine(address=args.ray_address)
     created = writable_output(records_path.parent)
@@ -143,7 +143,7 @@ def _model_needs(model: Any) -> list[str]:
     for a ``bert`` or ``student`` model, also inside an ensemble; none for scikit-learn, ONNX and embedding
     models."""
     from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
-    from clausetag.pipeline import resolve_model
+    from clausetag.tagging.pipeline import resolve_model
 
     try:
         path = resolve_model(model)

@@ -28,8 +28,8 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_split(args: argparse.Namespace) -> int:
     """``clausetag split``: 0 when every file was read, 1 when some could not be (named on stderr)."""
-    from clausetag.readers import ReadError, read_document
-    from clausetag.splitter import split
+    from clausetag.io.readers import ReadError, read_document
+    from clausetag.segment.splitter import split
 
     failed = 0
     with contextlib.ExitStack() as stack:
@@ -53,7 +53,7 @@ def run_split(args: argparse.Namespace) -> int:
 
 def run_extract(args: argparse.Namespace) -> int:
     """``clausetag extract``: one JSON line per quantity."""
-    from clausetag.quantities import extract_quantities
+    from clausetag.quantities.extract import extract_quantities
 
     lines = [args.text] if args.text is not None else sys.stdin.read().splitlines()
     for line in lines:

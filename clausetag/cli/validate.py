@@ -22,7 +22,7 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_validate(args: argparse.Namespace) -> int:
     """Print every problem (``path:line: [code] message``); 0 when valid, 1 otherwise."""
-    from clausetag.validation import gold_paths, validate
+    from clausetag.harness.validation import gold_paths, validate
 
     problems = validate(args.paths, reference_dir=args.reference_dir)
     for problem in problems:

@@ -78,7 +78,7 @@ def read_corpus(path: str | os.PathLike[str]) -> list[CorpusDoc]:
     title = first non-blank line, source = the sub-folder)."""
     p = Path(path)
     if p.is_dir():
-        from clausetag.text import read_text
+        from clausetag.segment.text import read_text
 
         docs = []
         for f in sorted(p.rglob("*.txt")):
@@ -233,7 +233,7 @@ def _ids_from_jsonl(js: Path, out: LabeledSet, count_labels: bool) -> None:
 
 def heldout_dir() -> Path | None:
     """``labels/policy_heldout`` of the checkout (or ``$CLAUSETAG_LABELS``), ``None`` if not found."""
-    from clausetag.data import find_labels_dir
+    from clausetag.harness.data import find_labels_dir
 
     try:
         d = find_labels_dir() / "policy_heldout"
@@ -351,7 +351,7 @@ def rarity_weights(classes: Sequence[str], counts: Counter[str]) -> dict[str, fl
 
 
 def _card_label_counts(model: Any) -> Counter[str]:
-    from clausetag.pipeline import resolve_model
+    from clausetag.tagging.pipeline import resolve_model
 
     resolved = resolve_model(model)
     if not isinstance(resolved, Path):
@@ -478,7 +478,7 @@ def select(
             kept.append(d)
 
     # 2. tag them
-    from clausetag.pipeline import load_model, records_from_text
+    from clausetag.tagging.pipeline import load_model, records_from_text
 
     classifier = load_model(model)
     classes = [str(c) for c in classifier.classes_]
@@ -683,7 +683,7 @@ def _pick_clauses(scored: list[_Scored], n: int, seed: int, div: _Diversity, dup
 def _predict(classifier: Any, records: list[Any]) -> Any:
     import numpy as np
 
-    from clausetag.records import join_context
+    from clausetag.io.records import join_context
 
     out = []
     for lo in range(0, len(records), _CHUNK):

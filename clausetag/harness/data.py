@@ -21,8 +21,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from clausetag.schema import LabelSchema, load_schema
-from clausetag.validation import RECORD_FIELDS, gold_files
+from clausetag.harness.validation import RECORD_FIELDS, gold_files
+from clausetag.io.schema import LabelSchema, load_schema
 
 if TYPE_CHECKING:  # pragma: no cover
     import datasets
@@ -41,7 +41,7 @@ __all__ = [
 #: Environment variable naming the ``labels`` directory (holding ``seed/``, ``extra/``) for installed use.
 LABELS_ENV = "CLAUSETAG_LABELS"
 #: the seed set shipped as package data (``resources/labels/seed`` links to ``labels/seed`` in git)
-PACKAGED_LABELS = Path(__file__).resolve().parent / "resources" / "labels"
+PACKAGED_LABELS = Path(__file__).resolve().parents[1] / "resources" / "labels"
 _COLUMNS = RECORD_FIELDS + ("extra", "split")
 
 
@@ -60,10 +60,10 @@ def _jsonl_paths(path_or_dir: str | os.PathLike[str]) -> list[Path]:
 
 def read_labeled(path_or_dir: str | os.PathLike[str]) -> list[dict[str, Any]]:
     """Read gold records from one JSONL file or every gold ``*.jsonl`` directly in a directory
-    (see :func:`clausetag.validation.gold_files`: manifests such as ``documents.jsonl`` are skipped).
+    (see :func:`clausetag.harness.validation.gold_files`: manifests such as ``documents.jsonl`` are skipped).
 
     Records come back sorted by ``(doc_id, index)``; blank lines are skipped. Records are returned as
-    stored (no validation — use :func:`clausetag.validation.validate` for that).
+    stored (no validation — use :func:`clausetag.harness.validation.validate` for that).
     """
     records: list[dict[str, Any]] = []
     for path in _jsonl_paths(path_or_dir):
@@ -204,7 +204,7 @@ def find_labels_dir(root: str | os.PathLike[str] | None = None) -> Path:
             candidates.append(Path(env))
         cwd = Path.cwd()
         candidates += [p / "labels" for p in (cwd, *cwd.parents)]
-        candidates.append(Path(__file__).resolve().parents[1] / "labels")
+        candidates.append(Path(__file__).resolve().parents[2] / "labels")
         candidates.append(PACKAGED_LABELS)
     for candidate in candidates:
         if _is_labels_dir(candidate):

@@ -2,7 +2,7 @@
 for them, computed once and cached.
 
 * :func:`sample_corpus_clauses` splits corpus documents (``*.jsonl.xz`` with ``id``, ``title``, ``text``)
-  with :func:`clausetag.splitter.split` and draws body clauses with a seeded generator, at most
+  with :func:`clausetag.segment.splitter.split` and draws body clauses with a seeded generator, at most
   ``per_doc`` per document, skipping documents that are labeled (``exclude``: never distil on the text
   of a held-out document);
 * :func:`teacher_probabilities` returns the teacher's probabilities for those clauses, reading them from
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from clausetag.provenance import hash_files
-from clausetag.records import join_context
+from clausetag.io.records import join_context
+from clausetag.outputs.provenance import hash_files
 
 __all__ = ["CorpusClause", "labeled_document_ids", "model_hash", "sample_corpus_clauses",
            "teacher_probabilities"]
@@ -114,7 +114,7 @@ def sample_corpus_clauses(
     """Up to ``n`` body clauses (not headings, at least ``min_chars`` characters) from the documents of
     ``corpora``, in a seeded random document order, at most ``per_doc`` drawn at random from each
     document. Documents whose ``id`` is in ``exclude`` are skipped. Deterministic for a seed."""
-    from clausetag.splitter import split
+    from clausetag.segment.splitter import split
 
     skip = set(exclude)
     docs = [(str(d.get("id", f"{Path(c).name}:{i}")), str(d.get("title") or ""), str(d["text"]))
@@ -137,7 +137,7 @@ def sample_corpus_clauses(
 
 def model_hash(path: str | Path) -> str:
     """A 16-hex-digit hash of every file of a model directory but its card text (names and bytes), by
-    :func:`clausetag.provenance.hash_files`: a regenerated README does not invalidate cached outputs."""
+    :func:`clausetag.outputs.provenance.hash_files`: a regenerated README does not invalidate cached outputs."""
     root = Path(path)
     return hash_files([p for p in root.rglob("*") if p.is_file() and p.name != "README.md"], root=root)
 

@@ -7,7 +7,7 @@
 * ``segmentation: true``: the held-out raw text (``<doc_id>.txt`` beside the JSONL) is also split with
   :func:`clausetag.split`, the model labels the predicted clauses, and gold clauses are scored
   against the predicted clause that overlaps them most (segmentation-independent tagging score).
-* When :mod:`clausetag.quantities_eval` is available, quantity extraction is scored on the gold
+* When :mod:`clausetag.quantities.evaluate` is available, quantity extraction is scored on the gold
   quantities in a separate small table.
 
 Outputs in the output directory: ``results.md``, ``results.json``, ``predictions.jsonl`` and one
@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.classifiers.base import join_context
-from clausetag.metrics import classification_report, labels_by_overlap, plot_confusion, report_markdown
-from clausetag.train import (
+from clausetag.harness.metrics import classification_report, labels_by_overlap, plot_confusion, report_markdown
+from clausetag.harness.train import (
     ConfigError,
     Records,
     RunConfig,
@@ -138,7 +138,7 @@ def find_raw_text(doc_id: str, data_paths: Sequence[str | Path]) -> Path | None:
 
 def _read_raw(path: Path) -> str:
     try:
-        from clausetag.validation import read_raw_text
+        from clausetag.harness.validation import read_raw_text
     except ImportError:  # pragma: no cover - labels.py ships with the package
         return path.read_text(encoding="utf-8")
     return read_raw_text(path)
@@ -146,7 +146,7 @@ def _read_raw(path: Path) -> str:
 
 def split_records(text: str, doc_id: str) -> list[dict[str, Any]]:
     """The splitter's clauses of a raw document as plain records."""
-    from clausetag.splitter import split
+    from clausetag.segment.splitter import split
 
     return [{"doc_id": doc_id, "index": c.index, "text": c.text, "start": c.start, "end": c.end,
              "heading_path": list(c.heading_path)} for c in split(text, doc_id=doc_id)]
@@ -154,12 +154,12 @@ def split_records(text: str, doc_id: str) -> list[dict[str, Any]]:
 
 # -- quantities hook ----------------------------------------------------------------------------
 def score_quantities_if_available(records: Records) -> dict[str, Any] | None:
-    """Score :func:`clausetag.quantities.extract_quantities` against the gold quantities of ``records``
+    """Score :func:`clausetag.quantities.extract.extract_quantities` against the gold quantities of ``records``
     (exact match per clause, keyed by ``(doc_id, index)``) with
-    :func:`clausetag.quantities_eval.score_quantities`; ``None`` when either module is missing."""
+    :func:`clausetag.quantities.evaluate.score_quantities`; ``None`` when either module is missing."""
     try:
-        scorer = importlib.import_module("clausetag.quantities_eval").score_quantities
-        extract = importlib.import_module("clausetag.quantities").extract_quantities
+        scorer = importlib.import_module("clausetag.quantities.evaluate").score_quantities
+        extract = importlib.import_module("clausetag.quantities.extract").extract_quantities
     except (ImportError, AttributeError):
         return None
     gold_records = [r for r in records if isinstance(r.get("quantities"), list)
@@ -239,7 +239,7 @@ def evaluate(
     import numpy as np
 
     from clausetag.classifiers.ensemble import combine
-    from clausetag.train import ENSEMBLE
+    from clausetag.harness.train import ENSEMBLE
 
     out_dir = output_dir if output_dir is not None else cfg.output_dir
     report = Report(name=cfg.name, labels=labels, results=results, segmentation=seg_results,
@@ -350,7 +350,7 @@ def score_model(
     ``settings["in_training_data"]`` lists the scored documents the model was trained on (its card
     says so; ``None`` when the card does not list its training documents): scores on them overstate
     how well the model does on new text."""
-    from clausetag.pipeline import load_model, resolve_model
+    from clausetag.tagging.pipeline import load_model, resolve_model
 
     classifier = load_model(model, batch_size=batch_size)
     labels = [str(c) for c in classifier.classes_]

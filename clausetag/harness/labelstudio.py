@@ -7,11 +7,11 @@
   splitter cut wrongly (``merge_prev``, hotkey m; ``split``, hotkey s, with the parts in the note; SPEC
   §1), and a free ``TextArea`` ``note``.
 * :func:`export_tasks` — one task per clause (headings included, so a document comes back whole), with
-  the model's label as a prediction (``model_version`` = the model hash of :mod:`clausetag.provenance`,
+  the model's label as a prediction (``model_version`` = the model hash of :mod:`clausetag.outputs.provenance`,
   ``score`` = its probability).
 * :func:`import_annotations` — a Label Studio JSON export (``[{"id", "data", "annotations": [...]}]``)
   back into gold JSONL (SPEC §4) beside a copy of each raw text, checked against the raw texts and the
-  schema and then by :func:`clausetag.validation.validate`. Annotator, times and lead time are kept as
+  schema and then by :func:`clausetag.harness.validation.validate`. Annotator, times and lead time are kept as
   extra fields (``annotator``, ``annotation_id``, ``annotated_at``, ``created_at``, ``lead_time``,
   ``ls_task``). Where a task has several annotations that disagree, the one marked ground truth wins,
   else the latest (``updated_at``, then ``created_at``, then id), and the conflict is reported;
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
-from clausetag.schema import LabelSchema, load_schema
+from clausetag.io.schema import LabelSchema, load_schema
 
 __all__ = [
     "FROM_NAME",
@@ -170,8 +170,8 @@ def export_tasks(
     :func:`import_annotations`. ``predictions=False`` leaves the pre-annotations out (a blind second
     annotation for an agreement study). Documents that cannot be read are reported in ``errors``
     (``path: reason``), or raised when ``errors`` is None."""
-    from clausetag.pipeline import Tagger, assign_doc_ids
-    from clausetag.readers import iter_inputs
+    from clausetag.io.readers import iter_inputs
+    from clausetag.tagging.pipeline import Tagger, assign_doc_ids
 
     tagger = Tagger(model, with_quantities=False)
     version = tagger.provenance.model_hash or tagger.provenance.model or "unknown"
@@ -223,7 +223,7 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def _write_raw(path: Path, doc_id: str, folder: Path) -> Path:
-    from clausetag.readers import read_document
+    from clausetag.io.readers import read_document
 
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{doc_id}.txt"
@@ -362,13 +362,13 @@ def import_annotations(
     no or several labels, missing raw file, span that no longer matches the raw text, clause without
     annotation, …). Conflicting annotations of one task: the one marked ground truth in Label Studio,
     else the latest wins (reported in :attr:`ImportResult.conflicts`), or with ``all_annotations`` one
-    folder per annotator. Each file is checked with :func:`clausetag.validation.validate`
+    folder per annotator. Each file is checked with :func:`clausetag.harness.validation.validate`
     (``validate_output``) and removed again, with its problems reported, when it fails (e.g. the export
     lacks the last clauses of a document). ``label_tables`` also writes ``<doc_id>.labels.tsv``
     (``index``, ``label``, ``note``) beside each gold file: the input of ``labels/tools/agreement.py``.
     ``name`` (default: the export's path) starts every problem line."""
-    from clausetag.data import write_labeled
-    from clausetag.validation import read_raw_text, validate
+    from clausetag.harness.data import write_labeled
+    from clausetag.harness.validation import read_raw_text, validate
 
     schema = schema or load_schema()
     name = name or (str(export) if isinstance(export, (str, os.PathLike)) else "<tasks>")

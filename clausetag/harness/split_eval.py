@@ -3,7 +3,7 @@
 :func:`evaluate_split` scores the splitter (or another segmentation given as clause JSONL, e.g. a
 second annotator's gold) against gold files: boundary precision/recall/F1 and heading
 precision/recall/F1 per document and overall (micro: counts summed over documents). The metric
-itself is :func:`clausetag.metrics.segmentation_scores` (whitespace-insensitive alignment of the
+itself is :func:`clausetag.harness.metrics.segmentation_scores` (whitespace-insensitive alignment of the
 offsets, which index the raw text ``<doc_id>.txt`` beside each gold file)::
 
     clausetag split-eval labels/policy_heldout
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from clausetag.metrics import segmentation_scores, sum_scores
+from clausetag.harness.metrics import segmentation_scores, sum_scores
 
 __all__ = ["SplitEvalError", "evaluate_split", "load_clause_files", "split_eval_markdown"]
 
@@ -30,9 +30,9 @@ class SplitEvalError(ValueError):
 
 def load_clause_files(paths: Sequence[PathLike]) -> dict[str, tuple[Path, list[dict[str, Any]]]]:
     """Clause records of the JSONL files named by ``paths`` (files, or folders of gold files as
-    :func:`clausetag.validation.gold_paths` finds them), by ``doc_id``, each with the file it came
+    :func:`clausetag.harness.validation.gold_paths` finds them), by ``doc_id``, each with the file it came
     from. Records of one document are sorted by ``start``."""
-    from clausetag.validation import gold_paths
+    from clausetag.harness.validation import gold_paths
 
     files, problems = gold_paths(paths)
     if problems:
@@ -84,8 +84,8 @@ def evaluate_split(
     ``recall`` and ``f1``, and ``"clauses": {"gold", "pred"}`` (clause counts); ``overall`` is
     micro-averaged.
     """
-    from clausetag.splitter import Splitter
-    from clausetag.validation import read_raw_text
+    from clausetag.harness.validation import read_raw_text
+    from clausetag.segment.splitter import Splitter
 
     gold_docs = load_clause_files([gold] if isinstance(gold, (str, os.PathLike)) else list(gold))
     if not gold_docs:

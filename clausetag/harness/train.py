@@ -228,11 +228,11 @@ Records = list[dict[str, Any]]
 
 def load_records(data: str | Path | Sequence[str | Path] | Records, *, source: str = "<data>",
                  key: str = "data") -> Records:
-    """Labeled records from JSONL path(s)/folder(s) (via :func:`clausetag.data.read_labeled`) or a list of
+    """Labeled records from JSONL path(s)/folder(s) (via :func:`clausetag.harness.data.read_labeled`) or a list of
     record dicts (returned as is)."""
     if isinstance(data, list) and (not data or isinstance(data[0], dict)):
         return list(data)
-    from clausetag.data import read_labeled
+    from clausetag.harness.data import read_labeled
 
     paths = [data] if isinstance(data, (str, Path)) else list(data)
     if not paths:

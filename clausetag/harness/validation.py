@@ -1,4 +1,4 @@
-"""The validator for labeled gold data (SPEC §4); the label schema itself is :mod:`clausetag.schema`.
+"""The validator for labeled gold data (SPEC §4); the label schema itself is :mod:`clausetag.io.schema`.
 
 :func:`validate` checks gold JSONL files against the raw texts they annotate::
 
@@ -7,12 +7,12 @@
 Conventions the validator enforces (documented in ``labels/README.md``):
 
 * the raw text of ``doc_id`` is ``<dir of the .jsonl>/<doc_id>.txt``, decoded by
-  :func:`clausetag.text.read_text` (UTF-8 or GB18030, BOM dropped, line endings kept); offsets are
+  :func:`clausetag.segment.text.read_text` (UTF-8 or GB18030, BOM dropped, line endings kept); offsets are
   character offsets into that string;
 * ``raw[start:end]`` equals ``text`` after removing *all* whitespace from both (``str.split()``
   whitespace, which includes U+3000 and U+00A0);
 * every non-whitespace character of the raw text is inside some clause span, unless it is conversion
-  residue as :func:`clausetag.text.residue_spans` defines it (``clausetag/rules/residue.yaml``: the
+  residue as :func:`clausetag.segment.text.residue_spans` defines it (``clausetag/rules/residue.yaml``: the
   regexes under ``patterns`` plus table pipes), which the splitter blanks too.
 """
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeGuard
 
-from clausetag.schema import LabelSchema, load_schema
+from clausetag.io.schema import LabelSchema, load_schema
 
 __all__ = [
     "RECORD_FIELDS",
@@ -58,9 +58,9 @@ RECORD_FIELDS: tuple[str, ...] = (
 
 
 def read_raw_text(path: str | os.PathLike[str]) -> str:
-    """The raw document text that gold offsets index: :func:`clausetag.text.read_text` (UTF-8, or
+    """The raw document text that gold offsets index: :func:`clausetag.segment.text.read_text` (UTF-8, or
     GB18030; a BOM is dropped; line endings are kept)."""
-    from clausetag.text import read_text
+    from clausetag.segment.text import read_text
 
     return read_text(path)
 
@@ -250,7 +250,7 @@ class _Checker:
         else:
             try:
                 raw = read_raw_text(raw_path)
-            except ValueError as exc:  # clausetag.text.DecodeError
+            except ValueError as exc:  # clausetag.segment.text.DecodeError
                 self.add(first_line, "raw-missing", f"raw text cannot be decoded: {exc}")
                 raw = None
             if self.reference_dir is not None:
@@ -400,7 +400,7 @@ def validate(
     """Check gold JSONL files (a file, a directory of ``*.jsonl``, or a list of them); [] means valid.
 
     Uncovered raw text is accepted where it is conversion residue: by default what
-    :func:`clausetag.text.residue_spans` finds (the splitter's own ``rules/residue.yaml``, including
+    :func:`clausetag.segment.text.residue_spans` finds (the splitter's own ``rules/residue.yaml``, including
     table pipes), or matches of ``residue_patterns`` (regexes, ``re.M``) when given.
     ``reference_dir`` (a folder of reference raw texts to compare byte-for-byte) defaults to
     ``$CLAUSETAG_REFERENCE_DIR``, else ``$CLAUSETAG_SHARED/seeds`` or ``<checkout>/../shared/seeds``
@@ -409,7 +409,7 @@ def validate(
     paths = [path_or_dir] if isinstance(path_or_dir, (str, os.PathLike)) else list(path_or_dir)
     schema = schema or load_schema()
     if residue_patterns is None:
-        from clausetag.text import residue_spans
+        from clausetag.segment.text import residue_spans
 
         residue: ResidueFinder = residue_spans
     else:

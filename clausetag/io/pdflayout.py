@@ -21,7 +21,7 @@
    a lead-in (``。！？；：``) and the next line starts with a heading or list marker (``二、``, ``（三）``,
    ``4.``, ``第五条``, ``▍``).
 
-Works on plain tuples, so it is tested without PDFs; :mod:`clausetag.readers` feeds it.
+Works on plain tuples, so it is tested without PDFs; :mod:`clausetag.io.readers` feeds it.
 """
 from __future__ import annotations
 

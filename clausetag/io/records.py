@@ -10,7 +10,7 @@ Provenance (which clausetag version, model and rule set tagged a clause, and whe
 record* in flat columns (``clausetag_version``, ``model``, ``model_hash``, ``rules``, ``rules_hash``,
 ``tagged_at``): a file concatenated from several runs, or resumed with another model, still says for
 each clause what made it. The same values, plus run-level details, go into ``run.json`` and the other
-outputs (see :mod:`clausetag.provenance`).
+outputs (see :mod:`clausetag.outputs.provenance`).
 """
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from clausetag.quantities import Quantity
+from clausetag.quantities.extract import Quantity
 
 __all__ = ["CONTEXT_SEPARATOR", "ClauseRecord", "LabelProb", "arrow_type", "join_context", "record_fields",
            "record_schema"]
@@ -75,7 +75,7 @@ class ClauseRecord:
     lead_units: list[str] = field(default_factory=list)
     responsible_units: list[str] = field(default_factory=list)
     source: str | None = None
-    # provenance (see clausetag.provenance.Provenance)
+    # provenance (see clausetag.outputs.provenance.Provenance)
     clausetag_version: str | None = None
     model: str | None = None
     model_hash: str | None = None
@@ -163,7 +163,7 @@ def arrow_type(tp: Any) -> Any:
 
 def record_schema(with_error: bool = False) -> Any:
     """The ``pyarrow`` schema of a clause record (plus a nullable ``error`` string column if asked,
-    as :meth:`clausetag.pipeline.Tagger.map_batch` returns)."""
+    as :meth:`clausetag.tagging.pipeline.Tagger.map_batch` returns)."""
     import pyarrow as pa
 
     hints = typing.get_type_hints(ClauseRecord)

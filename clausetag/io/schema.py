@@ -3,7 +3,7 @@
 The taxonomy lives in ``clausetag/resources/schema.yaml`` (``labels/schema.yaml`` in a checkout is a
 symlink to it); :func:`load_schema` reads it. Nothing else in the project should hard-code label codes.
 :meth:`LabelSchema.class_label` gives the matching ``datasets.ClassLabel``. The validator for gold data
-is :mod:`clausetag.validation`.
+is :mod:`clausetag.harness.validation`.
 """
 from __future__ import annotations
 

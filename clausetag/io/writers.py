@@ -6,9 +6,9 @@ run leaves the previous file untouched (and no temporary file behind, unless the
 outright). With ``resume=True`` the existing file's records are copied into the new file first, so a
 resumed run appends the documents it has not seen yet (see :func:`existing_doc_ids`).
 
-Records are :class:`~clausetag.records.ClauseRecord` objects (dicts are accepted and checked through
+Records are :class:`~clausetag.io.records.ClauseRecord` objects (dicts are accepted and checked through
 :meth:`ClauseRecord.from_dict`); every format has exactly the record's fields as columns, in its order,
-and Parquet files have the schema :func:`~clausetag.records.record_schema` — identical for every output.
+and Parquet files have the schema :func:`~clausetag.io.records.record_schema` — identical for every output.
 """
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from clausetag.records import ClauseRecord, record_fields, record_schema
+from clausetag.io.records import ClauseRecord, record_fields, record_schema
 
 __all__ = [
     "FORMATS",

@@ -1,6 +1,6 @@
 """Provenance: which clausetag version, model and rule set produced an output, and when.
 
-Every output carries it: each clause record (flat columns, see :class:`~clausetag.records.ClauseRecord`),
+Every output carries it: each clause record (flat columns, see :class:`~clausetag.io.records.ClauseRecord`),
 Parquet file metadata, ``run.json``, ``summary.csv``/``summary.md``, ``mix.png`` (a footer line and PNG
 text metadata) and ``report.html``.
 
@@ -39,7 +39,7 @@ class Provenance:
         return dataclasses.asdict(self)
 
     def stamp(self, record: Any) -> Any:
-        """Set the provenance fields of a :class:`~clausetag.records.ClauseRecord` (in place)."""
+        """Set the provenance fields of a :class:`~clausetag.io.records.ClauseRecord` (in place)."""
         self.stamp_all((record,))
         return record
 
@@ -108,7 +108,7 @@ def model_identity(model: Any) -> tuple[str | None, str | None]:
     if model is None:
         return None, None
     if isinstance(model, (str, os.PathLike)):
-        from clausetag.pipeline import model_path, packaged_models
+        from clausetag.tagging.pipeline import model_path, packaged_models
 
         is_named = str(model) in packaged_models()
         path = model_path(model)
@@ -136,12 +136,12 @@ def _card_name(path: Path) -> str | None:
 
 
 def rules_identity(splitter: Any = None) -> tuple[str, str]:
-    """``(name, hash)`` of a splitter's rule set: a :class:`~clausetag.splitter.Splitter` (its
+    """``(name, hash)`` of a splitter's rule set: a :class:`~clausetag.segment.splitter.Splitter` (its
     ``rules_name``/``rules_hash``), a rule set, or ``None`` for the default rule set. Falls back to a
     hash of the packaged rule files (``clausetag/rules/*.yaml``) where no rule-set loader exists."""
     if splitter is None or isinstance(splitter, (str, os.PathLike, dict)):
         try:
-            from clausetag.rulesets import load_rule_set
+            from clausetag.segment.rulesets import load_rule_set
 
             splitter = load_rule_set(splitter)
         except ImportError:
@@ -162,6 +162,6 @@ _RULES_HASH: str | None = None
 def _packaged_rules_hash() -> str:
     global _RULES_HASH
     if _RULES_HASH is None:
-        root = Path(__file__).resolve().parent / "rules"
+        root = Path(__file__).resolve().parents[1] / "rules"
         _RULES_HASH = hash_files(sorted(root.glob("*.yaml")), root=root)
     return _RULES_HASH

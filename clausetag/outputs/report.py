@@ -1,7 +1,7 @@
 """``report.html``: one self-contained page for the people who read the results.
 
 Sections: the measure-type mix per document (an inline SVG chart), the targets of each document (the
-targets table of :mod:`clausetag.targets`), a clause browser (filter by document, label, confidence
+targets table of :mod:`clausetag.outputs.targets`), a clause browser (filter by document, label, confidence
 and text; heading path shown; quantities highlighted, coloured by role) and the provenance of the run.
 
 Self-contained: CSS, JavaScript and the chart are inline; nothing is fetched (no fonts, scripts or
@@ -9,7 +9,7 @@ images from anywhere), so the file can be mailed or opened offline. The browser'
 mirrored in the URL hash (``report.html#doc=…&label=funding&min=0.8&q=资金``), so a filtered view can
 be linked or bookmarked.
 
-Columns come from :class:`~clausetag.records.ClauseRecord`; nothing here re-lists record fields.
+Columns come from :class:`~clausetag.io.records.ClauseRecord`; nothing here re-lists record fields.
 """
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from clausetag.provenance import Provenance
-from clausetag.records import ClauseRecord
-from clausetag.writers import RecordLike, as_record, write_atomic
+from clausetag.io.records import ClauseRecord
+from clausetag.io.writers import RecordLike, as_record, write_atomic
+from clausetag.outputs.provenance import Provenance
 
 __all__ = ["LABEL_COLOURS", "render_report", "write_report"]
 
@@ -49,7 +49,7 @@ def write_report(
 ) -> Path:
     """Write ``report.html`` (atomically) for clause ``records`` of one or more documents.
 
-    ``summary`` (a :class:`~clausetag.summary.SummaryBuilder`) supplies the targets table and failed
+    ``summary`` (a :class:`~clausetag.outputs.summary.SummaryBuilder`) supplies the targets table and failed
     documents when given; otherwise both are computed from ``records``. ``provenance`` describes the
     run; without it, the provenance stamped on the records is shown.
     """
@@ -66,7 +66,7 @@ def render_report(
     max_clauses: int = MAX_CLAUSES,
 ) -> str:
     """The report as an HTML string (see :func:`write_report`)."""
-    from clausetag.schema import load_schema
+    from clausetag.io.schema import load_schema
 
     schema = load_schema()
     codes = list(schema.codes)
@@ -147,18 +147,18 @@ def _mix_section(docs: dict[str, list[ClauseRecord]], codes: list[str], zh: dict
 
 
 def _targets_section(docs: dict[str, list[ClauseRecord]], summary: Any) -> str:
-    """Per-document targets table (clausetag.targets); quantities with role target where it is absent."""
+    """Per-document targets table (clausetag.outputs.targets); quantities with role target where it is absent."""
     rows_by_doc: dict[str, list[dict[str, Any]]] = {}
     try:
-        from clausetag.targets import document_targets
+        from clausetag.outputs.targets import document_targets
 
         have = {t.doc_id for t in summary.targets} if summary is not None and hasattr(summary, "targets") else set()
         for doc_id, recs in docs.items():
             targets = ([t for t in summary.targets if t.doc_id == doc_id] if doc_id in have
                        else document_targets(recs))
             rows_by_doc[doc_id] = [{**t.to_dict(), "value_text": _format_target(t)} for t in targets]
-        source = "the targets table (<code>clausetag.targets</code>: restated targets merged)"
-    except ImportError:  # hook: without clausetag.targets, list quantities whose role is target
+        source = "the targets table (<code>clausetag.outputs.targets</code>: restated targets merged)"
+    except ImportError:  # hook: without clausetag.outputs.targets, list quantities whose role is target
         for doc_id, recs in docs.items():
             rows_by_doc[doc_id] = [{**q.to_dict(), "clauses": [r.index], "mentions": 1}
                                    for r in recs for q in r.quantities if q.role == "target"]
@@ -303,7 +303,7 @@ def _highlight(rec: ClauseRecord) -> str:
 
 
 def _format_target(t: Any) -> str:
-    from clausetag.targets import format_target
+    from clausetag.outputs.targets import format_target
 
     return str(format_target(t))
 

@@ -1,7 +1,7 @@
 """Document-level summary of tagged clauses: a table (CSV + Markdown) and a measure-mix plot.
 
 Per document: number of clauses; clauses per label and per family; quantities by kind and by role;
-distinct targets, actuals and caps (:mod:`clausetag.targets`) and the largest distinct CNY target and
+distinct targets, actuals and caps (:mod:`clausetag.outputs.targets`) and the largest distinct CNY target and
 actual with what they measure (amounts are never summed across indicators or restatements). Failed
 documents are listed with their reason. The targets table goes to ``targets.csv``/``targets.parquet``.
 """
@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from clausetag.provenance import Provenance
-from clausetag.records import ClauseRecord
-from clausetag.writers import RecordLike, as_record
+from clausetag.io.records import ClauseRecord
+from clausetag.io.writers import RecordLike, as_record
+from clausetag.outputs.provenance import Provenance
 
 __all__ = ["SummaryBuilder", "plot_mix", "summarize", "summary_part"]
 
@@ -30,7 +30,7 @@ _NOT_MEASURES = ("heading", "other")
 
 
 def _schema_codes() -> list[str]:
-    from clausetag.schema import load_schema
+    from clausetag.io.schema import load_schema
 
     return list(load_schema().codes)
 
@@ -42,11 +42,11 @@ class SummaryBuilder:
         self.labels = list(labels) if labels is not None else _schema_codes()
         self.rows: list[dict[str, Any]] = []
         self.failures: list[dict[str, str]] = []
-        self.targets: list[Any] = []  # clausetag.targets.Target rows of every document
+        self.targets: list[Any] = []  # clausetag.outputs.targets.Target rows of every document
 
     # -- adding ---------------------------------------------------------------------------------
     def add(self, result: Any) -> None:
-        """Add a :class:`~clausetag.pipeline.DocResult` (a failure goes to :attr:`failures`)."""
+        """Add a :class:`~clausetag.tagging.pipeline.DocResult` (a failure goes to :attr:`failures`)."""
         if result.error is not None:
             self.failures.append({"doc_id": result.doc_id, "path": str(result.path), "error": result.error})
         else:
@@ -88,7 +88,7 @@ class SummaryBuilder:
                 if kind:
                     row[f"kind:{kind}"] = row.get(f"kind:{kind}", 0) + 1
                 row[f"role:{role}"] = row.get(f"role:{role}", 0) + 1
-        from clausetag.targets import TARGET_ROLES, document_targets
+        from clausetag.outputs.targets import TARGET_ROLES, document_targets
 
         targets = document_targets(typed)
         self.targets.extend(targets)
@@ -149,7 +149,7 @@ class SummaryBuilder:
             lines += _md_table(["doc_id"] + used, [[r["doc_id"]] + [int(r[f"label:{c}"]) for c in used]
                                                    for _, r in df.iterrows()]) + [""]
         if self.targets:
-            from clausetag.targets import format_target
+            from clausetag.outputs.targets import format_target
 
             lines += ["## Targets", "", "One row per distinct target, actual or cap (targets.csv has all columns; "
                       "clauses are clause indices).", ""]
@@ -191,7 +191,7 @@ class SummaryBuilder:
         documents), a section in the Markdown, a footer line and PNG metadata in the plot."""
         import pandas as pd
 
-        from clausetag.writers import write_atomic
+        from clausetag.io.writers import write_atomic
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -206,7 +206,7 @@ class SummaryBuilder:
         paths = [out / "summary.csv", out / "summary.md"]
         write_atomic(paths[0], full.to_csv(index=False).encode("utf-8-sig"))
         write_atomic(paths[1], self.to_markdown(provenance).encode("utf-8"))
-        from clausetag.targets import write_targets
+        from clausetag.outputs.targets import write_targets
 
         by_doc = {str(r["doc_id"]): {k: r.get(k) for k in PROVENANCE_COLUMNS} for r in self.rows
                    if r.get("clausetag_version") is not None}
@@ -234,7 +234,7 @@ def summary_part(doc_id: str, source: Any, records: Iterable[RecordLike]) -> tup
 
 
 def summarize(results: Iterable[Any], labels: Iterable[str] | None = None) -> SummaryBuilder:
-    """Build a summary from :class:`~clausetag.pipeline.DocResult` objects."""
+    """Build a summary from :class:`~clausetag.tagging.pipeline.DocResult` objects."""
     builder = SummaryBuilder(labels)
     for result in results:
         builder.add(result)
@@ -246,7 +246,7 @@ def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: in
     """Stacked horizontal bars: the share of each measure type among a document's measure clauses
     (``heading`` and ``other`` left out), one bar per document, label codes in the legend.
 
-    Document names are drawn with a CJK font when the system has one (see :func:`clausetag.fonts.cjk_font`);
+    Document names are drawn with a CJK font when the system has one (see :func:`clausetag.outputs.fonts.cjk_font`);
     otherwise non-ASCII names become their ``plot_id`` (D1, D2, … — the key is in summary.csv/.md) and
     the way to install a font is said once. No glyph warnings either way. Names are shortened so that two
     documents never share a label. ``provenance`` goes into a footer line and the PNG metadata.
@@ -260,7 +260,7 @@ def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: in
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from clausetag.writers import write_atomic
+    from clausetag.io.writers import write_atomic
 
     df = summary.table()
     measures = [c for c in summary.labels if c not in _NOT_MEASURES]
@@ -325,7 +325,7 @@ def plot_labels(names: list[str], plot_ids: list[str]) -> tuple[list[str], str |
     Names as they are (shortened, distinct) when they are ASCII or a CJK font exists; otherwise the
     plot ids (``D1``, ``D2``, … — their key is the ``plot_id`` column of the summary), and the way to
     install a CJK font is printed once."""
-    from clausetag.fonts import cjk_font, hint_once, renders
+    from clausetag.outputs.fonts import cjk_font, hint_once, renders
 
     family = cjk_font() if any(not d.isascii() for d in names) else None
     if all(renders(d, family) for d in names):

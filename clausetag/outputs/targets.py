@@ -1,10 +1,10 @@
 """Per-document targets table: one row per distinct target, actual or cap a document states.
 
-    from clausetag.targets import document_targets
+    from clausetag.outputs.targets import document_targets
     rows = document_targets(records)          # records of ONE document -> list[Target]
 
 A :class:`Target` is a quantity with role target, actual or cap together with its indicator (what it
-measures, see :mod:`clausetag.indicators`) and the clauses that state it. The same target restated —
+measures, see :mod:`clausetag.quantities.indicators`) and the clauses that state it. The same target restated —
 in the headline, the press summary and the body — is one row with several ``clauses``: two mentions are
 the same target when role, indicator, kind, unit (any counter for counts), currency, comparator and
 value/bounds agree and their
@@ -12,7 +12,7 @@ years do not contradict (a mention without a year joins one with a year). Amount
 across indicators; :func:`totals` adds distinct rows of the *same* indicator only.
 
 Records may be plain dicts (as written to JSONL) or objects with the same attributes (``ClauseRecord``);
-quantities likewise (dicts or :class:`~clausetag.quantities.Quantity`).
+quantities likewise (dicts or :class:`~clausetag.quantities.extract.Quantity`).
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ class Target:
     """One distinct target (or actual, or cap) of one document.
 
     ``value``/``low``/``high``/``comparator``/``unit``/``currency``/``year`` follow
-    :class:`~clausetag.quantities.Quantity`; ``kind`` is the quantity kind (money, percent, ratio, count,
+    :class:`~clausetag.quantities.extract.Quantity`; ``kind`` is the quantity kind (money, percent, ratio, count,
     measure) and ``role`` target, actual or cap; ``ratio`` (percent and ratio kinds) is the amount as a
     plain fraction, the one column to compare or sort proportions written in different units. ``text`` is the quantity as first written, ``clauses``
     the indices of every clause that states it (first first), ``mentions`` how many times it is stated.
@@ -185,15 +185,15 @@ def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True,
     """Write ``targets.csv`` (UTF-8 with BOM, ``clauses`` as ``2;13``) and, if ``parquet``,
     ``targets.parquet`` into ``out_dir``, atomically; columns from :class:`Target`. Returns the paths.
 
-    ``provenance`` (doc_id → provenance fields, see :class:`clausetag.provenance.Provenance`) adds those
+    ``provenance`` (doc_id → provenance fields, see :class:`clausetag.outputs.provenance.Provenance`) adds those
     fields as string columns after the target columns, so this output, too, says what made it."""
     import csv
     import dataclasses
     import io
     from pathlib import Path
 
-    from clausetag.provenance import Provenance
-    from clausetag.writers import write_atomic
+    from clausetag.io.writers import write_atomic
+    from clausetag.outputs.provenance import Provenance
 
     prov_fields = [f.name for f in dataclasses.fields(Provenance)] if provenance is not None else []
     rows = [t.to_dict() for t in targets]

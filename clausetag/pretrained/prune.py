@@ -70,7 +70,7 @@ def coverage_ids(pieces: Sequence[str], *, whole_words: bool = True) -> set[int]
 
 def iter_documents(paths: Sequence[str | Path]) -> Iterator[tuple[str, str]]:
     """``(doc_key, text)`` for every document: each JSONL line (its ``id``) or each ``.txt`` file."""
-    from clausetag.pretrain import corpus_files, open_corpus_file
+    from clausetag.pretrained.mlm import corpus_files, open_corpus_file
 
     if not paths:  # e.g. no extra texts to keep
         return

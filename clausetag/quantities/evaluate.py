@@ -163,7 +163,7 @@ def score_sample(
 
     ``sentences``: dicts with ``sid`` and ``text``; ``gold``: ``{sid: [annotated quantity, ...]}`` (sids
     missing from ``gold`` are skipped); ``extract``: ``text -> quantities`` (default
-    :func:`clausetag.quantities.extract_quantities`). Gold and predicted quantities are aligned by identical
+    :func:`clausetag.quantities.extract.extract_quantities`). Gold and predicted quantities are aligned by identical
     span, else by the largest overlap. Returns, for the gold quantities whose role is target, actual or cap
     (``tac``) and for all gold quantities (``all``): ``n``, ``found`` (aligned) and the accuracy of each
     field over all ``n`` (an unaligned gold quantity counts as wrong) — ``indicator`` compared after
@@ -173,7 +173,7 @@ def score_sample(
     the share aligned to a gold target/actual/cap. Wrong fields are appended to ``errors`` when given.
     """
     if extract is None:
-        from clausetag.quantities import extract_quantities as extract
+        from clausetag.quantities.extract import extract_quantities as extract
     counts = {grp: {"n": 0, "found": 0, **dict.fromkeys(SAMPLE_FIELDS, 0)} for grp in ("tac", "all")}
     n_pred_tac = pred_tac_ok = 0
     for row in sentences:
@@ -235,7 +235,7 @@ def _read_jsonl(path: str) -> list[dict[str, Any]]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """``python -m clausetag.quantities_eval SAMPLE GOLD [--errors OUT] [--sids FIRST:LAST]``."""
+    """``python -m clausetag.quantities.evaluate SAMPLE GOLD [--errors OUT] [--sids FIRST:LAST]``."""
     import argparse
     import json
 

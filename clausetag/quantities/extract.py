@@ -61,7 +61,7 @@ Conventions (the gold annotation in ``tests/data/quantities_golden.jsonl`` follo
   ``target`` (``新建5G基站2万个``, ``全社会研发经费投入强度达到3%``), a verbless statistic
   (``普及率为10.50%``, ``网上咨询17件``) is ``actual``, a floor without a verb a ``target``; else ``other``.
 * **indicator** (target, actual and cap quantities): what the quantity measures, with its offsets
-  (``培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``); see :mod:`clausetag.indicators`.
+  (``培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``); see :mod:`clausetag.quantities.indicators`.
 """
 from __future__ import annotations
 
@@ -72,7 +72,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from clausetag.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
+from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 
 __all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
 
@@ -97,7 +97,7 @@ class Quantity:
     currency: str | None = None
     year: int | None = None
     role: str = "other"
-    #: what the quantity measures (target, actual and cap quantities; see :mod:`clausetag.indicators`)
+    #: what the quantity measures (target, actual and cap quantities; see :mod:`clausetag.quantities.indicators`)
     indicator: str | None = None
     indicator_start: int | None = None
     indicator_end: int | None = None
@@ -591,7 +591,7 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
     """All amounts (money, percent, count, measure) stated in ``text``; offsets index into ``text``.
 
     With ``indicators`` (default) every target, actual and cap quantity also says what it measures
-    (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.indicators`)."""
+    (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.quantities.indicators`)."""
     c = _compiled()
     out: list[Quantity] = []
     holder: list[_Context] = []
@@ -615,7 +615,7 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
     if len(out) > 1:
         out = _scope_counts(text, out)
     if indicators and out:
-        from clausetag.indicators import find_indicators
+        from clausetag.quantities.indicators import find_indicators
 
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]

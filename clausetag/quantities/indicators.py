@@ -2,7 +2,7 @@
 
 ``find_indicators(text, quantities)`` returns, for each quantity, the span of the thing measured
 (``到2027年，培育视听领域省级重点企业500家以上`` → ``视听领域省级重点企业``) as an :class:`Indicator`, or
-``None``. :func:`clausetag.quantities.extract_quantities` calls it and stores the result in
+``None``. :func:`clausetag.quantities.extract.extract_quantities` calls it and stores the result in
 ``Quantity.indicator``/``indicator_start``/``indicator_end`` for quantities whose role is target, actual or
 cap. Cue words are data in ``clausetag/lexicons/indicator_cues.yaml``; this module holds the rules.
 

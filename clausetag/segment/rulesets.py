@@ -1,5 +1,5 @@
 """Rule sets for the splitter: find, load, merge, validate and hash them (the engine is in
-:mod:`clausetag.splitter`; the rules themselves are YAML data).
+:mod:`clausetag.segment.splitter`; the rules themselves are YAML data).
 
 A rule set is one mapping with the keys of ``clausetag/rules/splitting.yaml`` plus ``residue``
 (the patterns of ``clausetag/rules/residue.yaml``). It is given as

@@ -3,8 +3,8 @@
 ``split(text)`` returns :class:`Clause` records whose ``start``/``end`` are offsets into ``text``
 itself (the original, un-normalised string), with the enclosing heading path of each clause.
 
-The engine works on the length-preserving normalised text from :mod:`clausetag.text` and reads
-all of its patterns from a rule set (:mod:`clausetag.rulesets`; by default
+The engine works on the length-preserving normalised text from :mod:`clausetag.segment.text` and reads
+all of its patterns from a rule set (:mod:`clausetag.segment.rulesets`; by default
 ``clausetag/rules/splitting.yaml`` + ``residue.yaml``), chosen per :class:`Splitter` instance:
 
 1. paragraphs are the text's lines, after re-joining lines broken by PDF extraction;
@@ -27,8 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from clausetag.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
-from clausetag.text import (
+from clausetag.segment.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
+from clausetag.segment.text import (
     FirstChars,
     Residue,
     absent,
@@ -331,7 +331,7 @@ class _Scan:
 
 
 def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str, _Scan]:
-    """The normalised text (:func:`clausetag.text.normalize`, with the ``residue`` spans of
+    """The normalised text (:func:`clausetag.segment.text.normalize`, with the ``residue`` spans of
     ``text`` blanked) and the positions of each class of characters in it, from one pass: every
     character is classified at once (a lookup table indexed by code point, numpy speed) by what
     it becomes in normalisation's 1:1 mapping; pair events from the pair characters."""
@@ -964,8 +964,8 @@ class Splitter:
     """The rule engine with its rule set.
 
     ``rules`` is a packaged rule-set name (``"default"``, ``"regulation"``; see
-    :func:`clausetag.rulesets.available_rule_sets`), a path to a YAML file or folder, a mapping or a
-    :class:`~clausetag.rulesets.RuleSet` (see :mod:`clausetag.rulesets`). Each instance keeps its
+    :func:`clausetag.segment.rulesets.available_rule_sets`), a path to a YAML file or folder, a mapping or a
+    :class:`~clausetag.segment.rulesets.RuleSet` (see :mod:`clausetag.segment.rulesets`). Each instance keeps its
     own rules; nothing is shared between instances except compiled patterns of identical rule
     sets. Stateless between calls, so one instance is safe to share across threads, and cheap to
     rebuild in worker processes (SPEC §7).
@@ -1071,7 +1071,7 @@ class Splitter:
         if not text or text.isspace():
             return []
         r = self.rules
-        # Normalised text (clausetag.text.normalize) and one whole-text pass (C speed); each
+        # Normalised text (clausetag.segment.text.normalize) and one whole-text pass (C speed); each
         # paragraph then takes its share by bisection.
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
         terms_all = scan.terms

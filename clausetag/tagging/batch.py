@@ -1,8 +1,8 @@
 """One durable ``clausetag tag`` run: documents in, an output file (and, for a folder, summary) out.
 
-:func:`run_tag` plans shards (:mod:`clausetag.parallel`), tags them with an engine (worker processes or
+:func:`run_tag` plans shards (:mod:`clausetag.tagging.parallel`), tags them with an engine (worker processes or
 Ray), and commits each shard's documents to disk as it arrives, in input order
-(:class:`~clausetag.runstate.RunState`). Ctrl-C, SIGTERM and SIGHUP stop the run the same way: the
+(:class:`~clausetag.tagging.runstate.RunState`). Ctrl-C, SIGTERM and SIGHUP stop the run the same way: the
 batch being committed is finished, workers are stopped, the exit status is 128 + the signal number and
 the message says how to continue (``--resume``). Summary files are written from the state on disk at
 the end, so after an interrupt and a resume they describe exactly what the clauses file holds.
@@ -16,9 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from clausetag.parallel import WorkerDied, plan_shards, run_shards
-from clausetag.pipeline import DocResult, Tagger, assign_doc_ids, file_sha256
-from clausetag.runstate import RunState, remove_stale_temp_files
+from clausetag.tagging.parallel import WorkerDied, plan_shards, run_shards
+from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, file_sha256
+from clausetag.tagging.runstate import RunState, remove_stale_temp_files
 
 __all__ = ["DERIVED_OUTPUTS", "Interrupted", "build_summary", "run_batch"]
 
@@ -95,8 +95,8 @@ def run_batch(
     Returns the exit status: 0 all tagged, 1 some documents failed in this run (failures of an earlier
     run are tried again on resume) or a worker died, 128 + signal
     number when interrupted. ``engine(tagger, shards, jobs=…, encode=True, summarize=…)`` yields shard results in
-    order (default: :func:`~clausetag.parallel.run_shards`). Raises
-    :class:`~clausetag.runstate.StateError` if ``resume`` cannot continue from what is on disk.
+    order (default: :func:`~clausetag.tagging.parallel.run_shards`). Raises
+    :class:`~clausetag.tagging.runstate.StateError` if ``resume`` cannot continue from what is on disk.
     """
     engine = engine or run_shards
     state = RunState.open(output, fmt, resume)
@@ -151,8 +151,8 @@ def run_batch(
         summary = build_summary(state, parts)
     written = [state.finish()]
     if out_dir is not None:
-        from clausetag.report import write_report
-        from clausetag.writers import iter_records
+        from clausetag.io.writers import iter_records
+        from clausetag.outputs.report import write_report
 
         written += summary.write(out_dir, provenance=tagger.provenance)
         written.append(write_report(out_dir / "report.html", iter_records(output, fmt), summary,
@@ -162,12 +162,12 @@ def run_batch(
 
 
 def build_summary(state: RunState, parts: dict[str, Any] | None = None) -> Any:
-    """A :class:`~clausetag.summary.SummaryBuilder` of everything the output holds, in journal order:
-    documents tagged in this run from their :func:`~clausetag.summary.summary_part` (``parts``), the
+    """A :class:`~clausetag.outputs.summary.SummaryBuilder` of everything the output holds, in journal order:
+    documents tagged in this run from their :func:`~clausetag.outputs.summary.summary_part` (``parts``), the
     others from their records read back from the journal; then the failures of this run."""
     import json
 
-    from clausetag.summary import SummaryBuilder
+    from clausetag.outputs.summary import SummaryBuilder
 
     parts = parts or {}
     builder = SummaryBuilder()

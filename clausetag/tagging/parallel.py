@@ -2,7 +2,7 @@
 
 Documents are cut into *shards*: runs of consecutive documents, bounded by a number of documents and of
 bytes (:func:`plan_shards`). The plan depends on the input alone, never on the number of workers, and
-every engine tags one shard with :meth:`~clausetag.pipeline.Tagger.tag_shard`, so the classifier sees
+every engine tags one shard with :meth:`~clausetag.tagging.pipeline.Tagger.tag_shard`, so the classifier sees
 the same batches whether a run uses one process or many: ``--jobs N`` output is byte-identical to
 ``--jobs 1``.
 
@@ -96,7 +96,7 @@ def run_shards(
     tagger: Any, shards: Sequence[Shard], jobs: int = 1, encode: bool = False, summarize: bool = True
 ) -> Iterator[list[Any]]:
     """Tag ``shards`` with ``tagger`` and yield each shard's list of
-    :class:`~clausetag.pipeline.DocResult`, in shard order.
+    :class:`~clausetag.tagging.pipeline.DocResult`, in shard order.
 
     ``jobs`` ≤ 1 (or a single shard) runs in this process; otherwise a pool of ``jobs`` worker
     processes each gets a copy of ``tagger`` (a model given as a path is loaded once per worker).

@@ -20,9 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clausetag.provenance import Provenance
-from clausetag.readers import ReadError, iter_inputs, read_bytes, read_document
-from clausetag.records import ClauseRecord, LabelProb, record_fields, record_schema
+from clausetag.io.readers import ReadError, iter_inputs, read_bytes, read_document
+from clausetag.io.records import ClauseRecord, LabelProb, record_fields, record_schema
+from clausetag.outputs.provenance import Provenance
 
 __all__ = [
     "DocResult",
@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 MODEL_ENV = "CLAUSETAG_MODEL"
-#: ``extractor(text)`` → :class:`~clausetag.quantities.Quantity` objects
+#: ``extractor(text)`` → :class:`~clausetag.quantities.extract.Quantity` objects
 ExtractFn = Callable[[str], Iterable[Any]]
 HEADING_LABEL = "heading"
 #: clauses sent to one ``classifier.predict`` call, in units of ``batch_size``; documents are read and
@@ -72,7 +72,7 @@ class DocResult:
     #: with ``encode=True``: the records as JSON lines, exactly as a ``.jsonl`` output holds them
     payload: bytes | None = None
     n_clauses: int = 0
-    #: with ``encode=True``: the document's :func:`~clausetag.summary.summary_part`
+    #: with ``encode=True``: the document's :func:`~clausetag.outputs.summary.summary_part`
     summary: Any = None
 
     @property
@@ -87,7 +87,7 @@ def default_model_path() -> Path:
     env = os.environ.get(MODEL_ENV)
     if env:
         return Path(env).expanduser()
-    return Path(__file__).resolve().parent / "resources" / "models" / "default"
+    return Path(__file__).resolve().parents[1] / "resources" / "models" / "default"
 
 
 def packaged_models() -> dict[str, Path]:
@@ -95,7 +95,7 @@ def packaged_models() -> dict[str, Path]:
     their directories, e.g. ``{"default": …, "baseline": …}``; ``default`` honours ``$CLAUSETAG_MODEL``."""
     import json
 
-    root = Path(__file__).resolve().parent / "resources" / "models"
+    root = Path(__file__).resolve().parents[1] / "resources" / "models"
     index = root / "models.json"
     names: dict[str, str] = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
     out = {name: root / rel for name, rel in names.items()}
@@ -171,13 +171,13 @@ def records_from_text(
 ) -> list[ClauseRecord]:
     """Split ``text`` into clause records (quantities attached, headings labelled, body clauses not
     yet labelled: ``label``/``prob``/``family`` are ``None``). ``splitter`` (a
-    :class:`~clausetag.splitter.Splitter` or a function like :func:`clausetag.splitter.split`, the
-    default) and ``extractor`` (default :func:`clausetag.quantities.extract_quantities`) can be swapped."""
+    :class:`~clausetag.segment.splitter.Splitter` or a function like :func:`clausetag.segment.splitter.split`, the
+    default) and ``extractor`` (default :func:`clausetag.quantities.extract.extract_quantities`) can be swapped."""
     if splitter is None:
-        from clausetag.splitter import split as splitter
+        from clausetag.segment.splitter import split as splitter
     split_fn = splitter.split if hasattr(splitter, "split") else splitter
     if with_quantities and extractor is None:
-        from clausetag.quantities import extract_quantities as extractor
+        from clausetag.quantities.extract import extract_quantities as extractor
     records: list[ClauseRecord] = []
     for clause in split_fn(text, doc_id=doc_id):
         records.append(ClauseRecord(
@@ -230,7 +230,7 @@ def classify_records(
     """
     import numpy as np
 
-    from clausetag.records import join_context
+    from clausetag.io.records import join_context
 
     k = parse_probs(probs)
     todo = [i for i, r in enumerate(records) if r.label is None]
@@ -277,7 +277,7 @@ def tag_document(
     ``path_or_bytes`` is a path (``str`` is always a path, never text: use :meth:`Tagger.tag_text`)
     or the file's bytes, in which case ``name`` (a file name) picks the format. ``doc_id`` defaults to
     the file stem. ``provenance``, if given, is stamped on every record. Raises
-    :class:`~clausetag.readers.ReadError` for unreadable documents.
+    :class:`~clausetag.io.readers.ReadError` for unreadable documents.
     """
     text, source, stem = _read_source(path_or_bytes, name)
     records = records_from_text(text, doc_id or stem, source=source, with_quantities=with_quantities,
@@ -290,7 +290,7 @@ def tag_document(
 
 def read_path(path: str | os.PathLike[str]) -> tuple[str, str]:
     """Read a document file once: its text and the SHA-256 of its bytes (hex). Raises
-    :class:`~clausetag.readers.ReadError` like :func:`~clausetag.readers.read_document`."""
+    :class:`~clausetag.io.readers.ReadError` like :func:`~clausetag.io.readers.read_document`."""
     try:
         data = Path(path).read_bytes()
     except OSError:
@@ -357,7 +357,7 @@ _SCHEMA: Any = None
 def _family(label: str) -> str | None:
     global _SCHEMA
     if _SCHEMA is None:
-        from clausetag.schema import load_schema
+        from clausetag.io.schema import load_schema
 
         _SCHEMA = load_schema()
     try:
@@ -383,10 +383,10 @@ class Tagger:
         with_quantities: also extract quantities from every clause.
         probs: also output the label distribution: ``"all"`` labels or the top K (``None``: only the
             best label and its probability).
-        splitter: a :class:`~clausetag.splitter.Splitter` (e.g. with another rule set) or a function
-            ``splitter(text, doc_id=...)`` → clauses (default :func:`clausetag.splitter.split`).
-        extractor: ``extractor(clause_text)`` → :class:`~clausetag.quantities.Quantity` list (default
-            :func:`clausetag.quantities.extract_quantities`).
+        splitter: a :class:`~clausetag.segment.splitter.Splitter` (e.g. with another rule set) or a function
+            ``splitter(text, doc_id=...)`` → clauses (default :func:`clausetag.segment.splitter.split`).
+        extractor: ``extractor(clause_text)`` → :class:`~clausetag.quantities.extract.Quantity` list (default
+            :func:`clausetag.quantities.extract.extract_quantities`).
 
     Every record is stamped with :attr:`provenance` (clausetag version, model name and hash, rule set
     name and hash, the time this tagger was made; set ``SOURCE_DATE_EPOCH`` for a fixed time). A
@@ -457,8 +457,8 @@ class Tagger:
         for res in results:
             res.n_clauses = len(res.records or ())
             if encode and res.records is not None:
-                from clausetag.summary import summary_part
-                from clausetag.writers import jsonl_lines
+                from clausetag.io.writers import jsonl_lines
+                from clausetag.outputs.summary import summary_part
 
                 res.payload = jsonl_lines(res.records).encode("utf-8")
                 res.summary = summary_part(res.doc_id, res.path, res.records) if summarize else None
@@ -473,13 +473,13 @@ class Tagger:
         recursive: bool = True,
         jobs: int = 1,
     ) -> Iterator[DocResult]:
-        """Tag files, folders and glob patterns (see :func:`~clausetag.readers.iter_inputs`), in sorted
+        """Tag files, folders and glob patterns (see :func:`~clausetag.io.readers.iter_inputs`), in sorted
         path order, yielding one :class:`DocResult` per document, in that order. Clauses of several
         documents are classified together. Documents whose id is in ``skip_doc_ids`` are not read
         (``--resume``). ``jobs`` > 1 tags in that many worker processes (each loads the model once;
         a script that uses them needs the ``if __name__ == "__main__":`` guard); the results are the
         same as with ``jobs=1``."""
-        from clausetag.parallel import plan_shards, run_shards
+        from clausetag.tagging.parallel import plan_shards, run_shards
 
         files = list(iter_inputs(paths, recursive=recursive))
         ids = assign_doc_ids(files)

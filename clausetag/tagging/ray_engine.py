@@ -1,8 +1,8 @@
 """Tag with Ray Data: the same shards and the same per-shard function as local worker processes.
 
-Pipeline: shards of file paths (:func:`clausetag.parallel.plan_shards`) → ``map_batches`` over an actor
-pool, each actor holding one :class:`~clausetag.pipeline.Tagger` (the model loaded once per actor),
-calling :meth:`~clausetag.pipeline.Tagger.tag_shard` (read → split → quantities → classify) → rows.
+Pipeline: shards of file paths (:func:`clausetag.tagging.parallel.plan_shards`) → ``map_batches`` over an actor
+pool, each actor holding one :class:`~clausetag.tagging.pipeline.Tagger` (the model loaded once per actor),
+calling :meth:`~clausetag.tagging.pipeline.Tagger.tag_shard` (read → split → quantities → classify) → rows.
 
 Two ways out:
 
@@ -10,7 +10,7 @@ Two ways out:
   lines, hash, error), streamed back in input order to the same durable writer as the local engine,
   so the output is identical to ``--engine local`` (and ``--resume`` works the same);
 * :func:`tag_dataset` returns a lazy :class:`ray.data.Dataset` with one row per clause (columns of
-  :class:`~clausetag.records.ClauseRecord`, plus ``error``), for writing straight from the cluster:
+  :class:`~clausetag.io.records.ClauseRecord`, plus ``error``), for writing straight from the cluster:
   ``tag_dataset(paths).write_parquet("s3://bucket/out")``.
 
 Inputs are file paths: on a cluster they must be readable from every node (a shared file system).
@@ -23,9 +23,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from clausetag.parallel import Shard, plan_shards
-from clausetag.pipeline import DocResult, Tagger, assign_doc_ids
-from clausetag.readers import iter_inputs
+from clausetag.io.readers import iter_inputs
+from clausetag.tagging.parallel import Shard, plan_shards
+from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids
 
 __all__ = ["init_ray", "ray_engine", "tag_dataset"]
 
@@ -44,7 +44,7 @@ def init_ray(address: str | None = None, num_cpus: int | None = None) -> None:
     if address:
         ray.init(address=address, log_to_driver=False, logging_level=logging.ERROR)
         return
-    pkg_root = str(Path(__file__).resolve().parents[1])
+    pkg_root = str(Path(__file__).resolve().parents[2])
     path = os.pathsep.join(p for p in (pkg_root, os.environ.get("PYTHONPATH", "")) if p)
     # The local Ray inherits this environment while it starts. (Not a runtime_env: the workers that Ray
     # starts ahead of time have none, so every actor of a job with one would start a new process; a test
@@ -91,7 +91,7 @@ class _ShardTagger:
     def _clause_rows(self, items: list[tuple[str, str]]) -> Any:
         import pyarrow as pa
 
-        from clausetag.records import record_schema
+        from clausetag.io.records import record_schema
 
         rows: list[dict[str, Any]] = []
         for res in self.tagger.tag_shard(items):
@@ -122,7 +122,7 @@ def _shard_dataset(shards: Sequence[Shard], tagger: Tagger, workers: int, clause
 
 
 def ray_engine(address: str | None = None) -> Any:
-    """An engine for :func:`clausetag.batch.run_batch`: tags shards on Ray (``jobs`` actors; a local
+    """An engine for :func:`clausetag.tagging.batch.run_batch`: tags shards on Ray (``jobs`` actors; a local
     Ray with ``jobs`` CPUs unless ``address`` names a cluster) and yields their results in order."""
 
     def run(tagger: Tagger, shards: Sequence[Shard], jobs: int = 1, encode: bool = True,

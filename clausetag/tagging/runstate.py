@@ -121,7 +121,7 @@ class RunState:
             _truncate(self.journal, self.committed)  # records of a batch that was never committed
 
     def _rebuild_journal(self) -> None:
-        from clausetag.writers import iter_records, jsonl_lines
+        from clausetag.io.writers import iter_records, jsonl_lines
 
         with self.journal.open("wb") as fh:
             for _doc_id, recs in _group_by_doc(iter_records(self.output, self.fmt)):
@@ -132,7 +132,7 @@ class RunState:
     def _adopt(self) -> None:
         """Resume from an output without a state file (an older clausetag): its documents count as
         done, with unknown hashes."""
-        from clausetag.writers import iter_records, jsonl_lines
+        from clausetag.io.writers import iter_records, jsonl_lines
 
         source = self.journal if self.journal.exists() else self.output
         fmt = "jsonl" if source == self.journal else self.fmt
@@ -144,7 +144,7 @@ class RunState:
         _write_durably(self.journal, b"".join(g[1] for g in groups))
         _write_durably(self.state_path, b"")
         self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now()})
-        from clausetag.pipeline import DocResult
+        from clausetag.tagging.pipeline import DocResult
 
         self.commit([DocResult(d, recs[0].get("source"), payload=data, n_clauses=len(recs))
                      for d, data, recs in groups], journal_written=True)
@@ -160,7 +160,7 @@ class RunState:
         gone = set(doc_ids) & set(self.docs)
         if not gone:
             return
-        from clausetag.writers import write_atomic
+        from clausetag.io.writers import write_atomic
 
         kept = [d for d in self._in_journal_order() if d.doc_id not in gone]
         parts: list[bytes] = []
@@ -181,7 +181,7 @@ class RunState:
 
     # -- committing ---------------------------------------------------------------------------------
     def commit(self, results: list[Any], journal_written: bool = False) -> None:
-        """Append a batch of :class:`~clausetag.pipeline.DocResult` (encoded: ``payload`` set) to the
+        """Append a batch of :class:`~clausetag.tagging.pipeline.DocResult` (encoded: ``payload`` set) to the
         journal and the state, durably."""
         if not results:
             return
@@ -226,7 +226,7 @@ class RunState:
         journal. Returns the output path."""
         if self.fmt == "jsonl":
             return self.output
-        from clausetag.writers import iter_records, write_records
+        from clausetag.io.writers import iter_records, write_records
 
         write_records(iter_records(self.journal, "jsonl"), self.output, self.fmt)
         self.journal.unlink()

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.schema import load_schema
+from clausetag.io.schema import load_schema
 
 
 def read(path: Path) -> dict[int, str]:

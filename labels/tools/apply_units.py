@@ -37,8 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from clausetag.data import write_labeled
-from clausetag.text import read_text
+from clausetag.harness.data import write_labeled
+from clausetag.segment.text import read_text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from merge_annotations import char_positions  # raw offset of every character of a clause text
@@ -168,7 +168,7 @@ def apply_units(doc_id: str, raw: str, skeleton: list[dict[str, Any]], rows: lis
 
 
 def main() -> int:
-    from clausetag.schema import load_schema
+    from clausetag.io.schema import load_schema
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--raw", required=True, type=Path, help="folder with <doc_id>.txt")

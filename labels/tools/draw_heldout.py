@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from clausetag.splitter import split
+from clausetag.segment.splitter import split
 
 SEED = 20261206
 N_DOCS = 12

@@ -23,13 +23,13 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from clausetag.data import write_labeled
-from clausetag.validation import read_raw_text
+from clausetag.harness.data import write_labeled
+from clausetag.harness.validation import read_raw_text
 
 
 def skeleton_records(text: str, doc_id: str) -> list[dict[str, Any]]:
     """Clause records for one document with labels pre-filled for headings only."""
-    from clausetag.splitter import split
+    from clausetag.segment.splitter import split
 
     records = []
     for clause in split(text, doc_id):

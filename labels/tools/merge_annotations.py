@@ -24,9 +24,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.data import write_labeled
-from clausetag.splitter import split
-from clausetag.text import read_text
+from clausetag.harness.data import write_labeled
+from clausetag.segment.splitter import split
+from clausetag.segment.text import read_text
 
 
 def char_positions(raw: str, start: int, end: int, text: str) -> list[int]:

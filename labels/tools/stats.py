@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # run from a checkout without installing
     sys.path.insert(0, str(ROOT))
 
-from clausetag.data import read_labeled
-from clausetag.schema import LabelSchema, load_schema
-from clausetag.validation import gold_files
+from clausetag.harness.data import read_labeled
+from clausetag.harness.validation import gold_files
+from clausetag.io.schema import LabelSchema, load_schema
 
 START, END = "<!-- stats:start -->", "<!-- stats:end -->"
 SETS = ("seed", "extra", "policy", "policy_heldout")

@@ -1,4 +1,4 @@
-"""Tag a folder with a slow stub classifier, through :func:`clausetag.batch.run_batch` (the engine behind
+"""Tag a folder with a slow stub classifier, through :func:`clausetag.tagging.batch.run_batch` (the engine behind
 ``clausetag tag``), in a process of its own: the kill/resume tests send it SIGTERM or SIGKILL mid-way
 (and call :func:`tag` in-process for the reference run and the resume).
 
@@ -16,10 +16,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from clausetag import parallel
-from clausetag.batch import run_batch
-from clausetag.pipeline import Tagger
-from clausetag.readers import iter_inputs
+from clausetag.io.readers import iter_inputs
+from clausetag.tagging import parallel
+from clausetag.tagging.batch import run_batch
+from clausetag.tagging.pipeline import Tagger
 
 LABELS = ("funding", "talent", "planning", "organization")
 
