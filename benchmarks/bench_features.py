@@ -50,7 +50,8 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from bench_scale import CORPUS, make_inputs  # noqa: E402
 
 from clausetag.classifiers import fast_tfidf, load_classifier  # noqa: E402
-from clausetag.tagging.pipeline import Tagger, model_path  # noqa: E402
+from clausetag.classifiers.loading import model_path  # noqa: E402
+from clausetag.tagging.pipeline import Tagger  # noqa: E402
 
 CHUNK = 32 * 32  # classify_records: batch_size 32 × _CHUNK_BATCHES
 

@@ -33,7 +33,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.tagging.pipeline import Tagger, default_model_path  # noqa: E402
+from clausetag.classifiers.loading import default_model_path  # noqa: E402
+from clausetag.tagging.pipeline import Tagger  # noqa: E402
 
 SEEDS = ROOT / "labels" / "seed"
 

@@ -99,7 +99,8 @@ def test_light_paths_never_import_torch(baseline_default_model: None) -> None:
         from clausetag.cli import build_parser
         build_parser()
         import clausetag.classifiers
-        from clausetag.tagging.pipeline import Tagger, resolve_model
+        from clausetag.tagging.pipeline import Tagger
+        from clausetag.classifiers.loading import resolve_model
         resolve_model("default")  # a model directory is checked without loading a model library
         Tagger()
         heavy = sorted(m for m in ("sklearn", "pandas", "datasets", "scipy") if m in sys.modules)

@@ -18,7 +18,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 from clausetag.classifiers import fast_tfidf
 from clausetag.classifiers.baseline import BaselineClassifier
 from clausetag.classifiers.fast_tfidf import CharNgramCounter, counter_for, fast_transform, unsupported_reason
-from clausetag.tagging.pipeline import default_model_path
+from clausetag.classifiers.loading import default_model_path
 
 #: inputs that stress the n-gram arithmetic: empty and one-character documents, white-space runs
 #: (collapsed by scikit-learn), case (lowercased), characters outside the BMP, a NUL, a lone surrogate,

@@ -333,8 +333,8 @@ def test_shipped_cards_list_their_training_documents():
     document but the policy held-out set, the ensemble's baseline member the seeds and regulations, its
     transformer all but the 8 held-out regulations."""
     from clausetag.classifiers.card import training_documents
+    from clausetag.classifiers.loading import model_path
     from clausetag.harness.data import read_labeled
-    from clausetag.tagging.pipeline import model_path
 
     heldout = {"53336735e3a4", "c30f96c4a3ba", "3d8b87ae2279", "1da5dc878064", "dc3f03db171c", "75d8fc990c52",
                "6910b18ba912", "f6b2c6d1141f"}
@@ -351,7 +351,7 @@ def test_shipped_cards_list_their_training_documents():
 
 
 def test_packaged_model_names_resolve(monkeypatch):
-    from clausetag.tagging.pipeline import ModelNotFoundError, model_path, packaged_models, resolve_model
+    from clausetag.classifiers.loading import ModelNotFoundError, model_path, packaged_models, resolve_model
 
     names = packaged_models()
     assert "default" in names and "baseline" in names

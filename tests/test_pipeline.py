@@ -11,19 +11,13 @@ import numpy as np
 import pytest
 
 import clausetag
+from clausetag.classifiers.loading import ModelNotFoundError, default_model_path
 from clausetag.cli import main
 from clausetag.io.records import ClauseRecord, record_fields
 from clausetag.io.writers import read_records
 from clausetag.quantities.extract import Quantity
 from clausetag.tagging import parallel, pipeline
-from clausetag.tagging.pipeline import (
-    DocResult,
-    ModelNotFoundError,
-    Tagger,
-    assign_doc_ids,
-    default_model_path,
-    tag_document,
-)
+from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, tag_document
 
 ROOT = Path(__file__).resolve().parents[1]
 

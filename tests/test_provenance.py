@@ -6,6 +6,7 @@ from pathlib import Path
 import pytest
 
 import clausetag
+from clausetag.classifiers.loading import resolve_model
 from clausetag.outputs.provenance import Provenance, hash_files, model_identity, now_utc, rules_identity
 
 
@@ -82,7 +83,7 @@ def test_every_output_of_a_run_carries_provenance(tmp_path: Path, monkeypatch: p
     (tmp_path / "z.txt").write_bytes(b"")
     out = tmp_path / "out"
     assert main(["tag", str(tmp_path / "a.txt"), str(tmp_path / "z.txt"), "-o", f"{out}/", "--no-progress"]) == 1
-    prov = Provenance.collect(Stub(), model="default")
+    prov = Provenance.collect(Stub(), model=resolve_model("default"), model_name="default")
     want = prov.to_dict()
     rec = json.loads((out / "clauses.jsonl").read_text(encoding="utf-8").splitlines()[0])
     assert {k: rec[k] for k in want} == want

@@ -9,6 +9,8 @@
 * :class:`~clausetag.classifiers.student.StudentClassifier` – a truncated transformer distilled from a
   teacher's probabilities over unlabeled corpus clauses (:mod:`clausetag.harness.distill`).
 * :mod:`~clausetag.classifiers.vocab` – the offline character vocabulary and BERT size presets.
+* :mod:`~clausetag.classifiers.loading` – model lookup: packaged names, ``$CLAUSETAG_MODEL``,
+  :func:`resolve_model` (a name or directory → the model directory, checked once) and :func:`load_model`.
 
 The registry maps the ``type`` of run configs and ``clausetag.json`` cards to classes; each class
 validates its own config (``validate_params``) and loads its own directories (``from_pretrained``), so
@@ -37,21 +39,31 @@ REGISTRY: dict[str, tuple[str, str]] = {
     "student": ("clausetag.classifiers.student", "StudentClassifier"),
 }
 _BY_CLASS = {cls: type_name for type_name, (_, cls) in REGISTRY.items()}
+#: model lookup, re-exported lazily from :mod:`clausetag.classifiers.loading`
+_LOADING = ("MODEL_ENV", "ModelNotFoundError", "default_model_path", "load_model", "model_path",
+            "packaged_models", "resolve_model")
 
 __all__ = [
     "CARD_NAME",
     "CONTEXT_SEPARATOR",
+    "MODEL_ENV",
     "REGISTRY",
     "BaselineClassifier",
     "BertClassifier",
     "Classifier",
     "EmbeddingClassifier",
     "EnsembleClassifier",
+    "ModelNotFoundError",
     "OnnxClassifier",
     "StudentClassifier",
     "classifier_class",
+    "default_model_path",
     "join_context",
     "load_classifier",
+    "load_model",
+    "model_path",
+    "packaged_models",
+    "resolve_model",
 ]
 
 
@@ -83,6 +95,8 @@ def __getattr__(name: str) -> Any:
         from clausetag.classifiers.base import Classifier
 
         return Classifier
+    if name in _LOADING:
+        return getattr(importlib.import_module("clausetag.classifiers.loading"), name)
     if name in _BY_CLASS:
         return classifier_class(_BY_CLASS[name])
     raise AttributeError(f"module 'clausetag.classifiers' has no attribute {name!r}")

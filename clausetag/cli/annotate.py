@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from clausetag.tagging.pipeline import MODEL_ENV
+from clausetag.classifiers.loading import MODEL_ENV
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -135,9 +135,9 @@ def run_select(args: argparse.Namespace) -> int:
     import time
     from collections import Counter
 
+    from clausetag.classifiers.loading import resolve_model
     from clausetag.cli.errors import UserError, remove_created
     from clausetag.harness.active import SelectionError, heldout_dir, read_corpus, select, write_selection, write_texts
-    from clausetag.tagging.pipeline import resolve_model
 
     if args.n < 1:
         raise UserError("-n must be at least 1")
@@ -188,10 +188,10 @@ def run_export_tasks(args: argparse.Namespace) -> int:
     import json
     from pathlib import Path
 
+    from clausetag.classifiers.loading import resolve_model
     from clausetag.cli.errors import UserError, remove_created
     from clausetag.harness.labelstudio import export_tasks, labeling_config, write_tasks
     from clausetag.io.readers import ReadError, iter_inputs
-    from clausetag.tagging.pipeline import resolve_model
 
     titles: dict[str, str] = {}
     if args.selection:

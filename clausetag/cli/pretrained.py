@@ -110,8 +110,8 @@ def run_export_encoder(args: argparse.Namespace) -> int:
 def run_export_onnx(args: argparse.Namespace) -> int:
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
+    from clausetag.classifiers.loading import resolve_model
     from clausetag.cli.errors import UserError, require
-    from clausetag.tagging.pipeline import resolve_model
 
     path = resolve_model(args.model)  # a packaged name or a folder with a card, or a clear error
     kind = read_card(path).get("type")

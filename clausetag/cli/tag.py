@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from clausetag.tagging.pipeline import MODEL_ENV
+from clausetag.classifiers.loading import MODEL_ENV
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -120,7 +120,7 @@ def run_tag(args: argparse.Namespace) -> int:
     except (FileNotFoundError, ValueError, TypeError) as exc:
         raise UserError(f"--model {args.model}: {exc}") from None
 
-    for module in _model_needs(args.model):  # models load in the workers: check their extras here
+    for module in _model_needs(tagger.model_dir):  # models load in the workers: check their extras here
         require(module, f"--model {args.model} (a transformer model)")
     engine = None
     if args.engine == "ray":
@@ -138,17 +138,15 @@ def run_tag(args: argparse.Namespace) -> int:
         raise UserError(f"cannot resume: {exc}") from None
 
 
-def _model_needs(model: Any) -> list[str]:
-    """The optional modules a model directory (or packaged name) needs to load: torch and transformers
-    for a ``bert`` or ``student`` model, also inside an ensemble; none for scikit-learn, ONNX and embedding
-    models."""
+def _model_needs(path: Path | None) -> list[str]:
+    """The optional modules a model directory (as resolved by the Tagger) needs to load: torch and
+    transformers for a ``bert`` or ``student`` model, also inside an ensemble; none for scikit-learn, ONNX
+    and embedding models."""
     from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
-    from clausetag.tagging.pipeline import resolve_model
 
+    if path is None:
+        return []
     try:
-        path = resolve_model(model)
-        if not isinstance(path, Path):
-            return []
         card = read_card(path)
     except (OSError, ValueError):
         return []

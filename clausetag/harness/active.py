@@ -351,7 +351,7 @@ def rarity_weights(classes: Sequence[str], counts: Counter[str]) -> dict[str, fl
 
 
 def _card_label_counts(model: Any) -> Counter[str]:
-    from clausetag.tagging.pipeline import resolve_model
+    from clausetag.classifiers.loading import resolve_model
 
     resolved = resolve_model(model)
     if not isinstance(resolved, Path):
@@ -478,7 +478,8 @@ def select(
             kept.append(d)
 
     # 2. tag them
-    from clausetag.tagging.pipeline import load_model, records_from_text
+    from clausetag.classifiers.loading import load_model
+    from clausetag.tagging.pipeline import records_from_text
 
     classifier = load_model(model)
     classes = [str(c) for c in classifier.classes_]

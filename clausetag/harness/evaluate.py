@@ -350,7 +350,7 @@ def score_model(
     ``settings["in_training_data"]`` lists the scored documents the model was trained on (its card
     says so; ``None`` when the card does not list its training documents): scores on them overstate
     how well the model does on new text."""
-    from clausetag.tagging.pipeline import load_model, resolve_model
+    from clausetag.classifiers.loading import load_model, resolve_model
 
     classifier = load_model(model, batch_size=batch_size)
     labels = [str(c) for c in classifier.classes_]

@@ -13,11 +13,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as _dt
 import hashlib
+import json
 import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from clausetag import __version__
+from clausetag.segment.rulesets import load_rule_set
 
 __all__ = ["Provenance", "hash_files", "model_identity", "now_utc", "rules_identity"]
 
@@ -58,12 +62,13 @@ class Provenance:
         return f"clausetag {self.clausetag_version} · model {model} · rules {rules} · {self.tagged_at}"
 
     @classmethod
-    def collect(cls, classifier: Any = None, model: Any = None, splitter: Any = None) -> Provenance:
-        """Provenance for a run with ``classifier`` (loaded from ``model``: a path, ``"default"`` or the
-        classifier object itself) and ``splitter`` (``None``: the default rule set)."""
-        from clausetag import __version__
-
-        name, mhash = model_identity(model if model is not None else classifier)
+    def collect(cls, classifier: Any = None, model: Any = None, splitter: Any = None,
+                model_name: str | None = None) -> Provenance:
+        """Provenance for a run with ``classifier``, loaded from ``model`` (a model directory already
+        resolved by :func:`clausetag.classifiers.loading.resolve_model`, or ``None`` for a classifier
+        object), and ``splitter`` (``None``: the default rule set). ``model_name``: the name the model
+        was asked for by (e.g. ``"baseline"``), used when its card names none."""
+        name, mhash = model_identity(model if model is not None else classifier, model_name)
         rname, rhash = rules_identity(splitter)
         return cls(__version__, name, mhash, rname, rhash, now_utc())
 
@@ -101,32 +106,28 @@ def hash_files(paths: list[Path], root: Path | None = None) -> str:
 _MODEL_CACHE: dict[tuple[str, float, int], str] = {}
 
 
-def model_identity(model: Any) -> tuple[str | None, str | None]:
-    """``(name, hash)`` of a model: a directory (name from its card, else the folder name; hash of all
-    its files), ``"default"`` (the packaged model) or a classifier object (its class name; hash from a
-    ``model_hash`` attribute if it has one)."""
+def model_identity(model: Any, name: str | None = None) -> tuple[str | None, str | None]:
+    """``(name, hash)`` of a model: a model directory (name from its card, else ``name``, else the folder
+    name; hash of all its files) or a classifier object (``name``, else its ``name`` attribute or class
+    name; hash from a ``model_hash`` attribute if it has one). Model names are not looked up here:
+    pass the directory :func:`clausetag.classifiers.loading.resolve_model` returned."""
     if model is None:
         return None, None
     if isinstance(model, (str, os.PathLike)):
-        from clausetag.tagging.pipeline import model_path, packaged_models
-
-        is_named = str(model) in packaged_models()
-        path = model_path(model)
+        path = Path(model)
         if not path.is_dir():
-            return str(model), None
-        name = _card_name(path) or (str(model) if is_named else path.name)
+            return name or str(model), None
+        label = _card_name(path) or name or path.name
         files = [p for p in path.rglob("*") if p.is_file()]
         key = (str(path.resolve()), max((p.stat().st_mtime for p in files), default=0.0), len(files))
         if key not in _MODEL_CACHE:
             _MODEL_CACHE[key] = hash_files(files, root=path)
-        return name, _MODEL_CACHE[key]
-    name = getattr(model, "name", None) or type(model).__name__
-    return str(name), getattr(model, "model_hash", None)
+        return label, _MODEL_CACHE[key]
+    label = name or getattr(model, "name", None) or type(model).__name__
+    return str(label), getattr(model, "model_hash", None)
 
 
 def _card_name(path: Path) -> str | None:
-    import json
-
     try:
         card = json.loads((path / "clausetag.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -140,12 +141,7 @@ def rules_identity(splitter: Any = None) -> tuple[str, str]:
     ``rules_name``/``rules_hash``), a rule set, or ``None`` for the default rule set. Falls back to a
     hash of the packaged rule files (``clausetag/rules/*.yaml``) where no rule-set loader exists."""
     if splitter is None or isinstance(splitter, (str, os.PathLike, dict)):
-        try:
-            from clausetag.segment.rulesets import load_rule_set
-
-            splitter = load_rule_set(splitter)
-        except ImportError:
-            pass
+        splitter = load_rule_set(splitter)
     for obj in (splitter, getattr(splitter, "rule_set", None)):
         if obj is None:
             continue

@@ -20,28 +20,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clausetag.classifiers.loading import load_model, resolve_model
 from clausetag.io.readers import ReadError, iter_inputs, read_bytes, read_document
 from clausetag.io.records import ClauseRecord, LabelProb, record_fields, record_schema
 from clausetag.outputs.provenance import Provenance
 
 __all__ = [
     "DocResult",
-    "ModelNotFoundError",
     "Tagger",
     "assign_doc_ids",
     "classify_records",
-    "default_model_path",
-    "load_model",
-    "model_path",
-    "packaged_models",
     "parse_probs",
     "read_path",
     "records_from_text",
-    "resolve_model",
     "tag_document",
 ]
 
-MODEL_ENV = "CLAUSETAG_MODEL"
 #: ``extractor(text)`` → :class:`~clausetag.quantities.extract.Quantity` objects
 ExtractFn = Callable[[str], Iterable[Any]]
 HEADING_LABEL = "heading"
@@ -50,10 +44,6 @@ HEADING_LABEL = "heading"
 _CHUNK_BATCHES = 32
 #: the unit of that chunk when the model chooses its own batch size (``batch_size=None``)
 _DEFAULT_BATCH = 32
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """No model at the default (or ``CLAUSETAG_MODEL``) location."""
 
 
 @dataclass
@@ -78,85 +68,6 @@ class DocResult:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-# ------------------------------------------------------------------------------------------ models
-def default_model_path() -> Path:
-    """Where the default model lives: ``$CLAUSETAG_MODEL`` if set, else the copy shipped inside the
-    package (``clausetag/resources/models/default/``)."""
-    env = os.environ.get(MODEL_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path(__file__).resolve().parents[1] / "resources" / "models" / "default"
-
-
-def packaged_models() -> dict[str, Path]:
-    """Names of the models shipped in the package (``clausetag/resources/models/models.json``) and
-    their directories, e.g. ``{"default": …, "baseline": …}``; ``default`` honours ``$CLAUSETAG_MODEL``."""
-    import json
-
-    root = Path(__file__).resolve().parents[1] / "resources" / "models"
-    index = root / "models.json"
-    names: dict[str, str] = json.loads(index.read_text(encoding="utf-8")) if index.is_file() else {}
-    out = {name: root / rel for name, rel in names.items()}
-    out["default"] = default_model_path()
-    return out
-
-
-def model_path(model: str | os.PathLike[str]) -> Path:
-    """The directory a model name (``"default"``, ``"baseline"``, … see :func:`packaged_models`) or a
-    path stands for (not checked)."""
-    named = packaged_models()
-    return named[str(model)] if str(model) in named else Path(model).expanduser()
-
-
-def resolve_model(model: Any = "default") -> Any:
-    """Check ``model`` without loading it: ``"default"`` or a model directory becomes the directory's
-    :class:`~pathlib.Path` (raising :class:`ModelNotFoundError` when there is no model there); a fitted
-    classifier object is returned as is."""
-    if not isinstance(model, (str, os.PathLike)):
-        if not callable(getattr(model, "predict_proba", None)) or not hasattr(model, "classes_"):
-            raise TypeError("model must be 'default', a path or a fitted classifier with predict_proba() "
-                            f"and classes_; got {model!r}")
-        return model
-    from clausetag.classifiers.card import CARD_NAME
-
-    if str(model) == "default":
-        path = model_path(model)
-        where = f"${MODEL_ENV}" if os.environ.get(MODEL_ENV) else "the package"
-        if not (path / CARD_NAME).is_file():
-            raise ModelNotFoundError(
-                f"no default model found at {path} (from {where}). Train one, e.g.\n"
-                f"  clausetag train --config training/configs/seed_lodo.yaml -o my-model\n"
-                f"(see `clausetag train --help`), then pass it with --model my-model "
-                f"(Python: Tagger(model='my-model')) or set {MODEL_ENV}=my-model."
-            )
-    else:
-        path = model_path(model)
-        if not (path / CARD_NAME).is_file():
-            raise ModelNotFoundError(
-                f"{path} is not a clausetag model directory ({CARD_NAME} missing); give a packaged "
-                f"model name ({', '.join(sorted(packaged_models()))}) or a directory made by `clausetag train`"
-            )
-    return path
-
-
-def load_model(
-    model: Any = "default",
-    device: str = "cpu",
-    quantize: bool = False,
-    batch_size: int | None = None,
-) -> Any:
-    """Resolve ``model`` to a classifier: ``"default"``, a model directory, or a fitted classifier with
-    ``predict_proba(texts, contexts)`` and ``classes_`` (returned as is). ``device``/``quantize``/
-    ``batch_size`` go to the model class, which uses those that apply to it (``batch_size=None``: the
-    model's own default, e.g. one clause per call for an int8 ONNX model)."""
-    resolved = resolve_model(model)
-    if not isinstance(resolved, Path):
-        return resolved
-    from clausetag.classifiers import load_classifier
-
-    return load_classifier(resolved, device=device, quantize=quantize, batch_size=batch_size)
 
 
 # ------------------------------------------------------------------------------ per-document chain
@@ -372,7 +283,7 @@ class Tagger:
     """Tag clauses in documents with a measure-type classifier loaded once.
 
     Args:
-        model: ``"default"`` (see :func:`default_model_path`), a model directory, or a fitted
+        model: ``"default"`` (see :func:`~clausetag.classifiers.loading.default_model_path`), a model directory, or a fitted
             classifier with ``predict_proba(texts, contexts)`` and ``classes_``. A directory is checked
             at once and loaded on first use, so a Tagger handed to worker processes is loaded once in
             each of them and never in the parent.
@@ -405,19 +316,32 @@ class Tagger:
     extractor: ExtractFn | None = field(default=None, repr=False)
     provenance: Provenance = field(init=False, repr=False)
     _classifier: Any = field(init=False, repr=False, default=None, compare=False)
+    #: the model directory ``model`` resolved to (``None`` for a classifier object)
+    _model_dir: Path | None = field(init=False, repr=False, default=None, compare=False)
 
     def __post_init__(self) -> None:
         self.probs = parse_probs(self.probs)
-        resolved = resolve_model(self.model)
-        if not isinstance(resolved, Path):
+        resolved = resolve_model(self.model)  # the one lookup of a model name
+        name = None
+        if isinstance(resolved, Path):
+            self._model_dir = resolved
+            if resolved != Path(self.model).expanduser():
+                name = str(self.model)  # a packaged name: the fallback when the card names no model
+        else:
             self._classifier = resolved
-        self.provenance = Provenance.collect(self._classifier, model=self.model, splitter=self.splitter)
+        self.provenance = Provenance.collect(self._classifier, model=self._model_dir, splitter=self.splitter,
+                                             model_name=name)
+
+    @property
+    def model_dir(self) -> Path | None:
+        """The model directory ``model`` resolved to (``None`` when ``model`` is a classifier object)."""
+        return self._model_dir
 
     @property
     def classifier(self) -> Any:
         """The classifier, loaded on first access."""
         if self._classifier is None:
-            self._classifier = load_model(self.model, self.device, self.quantize, self.batch_size)
+            self._classifier = load_model(self._model_dir, self.device, self.quantize, self.batch_size)
         return self._classifier
 
     def __getstate__(self) -> dict[str, Any]:
