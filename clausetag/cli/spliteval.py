@@ -6,6 +6,8 @@ import json
 import sys
 from typing import Any
 
+from clausetag.cli.errors import UserError
+
 
 def add_parsers(subparsers: Any) -> None:
     """Add ``split-eval GOLD...``."""
@@ -27,7 +29,6 @@ def add_parsers(subparsers: Any) -> None:
 
 def run_split_eval(args: argparse.Namespace) -> int:
     """Print the Markdown table; 0 on success, 2 (one error line) when the input cannot be evaluated."""
-    from clausetag.cli.errors import UserError
     from clausetag.harness.split_eval import SplitEvalError, evaluate_split, split_eval_markdown
     from clausetag.segment.rulesets import RuleSetError
 

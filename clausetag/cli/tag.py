@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.classifiers.loading import MODEL_ENV
+from clausetag.cli.errors import UserError, check_device, remove_created, require, writable_output
 
 
 def add_parsers(subparsers: Any) -> None:
@@ -65,7 +66,6 @@ def run_tag(args: argparse.Namespace) -> int:
     Everything that can stop the run (options, inputs, model, device, engine, output folder) is checked
     before anything is written, so a run that cannot start leaves no output behind (exit 2). Inputs that
     do not exist are tagged as failures, like unreadable files; the rest is processed (exit 1)."""
-    from clausetag.cli.errors import UserError, check_device, remove_created, require, writable_output
     from clausetag.io.readers import ReadError, iter_inputs
     from clausetag.io.writers import FORMATS, format_for
     from clausetag.tagging.batch import run_batch

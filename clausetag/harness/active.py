@@ -36,6 +36,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from clausetag.classifiers.card import read_card
+from clausetag.classifiers.loading import load_model, resolve_model
+from clausetag.harness.data import find_labels_dir
+from clausetag.io.records import join_context
+from clausetag.segment.text import read_text
+from clausetag.tagging.pipeline import records_from_text
+
 __all__ = [
     "CorpusDoc",
     "SelectionError",
@@ -78,8 +85,6 @@ def read_corpus(path: str | os.PathLike[str]) -> list[CorpusDoc]:
     title = first non-blank line, source = the sub-folder)."""
     p = Path(path)
     if p.is_dir():
-        from clausetag.segment.text import read_text
-
         docs = []
         for f in sorted(p.rglob("*.txt")):
             text = read_text(f)
@@ -233,7 +238,6 @@ def _ids_from_jsonl(js: Path, out: LabeledSet, count_labels: bool) -> None:
 
 def heldout_dir() -> Path | None:
     """``labels/policy_heldout`` of the checkout (or ``$CLAUSETAG_LABELS``), ``None`` if not found."""
-    from clausetag.harness.data import find_labels_dir
 
     try:
         d = find_labels_dir() / "policy_heldout"
@@ -351,12 +355,9 @@ def rarity_weights(classes: Sequence[str], counts: Counter[str]) -> dict[str, fl
 
 
 def _card_label_counts(model: Any) -> Counter[str]:
-    from clausetag.classifiers.loading import resolve_model
-
     resolved = resolve_model(model)
     if not isinstance(resolved, Path):
         return Counter()
-    from clausetag.classifiers.card import read_card
 
     card = read_card(resolved)
     counts = ((card.get("metrics") or {}).get("train_data") or {}).get("label_counts") or {}
@@ -478,8 +479,6 @@ def select(
             kept.append(d)
 
     # 2. tag them
-    from clausetag.classifiers.loading import load_model
-    from clausetag.tagging.pipeline import records_from_text
 
     classifier = load_model(model)
     classes = [str(c) for c in classifier.classes_]
@@ -684,7 +683,6 @@ def _pick_clauses(scored: list[_Scored], n: int, seed: int, div: _Diversity, dup
 def _predict(classifier: Any, records: list[Any]) -> Any:
     import numpy as np
 
-    from clausetag.io.records import join_context
 
     out = []
     for lo in range(0, len(records), _CHUNK):

@@ -27,8 +27,12 @@ from typing import Any
 
 import numpy as np
 
+from clausetag.classifiers import load_classifier
+from clausetag.classifiers.card import read_card
+from clausetag.classifiers.ensemble import combine
 from clausetag.io.records import join_context
 from clausetag.outputs.provenance import hash_files
+from clausetag.segment.splitter import split
 
 __all__ = ["CorpusClause", "labeled_document_ids", "model_hash", "sample_corpus_clauses",
            "teacher_probabilities"]
@@ -114,7 +118,6 @@ def sample_corpus_clauses(
     """Up to ``n`` body clauses (not headings, at least ``min_chars`` characters) from the documents of
     ``corpora``, in a seeded random document order, at most ``per_doc`` drawn at random from each
     document. Documents whose ``id`` is in ``exclude`` are skipped. Deterministic for a seed."""
-    from clausetag.segment.splitter import split
 
     skip = set(exclude)
     docs = [(str(d.get("id", f"{Path(c).name}:{i}")), str(d.get("title") or ""), str(d["text"]))
@@ -167,15 +170,12 @@ def _single_teacher(path: Path, clauses: Sequence[CorpusClause], cache_dir: Path
     """Probabilities of one saved model (not an ensemble) for ``clauses``, through its cache file."""
     from tqdm.auto import tqdm
 
-    from clausetag.classifiers.card import read_card
 
     labels = [str(x) for x in read_card(path)["labels"]]
     file = cache_dir / f"{model_hash(path)}.npz"
     rows = _load_cache(file)
     todo = [c for c in clauses if c.key not in rows or rows[c.key][0] != c.digest]
     if todo:
-        from clausetag.classifiers import load_classifier
-
         model = load_classifier(path)
         if [str(x) for x in model.classes_] != labels:
             raise ValueError(f"{path}: the model's labels differ from its card")
@@ -204,8 +204,6 @@ def teacher_probabilities(
     ``labels`` order (a label the teacher does not have gets 0). Cached in ``cache_dir`` per model
     (``<hash of the model's files>.npz``); an ensemble is cached per member and combined with its
     weights."""
-    from clausetag.classifiers.card import read_card
-    from clausetag.classifiers.ensemble import combine
 
     path, cache = Path(teacher), Path(cache_dir)
     card = read_card(path)

@@ -25,8 +25,12 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.classifiers.base import join_context
+from clausetag.classifiers.card import training_documents
+from clausetag.classifiers.ensemble import combine
+from clausetag.classifiers.loading import load_model, resolve_model
 from clausetag.harness.metrics import classification_report, labels_by_overlap, plot_confusion, report_markdown
 from clausetag.harness.train import (
+    ENSEMBLE,
     ConfigError,
     Records,
     RunConfig,
@@ -39,6 +43,8 @@ from clausetag.harness.train import (
     seed_everything,
     select_models,
 )
+from clausetag.harness.validation import read_raw_text
+from clausetag.segment.splitter import split
 
 
 @dataclass
@@ -137,16 +143,11 @@ def find_raw_text(doc_id: str, data_paths: Sequence[str | Path]) -> Path | None:
 
 
 def _read_raw(path: Path) -> str:
-    try:
-        from clausetag.harness.validation import read_raw_text
-    except ImportError:  # pragma: no cover - labels.py ships with the package
-        return path.read_text(encoding="utf-8")
     return read_raw_text(path)
 
 
 def split_records(text: str, doc_id: str) -> list[dict[str, Any]]:
     """The splitter's clauses of a raw document as plain records."""
-    from clausetag.segment.splitter import split
 
     return [{"doc_id": doc_id, "index": c.index, "text": c.text, "start": c.start, "end": c.end,
              "heading_path": list(c.heading_path)} for c in split(text, doc_id=doc_id)]
@@ -238,8 +239,6 @@ def evaluate(
     ]
     import numpy as np
 
-    from clausetag.classifiers.ensemble import combine
-    from clausetag.harness.train import ENSEMBLE
 
     out_dir = output_dir if output_dir is not None else cfg.output_dir
     report = Report(name=cfg.name, labels=labels, results=results, segmentation=seg_results,
@@ -324,7 +323,6 @@ def seen_in_training(model: Any, records: Records) -> list[str] | None:
     """The documents of ``records`` that ``model`` (a model directory) was trained on, from its card
     (:func:`~clausetag.classifiers.card.training_documents`); ``None`` when that is unknown (a fitted
     classifier object, or a card without the list)."""
-    from clausetag.classifiers.card import training_documents
 
     if not isinstance(model, (str, Path)) or not Path(model).is_dir():
         return None
@@ -350,7 +348,6 @@ def score_model(
     ``settings["in_training_data"]`` lists the scored documents the model was trained on (its card
     says so; ``None`` when the card does not list its training documents): scores on them overstate
     how well the model does on new text."""
-    from clausetag.classifiers.loading import load_model, resolve_model
 
     classifier = load_model(model, batch_size=batch_size)
     labels = [str(c) for c in classifier.classes_]

@@ -36,7 +36,11 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import quoteattr
 
+from clausetag.harness.data import write_labeled
+from clausetag.harness.validation import read_raw_text, validate
+from clausetag.io.readers import iter_inputs, read_document
 from clausetag.io.schema import LabelSchema, load_schema
+from clausetag.tagging.pipeline import Tagger, assign_doc_ids
 
 __all__ = [
     "FROM_NAME",
@@ -170,8 +174,6 @@ def export_tasks(
     :func:`import_annotations`. ``predictions=False`` leaves the pre-annotations out (a blind second
     annotation for an agreement study). Documents that cannot be read are reported in ``errors``
     (``path: reason``), or raised when ``errors`` is None."""
-    from clausetag.io.readers import iter_inputs
-    from clausetag.tagging.pipeline import Tagger, assign_doc_ids
 
     tagger = Tagger(model, with_quantities=False)
     version = tagger.provenance.model_hash or tagger.provenance.model or "unknown"
@@ -223,8 +225,6 @@ def _progress(total: int, enabled: bool) -> Any:
 
 
 def _write_raw(path: Path, doc_id: str, folder: Path) -> Path:
-    from clausetag.io.readers import read_document
-
     folder.mkdir(parents=True, exist_ok=True)
     out = folder / f"{doc_id}.txt"
     if path.suffix.lower() == ".txt":
@@ -367,8 +367,6 @@ def import_annotations(
     lacks the last clauses of a document). ``label_tables`` also writes ``<doc_id>.labels.tsv``
     (``index``, ``label``, ``note``) beside each gold file: the input of ``labels/tools/agreement.py``.
     ``name`` (default: the export's path) starts every problem line."""
-    from clausetag.harness.data import write_labeled
-    from clausetag.harness.validation import read_raw_text, validate
 
     schema = schema or load_schema()
     name = name or (str(export) if isinstance(export, (str, os.PathLike)) else "<tasks>")

@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.harness.metrics import segmentation_scores, sum_scores
+from clausetag.harness.validation import gold_paths, read_raw_text
+from clausetag.segment.splitter import Splitter
 
 __all__ = ["SplitEvalError", "evaluate_split", "load_clause_files", "split_eval_markdown"]
 
@@ -32,7 +34,6 @@ def load_clause_files(paths: Sequence[PathLike]) -> dict[str, tuple[Path, list[d
     """Clause records of the JSONL files named by ``paths`` (files, or folders of gold files as
     :func:`clausetag.harness.validation.gold_paths` finds them), by ``doc_id``, each with the file it came
     from. Records of one document are sorted by ``start``."""
-    from clausetag.harness.validation import gold_paths
 
     files, problems = gold_paths(paths)
     if problems:
@@ -84,8 +85,6 @@ def evaluate_split(
     ``recall`` and ``f1``, and ``"clauses": {"gold", "pred"}`` (clause counts); ``overall`` is
     micro-averaged.
     """
-    from clausetag.harness.validation import read_raw_text
-    from clausetag.segment.splitter import Splitter
 
     gold_docs = load_clause_files([gold] if isinstance(gold, (str, os.PathLike)) else list(gold))
     if not gold_docs:

@@ -27,7 +27,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clausetag.classifiers.base import Classifier, ParamError, join_context
+from clausetag.classifiers import REGISTRY, classifier_class
+from clausetag.classifiers.base import Classifier, ParamError, default_labels, join_context
+from clausetag.harness.data import read_labeled
 
 CONFIG_KEYS = {"name", "data", "test_data", "extra_train", "seed", "lodo", "output_dir", "labels", "models",
                "segmentation", "description", "save_models"}
@@ -98,7 +100,6 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
     """Validate a config mapping (as loaded from YAML) into a :class:`RunConfig`. Every model's params
     are checked by its registry class before any work starts; ``check_files=False`` skips the checks
     that need files on disk (a base model directory)."""
-    from clausetag.classifiers import REGISTRY, classifier_class
 
     if not isinstance(data, dict):
         raise ConfigError(source, "<top level>", f"expected a mapping, got {type(data).__name__}")
@@ -207,7 +208,6 @@ def as_config(config: RunConfig | dict[str, Any] | str | Path, *, check_files: b
 def select_models(cfg: RunConfig, names: Sequence[str] | None = None) -> list[ModelSpec]:
     """The models of a run to work on (all, or ``names`` plus the members of selected ensembles), with
     the checks that need files on disk (base model directories) done now, before any work."""
-    from clausetag.classifiers import classifier_class
 
     specs = [cfg.model(n) for n in names] if names else list(cfg.models)
     wanted = {s.name for s in specs}
@@ -232,7 +232,6 @@ def load_records(data: str | Path | Sequence[str | Path] | Records, *, source: s
     record dicts (returned as is)."""
     if isinstance(data, list) and (not data or isinstance(data[0], dict)):
         return list(data)
-    from clausetag.harness.data import read_labeled
 
     paths = [data] if isinstance(data, (str, Path)) else list(data)
     if not paths:
@@ -267,7 +266,6 @@ def config_labels(config: RunConfig) -> list[str]:
     """The config's label list, or the packaged schema's."""
     if config.labels is not None:
         return list(config.labels)
-    from clausetag.classifiers.base import default_labels
 
     return default_labels()
 
@@ -288,7 +286,6 @@ def build_classifier(spec: ModelSpec, labels: Sequence[str], seed: int, *, sourc
                      progress: bool = True, specs: Sequence[ModelSpec] = ()) -> Classifier:
     """Instantiate an untrained classifier from a model spec (params already validated by the
     registry class); an ensemble's members are built from ``specs`` by name."""
-    from clausetag.classifiers import classifier_class
 
     cls = classifier_class(spec.type)
     params = dict(spec.params)

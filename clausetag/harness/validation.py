@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from clausetag.io.schema import LabelSchema, load_schema
+from clausetag.segment.text import read_text, residue_spans
 
 __all__ = [
     "RECORD_FIELDS",
@@ -60,7 +61,6 @@ RECORD_FIELDS: tuple[str, ...] = (
 def read_raw_text(path: str | os.PathLike[str]) -> str:
     """The raw document text that gold offsets index: :func:`clausetag.segment.text.read_text` (UTF-8, or
     GB18030; a BOM is dropped; line endings are kept)."""
-    from clausetag.segment.text import read_text
 
     return read_text(path)
 
@@ -409,8 +409,6 @@ def validate(
     paths = [path_or_dir] if isinstance(path_or_dir, (str, os.PathLike)) else list(path_or_dir)
     schema = schema or load_schema()
     if residue_patterns is None:
-        from clausetag.segment.text import residue_spans
-
         residue: ResidueFinder = residue_spans
     else:
         residue = _pattern_finder(residue_patterns)

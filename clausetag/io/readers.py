@@ -15,6 +15,9 @@ import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from clausetag.io.pdflayout import Line, Page, layout_text
+from clausetag.segment.text import DecodeError, decode_bytes
+
 __all__ = [
     "SUPPORTED_EXTENSIONS",
     "ReadError",
@@ -84,8 +87,6 @@ def _check_extension(name: str, shown: object) -> str:
 
 
 def _read_txt(data: bytes, name: str) -> str:
-    from clausetag.segment.text import DecodeError, decode_bytes
-
     try:
         return decode_bytes(data, name)
     except DecodeError as exc:
@@ -134,7 +135,6 @@ def _read_pdf(data: bytes, name: str) -> str:
         pdf = pdfplumber.open(io.BytesIO(data))
     except Exception as exc:
         raise ReadError(name, _pdf_reason(exc)) from None
-    from clausetag.io.pdflayout import Line, Page, layout_text
 
     try:
         with pdf:
@@ -186,8 +186,6 @@ def _read_html(data: bytes, name: str) -> str:
     if not _DECLARED_CHARSET.search(data[:4096]):
         # no declared charset: use the library's strict UTF-8/GB18030 decoding rather than letting
         # BeautifulSoup guess (it misreads short GBK pages); fall back to its guess if that fails
-        from clausetag.segment.text import DecodeError, decode_bytes
-
         try:
             markup = decode_bytes(data, name)
         except DecodeError:

@@ -21,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.io.records import ClauseRecord
+from clausetag.io.schema import load_schema
 from clausetag.io.writers import RecordLike, as_record, write_atomic
 from clausetag.outputs.provenance import Provenance
+from clausetag.outputs.targets import document_targets, format_target
 
 __all__ = ["LABEL_COLOURS", "render_report", "write_report"]
 
@@ -66,7 +68,6 @@ def render_report(
     max_clauses: int = MAX_CLAUSES,
 ) -> str:
     """The report as an HTML string (see :func:`write_report`)."""
-    from clausetag.io.schema import load_schema
 
     schema = load_schema()
     codes = list(schema.codes)
@@ -150,8 +151,6 @@ def _targets_section(docs: dict[str, list[ClauseRecord]], summary: Any) -> str:
     """Per-document targets table (clausetag.outputs.targets); quantities with role target where it is absent."""
     rows_by_doc: dict[str, list[dict[str, Any]]] = {}
     try:
-        from clausetag.outputs.targets import document_targets
-
         have = {t.doc_id for t in summary.targets} if summary is not None and hasattr(summary, "targets") else set()
         for doc_id, recs in docs.items():
             targets = ([t for t in summary.targets if t.doc_id == doc_id] if doc_id in have
@@ -303,8 +302,6 @@ def _highlight(rec: ClauseRecord) -> str:
 
 
 def _format_target(t: Any) -> str:
-    from clausetag.outputs.targets import format_target
-
     return str(format_target(t))
 
 

@@ -15,8 +15,11 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.io.records import ClauseRecord
-from clausetag.io.writers import RecordLike, as_record
+from clausetag.io.schema import load_schema
+from clausetag.io.writers import RecordLike, as_record, write_atomic
+from clausetag.outputs.fonts import cjk_font, hint_once, renders
 from clausetag.outputs.provenance import Provenance
+from clausetag.outputs.targets import TARGET_ROLES, document_targets, format_target, write_targets
 
 __all__ = ["SummaryBuilder", "plot_mix", "summarize", "summary_part"]
 
@@ -30,8 +33,6 @@ _NOT_MEASURES = ("heading", "other")
 
 
 def _schema_codes() -> list[str]:
-    from clausetag.io.schema import load_schema
-
     return list(load_schema().codes)
 
 
@@ -88,7 +89,6 @@ class SummaryBuilder:
                 if kind:
                     row[f"kind:{kind}"] = row.get(f"kind:{kind}", 0) + 1
                 row[f"role:{role}"] = row.get(f"role:{role}", 0) + 1
-        from clausetag.outputs.targets import TARGET_ROLES, document_targets
 
         targets = document_targets(typed)
         self.targets.extend(targets)
@@ -149,8 +149,6 @@ class SummaryBuilder:
             lines += _md_table(["doc_id"] + used, [[r["doc_id"]] + [int(r[f"label:{c}"]) for c in used]
                                                    for _, r in df.iterrows()]) + [""]
         if self.targets:
-            from clausetag.outputs.targets import format_target
-
             lines += ["## Targets", "", "One row per distinct target, actual or cap (targets.csv has all columns; "
                       "clauses are clause indices).", ""]
             shown = self.targets[:_MAX_TARGET_ROWS]
@@ -191,7 +189,6 @@ class SummaryBuilder:
         documents), a section in the Markdown, a footer line and PNG metadata in the plot."""
         import pandas as pd
 
-        from clausetag.io.writers import write_atomic
 
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
@@ -206,7 +203,6 @@ class SummaryBuilder:
         paths = [out / "summary.csv", out / "summary.md"]
         write_atomic(paths[0], full.to_csv(index=False).encode("utf-8-sig"))
         write_atomic(paths[1], self.to_markdown(provenance).encode("utf-8"))
-        from clausetag.outputs.targets import write_targets
 
         by_doc = {str(r["doc_id"]): {k: r.get(k) for k in PROVENANCE_COLUMNS} for r in self.rows
                    if r.get("clausetag_version") is not None}
@@ -260,7 +256,6 @@ def plot_mix(summary: SummaryBuilder, path: str | os.PathLike[str], max_docs: in
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from clausetag.io.writers import write_atomic
 
     df = summary.table()
     measures = [c for c in summary.labels if c not in _NOT_MEASURES]
@@ -325,7 +320,6 @@ def plot_labels(names: list[str], plot_ids: list[str]) -> tuple[list[str], str |
     Names as they are (shortened, distinct) when they are ASCII or a CJK font exists; otherwise the
     plot ids (``D1``, ``D2``, … — their key is the ``plot_id`` column of the summary), and the way to
     install a CJK font is printed once."""
-    from clausetag.outputs.fonts import cjk_font, hint_once, renders
 
     family = cjk_font() if any(not d.isascii() for d in names) else None
     if all(renders(d, family) for d in names):

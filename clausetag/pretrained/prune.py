@@ -21,6 +21,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from clausetag.pretrained.mlm import corpus_files, open_corpus_file
+
 PRUNE_REPORT = "clausetag_prune.json"
 _SENTENCE_END = re.compile(r"(?<=[。！？；!?;])|\n+")
 META = "\u2581"
@@ -70,7 +72,6 @@ def coverage_ids(pieces: Sequence[str], *, whole_words: bool = True) -> set[int]
 
 def iter_documents(paths: Sequence[str | Path]) -> Iterator[tuple[str, str]]:
     """``(doc_key, text)`` for every document: each JSONL line (its ``id``) or each ``.txt`` file."""
-    from clausetag.pretrained.mlm import corpus_files, open_corpus_file
 
     if not paths:  # e.g. no extra texts to keep
         return

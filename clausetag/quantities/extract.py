@@ -72,6 +72,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from clausetag.quantities.indicators import find_indicators
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 
 __all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
@@ -615,8 +616,6 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
     if len(out) > 1:
         out = _scope_counts(text, out)
     if indicators and out:
-        from clausetag.quantities.indicators import find_indicators
-
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
     return out

@@ -16,6 +16,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from clausetag.io.writers import iter_records
+from clausetag.outputs.report import write_report
+from clausetag.outputs.summary import SummaryBuilder
 from clausetag.tagging.parallel import WorkerDied, plan_shards, run_shards
 from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, file_sha256
 from clausetag.tagging.runstate import RunState, remove_stale_temp_files
@@ -151,9 +154,6 @@ def run_batch(
         summary = build_summary(state, parts)
     written = [state.finish()]
     if out_dir is not None:
-        from clausetag.io.writers import iter_records
-        from clausetag.outputs.report import write_report
-
         written += summary.write(out_dir, provenance=tagger.provenance)
         written.append(write_report(out_dir / "report.html", iter_records(output, fmt), summary,
                                     provenance=tagger.provenance))
@@ -167,7 +167,6 @@ def build_summary(state: RunState, parts: dict[str, Any] | None = None) -> Any:
     others from their records read back from the journal; then the failures of this run."""
     import json
 
-    from clausetag.outputs.summary import SummaryBuilder
 
     parts = parts or {}
     builder = SummaryBuilder()

@@ -22,8 +22,14 @@ from typing import Any
 
 from clausetag.classifiers.loading import load_model, resolve_model
 from clausetag.io.readers import ReadError, iter_inputs, read_bytes, read_document
-from clausetag.io.records import ClauseRecord, LabelProb, record_fields, record_schema
+from clausetag.io.records import ClauseRecord, LabelProb, join_context, record_fields, record_schema
+from clausetag.io.schema import load_schema
+from clausetag.io.writers import jsonl_lines
 from clausetag.outputs.provenance import Provenance
+from clausetag.outputs.summary import summary_part
+from clausetag.quantities.extract import extract_quantities
+from clausetag.segment.splitter import split
+from clausetag.tagging.parallel import plan_shards, run_shards
 
 __all__ = [
     "DocResult",
@@ -85,10 +91,10 @@ def records_from_text(
     :class:`~clausetag.segment.splitter.Splitter` or a function like :func:`clausetag.segment.splitter.split`, the
     default) and ``extractor`` (default :func:`clausetag.quantities.extract.extract_quantities`) can be swapped."""
     if splitter is None:
-        from clausetag.segment.splitter import split as splitter
+        splitter = split
     split_fn = splitter.split if hasattr(splitter, "split") else splitter
     if with_quantities and extractor is None:
-        from clausetag.quantities.extract import extract_quantities as extractor
+        extractor = extract_quantities
     records: list[ClauseRecord] = []
     for clause in split_fn(text, doc_id=doc_id):
         records.append(ClauseRecord(
@@ -141,7 +147,6 @@ def classify_records(
     """
     import numpy as np
 
-    from clausetag.io.records import join_context
 
     k = parse_probs(probs)
     todo = [i for i, r in enumerate(records) if r.label is None]
@@ -268,8 +273,6 @@ _SCHEMA: Any = None
 def _family(label: str) -> str | None:
     global _SCHEMA
     if _SCHEMA is None:
-        from clausetag.io.schema import load_schema
-
         _SCHEMA = load_schema()
     try:
         return _SCHEMA.family(label)
@@ -381,9 +384,6 @@ class Tagger:
         for res in results:
             res.n_clauses = len(res.records or ())
             if encode and res.records is not None:
-                from clausetag.io.writers import jsonl_lines
-                from clausetag.outputs.summary import summary_part
-
                 res.payload = jsonl_lines(res.records).encode("utf-8")
                 res.summary = summary_part(res.doc_id, res.path, res.records) if summarize else None
                 res.records = None
@@ -403,7 +403,6 @@ class Tagger:
         (``--resume``). ``jobs`` > 1 tags in that many worker processes (each loads the model once;
         a script that uses them needs the ``if __name__ == "__main__":`` guard); the results are the
         same as with ``jobs=1``."""
-        from clausetag.tagging.parallel import plan_shards, run_shards
 
         files = list(iter_inputs(paths, recursive=recursive))
         ids = assign_doc_ids(files)

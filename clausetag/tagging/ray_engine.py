@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.io.readers import iter_inputs
+from clausetag.io.records import record_schema
 from clausetag.tagging.parallel import Shard, plan_shards
 from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids
 
@@ -91,7 +92,6 @@ class _ShardTagger:
     def _clause_rows(self, items: list[tuple[str, str]]) -> Any:
         import pyarrow as pa
 
-        from clausetag.io.records import record_schema
 
         rows: list[dict[str, Any]] = []
         for res in self.tagger.tag_shard(items):

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clausetag.io.writers import iter_records, jsonl_lines, write_atomic, write_records
+from clausetag.tagging.pipeline import DocResult
+
 __all__ = ["DocState", "RunState", "StateError", "remove_stale_temp_files"]
 
 STATE_VERSION = 1
@@ -121,8 +124,6 @@ class RunState:
             _truncate(self.journal, self.committed)  # records of a batch that was never committed
 
     def _rebuild_journal(self) -> None:
-        from clausetag.io.writers import iter_records, jsonl_lines
-
         with self.journal.open("wb") as fh:
             for _doc_id, recs in _group_by_doc(iter_records(self.output, self.fmt)):
                 fh.write(jsonl_lines(recs).encode("utf-8"))
@@ -132,7 +133,6 @@ class RunState:
     def _adopt(self) -> None:
         """Resume from an output without a state file (an older clausetag): its documents count as
         done, with unknown hashes."""
-        from clausetag.io.writers import iter_records, jsonl_lines
 
         source = self.journal if self.journal.exists() else self.output
         fmt = "jsonl" if source == self.journal else self.fmt
@@ -144,7 +144,6 @@ class RunState:
         _write_durably(self.journal, b"".join(g[1] for g in groups))
         _write_durably(self.state_path, b"")
         self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now()})
-        from clausetag.tagging.pipeline import DocResult
 
         self.commit([DocResult(d, recs[0].get("source"), payload=data, n_clauses=len(recs))
                      for d, data, recs in groups], journal_written=True)
@@ -160,7 +159,6 @@ class RunState:
         gone = set(doc_ids) & set(self.docs)
         if not gone:
             return
-        from clausetag.io.writers import write_atomic
 
         kept = [d for d in self._in_journal_order() if d.doc_id not in gone]
         parts: list[bytes] = []
@@ -226,7 +224,6 @@ class RunState:
         journal. Returns the output path."""
         if self.fmt == "jsonl":
             return self.output
-        from clausetag.io.writers import iter_records, write_records
 
         write_records(iter_records(self.journal, "jsonl"), self.output, self.fmt)
         self.journal.unlink()
