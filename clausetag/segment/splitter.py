@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from clausetag.segment.patterns import max_width
 from clausetag.segment.rulesets import RuleSet, RuleSetError, RulesSpec, is_rule_set_name, load_rule_set
 from clausetag.segment.text import (
     FirstChars,
@@ -657,10 +658,8 @@ def _join_title(norm: str, paras: list[tuple[int, int]], rules: _Rules) -> None:
 
 
 def _max_width(pattern: str) -> int:
-    """The most characters ``pattern`` can match (sre's parse tree; MAXREPEAT for unbounded)."""
-    import re._parser as sre_parse
-
-    return int(sre_parse.parse(pattern).getwidth()[1])
+    """The most characters ``pattern`` can match (MAXREPEAT for unbounded)."""
+    return max_width(pattern)
 
 
 def _squash_ws(s: str) -> str:

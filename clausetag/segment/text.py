@@ -23,6 +23,8 @@ from typing import Any, Union
 
 import yaml
 
+from clausetag.segment import patterns as pattern_analysis
+
 PathType = Union[str, "PathLike[str]"]
 
 __all__ = [
@@ -165,64 +167,10 @@ def absent(first: str | None, text: str) -> bool:
     return first is not None and not any(map(text.__contains__, first))
 
 
-class _AnyChar(Exception):
-    pass
-
-
 def first_chars(pattern: re.Pattern[str]) -> FirstChars:
-    """Analyse ``pattern`` (sre parse tree) for the set of possible first characters."""
-    import re._constants as C
-    import re._parser as P
-
-    chars: set[str] = set()
-    digits = False
-
-    def seq(items: Any) -> bool:
-        """Add the first characters of a sequence; return whether it can match empty."""
-        return all(item(op, av) for op, av in items)
-
-    def item(op: Any, av: Any) -> bool:
-        nonlocal digits
-        if op is C.LITERAL:
-            chars.add(chr(av))
-            return False
-        if op is C.IN:
-            for iop, iav in av:
-                if iop is C.LITERAL:
-                    chars.add(chr(iav))
-                elif iop is C.RANGE and iav[1] - iav[0] < 4096:
-                    chars.update(chr(x) for x in range(iav[0], iav[1] + 1))
-                elif iop is C.CATEGORY and iav is C.CATEGORY_DIGIT:
-                    digits = True
-                else:
-                    raise _AnyChar  # negated sets, other categories, huge ranges
-            return False
-        if op is C.BRANCH:
-            empty = False
-            for alt in av[1]:
-                empty = seq(alt) or empty
-            return empty
-        if op is C.SUBPATTERN:
-            if av[1] & (C.SRE_FLAG_IGNORECASE | C.SRE_FLAG_LOCALE):
-                raise _AnyChar
-            return seq(av[3])
-        if op in (C.MAX_REPEAT, C.MIN_REPEAT) or op is getattr(C, "POSSESSIVE_REPEAT", None):
-            empty = seq(av[2])
-            return empty or av[0] == 0
-        if op is getattr(C, "ATOMIC_GROUP", None):
-            return seq(av)
-        if op in (C.AT, C.ASSERT, C.ASSERT_NOT):
-            return True  # zero-width: narrows, never widens, the first characters
-        raise _AnyChar  # ANY, NOT_LITERAL, CATEGORY, GROUPREF, ...
-
-    try:
-        if pattern.flags & (re.IGNORECASE | re.LOCALE):
-            raise _AnyChar
-        if seq(P.parse(pattern.pattern, pattern.flags).data):
-            raise _AnyChar  # can match the empty string anywhere
-    except (_AnyChar, Exception):
-        return FirstChars(None, False)
-    return FirstChars(frozenset(chars), digits)
+    """The possible first characters of ``pattern`` (see :func:`clausetag.segment.patterns.first_chars`)."""
+    chars, digits = pattern_analysis.first_chars(pattern.pattern, pattern.flags)
+    return FirstChars(chars, digits)
 
 
 # --------------------------------------------------------------------------------------------
@@ -373,14 +321,7 @@ class Residue:
 
 def _line_anchored(pattern: str) -> bool:
     """Whether ``pattern`` starts with ``^`` at top level (so it can only match at line starts)."""
-    import re._constants as C
-    import re._parser as P
-
-    try:
-        data = P.parse(pattern, re.MULTILINE).data
-    except re.error:
-        return False
-    return bool(data) and data[0] == (C.AT, C.AT_BEGINNING)
+    return pattern_analysis.line_anchored(pattern)
 
 
 def compile_residue(rules: Mapping[str, Any]) -> Residue:
