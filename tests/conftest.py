@@ -20,6 +20,11 @@ import pytest  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("CLAUSETAG_SHARED", ROOT.parent / "shared"))
+# the package has no default location for shared data: point its variables at it for the tests
+if SHARED.is_dir():
+    os.environ.setdefault("CLAUSETAG_SHARED", str(SHARED))
+    if (SHARED / "corpus").is_dir():
+        os.environ.setdefault("CLAUSETAG_CORPUS", str(SHARED / "corpus"))
 SEEDS_DIR = ROOT / "labels" / "seed"
 DATA_DIR = Path(__file__).resolve().parent / "data"
 

@@ -103,11 +103,6 @@ def _default_reference_dir(directory: Path) -> Path | None:
     shared = os.environ.get("CLAUSETAG_SHARED")
     if shared and directory.name == "seed":
         return Path(shared) / "seeds"
-    directory = directory.resolve()
-    if directory.name == "seed" and directory.parent.name == "labels":
-        candidate = directory.parent.parent.parent / "shared" / "seeds"
-        if candidate.is_dir():
-            return candidate
     return None
 
 
@@ -332,11 +327,12 @@ CORPUS_ENV = "CLAUSETAG_CORPUS"
 
 @functools.lru_cache(maxsize=1)
 def _corpus_index() -> dict[str, str]:
-    """Texts of the regulations corpus by id (``$CLAUSETAG_CORPUS`` or ``../shared/corpus``), or {}."""
+    """Texts of the regulations corpus by id (``$CLAUSETAG_CORPUS``: the corpus folder
+    or its ``regulations.jsonl.xz``), or {}."""
     import lzma
 
-    candidates = [os.environ.get(CORPUS_ENV, "")]
-    candidates.append(str(Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "regulations.jsonl.xz"))
+    env = os.environ.get(CORPUS_ENV, "")
+    candidates = [str(Path(env) / "regulations.jsonl.xz") if env and Path(env).is_dir() else env]
     for c in candidates:
         if c and Path(c).is_file():
             opener = lzma.open if c.endswith(".xz") else open
@@ -403,8 +399,8 @@ def validate(
     :func:`clausetag.segment.text.residue_spans` finds (the splitter's own ``rules/residue.yaml``, including
     table pipes), or matches of ``residue_patterns`` (regexes, ``re.M``) when given.
     ``reference_dir`` (a folder of reference raw texts to compare byte-for-byte) defaults to
-    ``$CLAUSETAG_REFERENCE_DIR``, else ``$CLAUSETAG_SHARED/seeds`` or ``<checkout>/../shared/seeds``
-    when validating ``labels/seed``.
+    ``$CLAUSETAG_REFERENCE_DIR``, else ``$CLAUSETAG_SHARED/seeds`` when validating ``labels/seed``
+    (no default location: installed code never looks for a sibling folder).
     """
     paths = [path_or_dir] if isinstance(path_or_dir, (str, os.PathLike)) else list(path_or_dir)
     schema = schema or load_schema()
