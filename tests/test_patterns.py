@@ -134,6 +134,10 @@ GOLDEN = [
 
 @pytest.mark.parametrize("pattern", GOLDEN + rule_patterns())
 def test_same_answers_as_re_parser(pattern: str) -> None:
+    try:
+        re.compile(pattern)
+    except re.error:
+        pytest.skip("syntax newer than this Python's re (atomic groups, possessive repeats: 3.11)")
     assert patterns.first_chars(pattern) == oracle_first_chars(pattern)
     assert patterns.first_chars(pattern, re.MULTILINE) == oracle_first_chars(pattern, re.MULTILINE)
     assert patterns.line_anchored(pattern) == oracle_line_anchored(pattern)

@@ -118,7 +118,7 @@ def _packaged_data(name: str, chain: tuple[str, ...]) -> tuple[dict[str, Any], s
         data = _yaml(root.joinpath("splitting.yaml").read_text(encoding="utf-8"), "clausetag/rules/splitting.yaml")
         data.setdefault("residue", _default_residue())
         return data, "clausetag/rules/splitting.yaml"
-    f = root.joinpath("sets", f"{name}.yaml")
+    f = root.joinpath("sets").joinpath(f"{name}.yaml")
     if not f.is_file():
         raise RuleSetError(f"unknown rule set {name!r}; packaged rule sets: {', '.join(available_rule_sets())} "
                            "(or give a path to a YAML file or folder)")

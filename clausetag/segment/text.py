@@ -180,7 +180,7 @@ def first_chars(pattern: re.Pattern[str]) -> FirstChars:
 @cache
 def load_rules(name: str) -> dict[str, Any]:
     """Load a rules file shipped in ``clausetag/rules`` (e.g. ``"splitting"``, ``"residue"``)."""
-    text = resources.files("clausetag").joinpath("rules", f"{name}.yaml").read_text(encoding="utf-8")
+    text = resources.files("clausetag").joinpath("rules").joinpath(f"{name}.yaml").read_text(encoding="utf-8")
     return yaml.safe_load(text)
 
 

@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from clausetag.quantities_eval import TAC_ROLES, _align, _same, gold_spans
+from clausetag.quantities.evaluate import TAC_ROLES, _align, _same, gold_spans
 
 FIELDS = ("kind", "value", "unit", "comparator", "role", "year", "indicator", "ratio")
 

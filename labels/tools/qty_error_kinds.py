@@ -1,6 +1,6 @@
 """Group the extractor's errors on the quantity sample by kind (issue 27 follow-up).
 
-    python -m clausetag.quantities_eval labels/quantities_sample/sample.jsonl \
+    python -m clausetag.quantities.evaluate labels/quantities_sample/sample.jsonl \
         labels/quantities_sample/gold.jsonl --errors /tmp/errors.jsonl
     python labels/tools/qty_error_kinds.py /tmp/errors.jsonl [--list]
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from clausetag.quantities_eval import TAC_ROLES, normalise_indicator
+from clausetag.quantities.evaluate import TAC_ROLES, normalise_indicator
 
 
 def kinds(rows: list[dict]) -> dict[str, list[str]]:
@@ -53,7 +53,7 @@ def kinds(rows: list[dict]) -> dict[str, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("errors", help="JSONL written by python -m clausetag.quantities_eval … --errors")
+    ap.add_argument("errors", help="JSONL written by python -m clausetag.quantities.evaluate … --errors")
     ap.add_argument("--list", action="store_true", help="print every error under its kind")
     args = ap.parse_args(argv)
     with open(args.errors, encoding="utf-8") as fh:
