@@ -9,6 +9,7 @@ package's ``__init__`` first; that implicit edge is not counted, an explicit imp
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,29 @@ def test_no_import_cycles() -> None:
     if found:
         pytest.fail("import cycles in clausetag:\n" + "\n".join(
             "  " + " → ".join(cycle_path(graph, c)) + f"  (component: {', '.join(c)})" for c in found))
+
+
+#: module paths of the flat layout before issue 25 (the package root now holds only sub-packages)
+OLD_MODULES = ["splitter", "rulesets", "text", "quantities_eval", "numbers", "indicators", "readers", "writers", "records", "schema", "pdflayout", "pipeline", "batch", "parallel", "ray_engine", "runstate", "summary", "report", "provenance", "targets", "fonts", "train", "evaluate", "metrics", "data", "validation", "active", "labelstudio", "distill", "split_eval", "pretrain"]
+
+
+def test_package_root_holds_only_subpackages() -> None:
+    assert sorted(p.name for p in PACKAGE.glob("*.py")) == ["__init__.py", "__main__.py"]
+
+
+def test_no_stale_module_paths() -> None:
+    """Code, docs, configs and tools name modules by their new paths (catches a merge that brings back
+    ``clausetag.pipeline`` or ``clausetag/splitter.py``). Result logs of past runs are history: not checked."""
+    root = PACKAGE.parent
+    stale = re.compile(r"\bclausetag[./](?:" + "|".join(OLD_MODULES) + r")\b(?![\w-])(?!\.(?:md|yaml|json|html)\b)")
+    found = []
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root).as_posix()
+        if (not path.is_file() or path.suffix not in {".py", ".md", ".yaml", ".yml", ".toml", ".sh", ".txt", ".cfg"}
+                or rel.startswith((".git/", "benchmarks/results/", "training/results/", "build/", "tests/test_import_graph.py"))
+                or "egg-info" in rel or "/." in "/" + rel):
+            continue
+        for n, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+            if stale.search(line):
+                found.append(f"{rel}:{n}: {line.strip()[:100]}")
+    assert not found, "old module paths:\n" + "\n".join(found[:30])
