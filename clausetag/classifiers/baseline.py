@@ -14,6 +14,7 @@ import numpy as np
 
 from clausetag.classifiers.base import Classifier, ParamError, check_inputs
 from clausetag.classifiers.card import read_card, write_card
+from clausetag.classifiers.sklearn_compat import restore_removed_params
 
 MODEL_FILE = "model.joblib"
 
@@ -214,7 +215,8 @@ class BaselineClassifier(Classifier):
         if "char_ngrams" in params:
             params["char_ngrams"] = tuple(params["char_ngrams"])
         model = cls(**params)
-        model.pipeline_ = joblib.load(Path(path) / card.get("files", {}).get("model", MODEL_FILE))
+        model.pipeline_ = restore_removed_params(
+            joblib.load(Path(path) / card.get("files", {}).get("model", MODEL_FILE)))
         model.classes_ = np.array(card["labels"], dtype=object)
         model.metrics_ = card.get("metrics", {})
         return model
