@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from clausetag.classifiers.base import Classifier, ParamError, check_inputs, softmax
+from clausetag.classifiers.batching import map_sorted
 from clausetag.classifiers.card import read_card, write_card
 from clausetag.classifiers.trainer import Trainer, TrainingArguments, resolve_device
 
@@ -303,7 +304,6 @@ class BertClassifier(Classifier):
     def logits(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """Raw logits, shape ``(len(texts), len(self.classes_))``, in input order."""
         import torch
-        from tqdm.auto import tqdm
 
         self._require_fitted()
         ctx = check_inputs(texts, contexts)
@@ -314,16 +314,15 @@ class BertClassifier(Classifier):
         self.model_.to(device)
         self.model_.eval()
         features = self._encode(texts, ctx)
-        # length-sorted batches waste little padding; results go back to input order
-        order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
-        bs = self.batch_size_predict
+
+        def run(idx: list[int]) -> np.ndarray:
+            batch = {k: v.to(device) for k, v in self._collate([features[i] for i in idx]).items()}
+            result: np.ndarray = self.model_(**batch).float().cpu().numpy()
+            return result
+
         with torch.inference_mode():
-            for start in tqdm(range(0, len(order), bs), desc="classify", unit="batch",
-                              disable=not self.progress or len(order) <= bs, leave=False):
-                idx = order[start:start + bs]
-                batch = {k: v.to(device) for k, v in self._collate([features[i] for i in idx]).items()}
-                out[idx] = self.model_(**batch).float().cpu().numpy()
-        return out
+            return map_sorted(run, [len(f["input_ids"]) for f in features], self.batch_size_predict, out,
+                              progress=self.progress)
 
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         return softmax(self.logits(texts, contexts))
