@@ -204,17 +204,18 @@ def teacher_probabilities(
     ``labels`` order (a label the teacher does not have gets 0). Cached in ``cache_dir`` per model
     (``<hash of the model's files>.npz``); an ensemble is cached per member and combined with its
     weights."""
+    from clausetag.classifiers import classifier_class
     from clausetag.classifiers.card import read_card
-    from clausetag.classifiers.ensemble import combine
 
     path, cache = Path(teacher), Path(cache_dir)
     card = read_card(path)
-    if card.get("type") == "ensemble":
+    if card.get("members"):  # an ensemble: per member, combined as its type combines held-out probabilities
         members = [_single_teacher(path / m["dir"], clauses, cache, chunk=chunk, progress=progress)
                    for m in card["members"]]
         if any(lab != members[0][1] for _, lab in members):
             raise ValueError(f"{path}: ensemble members have different labels")
-        proba, have = combine([p for p, _ in members], card.get("params", {}).get("weights")), members[0][1]
+        combined = classifier_class(card["type"]).combine_held_out(dict(card.get("params") or {}), [p for p, _ in members])
+        proba, have = combined, members[0][1]
     else:
         proba, have = _single_teacher(path, clauses, cache, chunk=chunk, progress=progress)
     out = np.zeros((len(clauses), len(labels)), dtype=np.float64)
