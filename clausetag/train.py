@@ -96,7 +96,7 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
     """Validate a config mapping (as loaded from YAML) into a :class:`RunConfig`. Every model's params
     are checked by its registry class before any work starts; ``check_files=False`` skips the checks
     that need files on disk (a base model directory)."""
-    from clausetag.classifiers import REGISTRY, classifier_class
+    from clausetag.classifiers import classifier_class
 
     if not isinstance(data, dict):
         raise ConfigError(source, "<top level>", f"expected a mapping, got {type(data).__name__}")
@@ -115,8 +115,10 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
         if extra:
             raise ConfigError(source, f"{where}.{extra[0]}", f"unknown key; allowed: {sorted(MODEL_KEYS)}")
         mtype = m.get("type")
-        if mtype not in REGISTRY:
-            raise ConfigError(source, f"{where}.type", f"{mtype!r} is not one of {sorted(REGISTRY)}")
+        try:
+            cls = classifier_class(mtype)
+        except (ValueError, ImportError, TypeError) as exc:
+            raise ConfigError(source, f"{where}.type", str(exc)) from None
         params = m.get("params") or {}
         if not isinstance(params, dict):
             raise ConfigError(source, f"{where}.params", f"expected a mapping, got {params!r}")
@@ -127,7 +129,6 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
             raise ConfigError(source, f"{where}.name", f"duplicate model name {name!r}")
         if isinstance(params.get("base_model"), str):
             params = dict(params, base_model=_expand(params["base_model"]))
-        cls = classifier_class(mtype)
         if not cls.trainable:
             raise ConfigError(source, f"{where}.type", f"{mtype!r} models are inference-only (exported); "
                                                        "train the model they come from instead")

@@ -12,7 +12,7 @@ import pytest
 
 from clausetag.classifiers import classifier_class, load_classifier
 from clausetag.classifiers.ensemble import EnsembleClassifier
-from clausetag.train import build_classifier, parse_config
+from clausetag.train import ConfigError, build_classifier, parse_config
 
 ROOT = Path(__file__).resolve().parents[1]
 LABELS = ["funding", "talent", "other"]
@@ -71,3 +71,117 @@ def test_harness_modules_have_no_type_branches() -> None:
         found = next(ROOT.joinpath("clausetag").rglob(name)).read_text(encoding="utf-8")
         for literal in ('"ensemble"', '"bert"', '"student"', '"baseline"', "ENSEMBLE"):
             assert f"== {literal}" not in found and f"!= {literal}" not in found, (name, literal)
+
+
+# -- types registered through entry points -------------------------------------------------------------
+HELPERS = ROOT / "tests" / "helpers"
+
+
+def _records(docs: int = 3, per_doc: int = 12) -> list[dict]:
+    pools = {"funding": "资金补贴奖励专项财政", "talent": "人才培养引进博士技能", "other": "联系电话抄送附件日期"}
+    out = []
+    for d in range(docs):
+        for i in range(per_doc):
+            label = list(pools)[(i + d) % 3]
+            text = "".join(pools[label][(i * 7 + k * 3 + d) % 10] for k in range(6 + i % 5)) + "。"
+            out.append({"doc_id": f"doc{d}", "index": i, "text": text, "start": 0, "end": len(text),
+                        "heading_path": [], "label": label, "quantities": []})
+    return out
+
+
+@pytest.fixture
+def toy(monkeypatch: pytest.MonkeyPatch):
+    """``toy`` registered as a third-party package would register it (tests/helpers/toy_classifier.py)."""
+    import sys
+
+    monkeypatch.syspath_prepend(str(HELPERS))
+    import toy_classifier
+
+    toy_classifier.register(monkeypatch)
+    yield toy_classifier
+    sys.modules.pop("toy_classifier", None)
+
+
+def test_pyproject_entry_points_are_the_builtin_table() -> None:
+    tomllib = pytest.importorskip("tomllib")
+    from clausetag.classifiers.registry import BUILTIN, GROUP
+
+    table = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["entry-points"][GROUP]
+    assert {k: tuple(v.split(":")) for k, v in table.items()} == BUILTIN
+
+
+def test_builtin_types_need_no_distribution_metadata(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A source tree run without installing: no entry points at all, every built-in type still loads."""
+    import importlib.metadata
+
+    from clausetag.classifiers import classifier_types
+    from clausetag.classifiers.registry import BUILTIN
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", lambda **kw: importlib.metadata.EntryPoints([]))
+    assert set(classifier_types()) == set(BUILTIN)
+    for name in BUILTIN:
+        assert classifier_class(name).type_name == name
+    with pytest.raises(ValueError, match=r"unknown classifier type 'svm'; known: \['baseline', 'bert'"):
+        classifier_class("svm")
+
+
+def test_an_entry_point_adds_a_type_that_evaluate_train_and_load_use(toy, tmp_path: Path) -> None:
+    import yaml
+
+    from clausetag.classifiers import classifier_types
+    from clausetag.cli import main
+
+    assert classifier_class("toy") is toy.CentroidClassifier
+    assert "toy" in classifier_types()
+    with pytest.raises(ValueError, match=r"known: \[.*'toy'"):
+        classifier_class("svm")
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in _records()), encoding="utf-8")
+    config = tmp_path / "toy.yaml"
+    config.write_text(yaml.safe_dump({
+        "name": "toy", "data": str(data), "seed": 3, "labels": ["funding", "talent", "other"],
+        "models": [{"name": "centroid", "type": "toy", "params": {"temperature": 0.1}},
+                   {"name": "base", "type": "baseline"},
+                   {"name": "both", "type": "ensemble", "params": {"members": ["centroid", "base"]}}]}),
+        encoding="utf-8")
+    assert main(["evaluate", "--config", str(config), "-o", str(tmp_path / "ev"), "--no-progress"]) == 0
+    results = json.loads((tmp_path / "ev" / "results.json").read_text(encoding="utf-8"))
+    found = results.get("results", results)
+    assert found["centroid"]["type"] == "toy" and found["centroid"]["params"] == {"temperature": 0.1}
+    assert main(["train", "--config", str(config), "--model", "centroid", "-o", str(tmp_path / "m"),
+                 "--no-progress"]) == 0
+    card = json.loads((tmp_path / "m" / "clausetag.json").read_text(encoding="utf-8"))
+    assert card["type"] == "toy" and card["params"]["temperature"] == 0.1 and card["params"]["seed"] == 3
+    model = load_classifier(tmp_path / "m")
+    assert isinstance(model, toy.CentroidClassifier)
+    assert list(model.predict(["资金补贴奖励专项。", "人才培养引进博士。"])) == ["funding", "talent"]
+    with pytest.raises(ConfigError, match=r"models\[0\].params.temperature"):
+        parse_config({"models": [{"type": "toy", "params": {"temperature": -1}}]}, "t.yaml")
+
+
+@pytest.mark.filterwarnings("ignore:ignoring entry point bert")
+def test_bad_registrations_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.metadata
+
+    real = importlib.metadata.entry_points
+    extra = [importlib.metadata.EntryPoint(name=n, value=v, group="clausetag.classifiers") for n, v in (
+        ("notaclf", "json:JSONDecoder"), ("renamed", "clausetag.classifiers.baseline:BaselineClassifier"),
+        ("missing", "no_such_package.mod:Thing"), ("bert", "json:JSONDecoder"))]
+
+    def entry_points(**kw):
+        found = real(**kw)
+        return importlib.metadata.EntryPoints([*found, *extra]) if kw.get("group") == "clausetag.classifiers" \
+            else found
+
+    monkeypatch.setattr(importlib.metadata, "entry_points", entry_points)
+    with pytest.raises(TypeError, match="'notaclf'.*not a subclass of clausetag.classifiers.base.Classifier"):
+        classifier_class("notaclf")
+    with pytest.raises(ValueError, match="'renamed'.*type_name is 'baseline'"):
+        classifier_class("renamed")
+    with pytest.raises(ImportError, match="'missing'.*no_such_package"):
+        classifier_class("missing")
+    from clausetag.classifiers import classifier_types
+
+    with pytest.warns(UserWarning, match="ignoring entry point bert = json:JSONDecoder.*built-in"):
+        types = classifier_types()
+    assert types["bert"] == ("clausetag.classifiers.bert", "BertClassifier")

@@ -1,4 +1,6 @@
-"""One contract, every registered classifier type (scikit-learn's estimator conventions, our surface).
+"""One contract, every registered classifier type (scikit-learn's estimator conventions, our surface),
+built-in or added by a package through the ``clausetag.classifiers`` entry points (``toy``: the stand-in
+third-party type of tests/helpers/toy_classifier.py, registered by the autouse fixture below).
 
 Each registry entry gets a factory for an unfitted instance (trainable types) and a way to obtain a
 fitted one; the same checks then run on every type: constructor arguments stored untouched, get_params
@@ -27,6 +29,16 @@ from clausetag.classifiers import REGISTRY, classifier_class, load_classifier
 from clausetag.classifiers.base import ParamError
 
 LABELS = ["funding", "talent", "heading", "other", "tax"]
+HELPERS = Path(__file__).resolve().parent / "helpers"
+
+
+@pytest.fixture(autouse=True)
+def toy_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third-party ``toy`` type, registered through a (fake) entry point."""
+    monkeypatch.syspath_prepend(str(HELPERS))
+    import toy_classifier
+
+    toy_classifier.register(monkeypatch)
 POOLS = {"funding": "资金补贴奖励专项财政", "talent": "人才培养引进博士技能",
          "heading": "一二三四总体要求重点任务", "other": "联系电话抄送附件日期"}
 
@@ -68,6 +80,8 @@ def _unfitted(type_name: str, base: Path | None) -> Any:
                                            max_length=32, device="cpu", progress=False, seed=1)
     if type_name == "embedding":
         return classifier_class("embedding")(base, LABELS, C=2.0, max_length=32)
+    if type_name == "toy":
+        return classifier_class("toy")(LABELS, temperature=0.5, seed=1)
     if type_name == "ensemble":
         return classifier_class("ensemble")(
             [("a", BaselineClassifier(LABELS)), ("b", BaselineClassifier(LABELS, char_ngrams=(1, 2)))],
@@ -102,7 +116,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     return get
 
 
-TYPES = sorted(REGISTRY)
+TYPES = [*sorted(REGISTRY), "toy"]
 
 
 @pytest.mark.parametrize("type_name", TYPES)
