@@ -155,6 +155,11 @@ def test_an_entry_point_adds_a_type_that_evaluate_train_and_load_use(toy, tmp_pa
     model = load_classifier(tmp_path / "m")
     assert isinstance(model, toy.CentroidClassifier)
     assert list(model.predict(["资金补贴奖励专项。", "人才培养引进博士。"])) == ["funding", "talent"]
+    text = tmp_path / "doc.txt"
+    text.write_text("一、总体要求\n设立专项资金，给予补贴奖励。\n加强人才培养，引进博士人才。\n", encoding="utf-8")
+    assert main(["tag", str(text), "--model", str(tmp_path / "m"), "-o", str(tmp_path / "tagged"),
+                 "--no-progress"]) == 0
+    assert any((tmp_path / "tagged").iterdir())
     with pytest.raises(ConfigError, match=r"models\[0\].params.temperature"):
         parse_config({"models": [{"type": "toy", "params": {"temperature": -1}}]}, "t.yaml")
 
