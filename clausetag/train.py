@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -114,7 +115,7 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
         extra = sorted(set(m) - MODEL_KEYS)
         if extra:
             raise ConfigError(source, f"{where}.{extra[0]}", f"unknown key; allowed: {sorted(MODEL_KEYS)}")
-        mtype = m.get("type")
+        mtype: Any = m.get("type")
         try:
             cls = classifier_class(mtype)
         except (ValueError, ImportError, TypeError) as exc:
@@ -132,10 +133,14 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
         if not cls.trainable:
             raise ConfigError(source, f"{where}.type", f"{mtype!r} models are inference-only (exported); "
                                                        "train the model they come from instead")
-        try:
-            params = cls.validate_params(dict(params), check_files=check_files)
-        except ParamError as exc:
-            raise ConfigError(source, f"{where}.{exc.key}", str(exc)) from None
+        with warnings.catch_warnings(record=True) as caught:  # deprecations of a config: say which file and model
+            warnings.simplefilter("always")
+            try:
+                params = cls.validate_params(dict(params), check_files=check_files)
+            except ParamError as exc:
+                raise ConfigError(source, f"{where}.{exc.key}", str(exc)) from None
+        for w in caught:
+            warnings.warn(f"{source}: {where}: {w.message}", w.category, stacklevel=2)
         for key in cls.member_params:
             for member in cls.member_names({key: params.get(key)}):
                 if member not in {s.name for s in models}:

@@ -190,3 +190,70 @@ def test_bad_registrations_are_clear_errors(monkeypatch: pytest.MonkeyPatch) -> 
     with pytest.warns(UserWarning, match="ignoring entry point bert = json:JSONDecoder.*built-in"):
         types = classifier_types()
     assert types["bert"] == ("clausetag.classifiers.bert", "BertClassifier")
+
+
+# -- transformer types take a typed training_args ------------------------------------------------------
+def test_bert_and_student_do_not_repeat_training_arguments_or_each_other() -> None:
+    import inspect
+
+    from clausetag.classifiers.bert import BertClassifier
+    from clausetag.classifiers.student import StudentClassifier
+    from clausetag.classifiers.trainer import TrainingArguments
+
+    fields = TrainingArguments.field_names()
+    assert not set(BertClassifier.param_names()) & fields
+    assert not set(StudentClassifier.param_names()) & fields
+    assert set(StudentClassifier.param_names()) > set(BertClassifier.param_names())
+    own = set(inspect.signature(StudentClassifier.__init__).parameters) - {"self", "bert_params"}
+    # the student's constructor names only its own parameters and the defaults it changes
+    assert own & set(BertClassifier.param_names()) == {"base_model", "labels", "keep_layers", "max_length"}
+    student = StudentClassifier("x", training_args={"lr": 3e-4, "head_lr": 3e-3})
+    args = student.training_arguments()
+    assert (args.lr, args.head_lr, args.epochs, args.batch_size) == (3e-4, 3e-3, 2, 32)  # over the student's defaults
+    given = TrainingArguments(epochs=5)
+    assert BertClassifier("x", training_args=given).training_arguments() is given  # taken as it is
+
+
+def test_config_training_args_nested_and_flat(recwarn: pytest.WarningsRecorder) -> None:
+    nested = {"base_model": "x", "max_length": 64, "device": "cpu",
+              "training_args": {"epochs": 2, "lr": 1e-3, "log_file": "log.jsonl"}}
+    cfg = parse_config({"models": [{"name": "m", "type": "bert", "params": nested}]}, "n.yaml", check_files=False)
+    assert cfg.models[0].params == nested
+    assert not [w for w in recwarn if issubclass(w.category, FutureWarning)]
+    flat = {"base_model": "x", "max_length": 64, "device": "cpu", "epochs": 2, "lr": 1e-3, "log_file": "log.jsonl"}
+    with pytest.warns(FutureWarning, match=r"f.yaml: models\[0\].*\['epochs', 'lr', 'log_file'\].*training_args"):
+        old = parse_config({"models": [{"name": "m", "type": "bert", "params": flat}]}, "f.yaml", check_files=False)
+    assert old.models[0].params == nested  # moved into training_args
+    model = build_classifier(old.models[0], LABELS, 7)
+    args = model.training_arguments()
+    assert (args.epochs, args.lr, args.log_file, model.seed, model.device) == (2, 1e-3, "log.jsonl", 7, "cpu")
+    with pytest.warns(FutureWarning, match="temperature"):
+        student = parse_config({"models": [{"type": "student", "params": {"base_model": "x", "temperature": 3.0}}]},
+                               "s.yaml", check_files=False)
+    assert student.models[0].params["training_args"] == {"temperature": 3.0}
+
+
+@pytest.mark.parametrize("params,key,match", [
+    ({"training_args": {"epoch": 2}}, "params.training_args.epoch", "unknown training argument"),
+    ({"training_args": {"seed": 2}}, "params.training_args.seed", "top level"),
+    ({"training_args": {"device": "cpu"}}, "params.training_args.device", "params.device"),
+    ({"training_args": {"lr": -1}}, "params.training_args", "lr must be > 0"),
+    ({"training_args": [1, 2]}, "params.training_args", "mapping"),
+    ({"lr": 1e-3, "training_args": {"lr": 2e-3}}, "params.lr", "both flat and under training_args"),
+])
+def test_training_args_errors_name_the_key(params: dict, key: str, match: str) -> None:
+    with pytest.raises(ConfigError, match=match) as info:
+        parse_config({"models": [{"type": "bert", "params": {"base_model": "x", **params}}]}, "b.yaml",
+                     check_files=False)
+    assert info.value.key == f"models[0].{key}"
+
+
+def test_old_flat_cards_load_with_nested_training_args() -> None:
+    from clausetag.classifiers.student import StudentClassifier
+
+    card = {"type": "student", "labels": LABELS, "params": {
+        "base_model": "x", "keep_layers": 4, "epochs": 1, "lr": 2e-4, "temperature": 2.0, "head_lr": 3e-3,
+        "device": "cpu", "seed": 13, "teacher": "t", "distill_clauses": 10}}
+    params = StudentClassifier._params_from_card(card, "old")
+    assert params["training_args"] == {"epochs": 1, "lr": 2e-4, "temperature": 2.0, "head_lr": 3e-3}
+    assert params["seed"] == 13 and params["teacher"] == "t" and params["labels"] == LABELS

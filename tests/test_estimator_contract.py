@@ -27,6 +27,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from clausetag.classifiers import REGISTRY, classifier_class, load_classifier
 from clausetag.classifiers.base import ParamError
+from clausetag.classifiers.trainer import TrainingArguments
 
 LABELS = ["funding", "talent", "heading", "other", "tax"]
 HELPERS = Path(__file__).resolve().parent / "helpers"
@@ -73,11 +74,12 @@ def _unfitted(type_name: str, base: Path | None) -> Any:
     if type_name == "baseline":
         return BaselineClassifier(LABELS, char_ngrams=(1, 2), seed=1)
     if type_name == "bert":
-        return classifier_class("bert")(base, LABELS, epochs=2, batch_size=8, lr=2e-3, max_length=32,
-                                        device="cpu", progress=False, seed=1)
+        return classifier_class("bert")(base, LABELS, max_length=32, device="cpu", progress=False, seed=1,
+                                        training_args=TrainingArguments(epochs=2, batch_size=8, lr=2e-3))
     if type_name == "student":  # gold labels only here; distillation: tests/test_distill.py
-        return classifier_class("student")(base, LABELS, keep_layers=1, epochs=2, batch_size=8, lr=2e-3,
-                                           max_length=32, device="cpu", progress=False, seed=1)
+        return classifier_class("student")(base, LABELS, keep_layers=1, max_length=32, device="cpu",
+                                           progress=False, seed=1,
+                                           training_args={"epochs": 2, "batch_size": 8, "lr": 2e-3})
     if type_name == "embedding":
         return classifier_class("embedding")(base, LABELS, C=2.0, max_length=32)
     if type_name == "toy":

@@ -57,7 +57,7 @@ def load_classifier(path: str | Path, **kwargs: Any) -> Classifier:
     ``type``. Runtime options (``device``, ``quantize``, ``batch_size``) pass through; each class uses
     the ones that apply to it."""
     card = read_card(path)
-    type_name = card.get("type")
+    type_name: Any = card.get("type")
     try:
         cls = classifier_class(type_name)
     except ValueError as exc:

@@ -73,6 +73,8 @@ def classifier_class(type_name: str) -> type[Classifier]:
     entry point."""
     from clausetag.classifiers.base import Classifier
 
+    if not isinstance(type_name, str):
+        raise ValueError(f"unknown classifier type {type_name!r}; known: {sorted(classifier_types())}")
     if type_name in BUILTIN:
         module, attr = BUILTIN[type_name]
         where = f"built-in type {type_name!r}"
