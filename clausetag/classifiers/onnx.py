@@ -106,8 +106,9 @@ def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: i
         "inputs": names,
         "pad_id": int(model.tokenizer_.pad_token_id or 0),
         "quantized": bool(quantize),
-        "exported_from": {"type": model.type_name, "params": {k: (str(v) if isinstance(v, Path) else v)
-                                                              for k, v in model.get_params(deep=False).items()}},
+        "exported_from": {"type": model.type_name, "params": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in model.get_params(deep=False).items()},
+            "training_args": model.training_arguments().to_dict()}},
         "metrics": getattr(model, "metrics_", {}),
     })
     return out
