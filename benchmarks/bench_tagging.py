@@ -99,7 +99,7 @@ def make_bert(path: Path, preset: str) -> Path:
     model.save_pretrained(str(base))
     tokenizer.save_pretrained(str(base))
     texts, labels = zip(*SYNTHETIC)
-    clf = BertClassifier(str(base), max_steps=1, batch_size=4, device="cpu", progress=False)
+    clf = BertClassifier(str(base), training_args={"max_steps": 1, "batch_size": 4}, device="cpu", progress=False)
     clf.fit(list(texts), list(labels))
     clf.save_pretrained(path)
     return path

@@ -154,11 +154,12 @@ def tiny_base(tmp_path_factory):
 @pytest.fixture(scope="module")
 def trained_bert(tiny_base):
     from clausetag.classifiers.bert import BertClassifier
+    from clausetag.classifiers.trainer import TrainingArguments
 
     texts, ys, ctx = synth(48)
     # a randomly initialised 2-layer model: seed 1 escapes the early plateau that seed 0 sits on
-    model = BertClassifier(tiny_base, LABELS, epochs=15, batch_size=8, lr=3e-3, max_length=32, seed=1,
-                           device="cpu", progress=False)
+    model = BertClassifier(tiny_base, LABELS, max_length=32, seed=1, device="cpu", progress=False,
+                           training_args=TrainingArguments(epochs=15, batch_size=8, lr=3e-3))
     return model.fit(texts, ys, ctx)
 
 
@@ -188,6 +189,15 @@ def test_bert_save_load_identical(trained_bert, tmp_path):
     # batch composition must not change results (padding is masked)
     one_by_one = np.vstack([loaded.predict_proba([t], [c]) for t, c in zip(texts[:5], ctx[:5])])
     np.testing.assert_allclose(one_by_one, proba[:5], rtol=1e-4, atol=1e-5)
+    # the card keeps the resolved training arguments, nested; a card of the older flat form loads the same
+    assert card["params"]["training_args"]["epochs"] == 15 and card["params"]["training_args"]["lr"] == 3e-3
+    assert loaded.training_arguments() == trained_bert.training_arguments()
+    flat = dict(card, params={k: v for k, v in card["params"].items() if k != "training_args"})
+    flat["params"].update(card["params"]["training_args"])
+    (out / CARD_NAME).write_text(json.dumps(flat), encoding="utf-8")
+    old = load_classifier(out, device="cpu")
+    assert old.training_arguments() == trained_bert.training_arguments()
+    np.testing.assert_allclose(old.predict_proba(texts, ctx), proba, rtol=1e-5, atol=1e-6)
 
 
 def test_bert_quantized_inference(trained_bert, tmp_path):
@@ -240,7 +250,7 @@ def test_pretrain_writes_loadable_base_model(tmp_path):
     assert len(curve) == 4 and curve[-1] < curve[0]
     assert (out / "vocab.txt").is_file() and (out / "config.json").is_file()
     assert AutoModelForMaskedLM.from_pretrained(str(out)).config.hidden_size == 32
-    clf = BertClassifier(out, LABELS, epochs=1, batch_size=8, device="cpu", progress=False)
+    clf = BertClassifier(out, LABELS, training_args={"epochs": 1, "batch_size": 8}, device="cpu", progress=False)
     t, y, c = synth(8)
     assert len(clf.fit(t, y, c).predict(t, c)) == 8
 
@@ -270,7 +280,7 @@ def test_bert_training_is_seeded(tiny_base):
     from clausetag.classifiers.bert import BertClassifier
 
     texts, ys, ctx = synth(16)
-    runs = [BertClassifier(tiny_base, LABELS, epochs=2, batch_size=8, max_length=32, seed=s, device="cpu",
-                           progress=False).fit(texts, ys, ctx).history_["loss"] for s in (4, 4, 5)]
+    runs = [BertClassifier(tiny_base, LABELS, training_args={"epochs": 2, "batch_size": 8}, max_length=32, seed=s,
+                           device="cpu", progress=False).fit(texts, ys, ctx).history_["loss"] for s in (4, 4, 5)]
     assert runs[0] == runs[1]
     assert runs[0] != runs[2]

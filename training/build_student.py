@@ -44,6 +44,7 @@ def score(model_dir: Path, config: Path, policy: Path, out: Path) -> dict[str, d
 def card(name: str, onnx_dir: Path, student_card: dict[str, Any], scores: dict[str, dict[str, Any]],
          teacher: dict[str, dict[str, Any]], speed: dict[str, Any] | None, student_key: str | None) -> str:
     p = student_card.get("params", {})
+    p = {**p, **(p.get("training_args") or {})}  # cards after training_args: the same keys, nested
     m = student_card.get("metrics", {})
     d = m.get("distillation", {})
     t = m.get("train_data", {})

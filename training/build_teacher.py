@@ -45,7 +45,7 @@ def main() -> int:
     cfg = load_config(args.config)
     if args.score_only:
         teacher = load_classifier(args.out)
-        members = list(teacher.estimators_)
+        members = list(teacher.members_)
         args.weights = list(teacher.weights)
     else:
         if args.out.exists():

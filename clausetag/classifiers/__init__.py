@@ -12,7 +12,9 @@
 * :mod:`~clausetag.classifiers.loading` – model lookup: packaged names, ``$CLAUSETAG_MODEL``,
   :func:`resolve_model` (a name or directory → the model directory, checked once) and :func:`load_model`.
 
-The registry maps the ``type`` of run configs and ``clausetag.json`` cards to classes; each class
+The registry (:mod:`~clausetag.classifiers.registry`: the built-ins plus the types that installed packages
+register through the ``clausetag.classifiers`` entry points) maps the ``type`` of run configs and
+``clausetag.json`` cards to classes; each class
 validates its own config (``validate_params``) and loads its own directories (``from_pretrained``), so
 callers never branch on the type. Importing this package is cheap: scikit-learn, torch, transformers
 and onnxruntime load only when a model of that kind is built or loaded.
@@ -24,20 +26,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from clausetag.classifiers.card import CARD_NAME, read_card
+from clausetag.classifiers.registry import BUILTIN, classifier_class, classifier_types
 from clausetag.io.records import CONTEXT_SEPARATOR, join_context
 
 if TYPE_CHECKING:
     from clausetag.classifiers.base import Classifier
 
-#: ``type`` → (module, class)
-REGISTRY: dict[str, tuple[str, str]] = {
-    "baseline": ("clausetag.classifiers.baseline", "BaselineClassifier"),
-    "bert": ("clausetag.classifiers.bert", "BertClassifier"),
-    "onnx": ("clausetag.classifiers.onnx", "OnnxClassifier"),
-    "embedding": ("clausetag.classifiers.embedding", "EmbeddingClassifier"),
-    "ensemble": ("clausetag.classifiers.ensemble", "EnsembleClassifier"),
-    "student": ("clausetag.classifiers.student", "StudentClassifier"),
-}
+#: the built-in types, ``type`` → (module, class); :func:`classifier_types` adds those that installed
+#: packages register through the ``clausetag.classifiers`` entry points
+REGISTRY = BUILTIN
 _BY_CLASS = {cls: type_name for type_name, (_, cls) in REGISTRY.items()}
 #: model lookup, re-exported lazily from :mod:`clausetag.classifiers.loading`
 _LOADING = ("MODEL_ENV", "ModelNotFoundError", "default_model_path", "load_model", "model_path",
@@ -57,6 +54,7 @@ __all__ = [
     "OnnxClassifier",
     "StudentClassifier",
     "classifier_class",
+    "classifier_types",
     "default_model_path",
     "join_context",
     "load_classifier",
@@ -67,27 +65,17 @@ __all__ = [
 ]
 
 
-def classifier_class(type_name: str) -> type[Classifier]:
-    """The classifier class registered under ``type_name``."""
-    try:
-        module, attr = REGISTRY[type_name]
-    except KeyError:
-        raise ValueError(f"unknown classifier type {type_name!r}; known: {sorted(REGISTRY)}") from None
-    cls: type[Classifier] = getattr(importlib.import_module(module), attr)
-    return cls
-
-
 def load_classifier(path: str | Path, **kwargs: Any) -> Classifier:
     """Load any saved clausetag classifier: reads ``clausetag.json`` in ``path`` and dispatches on its
     ``type``. Runtime options (``device``, ``quantize``, ``batch_size``) pass through; each class uses
     the ones that apply to it."""
     card = read_card(path)
-    type_name = card.get("type")
-    if type_name not in REGISTRY:
-        raise ValueError(
-            f"{Path(path) / CARD_NAME}: 'type' is {type_name!r}, expected one of {sorted(REGISTRY)}"
-        )
-    return classifier_class(type_name).from_pretrained(path, **kwargs)
+    type_name: Any = card.get("type")
+    try:
+        cls = classifier_class(type_name)
+    except ValueError as exc:
+        raise ValueError(f"{Path(path) / CARD_NAME}: 'type': {exc}") from None
+    return cls.from_pretrained(path, **kwargs)
 
 
 def __getattr__(name: str) -> Any:

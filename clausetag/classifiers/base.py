@@ -12,13 +12,14 @@ with ``" > "``) to one of the schema's measure-type labels. Every implementation
   ``predict_proba`` probabilities with columns in ``classes_`` order;
 * it saves itself to a directory with a ``clausetag.json`` card (``{"type": ..., "labels": [...], ...}``)
   that :func:`clausetag.classifiers.load_classifier` dispatches on;
-* its class validates a run config's ``params`` for it (:meth:`Classifier.validate_params`), so the
-  harness needs no per-type branches.
+* its constructor takes exactly the keys of a run config's ``params`` (plus ``labels`` and, when it
+  has one, ``seed``, which the harness sets); its class validates them (:meth:`Classifier.validate_params`)
+  and says which of them name other models of the run (:attr:`Classifier.member_params`), so the harness
+  builds every type with one ``cls(**params)`` and needs no per-type branches.
 """
 from __future__ import annotations
 
-import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -87,6 +88,10 @@ class Classifier(ClassifierMixin, BaseEstimator):
     trainable: ClassVar[bool] = True
     #: constructor parameters a run config may not set (the harness sets them)
     harness_params: ClassVar[frozenset[str]] = frozenset({"labels", "seed"})
+    #: constructor parameters that name other models of the same run: a list of model names in a config
+    #: (each listed before this model), ``[(name, unfitted classifier), ...]`` in the constructor (the
+    #: harness builds them). A type with member parameters is evaluated by :meth:`combine_held_out`.
+    member_params: ClassVar[tuple[str, ...]] = ()
 
     classes_: np.ndarray
     metrics_: dict[str, Any]
@@ -157,12 +162,30 @@ class Classifier(ClassifierMixin, BaseEstimator):
     def _params_from_card(cls, card: dict[str, Any], path: str | Path) -> dict[str, Any]:
         if card.get("type") != cls.type_name:
             raise ValueError(f"{path}: clausetag.json type is {card.get('type')!r}, not {cls.type_name!r}")
-        names = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        names = set(cls.param_names())
         params = {k: v for k, v in dict(card.get("params", {})).items() if k in names}
         params["labels"] = list(card["labels"])
         return params
 
     # -- run configs ------------------------------------------------------------------------------
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """The constructor's parameter names (scikit-learn's view of them)."""
+        names: list[str] = cls._get_param_names()
+        return names
+
+    @classmethod
+    def member_names(cls, params: Mapping[str, Any]) -> list[str]:
+        """The names of the run's other models that a config's ``params`` refer to (:attr:`member_params`)."""
+        return [str(m) for key in cls.member_params for m in (params.get(key) or [])]
+
+    @classmethod
+    def combine_held_out(cls, params: dict[str, Any], probas: Sequence[np.ndarray]) -> np.ndarray:
+        """This model's held-out probabilities from its members' (in :meth:`member_names` order), without
+        training: how the harness evaluates a type with :attr:`member_params`."""
+        raise NotImplementedError(f"{cls.__name__} has member parameters {cls.member_params} but does not "
+                                  "implement combine_held_out")
+
     @classmethod
     def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
         """Check a run config's ``params`` for this class; returns them normalised. Raises
@@ -170,7 +193,7 @@ class Classifier(ClassifierMixin, BaseEstimator):
         files on disk."""
         if not isinstance(params, dict):
             raise ParamError("params", f"expected a mapping, got {params!r}")
-        names = set(inspect.signature(cls.__init__).parameters) - {"self"}
+        names = set(cls.param_names())
         for key in params:
             if key in cls.harness_params:
                 raise ParamError(f"params.{key}", f"set '{key}' at the top level of the config")

@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
 from clausetag.classifiers.base import Classifier, ParamError, check_inputs, softmax
+from clausetag.classifiers.batching import map_sorted
 from clausetag.classifiers.card import read_card, write_card
 from clausetag.classifiers.trainer import Trainer, TrainingArguments, resolve_device
 
@@ -107,6 +108,12 @@ def _head_module() -> Any:
     return PooledClassifier
 
 
+#: where the keys that are not training arguments go (a config's flat keys are moved into ``training_args``)
+_NOT_TRAINING_ARGS = {"seed": "set 'seed' at the top level of the config",
+                      "device": "'device' is a parameter of the model (params.device)",
+                      "progress": "'progress' is a parameter of the model (params.progress)"}
+
+
 class BertClassifier(Classifier):
     """Fine-tunes a transformers encoder with a pooling head on clause labels.
 
@@ -121,15 +128,25 @@ class BertClassifier(Classifier):
         freeze_layers: also keep all embeddings and the first N encoder layers fixed (backward passes
             stop there: cheaper fine-tuning on a CPU).
         keep_layers: use only the first N encoder layers (a cheaper student; ``None``: all).
-        epochs, batch_size, lr, weight_decay, warmup_ratio, max_steps, class_weights,
-        group_by_length, seed, device, progress, log_file: see :class:`TrainingArguments`.
+        training_args: the fine-tuning loop's hyper-parameters: a :class:`TrainingArguments`, taken as
+            it is, or a mapping of its fields (a config's ``training_args:``), laid over the class's
+            :attr:`default_training_args`; ``None``: those defaults.
         batch_size_predict: inference batch size (batches are length-sorted).
+        seed: seeds head initialisation, dropout and batch order.
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"`` (training and inference).
+        progress: show progress bars (training and inference).
+
+    A config's flat training keys (``epochs: 3`` beside ``base_model``; the form before
+    ``training_args``) still load, moved into ``training_args`` with a ``FutureWarning``; saved cards of
+    that form load silently (docs/models.md).
 
     Fitted attributes: ``classes_``, ``model_`` (torch module), ``tokenizer_``, ``history_``,
     ``metrics_``.
     """
 
     type_name = "bert"
+    #: the training arguments a mapping (or ``None``) is laid over
+    default_training_args: ClassVar[Mapping[str, Any]] = {}
 
     def __init__(
         self,
@@ -143,19 +160,11 @@ class BertClassifier(Classifier):
         freeze_embeddings: bool = False,
         freeze_layers: int = 0,
         keep_layers: int | None = None,
-        epochs: float = 3,
-        batch_size: int = 16,
-        lr: float = 5e-5,
-        weight_decay: float = 0.01,
-        warmup_ratio: float = 0.1,
-        max_steps: int | None = None,
-        class_weights: str | None = "balanced",
-        group_by_length: bool = True,
+        training_args: TrainingArguments | Mapping[str, Any] | None = None,
+        batch_size_predict: int = 64,
         seed: int = 0,
         device: str | None = "auto",
         progress: bool = True,
-        log_file: str | None = None,
-        batch_size_predict: int = 64,
     ) -> None:
         self.base_model = base_model
         self.labels = labels
@@ -166,28 +175,56 @@ class BertClassifier(Classifier):
         self.freeze_embeddings = freeze_embeddings
         self.freeze_layers = freeze_layers
         self.keep_layers = keep_layers
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.weight_decay = weight_decay
-        self.warmup_ratio = warmup_ratio
-        self.max_steps = max_steps
-        self.class_weights = class_weights
-        self.group_by_length = group_by_length
+        self.training_args = training_args
+        self.batch_size_predict = batch_size_predict
         self.seed = seed
         self.device = device
         self.progress = progress
-        self.log_file = log_file
-        self.batch_size_predict = batch_size_predict
 
     # -- configuration ----------------------------------------------------------------------------
     def training_arguments(self) -> TrainingArguments:
-        """The :class:`TrainingArguments` this classifier's parameters describe."""
-        names = TrainingArguments.field_names()
-        return TrainingArguments(**{k: v for k, v in self.get_params(deep=False).items() if k in names})
+        """The :class:`TrainingArguments` of ``training_args`` (a mapping laid over the class's defaults)."""
+        args = self.training_args
+        if isinstance(args, TrainingArguments):
+            return args
+        if args is not None and not isinstance(args, Mapping):
+            raise TypeError(f"training_args must be a TrainingArguments or a mapping, not {type(args).__name__}")
+        merged = {**self.default_training_args, **(args or {})}
+        unknown = sorted(set(merged) - TrainingArguments.field_names())
+        if unknown:
+            raise ValueError(f"unknown training arguments {unknown}; known: {sorted(TrainingArguments.field_names())}")
+        return TrainingArguments(**merged)
+
+    @classmethod
+    def nest_training_args(cls, params: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
+        """``params`` with flat training keys (the form before ``training_args``) moved into the
+        ``training_args`` mapping; returns the new params and the keys moved."""
+        own = set(cls.param_names())
+        flat = [k for k in params if k in TrainingArguments.field_names() and k not in own]
+        if not flat:
+            return dict(params), []
+        out = {k: v for k, v in params.items() if k not in flat}
+        nested = out.get("training_args")
+        if nested is None:
+            nested = {}
+        elif isinstance(nested, TrainingArguments):
+            nested = nested.to_dict()
+        if not isinstance(nested, Mapping):
+            raise ParamError("params.training_args", f"expected a mapping, got {nested!r}")
+        clash = sorted(set(flat) & set(nested))
+        if clash:
+            raise ParamError(f"params.{clash[0]}", "given both flat and under training_args; keep the training_args one")
+        out["training_args"] = {**nested, **{k: params[k] for k in flat}}
+        return out, flat
 
     @classmethod
     def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
+        if isinstance(params, dict):
+            params, moved = cls.nest_training_args(params)
+            if moved:
+                warnings.warn(f"params {moved} of a {cls.type_name} model are training arguments: nest them under "
+                              "'training_args:' (flat keys are deprecated and will stop working)",
+                              FutureWarning, stacklevel=2)
         out = super().validate_params(params, check_files=check_files)
         if "base_model" not in out:
             raise ParamError("params.base_model", "required for bert models (a local directory or a hub id)")
@@ -198,11 +235,28 @@ class BertClassifier(Classifier):
                 raise ParamError("params.base_model", str(exc)) from None
         if out.get("pooling", "mean") not in POOLINGS:
             raise ParamError("params.pooling", f"expected one of {POOLINGS}, got {out['pooling']!r}")
+        args = out.get("training_args")
+        if args is not None:
+            if not isinstance(args, Mapping):
+                raise ParamError("params.training_args", f"expected a mapping of training arguments, got {args!r}")
+            for key in args:
+                if key in _NOT_TRAINING_ARGS:
+                    raise ParamError(f"params.training_args.{key}", _NOT_TRAINING_ARGS[key])
+                if key not in TrainingArguments.field_names():
+                    raise ParamError(f"params.training_args.{key}", "unknown training argument; known: "
+                                     f"{sorted(TrainingArguments.field_names())}")
+            out["training_args"] = dict(args)
         try:
             cls(**out).training_arguments()
         except (TypeError, ValueError) as exc:
-            raise ParamError("params", str(exc)) from None
+            raise ParamError("params.training_args", str(exc)) from None
         return out
+
+    @classmethod
+    def _params_from_card(cls, card: dict[str, Any], path: str | Path) -> dict[str, Any]:
+        """Cards saved before ``training_args`` (flat training keys) load as if nested."""
+        params, _ = cls.nest_training_args(dict(card.get("params") or {}))
+        return super()._params_from_card(dict(card, params=params), path)
 
     # -- encoding -------------------------------------------------------------------------------
     def _encode(self, texts: Sequence[str], contexts: Sequence[str] | None) -> list[dict[str, list[int]]]:
@@ -271,7 +325,8 @@ class BertClassifier(Classifier):
             soft[len(features):] = u_probs
             features += self._encode(u_texts, u_contexts)
             ys += [-1] * len(u_texts)
-        trainer = Trainer(self.model_, self._collate, args)
+        trainer = Trainer(self.model_, self._collate, args, seed=self.seed, device=self.device,
+                          progress=self.progress)
         summary = trainer.train(features, ys, len(self.classes_), soft)
         self.history_ = trainer.history
         self.metrics_["train"] = summary
@@ -303,7 +358,6 @@ class BertClassifier(Classifier):
     def logits(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         """Raw logits, shape ``(len(texts), len(self.classes_))``, in input order."""
         import torch
-        from tqdm.auto import tqdm
 
         self._require_fitted()
         ctx = check_inputs(texts, contexts)
@@ -314,16 +368,15 @@ class BertClassifier(Classifier):
         self.model_.to(device)
         self.model_.eval()
         features = self._encode(texts, ctx)
-        # length-sorted batches waste little padding; results go back to input order
-        order = sorted(range(len(features)), key=lambda i: len(features[i]["input_ids"]))
-        bs = self.batch_size_predict
+
+        def run(idx: list[int]) -> np.ndarray:
+            batch = {k: v.to(device) for k, v in self._collate([features[i] for i in idx]).items()}
+            result: np.ndarray = self.model_(**batch).float().cpu().numpy()
+            return result
+
         with torch.inference_mode():
-            for start in tqdm(range(0, len(order), bs), desc="classify", unit="batch",
-                              disable=not self.progress or len(order) <= bs, leave=False):
-                idx = order[start:start + bs]
-                batch = {k: v.to(device) for k, v in self._collate([features[i] for i in idx]).items()}
-                out[idx] = self.model_(**batch).float().cpu().numpy()
-        return out
+            return map_sorted(run, [len(f["input_ids"]) for f in features], self.batch_size_predict, out,
+                              progress=self.progress)
 
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         return softmax(self.logits(texts, contexts))
@@ -344,6 +397,7 @@ class BertClassifier(Classifier):
         save_file(head, str(path / HEAD_FILE))
         params = self.get_params(deep=False)
         params["base_model"] = str(params["base_model"])
+        params["training_args"] = self.training_arguments().to_dict()
         write_card(path, dict(self._card_base(), params=params, history=getattr(self, "history_", {"loss": []})))
         return path
 

@@ -5,6 +5,7 @@ be checked (the CLI does so before any work) without loading a model library.
 """
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 from typing import Any
@@ -38,10 +39,11 @@ def write_card(path: str | Path, card: dict[str, Any]) -> Path:
 
 def training_documents(path: str | Path) -> set[str] | None:
     """The ``doc_id`` of every document a saved model was trained on, from its card
-    (``metrics.train_data.doc_ids``; for an ensemble, the union over its member directories), or
+    (``metrics.train_data.doc_ids``; for a card with ``members`` (an ensemble), the union over its member
+    directories), or
     ``None`` when the card (or a member's) does not list them (a model saved by an older clausetag)."""
     card = read_card(path)
-    if card.get("type") == "ensemble":
+    if card.get("members"):
         docs: set[str] = set()
         for member in card.get("members", []):
             found = training_documents(Path(path) / member["dir"])
@@ -58,6 +60,8 @@ def _jsonable(obj: Any) -> Any:
         return obj.tolist()
     if isinstance(obj, Path):
         return str(obj)
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        return dataclasses.asdict(obj)
     if isinstance(obj, tuple):
         return list(obj)
     raise TypeError(f"not JSON serialisable: {type(obj).__name__}")

@@ -29,8 +29,9 @@ from typing import Any, ClassVar
 import numpy as np
 
 from clausetag.classifiers.base import Classifier, ParamError, check_inputs, softmax
+from clausetag.classifiers.batching import map_sorted
 from clausetag.classifiers.card import read_card, write_card
-from clausetag.classifiers.onnx import ort_session, padded_batches, run_size
+from clausetag.classifiers.onnx import ort_session, pad_encodings, run_size
 
 ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "tokenizer.json"
@@ -148,12 +149,17 @@ class OnnxEncoder:
         if todo:
             inputs = [(pairs[i][0], pairs[i][1]) if pairs[i][1] is not None else pairs[i][0] for i in todo]
             encs = self.tokenizer.encode_batch(inputs)
+
+            def run(idx: list[int]) -> np.ndarray:
+                ids, mask, _ = pad_encodings([encs[k] for k in idx], self.pad_id)
+                vecs: np.ndarray = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+                return vecs
+
             size = run_size(batch_size, bool(self.card.get("quantized")))
-            for chunk, ids, mask, _ in padded_batches(encs, size, self.pad_id):
-                vecs = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
-                for row, k in enumerate(chunk):
-                    t, c = pairs[todo[k]]
-                    self.cache[(t, c or "")] = vecs[row]
+            vecs = map_sorted(run, [len(e.ids) for e in encs], size, np.zeros((len(todo), self.dim), dtype=np.float32))
+            for k, i in enumerate(todo):
+                t, c = pairs[i]
+                self.cache[(t, c or "")] = vecs[k]
         for i, (t, c) in enumerate(pairs):
             out[i] = self.cache[(t, c or "")]
         return out

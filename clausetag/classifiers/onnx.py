@@ -11,13 +11,14 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from clausetag.classifiers.base import Classifier, check_inputs, softmax
+from clausetag.classifiers.batching import map_sorted
 from clausetag.classifiers.card import read_card, write_card
 
 MODEL_FILE = "model.onnx"
@@ -46,23 +47,18 @@ def run_size(batch_size: int | None, quantized: bool) -> int:
     return max(1, batch_size or (1 if quantized else 8))
 
 
-def padded_batches(encodings: Sequence[Any], size: int,
-                   pad_id: int) -> Iterator[tuple[list[int], np.ndarray, np.ndarray, np.ndarray]]:
-    """``(indices, input_ids, attention_mask, token_type_ids)`` for ``tokenizers`` encodings in
-    length-sorted batches of ``size``, each padded to its longest member (little padding)."""
-    order = sorted(range(len(encodings)), key=lambda i: len(encodings[i].ids))
-    for lo in range(0, len(order), size):
-        idx = order[lo:lo + size]
-        width = max(len(encodings[i].ids) for i in idx)
-        ids = np.full((len(idx), width), pad_id, dtype=np.int64)
-        mask = np.zeros((len(idx), width), dtype=np.int64)
-        types = np.zeros((len(idx), width), dtype=np.int64)
-        for row, i in enumerate(idx):
-            n = len(encodings[i].ids)
-            ids[row, :n] = encodings[i].ids
-            mask[row, :n] = 1
-            types[row, :n] = encodings[i].type_ids
-        yield idx, ids, mask, types
+def pad_encodings(encodings: Sequence[Any], pad_id: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(input_ids, attention_mask, token_type_ids)`` of ``tokenizers`` encodings, padded to the longest."""
+    width = max(len(e.ids) for e in encodings)
+    ids = np.full((len(encodings), width), pad_id, dtype=np.int64)
+    mask = np.zeros((len(encodings), width), dtype=np.int64)
+    types = np.zeros((len(encodings), width), dtype=np.int64)
+    for row, e in enumerate(encodings):
+        n = len(e.ids)
+        ids[row, :n] = e.ids
+        mask[row, :n] = 1
+        types[row, :n] = e.type_ids
+    return ids, mask, types
 
 
 def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: int = 17) -> Path:
@@ -110,8 +106,9 @@ def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: i
         "inputs": names,
         "pad_id": int(model.tokenizer_.pad_token_id or 0),
         "quantized": bool(quantize),
-        "exported_from": {"type": model.type_name, "params": {k: (str(v) if isinstance(v, Path) else v)
-                                                              for k, v in model.get_params(deep=False).items()}},
+        "exported_from": {"type": model.type_name, "params": {
+            **{k: (str(v) if isinstance(v, Path) else v) for k, v in model.get_params(deep=False).items()},
+            "training_args": model.training_arguments().to_dict()}},
         "metrics": getattr(model, "metrics_", {}),
     })
     return out
@@ -163,12 +160,15 @@ class OnnxClassifier(Classifier):
         if len(texts) == 0:
             return out
         encs = self._encode(texts, ctx)
-        size = run_size(self.batch_size, self.quantized_)
-        for idx, ids, mask, types in padded_batches(encs, size, self.pad_id_):
+
+        def run(idx: list[int]) -> np.ndarray:
+            ids, mask, types = pad_encodings([encs[i] for i in idx], self.pad_id_)
             feed = {name: arr for name, arr in (("input_ids", ids), ("attention_mask", mask), ("token_type_ids", types))
                     if name in self.inputs_}
-            out[idx] = self.session_.run(None, feed)[0]
-        return out
+            result: np.ndarray = self.session_.run(None, feed)[0]
+            return result
+
+        return map_sorted(run, [len(e.ids) for e in encs], run_size(self.batch_size, self.quantized_), out)
 
     def predict_proba(self, texts: Sequence[str], contexts: Sequence[str] | None = None) -> np.ndarray:
         return softmax(self.logits(texts, contexts))

@@ -19,17 +19,17 @@ In a run config::
         corpora: [/work/shared/corpus/regulations.jsonl.xz, /work/shared/corpus/policies.jsonl.xz]
         distill_clauses: 12000
         exclude_documents: [labels]         # skip every labeled document, held-out ones included
-        temperature: 2.0
         num_threads: 2
+        training_args: {temperature: 2.0, distill_weight: 1.0, head_lr: 0.003}
 
 A fitted student saves, loads and exports to ONNX like a ``bert`` model (its ``clausetag.json`` type is
 ``student``).
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -40,78 +40,56 @@ from clausetag.classifiers.bert import BertClassifier
 class StudentClassifier(BertClassifier):
     """A truncated transformer trained on gold labels plus a teacher's soft labels.
 
-    Args (besides those of :class:`BertClassifier`, whose ``keep_layers`` defaults to 4 here):
+    Takes every parameter of :class:`BertClassifier` (``keep_layers`` defaults to 4 and ``max_length``
+    to 96 here, and the training arguments to :attr:`default_training_args`; the distillation
+    temperature, ``distill_weight``, ``head_lr`` and ``time_limit_s`` are training arguments) and:
+
+    Args:
         teacher: saved model directory of the teacher (``None`` only with ``distill_clauses=0``).
         corpora: unlabeled corpus files (JSONL or JSONL.xz with ``id``, ``title``, ``text``).
         distill_clauses: how many corpus clauses to sample and distil on (0: gold labels only).
         per_doc: at most this many clauses from one corpus document.
         exclude_documents: labeled JSONL files/folders whose documents (``doc_id``/``source``) are left
             out of the corpus sample.
-        temperature: distillation temperature.
-        distill_weight: weight of a corpus clause's KL term against a gold clause's cross-entropy.
         cache_dir: where teacher probabilities are cached.
         num_threads: torch intra-op threads while training (``None``: torch's default).
-        head_lr: learning rate of the classification layer (``None``: ``lr``).
-        time_limit_s: stop training after this many seconds (see :class:`TrainingArguments`).
     """
 
     type_name = "student"
+    default_training_args: ClassVar[Mapping[str, Any]] = {"epochs": 2, "batch_size": 32, "lr": 1e-4,
+                                                          "warmup_ratio": 0.06}
 
     def __init__(
         self,
         base_model: str | Path = ".cache/e5-small-zh",
         labels: Sequence[str] | None = None,
         *,
-        use_context: bool = True,
-        max_length: int = 96,
-        pooling: str = "mean",
-        dropout: float = 0.1,
-        freeze_embeddings: bool = False,
-        freeze_layers: int = 0,
         keep_layers: int | None = 4,
-        epochs: float = 2,
-        batch_size: int = 32,
-        lr: float = 1e-4,
-        weight_decay: float = 0.01,
-        warmup_ratio: float = 0.06,
-        max_steps: int | None = None,
-        class_weights: str | None = "balanced",
-        group_by_length: bool = True,
-        seed: int = 0,
-        device: str | None = "auto",
-        progress: bool = True,
-        log_file: str | None = None,
-        batch_size_predict: int = 64,
+        max_length: int = 96,
         teacher: str | None = None,
         corpora: Sequence[str] = (),
         distill_clauses: int = 0,
         per_doc: int = 8,
         exclude_documents: Sequence[str] = (),
-        temperature: float = 2.0,
-        distill_weight: float = 1.0,
         cache_dir: str = ".cache/distill",
         num_threads: int | None = None,
-        head_lr: float | None = None,
-        time_limit_s: float | None = None,
+        **bert_params: Any,
     ) -> None:
-        super().__init__(
-            base_model, labels, use_context=use_context, max_length=max_length, pooling=pooling,
-            dropout=dropout, freeze_embeddings=freeze_embeddings, freeze_layers=freeze_layers,
-            keep_layers=keep_layers, epochs=epochs, batch_size=batch_size, lr=lr, weight_decay=weight_decay,
-            warmup_ratio=warmup_ratio, max_steps=max_steps, class_weights=class_weights,
-            group_by_length=group_by_length, seed=seed, device=device, progress=progress, log_file=log_file,
-            batch_size_predict=batch_size_predict)
+        super().__init__(base_model, labels, keep_layers=keep_layers, max_length=max_length, **bert_params)
         self.teacher = teacher
         self.corpora = corpora
         self.distill_clauses = distill_clauses
         self.per_doc = per_doc
         self.exclude_documents = exclude_documents
-        self.temperature = temperature
-        self.distill_weight = distill_weight
         self.cache_dir = cache_dir
         self.num_threads = num_threads
-        self.head_lr = head_lr
-        self.time_limit_s = time_limit_s
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """scikit-learn's parameter list: the student's own and :class:`BertClassifier`'s (which the
+        constructor passes on through ``**bert_params``)."""
+        names: list[str] = sorted({*super()._get_param_names(), *BertClassifier._get_param_names()})
+        return names
 
     @classmethod
     def validate_params(cls, params: dict[str, Any], *, check_files: bool = True) -> dict[str, Any]:
@@ -164,10 +142,11 @@ class StudentClassifier(BertClassifier):
         exclude = labeled_document_ids(self.exclude_documents) if self.exclude_documents else set()
         clauses = sample_corpus_clauses(list(self.corpora), int(self.distill_clauses), seed=self.seed,
                                         per_doc=self.per_doc, exclude=exclude)
+        args = self.training_arguments()
         probs = teacher_probabilities(self.teacher, clauses, self.labels_, cache_dir=self.cache_dir,
                                       progress=self.progress)
         self.metrics_["distillation"] = {
             "clauses": len(clauses), "documents": len({c.corpus_id for c in clauses}),
             "corpora": [str(c) for c in self.corpora], "excluded_documents": len(exclude),
-            "teacher": str(self.teacher), "temperature": self.temperature, "distill_weight": self.distill_weight}
+            "teacher": str(self.teacher), "temperature": args.temperature, "distill_weight": args.distill_weight}
         return [c.text for c in clauses], [c.context for c in clauses], probs

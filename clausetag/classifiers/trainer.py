@@ -21,7 +21,9 @@ import numpy as np
 
 @dataclass
 class TrainingArguments:
-    """Hyper-parameters of one fine-tuning run.
+    """Hyper-parameters of one fine-tuning run: what the loop does with the data. Where it runs and how
+    it is seeded (``seed``, ``device``, ``progress``) are the classifier's own parameters, passed to
+    :class:`Trainer` beside these (the run's ``seed`` seeds every model type alike).
 
     Attributes:
         epochs: passes over the training data (fractions allowed).
@@ -33,9 +35,6 @@ class TrainingArguments:
         class_weights: ``"balanced"`` weighs the loss by inverse label frequency; ``None`` does not.
         group_by_length: batch examples of similar length (shuffled mega-batches of 50 batches).
         grad_clip: gradient-norm clipping (``None``: off).
-        seed: seeds head initialisation, dropout and batch order.
-        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
-        progress: show a tqdm bar.
         log_file: append one JSON line per ``log_every`` steps (step, epoch, loss, lr, seconds).
         log_every: logging interval in steps.
         temperature: distillation temperature ``T`` for examples with soft targets (teacher
@@ -60,9 +59,6 @@ class TrainingArguments:
     class_weights: str | None = "balanced"
     group_by_length: bool = True
     grad_clip: float | None = 1.0
-    seed: int = 0
-    device: str | None = "auto"
-    progress: bool = True
     log_file: str | None = None
     log_every: int = 10
     temperature: float = 2.0
@@ -90,6 +86,7 @@ class TrainingArguments:
 
     @classmethod
     def field_names(cls) -> set[str]:
+        """The names of the fields (the keys a config's ``training_args:`` mapping may use)."""
         return {f.name for f in fields(cls)}
 
     def to_dict(self) -> dict[str, Any]:
@@ -131,13 +128,19 @@ class Trainer:
         model: ``model(**batch) -> logits`` of shape ``(batch, num_labels)``.
         collate: turns a list of encoded examples (dicts of token lists) into a batch of tensors.
         args: the hyper-parameters.
+        seed: seeds the batch order (the caller seeds torch for initialisation and dropout).
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        progress: show a tqdm bar.
     """
 
     def __init__(self, model: Any, collate: Callable[[list[dict[str, list[int]]]], dict[str, Any]],
-                 args: TrainingArguments) -> None:
+                 args: TrainingArguments, *, seed: int = 0, device: str | None = "auto", progress: bool = True) -> None:
         self.model = model
         self.collate = collate
         self.args = args
+        self.seed = seed
+        self.device = device
+        self.progress = progress
         self.history: dict[str, list[float]] = {"loss": []}
 
     def _log(self, record: dict[str, Any]) -> None:
@@ -172,7 +175,7 @@ class Trainer:
             soft_t = torch.tensor(sharpened / sharpened.sum(axis=1, keepdims=True), dtype=torch.float32)
         elif not bool(gold.all()):
             raise ValueError("examples with label -1 need soft_targets")
-        device = resolve_device(args.device)
+        device = resolve_device(self.device)
         self.model.to(device)
         weight = None
         if args.class_weights == "balanced":
@@ -219,7 +222,7 @@ class Trainer:
         groups = [g for g in groups if g["params"]]
         optimizer = torch.optim.AdamW(groups, lr=args.lr)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(args.warmup_ratio * total), total)
-        rng = np.random.default_rng(args.seed)
+        rng = np.random.default_rng(self.seed)
         lengths = [len(f["input_ids"]) for f in features]
 
         self.history = {"loss": []}
@@ -228,8 +231,8 @@ class Trainer:
         stopped = ""
         started = time.perf_counter()
         self._log({"event": "start", "examples": len(features), "gold": int(gold.sum()), "steps": total,
-                   "args": args.to_dict()})
-        bar = tqdm(total=total, desc="fine-tune", unit="step", disable=not args.progress, leave=False)
+                   "args": args.to_dict(), "seed": self.seed})
+        bar = tqdm(total=total, desc="fine-tune", unit="step", disable=not self.progress, leave=False)
         while step < total:
             for idx in length_grouped_order(lengths, args.batch_size, rng, args.group_by_length):
                 batch = {k: v.to(device) for k, v in self.collate([features[i] for i in idx]).items()}

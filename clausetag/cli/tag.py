@@ -152,7 +152,7 @@ def _model_needs(path: Path | None) -> list[str]:
         return []
     if card.get("type") in TRANSFORMER_TYPES:
         return ["torch", "transformers"]
-    if card.get("type") == "ensemble":
+    if card.get("members"):  # an ensemble: what its members need
         return sorted({m for member in card.get("members", []) for m in _model_needs(path / member["dir"])})
     return []
 

@@ -27,9 +27,8 @@ from typing import Any
 
 import numpy as np
 
-from clausetag.classifiers import load_classifier
+from clausetag.classifiers import classifier_class, load_classifier
 from clausetag.classifiers.card import read_card
-from clausetag.classifiers.ensemble import combine
 from clausetag.io.records import join_context
 from clausetag.outputs.provenance import hash_files
 from clausetag.segment.splitter import split
@@ -207,12 +206,13 @@ def teacher_probabilities(
 
     path, cache = Path(teacher), Path(cache_dir)
     card = read_card(path)
-    if card.get("type") == "ensemble":
+    if card.get("members"):  # an ensemble: per member, combined as its type combines held-out probabilities
         members = [_single_teacher(path / m["dir"], clauses, cache, chunk=chunk, progress=progress)
                    for m in card["members"]]
         if any(lab != members[0][1] for _, lab in members):
             raise ValueError(f"{path}: ensemble members have different labels")
-        proba, have = combine([p for p, _ in members], card.get("params", {}).get("weights")), members[0][1]
+        combined = classifier_class(card["type"]).combine_held_out(dict(card.get("params") or {}), [p for p, _ in members])
+        proba, have = combined, members[0][1]
     else:
         proba, have = _single_teacher(path, clauses, cache, chunk=chunk, progress=progress)
     out = np.zeros((len(clauses), len(labels)), dtype=np.float64)

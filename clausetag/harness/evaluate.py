@@ -24,13 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from clausetag.classifiers import classifier_class
 from clausetag.classifiers.base import join_context
 from clausetag.classifiers.card import training_documents
-from clausetag.classifiers.ensemble import combine
 from clausetag.classifiers.loading import load_model, resolve_model
 from clausetag.harness.metrics import classification_report, labels_by_overlap, plot_confusion, report_markdown
 from clausetag.harness.train import (
-    ENSEMBLE,
     ConfigError,
     Records,
     RunConfig,
@@ -257,21 +256,24 @@ def evaluate(
     #: held-out probabilities of every model (rows: test records / segmentation clauses)
     held_out: dict[str, np.ndarray] = {}
     seg_held_out: dict[str, np.ndarray] = {}
-    trained = [s for s in specs if s.type != ENSEMBLE]
+    #: models combined from the held-out probabilities of other models of the run (an ensemble's members)
+    members_of = {s.name: classifier_class(s.type).member_names(s.params) for s in specs}
+    trained = [s for s in specs if not members_of[s.name]]
     bar = tqdm(total=len(trained) * len(folds), desc="evaluate", unit="fold", disable=not progress)
     for spec in specs:
         started = time.perf_counter()
         proba = np.zeros((len(test_records), len(labels)))
         seg_proba = np.zeros((len(seg_clauses), len(labels)))
-        if spec.type == ENSEMBLE:
-            members = spec.params["members"]
+        members = members_of[spec.name]
+        if members:
+            cls = classifier_class(spec.type)
             missing = [m for m in members if m not in held_out]
             if missing:
-                raise ConfigError(cfg.source, f"models[{spec.name}].params.members",
+                raise ConfigError(cfg.source, f"models[{spec.name}].params.{'/'.join(cls.member_params)}",
                                   f"{missing} not evaluated in this run (select them too)")
-            proba = combine([held_out[m] for m in members], spec.params.get("weights"))
-            seg_proba = combine([seg_held_out[m] for m in members], spec.params.get("weights"))
-        for doc, train_idx, test_idx in (folds if spec.type != ENSEMBLE else []):
+            proba = cls.combine_held_out(spec.params, [held_out[m] for m in members])
+            seg_proba = cls.combine_held_out(spec.params, [seg_held_out[m] for m in members])
+        for doc, train_idx, test_idx in (folds if not members else []):
             bar.set_postfix(model=spec.name, doc=str(doc)[:12])
             if test_idx is None:
                 test_idx = list(range(len(test_records)))

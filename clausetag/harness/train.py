@@ -12,7 +12,7 @@ A run config (see ``training/configs/``)::
     labels: null                      # default: every label of the packaged schema, in schema order
     models:
       - name: baseline-char
-        type: baseline                # baseline | bert
+        type: baseline                # a registered classifier type (clausetag.classifiers entry points)
         params: {char_ngrams: [1, 3]}
 
 Relative paths are taken relative to the current directory (run from the repository root);
@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import os
 import random
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from clausetag.classifiers import REGISTRY, classifier_class
+from clausetag.classifiers import classifier_class
 from clausetag.classifiers.base import Classifier, ParamError, default_labels, join_context
 from clausetag.harness.data import read_labeled
 
 CONFIG_KEYS = {"name", "data", "test_data", "extra_train", "seed", "lodo", "output_dir", "labels", "models",
                "segmentation", "description", "save_models"}
 MODEL_KEYS = {"name", "type", "params"}
-#: the registry type whose params name other models of the run (combined, not trained again)
-ENSEMBLE = "ensemble"
 
 
 class ConfigError(ValueError):
@@ -117,9 +116,11 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
         extra = sorted(set(m) - MODEL_KEYS)
         if extra:
             raise ConfigError(source, f"{where}.{extra[0]}", f"unknown key; allowed: {sorted(MODEL_KEYS)}")
-        mtype = m.get("type")
-        if mtype not in REGISTRY:
-            raise ConfigError(source, f"{where}.type", f"{mtype!r} is not one of {sorted(REGISTRY)}")
+        mtype: Any = m.get("type")
+        try:
+            cls = classifier_class(mtype)
+        except (ValueError, ImportError, TypeError) as exc:
+            raise ConfigError(source, f"{where}.type", str(exc)) from None
         params = m.get("params") or {}
         if not isinstance(params, dict):
             raise ConfigError(source, f"{where}.params", f"expected a mapping, got {params!r}")
@@ -130,18 +131,22 @@ def parse_config(data: Any, source: str = "<dict>", *, check_files: bool = True)
             raise ConfigError(source, f"{where}.name", f"duplicate model name {name!r}")
         if isinstance(params.get("base_model"), str):
             params = dict(params, base_model=_expand(params["base_model"]))
-        cls = classifier_class(mtype)
         if not cls.trainable:
             raise ConfigError(source, f"{where}.type", f"{mtype!r} models are inference-only (exported); "
                                                        "train the model they come from instead")
-        try:
-            params = cls.validate_params(dict(params), check_files=check_files)
-        except ParamError as exc:
-            raise ConfigError(source, f"{where}.{exc.key}", str(exc)) from None
-        for member in params.get("members", []) if mtype == ENSEMBLE else []:
-            if member not in {s.name for s in models}:
-                raise ConfigError(source, f"{where}.params.members",
-                                  f"{member!r} is not a model listed before this ensemble")
+        with warnings.catch_warnings(record=True) as caught:  # deprecations of a config: say which file and model
+            warnings.simplefilter("always")
+            try:
+                params = cls.validate_params(dict(params), check_files=check_files)
+            except ParamError as exc:
+                raise ConfigError(source, f"{where}.{exc.key}", str(exc)) from None
+        for w in caught:
+            warnings.warn(f"{source}: {where}: {w.message}", w.category, stacklevel=2)
+        for key in cls.member_params:
+            for member in cls.member_names({key: params.get(key)}):
+                if member not in {s.name for s in models}:
+                    raise ConfigError(source, f"{where}.params.{key}",
+                                      f"{member!r} is not a model listed before this {mtype}")
         models.append(ModelSpec(name, mtype, dict(params)))
     seed = data.get("seed", 0)
     if not isinstance(seed, int) or isinstance(seed, bool):
@@ -212,7 +217,7 @@ def select_models(cfg: RunConfig, names: Sequence[str] | None = None) -> list[Mo
     specs = [cfg.model(n) for n in names] if names else list(cfg.models)
     wanted = {s.name for s in specs}
     for s in list(specs):
-        wanted |= set(s.params.get("members", []) if s.type == ENSEMBLE else [])
+        wanted |= set(classifier_class(s.type).member_names(s.params))
     specs = [s for s in cfg.models if s.name in wanted]
     for spec in specs:
         try:
@@ -285,20 +290,21 @@ def seed_everything(seed: int) -> None:
 def build_classifier(spec: ModelSpec, labels: Sequence[str], seed: int, *, source: str = "<config>",
                      progress: bool = True, specs: Sequence[ModelSpec] = ()) -> Classifier:
     """Instantiate an untrained classifier from a model spec (params already validated by the
-    registry class); an ensemble's members are built from ``specs`` by name."""
+    registry class) with one ``cls(**params)`` for every type; models that a spec's member parameters
+    name (an ensemble's ``members``) are built from ``specs`` first."""
 
     cls = classifier_class(spec.type)
     params = dict(spec.params)
-    if spec.type == ENSEMBLE:
-        by_name = {s.name: s for s in specs}
-        members = [(m, build_classifier(by_name[m], labels, seed, source=source, progress=progress))
-                   for m in params.pop("members")]
-        return cls(estimators=members, labels=list(labels), **params)
-    names = set(cls().get_params(deep=False))
+    by_name = {s.name: s for s in specs}
+    for key in cls.member_params:  # member names → (name, unfitted classifier)
+        params[key] = [(m, build_classifier(by_name[m], labels, seed, source=source, progress=progress, specs=specs))
+                       for m in cls.member_names({key: params.get(key)})]
+    names = set(cls.param_names())
+    params.update({k: v for k, v in (("labels", list(labels)), ("seed", seed)) if k in names})
     if "progress" in names:
         params.setdefault("progress", progress)
     try:
-        model: Classifier = cls(labels=list(labels), seed=seed, **params)
+        model: Classifier = cls(**params)
     except TypeError as exc:
         raise ConfigError(source, f"models[{spec.name}].params", str(exc)) from None
     return model
