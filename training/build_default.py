@@ -12,11 +12,13 @@
 3. saves both as one soft-voting ensemble (``clausetag.json`` of type ``ensemble``), members in
    ``baseline/`` and ``transformer/`` — the packaged names ``baseline`` and ``transformer`` point there
    (``clausetag/resources/models/models.json``);
-4. writes the model card (``README.md`` in the model directory and ``models/default.md``) from the
-   evaluation results, so every number in it comes from a results file.
+4. writes the model card (``README.md`` in the model directory, the card's only copy) from the
+   evaluation results, so every number in it comes from a results file, and records the card's inputs
+   in ``training/model_cards.json``.
 
 ``--baseline-only`` ships the baseline alone (when the transformer does not meet the rule in
-``models/README.md``).
+``models/README.md``). ``--card-only`` rewrites the packaged cards from ``training/model_cards.json``
+alone (``tests/test_model_cards.py`` checks that the packaged cards equal what it writes).
 """
 from __future__ import annotations
 
@@ -29,6 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+CARDS = ROOT / "training" / "model_cards.json"  # the inputs of each packaged model card
+MODELS = ROOT / "clausetag" / "resources" / "models"
 
 
 def _size_mb(path: Path) -> float:
@@ -127,6 +131,25 @@ def card(out: Path, results: list[Path], speed: Path | None, transformer: Path |
     return "\n".join(lines)
 
 
+def _rel(path: Path | None) -> str | None:
+    if path is None:
+        return None
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def cards_from_spec(models_root: Path = MODELS, spec: Path = CARDS) -> dict[str, str]:
+    """Every packaged card, generated from the inputs recorded in ``spec`` (name → Markdown)."""
+    entries = json.loads(spec.read_text(encoding="utf-8"))
+    out = {}
+    for name, e in entries.items():
+        out[name] = card(models_root / name, [ROOT / r for r in e["results"]],
+                         ROOT / e["speed"] if e.get("speed") else None,
+                         models_root / name / "transformer" if e.get("transformer") else None,
+                         list(e["weights"]), ROOT / e["decision"] if e.get("decision") else None)
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-o", "--output", type=Path, default=ROOT / "clausetag/resources/models",
@@ -137,21 +160,30 @@ def main() -> int:
     ap.add_argument("--config", type=Path, default=ROOT / "training/configs/default_model.yaml")
     ap.add_argument("--results", type=Path, nargs="*", default=[], help="results.json files for the card")
     ap.add_argument("--speed", type=Path, help="a JSON file with measured clauses/s per model")
-    ap.add_argument("--card-only", action="store_true", help="only rewrite the model card")
+    ap.add_argument("--card-only", action="store_true",
+                    help="only rewrite the packaged model cards, from the inputs in training/model_cards.json")
     ap.add_argument("--decision", type=Path, help="a Markdown section on the choice of the default")
     args = ap.parse_args()
+    if args.card_only:
+        for name, text in cards_from_spec(args.output).items():
+            (args.output / name / "README.md").write_text(text, encoding="utf-8")
+            print(f"model card written to {args.output / name / 'README.md'} (inputs: {_rel(CARDS)})")
+        return 0
     transformer = None if args.baseline_only else args.transformer
     if not args.baseline_only and transformer is None:
         ap.error("give --transformer DIR or --baseline-only")
-    if not args.card_only:
-        info = build(args.output, transformer, args.weights, args.config)
-        print(f"built {args.output}: {info}")
-    cards = [("default", None)] + ([("ensemble", transformer)] if transformer else [])
-    for name, tr in cards:
-        text = card(args.output / name, args.results, args.speed, tr, args.weights, args.decision)
-        (args.output / name / "README.md").write_text(text, encoding="utf-8")
-        (ROOT / "models" / f"{name}.md").write_text(text, encoding="utf-8")
-        print(f"model card written to {args.output / name / 'README.md'} and models/{name}.md")
+    info = build(args.output, transformer, args.weights, args.config)
+    print(f"built {args.output}: {info}")
+    spec = json.loads(CARDS.read_text(encoding="utf-8")) if CARDS.is_file() else {}
+    for name in ["default"] + (["ensemble"] if transformer else []):
+        spec[name] = {"results": [_rel(r) for r in args.results], "speed": _rel(args.speed),
+                      "transformer": transformer is not None and name == "ensemble",
+                      "weights": args.weights, "decision": _rel(args.decision)}
+    CARDS.write_text(json.dumps(spec, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    for name, text in cards_from_spec(args.output).items():
+        if name in spec and (args.output / name).is_dir():
+            (args.output / name / "README.md").write_text(text, encoding="utf-8")
+            print(f"model card written to {args.output / name / 'README.md'}")
     return 0
 
 
