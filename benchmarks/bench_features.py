@@ -7,7 +7,7 @@ Input: the first ``--docs`` documents of the regulations corpus (``$CLAUSETAG_SH
 regulations.jsonl.xz``, default ``../shared``; without it, the seed texts repeated) plus the five seeds.
 
 1. *Features*: every clause of the input (split once), sorted by length and cut into the chunks
-   :func:`clausetag.tagging.pipeline.classify_records` sends to the model (1,024 clauses); the char block of the
+   ``clausetag.tagging.pipeline._classify_records`` sends to the model (1,024 clauses); the char block of the
    model is transformed by scikit-learn (``vec.transform``) and by
    :class:`~clausetag.classifiers.fast_tfidf.CharNgramCounter`; then the whole ``predict_proba`` (features +
    logistic regression) both ways. Best of ``--runs``. Checked: same sparsity pattern, values within 1e-12,
@@ -53,7 +53,7 @@ from clausetag.classifiers import fast_tfidf, load_classifier  # noqa: E402
 from clausetag.classifiers.loading import model_path  # noqa: E402
 from clausetag.tagging.pipeline import Tagger  # noqa: E402
 
-CHUNK = 32 * 32  # classify_records: batch_size 32 × _CHUNK_BATCHES
+CHUNK = 32 * 32  # _classify_records: batch_size 32 × _CHUNK_BATCHES
 
 
 def load() -> float:

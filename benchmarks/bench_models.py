@@ -7,7 +7,7 @@ Classifier rows time ``predict_proba`` on real body clauses (seed + regulation t
 paths, the order shuffled with a fixed seed) in one process with all cores: the baseline (TF-IDF + LR),
 the fine-tuned transformer in torch fp32 (``--transformer``), the same model exported to ONNX fp32 and
 int8 (``clausetag export-onnx``), and each packaged model (``default``, ``baseline``). End-to-end rows
-run ``Tagger.tag_text`` (split → quantities → classify) on the seed documents repeated, and count every
+run ``Tagger.__call__`` (split → quantities → classify) on the seed documents repeated, and count every
 clause (headings are labelled by the splitter). Best of ``--runs``; the load average is recorded,
 since other work on the machine slows every row.
 """
@@ -82,12 +82,12 @@ def main() -> int:
     docs = [p.read_text(encoding="utf-8") for p in seeds] * args.doc_repeat
     for name in args.models:
         tagger = Tagger(name)
-        tagger.tag_text(docs[0], doc_id="warm")
+        tagger(docs[0], doc_id="warm")
         n_clauses = 0
 
         def run(t: Any = tagger) -> None:
             nonlocal n_clauses
-            n_clauses = sum(len(t.tag_text(d, doc_id=f"d{i}")) for i, d in enumerate(docs))
+            n_clauses = sum(len(t(d, doc_id=f"d{i}").records) for i, d in enumerate(docs))
 
         seconds = best_of(args.runs, run)
         rows[f"packaged `{name}`, end to end (split, quantities, classify)"] = n_clauses / seconds

@@ -1,4 +1,4 @@
-"""Tagging throughput: documents/s and clauses/s of ``Tagger.tag_paths`` on the seed texts repeated N×.
+"""Tagging throughput: documents/s and clauses/s of ``Tagger.pipe`` on the seed texts repeated N×.
 
     python benchmarks/bench_tagging.py [--repeat 200] [--bert DIR | --bert-preset small]
                                        [--bert-repeat 4] [--device cpu] [--out benchmarks/results/tagging.md]
@@ -106,21 +106,21 @@ def make_bert(path: Path, preset: str) -> Path:
 
 
 def run(name: str, model: Any, files: list[Path], runs: int = 3, **kwargs: Any) -> dict[str, Any]:
-    """Best of ``runs`` timed passes (after a one-document warm-up) of ``Tagger.tag_paths``."""
+    """Best of ``runs`` timed passes (after a one-document warm-up) of ``Tagger.pipe``."""
     t0 = time.perf_counter()
     tagger = Tagger(model, **kwargs)
     _ = tagger.classifier  # the model is loaded on first use: time that here
     load_s = time.perf_counter() - t0
     # warm-up on one document (lazy imports, rule compilation, first-batch allocation)
-    list(tagger.tag_paths(files[:1], progress=False))
+    list(tagger.pipe(files[:1]))
     times = []
     for _ in range(max(1, runs)):
         t0 = time.perf_counter()
         docs = clauses = failed = 0
-        for res in tagger.tag_paths(files, progress=False):
+        for res in tagger.pipe(files):
             if res.ok:
                 docs += 1
-                clauses += len(res.records or [])
+                clauses += len(res.records)
             else:
                 failed += 1
         times.append(time.perf_counter() - t0)
@@ -203,7 +203,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Measured: {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {platform.machine()}, {cpu}, "
         f"Python {platform.python_version()}; 1-minute load average {load_before:.1f} before the run "
         "(other processes share the machine, so treat differences under ~30 % as noise).  ",
-        "Input: the 5 seed texts copied N× into a temporary folder; each row runs `Tagger.tag_paths` "
+        "Input: the 5 seed texts copied N× into a temporary folder; each row runs `Tagger.pipe` "
         "(read → split → quantities → classify, clauses batched across documents) after a one-document "
         "warm-up; best of `--runs` passes; `load s` is model loading time.",
         "",

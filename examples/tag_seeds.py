@@ -25,7 +25,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     tagger = Tagger("default")
-    results = list(tagger.tag_paths(sorted(Path(args.seed_dir).glob("*.txt")), progress=False))
+    # pipe() takes texts (str) or paths (pathlib.Path: files, folders, glob patterns); results in input order
+    results = list(tagger.pipe([Path(args.seed_dir) / "*.txt"]))
     summary = summarize(results)
 
     table = summary.table()
@@ -36,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.out:
         out = Path(args.out)
-        write_records((r for res in results if res.ok for r in res.records or []), out / "clauses.jsonl")
+        write_records((r for res in results if res.ok for r in res.records), out / "clauses.jsonl")
         for path in summary.write(out):
             print(f"wrote {path}")
     return 1 if summary.failures else 0

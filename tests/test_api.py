@@ -52,7 +52,7 @@ CALLS: dict[str, Callable[[Path], Any]] = {
     "read_text": _read_text,
     "load_schema": lambda tmp: clausetag.load_schema(),
     "load_seed": lambda tmp: clausetag.load_seed(),
-    "Tagger": lambda tmp: clausetag.Tagger().tag_text(TEXT, doc_id="d"),
+    "Tagger": lambda tmp: clausetag.Tagger()(TEXT, doc_id="d").records,
     "select": lambda tmp: clausetag.select([clausetag.harness.active.CorpusDoc("c1", "关于支持人才发展的通知", TEXT * 4)],
                                            n=1, min_clauses=None, progress=False),
 }
@@ -107,7 +107,7 @@ def test_light_paths_never_import_torch(baseline_default_model: None) -> None:
         assert not heavy, ("clausetag --help / a model check imports", heavy)
         assert clausetag.split({TEXT!r})
         assert clausetag.extract_quantities({TEXT!r})
-        records = clausetag.Tagger().tag_text({TEXT!r}, doc_id="d")
+        records = clausetag.Tagger()({TEXT!r}, doc_id="d").records
         assert len(records) == 3
         bad = sorted(m for m in sys.modules if m.split(".")[0] in ("torch", "transformers"))
         assert not bad, bad

@@ -194,7 +194,7 @@ def test_onnx_matches_torch_and_tags_without_torch(fitted: Callable[[str], Any],
         import sys
         import clausetag
         tagger = clausetag.Tagger(model={str(onnx_dir)!r})
-        records = tagger.tag_text("一、总体要求\\n设立专项资金给予补贴奖励。加强人才培养和引进。")
+        records = tagger("一、总体要求\\n设立专项资金给予补贴奖励。加强人才培养和引进。").records
         assert records and all(r["label"] for r in (x if isinstance(x, dict) else x.to_dict() for x in records))
         bad = sorted(m for m in sys.modules if m == "torch" or m.startswith(("torch.", "transformers")))
         assert not bad, bad

@@ -102,9 +102,9 @@ def test_pdf_gives_the_clauses_of_its_text_version(style):
 def test_pdf_keeps_the_money_target_and_its_year():
     pytest.importorskip("clausetag.outputs.targets")
     from clausetag.outputs.targets import document_targets
-    from clausetag.tagging.pipeline import records_from_text
+    from clausetag.tagging.pipeline import _split_records as split_records
 
     for path in (DATA / "pdf" / "002_flush.pdf", DATA / "pdf" / "002_indented.pdf"):
-        records = records_from_text(read_document(path), "002")
+        records = split_records(read_document(path), "002")
         money = [(t.value, t.currency, t.year, t.role) for t in document_targets(records) if t.kind == "money"]
         assert (2000e8, "CNY", 2026, "target") in money, (path.name, money)

@@ -17,7 +17,7 @@ from clausetag.io.records import ClauseRecord, record_fields
 from clausetag.io.writers import read_records
 from clausetag.quantities.extract import Quantity
 from clausetag.tagging import parallel, pipeline
-from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, tag_document
+from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, clause_rows
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -74,7 +74,7 @@ FIELDS = list(record_fields())
 # -------------------------------------------------------------------------------------- records
 def test_tag_text_records(baseline_dir: Path, train_clauses: list[tuple[str, str]]) -> None:
     tagger = Tagger(baseline_dir, extractor=stub_extract)
-    records = tagger.tag_text(DOC, doc_id="d1")
+    records = tagger(DOC, doc_id="d1").records
     assert records and all(isinstance(r, ClauseRecord) and list(r.to_dict()) == FIELDS for r in records)
     assert [r.index for r in records] == list(range(len(records)))
     for r in records:
@@ -96,7 +96,7 @@ def test_tag_text_records(baseline_dir: Path, train_clauses: list[tuple[str, str
 
 def test_headings_bypass_the_classifier_and_context_is_heading_path() -> None:
     clf = CountingClassifier()
-    records = tag_document(DOC.encode("utf-8"), "d1", clf, name="d1.txt", extractor=stub_extract)
+    records = Tagger(clf, extractor=stub_extract)(DOC, doc_id="d1").records
     sent = [t for texts, _ in clf.calls for t in texts]
     headings = [r.text for r in records if r.is_heading]
     assert headings and not set(headings) & set(sent)
@@ -104,23 +104,22 @@ def test_headings_bypass_the_classifier_and_context_is_heading_path() -> None:
     ctx = dict(zip(*[list(itertools.chain.from_iterable(col)) for col in zip(*clf.calls)]))
     body = next(r for r in records if "专项资金" in r.text)
     assert ctx[body.text] == " > ".join(body.heading_path)
-    assert body.source == "d1.txt"
+    assert body.source is None  # a text has no file
 
 
-def test_tag_document_path_equals_bytes(tmp_path: Path, baseline_dir: Path) -> None:
-    from clausetag.classifiers import load_classifier
+def test_path_equals_its_decoded_text(tmp_path: Path, baseline_dir: Path) -> None:
+    from clausetag.io.readers import read_bytes
 
-    clf = load_classifier(baseline_dir)
+    tagger = Tagger(baseline_dir, extractor=stub_extract)
     p = tmp_path / "plan.txt"
     p.write_text(DOC, encoding="gb18030")
-    by_path = tag_document(p, None, clf, extractor=stub_extract)
-    by_bytes = tag_document(p.read_bytes(), None, clf, name="plan.txt", extractor=stub_extract)
-    assert by_path[0].doc_id == by_bytes[0].doc_id == "plan"
+    [by_path] = tagger.pipe([p])
+    by_text = tagger(read_bytes(p.read_bytes(), "plan.txt"), doc_id="plan")
+    assert by_path.doc_id == by_text.doc_id == "plan" and by_path.path == str(p) and by_text.path is None
+    assert by_path.sha256 is not None and by_text.sha256 is None
     def strip(rs):
         return [{k: v for k, v in r.to_dict().items() if k != "source"} for r in rs]
-    assert strip(by_path) == strip(by_bytes)
-    with pytest.raises(ValueError, match="name="):
-        tag_document(b"abc", "x", clf)
+    assert strip(by_path) == strip(by_text)
 
 
 def test_batches_across_documents(tmp_path: Path) -> None:
@@ -128,15 +127,17 @@ def test_batches_across_documents(tmp_path: Path) -> None:
         (tmp_path / f"d{i}.txt").write_text(DOC.replace("5亿元", f"{i + 1}亿元"), encoding="utf-8")
     clf = CountingClassifier()
     tagger = Tagger(clf, extractor=stub_extract)
-    results = list(tagger.tag_paths([tmp_path], progress=False))
+    results = list(tagger.pipe([tmp_path]))
     assert [r.doc_id for r in results] == ["d0", "d1", "d2", "d3"]
     assert len(clf.calls) == 1  # all four documents' clauses in one predict call
     texts = clf.calls[0][0]
     assert [len(t) for t in texts] == sorted(len(t) for t in texts)  # length-sorted
     # same records as tagging each document on its own
     for res in results:
-        assert res.ok and res.records == tag_document(Path(res.path), res.doc_id, CountingClassifier(),
-                                                      provenance=tagger.provenance, extractor=stub_extract)
+        alone = Tagger(CountingClassifier(), extractor=stub_extract)
+        alone.provenance = tagger.provenance
+        [expected] = alone.pipe([Path(res.path)])
+        assert res.ok and res.records == expected.records
 
 
 def test_assign_doc_ids_disambiguates_deterministically() -> None:
@@ -165,25 +166,26 @@ def test_env_model_is_used(monkeypatch: pytest.MonkeyPatch, baseline_dir: Path) 
     assert Tagger().classifier.type_name == "baseline"
 
 
-def test_tag_file_returns_error_instead_of_raising(tmp_path: Path) -> None:
+def test_unreadable_file_is_an_error_result(tmp_path: Path) -> None:
     p = tmp_path / "empty.txt"
     p.write_bytes(b"")
-    result = Tagger(CountingClassifier(), extractor=stub_extract).tag_file(p)
+    [result] = Tagger(CountingClassifier(), extractor=stub_extract).pipe([p])
     assert isinstance(result, DocResult) and not result.ok and "empty" in (result.error or "")
+    assert result.records == [] and list(result) == []
 
 
-def test_map_batch_for_datasets_and_ray(tmp_path: Path) -> None:
+def test_clause_rows_one_builder(tmp_path: Path) -> None:
     good = tmp_path / "good.txt"
     good.write_text(DOC, encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"")
     tagger = Tagger(CountingClassifier(), extractor=stub_extract)
-    out = tagger.map_batch({"bytes": [good.read_bytes(), b""], "name": ["good.txt", "bad.txt"]})
-    assert set(FIELDS) <= set(out) and "error" in out
-    n = len(out["doc_id"])
-    assert all(len(col) == n for col in out.values())
-    assert out["doc_id"][-1] == "bad" and "empty" in out["error"][-1]
-    assert set(out["doc_id"][:-1]) == {"good"} and not any(out["error"][:-1])
-    by_path = tagger({"path": [str(good)]})  # Tagger is itself the batch callable
-    assert by_path["text"] == out["text"][:-1] and by_path["source"][0] == str(good)
+    bad, ok = tagger.pipe([tmp_path])  # sorted by path
+    assert [r["text"] for r in clause_rows(ok)] == [r.text for r in ok.records]
+    assert all(list(r) == FIELDS for r in clause_rows(ok))
+    assert all(list(r) == [*FIELDS, "error"] and r["error"] is None for r in clause_rows(ok, with_error=True))
+    assert clause_rows(bad) == []
+    assert clause_rows(bad, with_error=True) == [{"doc_id": "bad", "source": str(tmp_path / "bad.txt"),
+                                                  "error": bad.error}]
 
 
 # ------------------------------------------------------------------------------------------ CLI
@@ -241,7 +243,8 @@ def test_cli_formats_round_trip(tmp_path: Path, fmt: str, monkeypatch: pytest.Mo
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")  # the same provenance time for both runs
     (tmp_path / "a.txt").write_text(DOC, encoding="utf-8")
     out = tmp_path / "o" / f"clauses.{fmt}"
-    clf_records = Tagger(CountingClassifier()).tag_file(tmp_path / "a.txt").records
+    [clf_doc] = Tagger(CountingClassifier()).pipe([tmp_path / "a.txt"])
+    clf_records = clf_doc.records
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(pipeline, "load_model", lambda *a, **k: CountingClassifier())
         assert run_cli(str(tmp_path / "a.txt"), "-o", str(out), "--no-progress") == 0
@@ -307,10 +310,10 @@ def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
     real = pipeline.Tagger._prepare
 
-    def prepare(self: Tagger, path: Path, doc_id: str) -> DocResult:
-        if doc_id == "c":
+    def prepare(self: Tagger, item: parallel.Item, strict: bool = False) -> DocResult:
+        if item.doc_id == "c":
             raise KeyboardInterrupt
-        return real(self, path, doc_id)
+        return real(self, item, strict)
 
     monkeypatch.setattr(pipeline.Tagger, "_prepare", prepare)
     out = tmp_path / "o.jsonl"
@@ -324,7 +327,7 @@ def test_ctrl_c_keeps_finished_documents(tmp_path: Path, monkeypatch: pytest.Mon
 def test_example_tag_seeds(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch,
                            capsys: pytest.CaptureFixture[str]) -> None:
     """examples/tag_seeds.py, run in this process (its ``main``) on the five seeds."""
-    if not (ROOT / "clausetag" / "quantities.py").is_file():
+    if not (ROOT / "clausetag" / "quantities" / "extract.py").is_file():
         pytest.skip("clausetag.quantities.extract not available yet")
     if not (default_model_path() / "clausetag.json").is_file():
         monkeypatch.setenv("CLAUSETAG_MODEL", str(baseline_dir))
@@ -392,20 +395,34 @@ def test_summary_plot_without_documents(tmp_path: Path) -> None:
     assert plot_mix(sb, tmp_path / "mix.png").read_bytes().startswith(b"\x89PNG")
 
 
+class _TagRows:
+    """A ``datasets.map(batched=True)`` function built on the one API: paths in, one row per clause out."""
+
+    def __init__(self, tagger: Tagger) -> None:
+        self.tagger = tagger
+
+    def __call__(self, batch: dict[str, list[str]]) -> dict[str, list[object]]:
+        rows = [row for doc in self.tagger.pipe([Path(p) for p in batch["path"]])
+                for row in clause_rows(doc, with_error=True)]
+        return {c: [r.get(c) for r in rows] for c in [*FIELDS, "error"]}
+
+
 def test_datasets_map_with_workers(tmp_path: Path, baseline_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """SPEC §7: the same Tagger runs as a datasets.map batch function across processes."""
+    """SPEC §7: the same Tagger runs inside a datasets.map batch function across processes."""
     import datasets
 
+    from clausetag.io.records import record_schema
 
     for name in ("a", "b", "c"):
         (tmp_path / f"{name}.txt").write_text(DOC, encoding="utf-8")
     paths = [str(tmp_path / f"{n}.txt") for n in "abc"] + [str(tmp_path / "missing.txt")]
     tagger = Tagger(baseline_dir)
     ds = datasets.Dataset.from_dict({"path": paths})
-    out = ds.map(tagger, batched=True, batch_size=1, num_proc=2, remove_columns=["path"],
-                 features=tagger.features())
+    out = ds.map(_TagRows(tagger), batched=True, batch_size=1, num_proc=2, remove_columns=["path"],
+                 features=datasets.Features.from_arrow_schema(record_schema(with_error=True)))
     rows = out.to_list()
-    expected = tagger.tag_text(DOC, "a", source=paths[0])
+    [expected_doc] = tagger.pipe([Path(paths[0])])
+    expected = expected_doc.records
     assert any(e.quantities for e in expected)
     assert [{k: r[k] for k in FIELDS} for r in rows if r["doc_id"] == "a"] == [e.to_dict() for e in expected]
     assert [r["error"] for r in rows if r["doc_id"] == "missing"] == ["file not found"]

@@ -51,7 +51,7 @@ def test_every_record_carries_provenance(monkeypatch: pytest.MonkeyPatch) -> Non
             return np.tile([0.6, 0.4], (len(texts), 1))
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    records = Tagger(Stub()).tag_text("一、总体要求\n设立专项资金。\n")
+    records = Tagger(Stub())("一、总体要求\n设立专项资金。\n").records
     assert records
     for r in records:
         p = Provenance.from_record(r)

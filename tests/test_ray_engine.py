@@ -49,7 +49,7 @@ def test_ray_engine_output_identical_to_local(seed_paths: list[Path], tmp_path: 
 
     tagger = Tagger(baseline_dir)
     rows = tag_dataset(docs, tagger, workers=1).take_all()  # two actors ran above; one is enough here
-    local = [r.to_dict() for res in tagger.tag_paths(docs, progress=False) for r in res.records or ()]
+    local = [r.to_dict() for res in tagger.pipe([Path(d) for d in docs]) for r in res.records]
     assert [{k: v for k, v in r.items() if k != "error"} for r in rows if r["error"] is None] == local
     assert [r["doc_id"] for r in rows if r["error"]] == ["broken"]
     assert read_records(tmp_path / "ray" / "clauses.jsonl") == local

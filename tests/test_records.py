@@ -111,7 +111,7 @@ DOC = "一、总体要求\n引进高层次人才，开展技能培训。\n"
 def test_probs_top_k_and_all(probs: object, expected: list[tuple[str, float]]) -> None:
     from clausetag.tagging.pipeline import Tagger
 
-    records = Tagger(ProbaClassifier(), probs=probs).tag_text(DOC)  # type: ignore[arg-type]
+    records = Tagger(ProbaClassifier(), probs=probs)(DOC).records  # type: ignore[arg-type]
     body = next(r for r in records if not r.is_heading)
     assert (body.label, body.prob) == ("talent", pytest.approx(0.7))
     assert [(p.label, p.prob) for p in body.probs or []] == expected

@@ -16,7 +16,7 @@ import pytest
 from clausetag.cli import main
 from clausetag.io.writers import read_records
 from clausetag.tagging import parallel
-from clausetag.tagging.parallel import plan_shards
+from clausetag.tagging.parallel import Item, plan_shards
 from clausetag.tagging.pipeline import Tagger
 from clausetag.tagging.runstate import RunState
 
@@ -55,15 +55,19 @@ def outputs(folder: Path) -> dict[str, bytes]:
 # ------------------------------------------------------------------------------------------ shards
 def test_shards_depend_on_the_input_only(tmp_path: Path) -> None:
     docs = make_docs(tmp_path / "in", 7)
-    items = [(p, p.stem) for p in sorted(docs.iterdir())]
+    items = [Item(p.stem, str(p)) for p in sorted(docs.iterdir())]
     shards = plan_shards(items, max_docs=3)
     assert [len(s.items) for s in shards] == [3, 3, 2]
-    assert [d for s in shards for _, d in s.items] == [d for _, d in items]  # input order, nothing lost
-    sizes = {d: p.stat().st_size for p, d in items}
+    assert [it for s in shards for it in s.items] == items  # input order, nothing lost
+    sizes = {it.doc_id: Path(it.path or "").stat().st_size for it in items}
     limit = 2 * max(sizes.values())
     by_bytes = plan_shards(items, max_docs=100, max_bytes=limit)
     assert 1 < len(by_bytes) < len(items)
-    assert all(sum(sizes[d] for _, d in s.items) <= limit for s in by_bytes)
+    assert all(sum(sizes[it.doc_id] for it in s.items) <= limit for s in by_bytes)
+    texts = [Item(f"t{i}", text="一" * 100) for i in range(4)]  # a text counts its UTF-8 bytes
+    assert [len(s.items) for s in plan_shards(texts, max_docs=10, max_bytes=600)] == [2, 2]
+    with pytest.raises(ValueError, match="at least 1"):
+        plan_shards(items, max_docs=0)
     assert plan_shards(items, max_docs=3) == shards  # the same input, the same plan
 
 
@@ -84,13 +88,13 @@ def test_jobs_output_is_byte_identical(tmp_path: Path, baseline_dir: Path, monke
 
 
 @pytest.mark.slow  # starts worker processes: a few seconds
-def test_tag_paths_jobs_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_pipe_jobs_same_results(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     docs = make_docs(tmp_path / "in", 4)
     monkeypatch.setattr(parallel, "SHARD_DOCS", 1)
     # a stub classifier (no scikit-learn to import in the spawned workers); the CLI test above uses a real model
     tagger = Tagger(_slow_tag_module().SlowClassifier(0.0))
-    one = list(tagger.tag_paths([docs], progress=False))
-    two = list(tagger.tag_paths([docs], progress=False, jobs=2))
+    one = list(tagger.pipe([docs], batch_size=1))
+    two = list(tagger.pipe([docs], batch_size=1, jobs=2))
     assert [(r.doc_id, r.records, r.error, r.sha256) for r in one] == [(r.doc_id, r.records, r.error, r.sha256)
                                                                        for r in two]
     assert one[-1].error and all(r.ok for r in one[:-1])
@@ -253,7 +257,7 @@ def test_tagger_takes_splitter_and_extractor(tmp_path: Path) -> None:
     text = "第一条 为了规范管理，制定本办法。\n第二条 本办法适用于全市。\n"
     default = Tagger(OneLabel())
     custom = Tagger(OneLabel(), splitter=Splitter(rules="regulation"), extractor=no_quantities)
-    records = custom.tag_text(text)
+    records = custom(text).records
     assert [r.text for r in records] == [r.text for r in Splitter(rules="regulation").split(text)]
     assert all(r.quantities == [] for r in records) and all(r.label == "funding" for r in records)
     assert custom.provenance.rules == "regulation" and default.provenance.rules == "default"

@@ -10,7 +10,7 @@ from conftest import DATA_DIR
 
 from clausetag.outputs.targets import Target, document_targets, target_fields, targets_by_document, totals
 from clausetag.quantities.extract import Quantity
-from clausetag.tagging.pipeline import records_from_text
+from clausetag.tagging.pipeline import _split_records as split_records
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "labels" / "seed"
 GOLDEN: dict[str, list[dict]] = yaml.safe_load((DATA_DIR / "targets_golden.yaml").read_text(encoding="utf-8"))
@@ -29,7 +29,7 @@ def test_golden_covers_every_seed():
 
 @pytest.mark.parametrize("doc_id", sorted(GOLDEN))
 def test_seed_targets_golden(doc_id):
-    records = records_from_text((SEED_DIR / f"{doc_id}.txt").read_text(encoding="utf-8"), doc_id)
+    records = split_records((SEED_DIR / f"{doc_id}.txt").read_text(encoding="utf-8"), doc_id)
     got = document_targets(records)
     assert [t.indicator for t in got] == [r["indicator"] for r in GOLDEN[doc_id]]
     for t, expected in zip(got, GOLDEN[doc_id]):
@@ -39,7 +39,7 @@ def test_seed_targets_golden(doc_id):
 
 def test_seed_001_headline_target_counted_once():
     doc = "001_7fe047341f9c9fa0"
-    rows = document_targets(records_from_text((SEED_DIR / f"{doc}.txt").read_text(encoding="utf-8"), doc))
+    rows = document_targets(split_records((SEED_DIR / f"{doc}.txt").read_text(encoding="utf-8"), doc))
     money = [t for t in rows if t.kind == "money" and t.role == "target"]
     assert [(t.indicator, t.value, t.comparator, t.year, t.mentions) for t in money] == [
         ("年营业收入", 1e12, ">", 2027, 3), ("大视听产业项目总投资", 6e10, ">=", 2027, 1)]
@@ -47,7 +47,7 @@ def test_seed_001_headline_target_counted_once():
 
 def test_seed_003_actuals_keep_their_indicators_apart():
     doc = "003_f513bcfc0eb49b69"
-    rows = document_targets(records_from_text((SEED_DIR / f"{doc}.txt").read_text(encoding="utf-8"), doc))
+    rows = document_targets(split_records((SEED_DIR / f"{doc}.txt").read_text(encoding="utf-8"), doc))
     actual = {t.indicator: t.value for t in rows if t.role == "actual" and t.kind == "money"}
     assert actual == pytest.approx({"营业收入": 5.72802e11, "增加值": 1.4424e11})
 

@@ -10,7 +10,6 @@ from clausetag.io import writers
 from clausetag.io.records import ClauseRecord
 from clausetag.io.writers import (
     RecordWriter,
-    existing_doc_ids,
     read_records,
     write_records,
 )
@@ -51,7 +50,6 @@ RECORDS = [
 def test_round_trip(tmp_path: Path, ext: str) -> None:
     out = write_records(RECORDS, tmp_path / f"out.{ext}")
     assert read_records(out) == RECORDS
-    assert existing_doc_ids(out) == {"a", "b"}
     assert [p.name for p in tmp_path.iterdir()] == [f"out.{ext}"]  # no temp file left
 
 
@@ -148,19 +146,14 @@ def test_explicit_commit_keeps_written_documents(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("ext", ["jsonl", "csv", "parquet"])
-def test_resume_appends(tmp_path: Path, ext: str) -> None:
+def test_writing_again_replaces(tmp_path: Path, ext: str) -> None:
+    """No append mode: resuming is the run journal's job (clausetag.tagging.runstate)."""
     out = tmp_path / f"out.{ext}"
     write_records(RECORDS[:2], out)
-    assert existing_doc_ids(out) == {"a"}
-    write_records(RECORDS[2:], out, resume=True)
-    assert read_records(out) == RECORDS
-    # without resume the file is replaced
     write_records(RECORDS[2:], out)
     assert read_records(out) == RECORDS[2:]
-
-
-def test_existing_doc_ids_of_missing_file(tmp_path: Path) -> None:
-    assert existing_doc_ids(tmp_path / "none.jsonl") == set()
+    with pytest.raises(TypeError):
+        write_records(RECORDS, out, resume=True)  # type: ignore[call-arg]
 
 
 def test_write_atomic(tmp_path: Path) -> None:

@@ -40,7 +40,7 @@ from clausetag.harness.data import write_labeled
 from clausetag.harness.validation import read_raw_text, validate
 from clausetag.io.readers import iter_inputs, read_document
 from clausetag.io.schema import LabelSchema, load_schema
-from clausetag.tagging.pipeline import Tagger, assign_doc_ids
+from clausetag.tagging.pipeline import Tagger
 
 __all__ = [
     "FROM_NAME",
@@ -179,20 +179,9 @@ def export_tasks(
     version = tagger.provenance.model_hash or tagger.provenance.model or "unknown"
     # a missing file or a pattern that matches nothing fails like an unreadable document
     files = list(iter_inputs(paths, missing="keep"))
-    ids = assign_doc_ids(files)
     tasks: list[dict[str, Any]] = []
-    bar = _progress(len(files), progress)
-    results = []
-    try:
-        for lo in range(0, len(files), _SHARD):
-            results.extend(tagger.tag_shard(list(zip(files[lo:lo + _SHARD], ids[lo:lo + _SHARD]))))
-            if bar is not None:
-                bar.update(min(_SHARD, len(files) - lo))
-    finally:
-        if bar is not None:
-            bar.close()
-    for res in results:
-        if not res.ok or res.records is None:
+    for res in tagger.pipe([Path(f) for f in files], batch_size=_SHARD, progress=progress):
+        if not res.ok:
             msg = f"{res.path}: {res.error}"
             if errors is None:
                 raise ValueError(msg)
@@ -212,16 +201,6 @@ def export_tasks(
 
 #: documents tagged together (their clauses share the classifier's batches)
 _SHARD = 16
-
-
-def _progress(total: int, enabled: bool) -> Any:
-    if not enabled:
-        return None
-    import sys
-
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="doc", desc="tagging", file=sys.stderr)
 
 
 def _write_raw(path: Path, doc_id: str, folder: Path) -> Path:

@@ -163,7 +163,7 @@ def arrow_type(tp: Any) -> Any:
 
 def record_schema(with_error: bool = False) -> Any:
     """The ``pyarrow`` schema of a clause record (plus a nullable ``error`` string column if asked,
-    as :meth:`clausetag.tagging.pipeline.Tagger.map_batch` returns)."""
+    as :func:`clausetag.tagging.ray_engine.tag_dataset` rows have)."""
     import pyarrow as pa
 
     hints = typing.get_type_hints(ClauseRecord)

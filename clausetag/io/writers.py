@@ -1,10 +1,10 @@
-"""Write clause records to JSONL, CSV or Parquet — atomically, with resume.
+"""Write clause records to JSONL, CSV or Parquet, atomically.
 
 Nothing is ever written to the output path directly: :class:`RecordWriter` writes to a temporary file
 beside it and ``os.replace``-s it into place on :meth:`RecordWriter.commit`, so an interrupted or failed
 run leaves the previous file untouched (and no temporary file behind, unless the process is killed
-outright). With ``resume=True`` the existing file's records are copied into the new file first, so a
-resumed run appends the documents it has not seen yet (see :func:`existing_doc_ids`).
+outright). Resuming an interrupted run is not this module's business: ``clausetag tag --resume`` goes
+through the run's journal and state file (:mod:`clausetag.tagging.runstate`).
 
 Records are :class:`~clausetag.io.records.ClauseRecord` objects (dicts are accepted and checked through
 :meth:`ClauseRecord.from_dict`); every format has exactly the record's fields as columns, in its order,
@@ -29,8 +29,8 @@ __all__ = [
     "FORMATS",
     "RecordLike",
     "RecordWriter",
-    "existing_doc_ids",
     "format_for",
+    "json_lines",
     "jsonl_lines",
     "read_records",
     "write_atomic",
@@ -71,15 +71,14 @@ class RecordWriter:
 
     Use as a context manager: the file appears (via ``os.replace``) when the block exits normally and
     is discarded if it raises. Call :meth:`commit` yourself to keep what was written so far even on an
-    error (the CLI does so on Ctrl-C, so finished documents survive and ``--resume`` continues).
+    error.
 
     Parquet output is buffered in memory and written at commit (one file, nested lists kept).
     """
 
-    def __init__(self, path: str | os.PathLike[str], fmt: str | None = None, resume: bool = False) -> None:
+    def __init__(self, path: str | os.PathLike[str], fmt: str | None = None) -> None:
         self.path = Path(path)
         self.format = format_for(self.path, fmt)
-        self.resume = resume
         self.count = 0
         self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -92,29 +91,12 @@ class RecordWriter:
             if self.format == "parquet":
                 os.close(fd)
                 self._fh: io.TextIOWrapper | None = None
-                if resume and self.path.exists():
-                    self._rows.extend(read_records(self.path, "parquet"))
             else:
                 encoding = "utf-8-sig" if self.format == "csv" else "utf-8"
                 self._fh = open(fd, "w", encoding=encoding, newline="")  # noqa: SIM115 (closed by commit/abort)
-                if resume and self.path.exists() and self.path.stat().st_size > 0:
-                    self._copy_existing()
         except BaseException:
             self.abort()
             raise
-
-    def _copy_existing(self) -> None:
-        assert self._fh is not None
-        if self.format == "jsonl":
-            with self.path.open("r", encoding="utf-8") as src:
-                for line in src:
-                    if line.strip():
-                        self._fh.write(line if line.endswith("\n") else line + "\n")
-        else:  # csv: rewrite old rows through the record type, so an older file's columns line up
-            self._start_csv()
-            assert self._csv is not None
-            for rec in iter_records(self.path, "csv"):
-                self._csv.writerow(_csv_row(rec))
 
     def _start_csv(self) -> None:
         if self._csv is None:
@@ -132,7 +114,7 @@ class RecordWriter:
             self._rows.extend(rows)
         elif self.format == "jsonl":
             assert self._fh is not None
-            self._fh.write(_json_lines(rows))
+            self._fh.write(json_lines(rows))
         else:
             self._start_csv()
             assert self._csv is not None
@@ -191,10 +173,12 @@ class RecordWriter:
 
 def jsonl_lines(records: Iterable[RecordLike]) -> str:
     """Records as JSON lines, exactly as a ``.jsonl`` output holds them (one per line, ``\n`` ended)."""
-    return _json_lines(as_record(r).to_dict() for r in records)
+    return json_lines(as_record(r).to_dict() for r in records)
 
 
-def _json_lines(rows: Iterable[dict[str, Any]]) -> str:
+def json_lines(rows: Iterable[dict[str, Any]]) -> str:
+    """Rows (``ClauseRecord.to_dict()`` dicts, as :func:`~clausetag.tagging.pipeline.clause_rows` builds
+    them) as JSON lines, exactly as a ``.jsonl`` output holds them."""
     return "".join(json.dumps(r, ensure_ascii=False, default=_default) + "\n" for r in rows)
 
 
@@ -202,15 +186,13 @@ def write_records(
     records: Iterable[RecordLike],
     path: str | os.PathLike[str],
     fmt: str | None = None,
-    resume: bool = False,
 ) -> Path:
     """Write clause records to ``path`` (format from the extension: .jsonl, .csv, .parquet), atomically.
 
     JSONL: one clause per line, UTF-8, non-ASCII kept. CSV: UTF-8 with BOM (Excel opens Chinese),
-    list fields JSON-encoded. Parquet: nested lists kept. With ``resume=True`` the records already in
-    ``path`` are kept and ``records`` appended after them.
+    list fields JSON-encoded. Parquet: nested lists kept. An existing ``path`` is replaced.
     """
-    with RecordWriter(path, fmt, resume=resume) as writer:
+    with RecordWriter(path, fmt) as writer:
         writer.write(records)
     return Path(path)
 
@@ -278,18 +260,6 @@ def _raw_rows(path: Path, fmt: str) -> Iterator[tuple[str, dict[str, Any]]]:
 
         for i, row in enumerate(pq.read_table(path).to_pylist()):
             yield f"row {i}", row
-
-
-def existing_doc_ids(path: str | os.PathLike[str], fmt: str | None = None) -> set[str]:
-    """The ``doc_id`` values already present in an output file (empty set if it does not exist)."""
-    path = Path(path)
-    if not path.exists() or path.stat().st_size == 0:
-        return set()
-    if format_for(path, fmt) == "parquet":
-        import pyarrow.parquet as pq
-
-        return {str(x) for x in pq.read_table(path, columns=["doc_id"]).column("doc_id").to_pylist()}
-    return {str(rec.get("doc_id")) for rec in iter_records(path, fmt)}
 
 
 # ----------------------------------------------------------------------------------------- helpers

@@ -1,6 +1,6 @@
 """One durable ``clausetag tag`` run: documents in, an output file (and, for a folder, summary) out.
 
-:func:`run_tag` plans shards (:mod:`clausetag.tagging.parallel`), tags them with an engine (worker processes or
+:func:`run_batch` plans shards (:mod:`clausetag.tagging.parallel`), tags them with an engine (worker processes or
 Ray), and commits each shard's documents to disk as it arrives, in input order
 (:class:`~clausetag.tagging.runstate.RunState`). Ctrl-C, SIGTERM and SIGHUP stop the run the same way: the
 batch being committed is finished, workers are stopped, the exit status is 128 + the signal number and
@@ -19,9 +19,9 @@ from typing import Any
 from clausetag.io.writers import iter_records
 from clausetag.outputs.report import write_report
 from clausetag.outputs.summary import SummaryBuilder
-from clausetag.tagging.parallel import WorkerDied, plan_shards, run_shards
-from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, file_sha256
-from clausetag.tagging.runstate import RunState, remove_stale_temp_files
+from clausetag.tagging.parallel import Item, WorkerDied, plan_shards, run_shards
+from clausetag.tagging.pipeline import Tagger, assign_doc_ids, file_sha256
+from clausetag.tagging.runstate import EncodedDoc, RunState, remove_stale_temp_files
 
 __all__ = ["DERIVED_OUTPUTS", "Interrupted", "build_summary", "run_batch"]
 
@@ -78,7 +78,7 @@ def _signals_as_interrupts() -> Iterator[_SignalGuard]:
             signal.signal(s, h)
 
 
-Engine = Callable[..., Iterator[list[DocResult]]]
+Engine = Callable[..., Iterator[list[EncodedDoc]]]
 
 
 def run_batch(
@@ -93,7 +93,9 @@ def run_batch(
     progress: bool = True,
     engine: Engine | None = None,
 ) -> int:
-    """Tag ``files`` into ``output`` (format ``fmt``); with ``out_dir``, also write the summary there.
+    """Tag ``files`` into ``output`` (format ``fmt``) durably, as ``clausetag tag`` does; with ``out_dir``,
+    also write the summary there. Documents go through the same shard function as :meth:`Tagger.pipe`
+    (``Tagger._tag_items``), here with ``encode=True`` so workers serialise the records.
 
     Returns the exit status: 0 all tagged, 1 some documents failed in this run (failures of an earlier
     run are tried again on resume) or a worker died, 128 + signal
@@ -112,7 +114,7 @@ def run_batch(
         note = f"; {len(changed)} changed since, tagged again" if changed else ""
         _echo(f"resuming: {len(done) - len(changed)} document(s) already in {output}{note}", None)
     skip = set(state.done())
-    todo = [(p, d) for p, d in zip(files, ids) if d not in skip]
+    todo = [Item(d, str(p)) for p, d in zip(files, ids) if d not in skip]
     if out_dir is not None:
         remove_stale_temp_files(out_dir, DERIVED_OUTPUTS)
         for name in DERIVED_OUTPUTS:  # they would describe an older state of the output

@@ -2,7 +2,8 @@
 
 Documents are cut into *shards*: runs of consecutive documents, bounded by a number of documents and of
 bytes (:func:`plan_shards`). The plan depends on the input alone, never on the number of workers, and
-every engine tags one shard with :meth:`~clausetag.tagging.pipeline.Tagger.tag_shard`, so the classifier sees
+every engine tags one shard with the tagger's one shard function (``Tagger._tag_items``: each document read
+and split on its own, then the body clauses of the whole shard classified together), so the classifier sees
 the same batches whether a run uses one process or many: ``--jobs N`` output is byte-identical to
 ``--jobs 1``.
 
@@ -32,9 +33,9 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-__all__ = ["SHARD_BYTES", "SHARD_DOCS", "Shard", "WorkerDied", "default_jobs", "plan_shards", "run_shards"]
+__all__ = ["SHARD_BYTES", "SHARD_DOCS", "Item", "Shard", "WorkerDied", "default_jobs", "plan_shards", "run_shards"]
 
 #: at most this many documents in one shard
 SHARD_DOCS = 32
@@ -48,12 +49,30 @@ class WorkerDied(RuntimeError):
     """A worker process ended abruptly (killed, out of memory, crashed)."""
 
 
+class Item(NamedTuple):
+    """One document to tag: a file (``path``, read by whoever tags it) or a text already in memory."""
+
+    doc_id: str
+    path: str | None = None
+    text: str | None = None
+    title: str | None = None
+
+    def size(self) -> int:
+        """Bytes of the document: the file's size (0 if it cannot be read) or the text's UTF-8 length."""
+        if self.text is not None:
+            return len(self.text.encode("utf-8"))
+        try:
+            return Path(self.path or "").stat().st_size
+        except OSError:
+            return 0
+
+
 @dataclass(frozen=True)
 class Shard:
-    """Consecutive documents tagged together: ``items`` are ``(path, doc_id)`` pairs."""
+    """Consecutive documents tagged together."""
 
     index: int
-    items: tuple[tuple[str, str], ...]
+    items: tuple[Item, ...]
 
 
 def default_jobs() -> int:
@@ -65,27 +84,25 @@ def default_jobs() -> int:
 
 
 def plan_shards(
-    items: Sequence[tuple[str | os.PathLike[str], str]],
+    items: Sequence[Item],
     max_docs: int | None = None,
     max_bytes: int | None = None,
 ) -> list[Shard]:
-    """Cut ``(path, doc_id)`` pairs, in order, into shards of at most ``max_docs`` documents whose
-    files add up to about ``max_bytes`` (default :data:`SHARD_DOCS`, :data:`SHARD_BYTES`; sizes from
-    ``stat``, an unreadable file counts 0)."""
+    """Cut documents, in order, into shards of at most ``max_docs`` documents that add up to about
+    ``max_bytes`` (default :data:`SHARD_DOCS`, :data:`SHARD_BYTES`; see :meth:`Item.size`)."""
     max_docs = SHARD_DOCS if max_docs is None else max_docs
     max_bytes = SHARD_BYTES if max_bytes is None else max_bytes
+    if max_docs < 1:
+        raise ValueError(f"batch_size (documents per shard) must be at least 1, not {max_docs}")
     shards: list[Shard] = []
-    current: list[tuple[str, str]] = []
+    current: list[Item] = []
     size = 0
-    for path, doc_id in items:
-        try:
-            n = Path(path).stat().st_size
-        except OSError:
-            n = 0
+    for item in items:
+        n = item.size()
         if current and (len(current) >= max_docs or size + n > max_bytes):
             shards.append(Shard(len(shards), tuple(current)))
             current, size = [], 0
-        current.append((str(path), doc_id))
+        current.append(item)
         size += n
     if current:
         shards.append(Shard(len(shards), tuple(current)))
@@ -96,7 +113,8 @@ def run_shards(
     tagger: Any, shards: Sequence[Shard], jobs: int = 1, encode: bool = False, summarize: bool = True
 ) -> Iterator[list[Any]]:
     """Tag ``shards`` with ``tagger`` and yield each shard's list of
-    :class:`~clausetag.tagging.pipeline.DocResult`, in shard order.
+    :class:`~clausetag.tagging.pipeline.DocResult` (with ``encode``: of
+    :class:`~clausetag.tagging.runstate.EncodedDoc`), in shard order.
 
     ``jobs`` ≤ 1 (or a single shard) runs in this process; otherwise a pool of ``jobs`` worker
     processes each gets a copy of ``tagger`` (a model given as a path is loaded once per worker).
@@ -104,7 +122,7 @@ def run_shards(
     """
     if jobs <= 1 or len(shards) <= 1:
         for shard in shards:
-            yield tagger.tag_shard(shard.items, encode=encode, summarize=summarize)
+            yield tagger._tag_items(shard.items, encode=encode, summarize=summarize)
         return
     yield from _run_pool(tagger, shards, min(jobs, len(shards)), encode, summarize)
 
@@ -153,8 +171,8 @@ def _watch_parent(poll: float = 1.0) -> threading.Thread:
     return thread
 
 
-def _tag_shard(items: tuple[tuple[str, str], ...], encode: bool, summarize: bool) -> list[Any]:
-    return _TAGGER.tag_shard(items, encode=encode, summarize=summarize)
+def _tag_shard(items: tuple[Item, ...], encode: bool, summarize: bool) -> list[Any]:
+    return _TAGGER._tag_items(items, encode=encode, summarize=summarize)
 
 
 # ------------------------------------------------------------------------------------ parent side

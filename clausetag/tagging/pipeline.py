@@ -1,11 +1,18 @@
-"""The batch tagging pipeline: document → clauses → quantities → labels → records.
+"""The tagging pipeline: document → clauses → quantities → labels → records, behind one API.
 
-The unit of work is a pure per-document function, :func:`tag_document` (path or bytes in, clause
-records out), given a classifier that the caller loads once per worker (SPEC §7). :class:`Tagger`
-wraps it for interactive and command-line use and batches clauses *across* documents before they
-reach the classifier. ``Tagger`` is also a batch callable (:meth:`Tagger.map_batch`), so the same
-code runs under ``datasets.Dataset.map(batched=True, num_proc=…)`` and Ray Data ``map_batches`` with
-an actor pool (each actor builds its own ``Tagger``; nothing relies on process-global state).
+:class:`Tagger` is the way to tag, spaCy-like:
+
+* ``tagger(text)`` tags one document given as a string and returns a :class:`DocResult`;
+* ``tagger.pipe(inputs, jobs=…, batch_size=…)`` tags many and yields one :class:`DocResult` per
+  document, in input order. A ``str`` is always a text; a path is given as a :class:`pathlib.Path` (any
+  ``os.PathLike``): a file, a folder (its documents, sorted) or a glob pattern.
+
+Underneath, one function tags a group of documents (``Tagger._tag_items``: each document read and split on
+its own by :func:`_split_records`, then the body clauses of the whole group classified together). It is
+the unit of work of every engine: ``tagger(text)``, ``tagger.pipe`` in this process or in ``jobs`` worker
+processes (:mod:`clausetag.tagging.parallel`), ``clausetag tag`` (:mod:`clausetag.tagging.batch`) and Ray
+actors (:mod:`clausetag.tagging.ray_engine`), so they all produce the same records. Output rows are
+built by one function, :func:`clause_rows`, for the local writer and for Ray alike.
 
 Heading clauses are labelled ``heading`` (prob 1.0) straight from the splitter's ``is_heading`` flag,
 which is reliable; the classifier only sees body clauses, with their heading path as context.
@@ -22,25 +29,17 @@ from typing import Any
 
 from clausetag.classifiers.loading import load_model, resolve_model
 from clausetag.io.readers import ReadError, iter_inputs, read_bytes, read_document
-from clausetag.io.records import ClauseRecord, LabelProb, join_context, record_fields, record_schema
+from clausetag.io.records import ClauseRecord, LabelProb, join_context
 from clausetag.io.schema import load_schema
-from clausetag.io.writers import jsonl_lines
+from clausetag.io.writers import json_lines
 from clausetag.outputs.provenance import Provenance
 from clausetag.outputs.summary import summary_part
 from clausetag.quantities.extract import extract_quantities
 from clausetag.segment.splitter import split
-from clausetag.tagging.parallel import plan_shards, run_shards
+from clausetag.tagging.parallel import Item, plan_shards, run_shards
+from clausetag.tagging.runstate import EncodedDoc
 
-__all__ = [
-    "DocResult",
-    "Tagger",
-    "assign_doc_ids",
-    "classify_records",
-    "parse_probs",
-    "read_path",
-    "records_from_text",
-    "tag_document",
-]
+__all__ = ["DocResult", "Tagger", "assign_doc_ids", "clause_rows", "parse_probs"]
 
 #: ``extractor(text)`` → :class:`~clausetag.quantities.extract.Quantity` objects
 ExtractFn = Callable[[str], Iterable[Any]]
@@ -50,34 +49,49 @@ HEADING_LABEL = "heading"
 _CHUNK_BATCHES = 32
 #: the unit of that chunk when the model chooses its own batch size (``batch_size=None``)
 _DEFAULT_BATCH = 32
+#: ``doc_id`` of ``tagger(text)`` when none is given
+DEFAULT_DOC_ID = "doc"
 
 
 @dataclass
 class DocResult:
-    """The outcome for one document: its records, or the reason it failed.
+    """One tagged document: its clause records (in document order), or the reason it failed.
 
-    Results made for an output file (``encode=True``) carry the records serialised in ``payload``
-    instead of ``records``, so worker processes do that work, not the process that writes."""
+    Iterating over a result gives its records. ``path`` is the file it was read from (``None`` for a
+    text); ``sha256`` the SHA-256 of the file's bytes (``None`` for a text or an unreadable file);
+    ``title`` what was passed as ``title=`` (kept with the result; it does not change the records)."""
 
     doc_id: str
-    path: str | None
-    records: list[ClauseRecord] | None = None
+    path: str | None = None
+    records: list[ClauseRecord] = field(default_factory=list)
     error: str | None = None
-    #: SHA-256 of the file's bytes (``None`` when it could not be read)
     sha256: str | None = None
-    #: with ``encode=True``: the records as JSON lines, exactly as a ``.jsonl`` output holds them
-    payload: bytes | None = None
-    n_clauses: int = 0
-    #: with ``encode=True``: the document's :func:`~clausetag.outputs.summary.summary_part`
-    summary: Any = None
+    title: str | None = None
 
     @property
     def ok(self) -> bool:
+        """``True`` unless the document failed (then ``error`` says why and ``records`` is empty)."""
         return self.error is None
+
+    def __iter__(self) -> Iterator[ClauseRecord]:
+        return iter(self.records)
+
+
+def clause_rows(doc: DocResult, *, with_error: bool = False) -> list[dict[str, Any]]:
+    """The output rows of one document: one ``ClauseRecord.to_dict()`` per clause, in order. With
+    ``with_error`` each row also has an ``error`` column (``None``), and a failed document gives one row
+    with only ``doc_id``, ``source`` and ``error`` set; without it a failed document gives no rows.
+    The local writer (``clausetag tag``) and Ray (:func:`~clausetag.tagging.ray_engine.tag_dataset`) both
+    build their rows here."""
+    if not doc.ok:
+        return [{"doc_id": doc.doc_id, "source": doc.path, "error": doc.error}] if with_error else []
+    if with_error:
+        return [{**r.to_dict(), "error": None} for r in doc.records]
+    return [r.to_dict() for r in doc.records]
 
 
 # ------------------------------------------------------------------------------ per-document chain
-def records_from_text(
+def _split_records(
     text: str,
     doc_id: str,
     source: str | None = None,
@@ -86,10 +100,11 @@ def records_from_text(
     splitter: Any = None,
     extractor: ExtractFn | None = None,
 ) -> list[ClauseRecord]:
-    """Split ``text`` into clause records (quantities attached, headings labelled, body clauses not
-    yet labelled: ``label``/``prob``/``family`` are ``None``). ``splitter`` (a
-    :class:`~clausetag.segment.splitter.Splitter` or a function like :func:`clausetag.segment.splitter.split`, the
-    default) and ``extractor`` (default :func:`clausetag.quantities.extract.extract_quantities`) can be swapped."""
+    """The one per-document step: split ``text`` into clause records (quantities attached, headings
+    labelled, body clauses not yet labelled: ``label``/``prob``/``family`` are ``None``). ``splitter`` (a
+    :class:`~clausetag.segment.splitter.Splitter` or a function like :func:`clausetag.segment.splitter.split`,
+    the default) and ``extractor`` (default :func:`clausetag.quantities.extract.extract_quantities`) can be
+    swapped."""
     if splitter is None:
         splitter = split
     split_fn = splitter.split if hasattr(splitter, "split") else splitter
@@ -132,7 +147,7 @@ def parse_probs(value: int | str | None) -> int | None:
     return value or None
 
 
-def classify_records(
+def _classify_records(
     records: list[ClauseRecord],
     classifier: Any,
     batch_size: int | None = None,
@@ -146,7 +161,6 @@ def classify_records(
     first, rounded to 6 decimals). Headings get ``[LabelProb("heading", 1.0)]``.
     """
     import numpy as np
-
 
     k = parse_probs(probs)
     todo = [i for i, r in enumerate(records) if r.label is None]
@@ -175,36 +189,7 @@ def classify_records(
     return records
 
 
-def tag_document(
-    path_or_bytes: str | os.PathLike[str] | bytes,
-    doc_id: str | None,
-    classifier: Any,
-    *,
-    name: str | None = None,
-    with_quantities: bool = True,
-    batch_size: int | None = None,
-    probs: int | str | None = None,
-    provenance: Provenance | None = None,
-    splitter: Any = None,
-    extractor: ExtractFn | None = None,
-) -> list[ClauseRecord]:
-    """Tag one document: read it, split it, extract quantities, classify body clauses.
-
-    ``path_or_bytes`` is a path (``str`` is always a path, never text: use :meth:`Tagger.tag_text`)
-    or the file's bytes, in which case ``name`` (a file name) picks the format. ``doc_id`` defaults to
-    the file stem. ``provenance``, if given, is stamped on every record. Raises
-    :class:`~clausetag.io.readers.ReadError` for unreadable documents.
-    """
-    text, source, stem = _read_source(path_or_bytes, name)
-    records = records_from_text(text, doc_id or stem, source=source, with_quantities=with_quantities,
-                                splitter=splitter, extractor=extractor)
-    classify_records(records, classifier, batch_size=batch_size, probs=probs)
-    if provenance is not None:
-        provenance.stamp_all(records)
-    return records
-
-
-def read_path(path: str | os.PathLike[str]) -> tuple[str, str]:
+def _read_path(path: str | os.PathLike[str]) -> tuple[str, str]:
     """Read a document file once: its text and the SHA-256 of its bytes (hex). Raises
     :class:`~clausetag.io.readers.ReadError` like :func:`~clausetag.io.readers.read_document`."""
     try:
@@ -225,15 +210,6 @@ def file_sha256(path: str | os.PathLike[str]) -> str | None:
     except OSError:
         return None
     return h.hexdigest()
-
-
-def _read_source(path_or_bytes: str | os.PathLike[str] | bytes, name: str | None) -> tuple[str, str, str]:
-    if isinstance(path_or_bytes, (bytes, bytearray, memoryview)):
-        if not name:
-            raise ValueError("tag_document on bytes needs name= (a file name, for its extension)")
-        return read_bytes(bytes(path_or_bytes), name), name, Path(name).stem
-    path = Path(path_or_bytes)
-    return read_document(path), str(path), path.stem
 
 
 def assign_doc_ids(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
@@ -284,6 +260,8 @@ def _family(label: str) -> str | None:
 @dataclass
 class Tagger:
     """Tag clauses in documents with a measure-type classifier loaded once.
+
+    ``tagger(text)`` tags one document, ``tagger.pipe(inputs)`` many (see the module docstring).
 
     Args:
         model: ``"default"`` (see :func:`~clausetag.classifiers.loading.default_model_path`), a model directory, or a fitted
@@ -353,64 +331,50 @@ class Tagger:
             state["_classifier"] = None  # each process loads its own copy
         return state
 
-    def _classify(self, records: list[ClauseRecord]) -> list[ClauseRecord]:
-        classify_records(records, self.classifier, self.batch_size, probs=self.probs)
-        self.provenance.stamp_all(records)
-        return records
+    # -- the API -------------------------------------------------------------------------------------
+    def __call__(self, text: str, *, doc_id: str | None = None, title: str | None = None) -> DocResult:
+        """Tag one document given as a string (``doc_id`` default ``"doc"``). For files, or many
+        documents at once, use :meth:`pipe`."""
+        if not isinstance(text, str):
+            raise TypeError(f"Tagger() takes one document as str, not {type(text).__name__}; "
+                            "for files use tagger.pipe([Path(...)])")
+        item = Item(DEFAULT_DOC_ID if doc_id is None else str(doc_id), None, text, title)
+        return self._tag_items([item], strict=True)[0]
 
-    def tag_text(self, text: str, doc_id: str = "doc", source: str | None = None) -> list[ClauseRecord]:
-        """Tag a document given as text."""
-        return self._classify(self._records(text, doc_id, source))
-
-    def tag_file(self, path: str | os.PathLike[str], doc_id: str | None = None) -> DocResult:
-        """Tag one file; a failure is returned as ``DocResult.error``, not raised."""
-        return self.tag_shard([(path, doc_id or Path(path).stem)])[0]
-
-    def tag_shard(
-        self, items: Sequence[tuple[str | os.PathLike[str], str]], encode: bool = False, summarize: bool = True
-    ) -> list[DocResult]:
-        """Tag a group of documents, given as ``(path, doc_id)`` pairs, in order: each is read and split
-        on its own (:func:`records_from_text`), then the body clauses of all of them are classified
-        together (:func:`classify_records`). This is the unit of work of every engine: in-process,
-        ``--jobs N`` worker processes and Ray actors all call it, so they produce the same records.
-
-        With ``encode=True`` each result carries its records as JSON lines (``payload``) and (if
-        ``summarize``) its summary part instead of ``records``.
-        """
-        results = [self._prepare(Path(p), d) for p, d in items]
-        pending = [r for res in results if res.records for r in res.records]
-        if pending:
-            self._classify(pending)
-        for res in results:
-            res.n_clauses = len(res.records or ())
-            if encode and res.records is not None:
-                res.payload = jsonl_lines(res.records).encode("utf-8")
-                res.summary = summary_part(res.doc_id, res.path, res.records) if summarize else None
-                res.records = None
-        return results
-
-    def tag_paths(
+    def pipe(
         self,
-        paths: Iterable[str | os.PathLike[str]],
-        progress: bool = True,
-        skip_doc_ids: Iterable[str] = (),
-        recursive: bool = True,
+        inputs: Iterable[str | os.PathLike[str]],
+        *,
         jobs: int = 1,
+        batch_size: int | None = None,
+        doc_ids: Iterable[str] | None = None,
+        recursive: bool = True,
+        progress: bool = False,
     ) -> Iterator[DocResult]:
-        """Tag files, folders and glob patterns (see :func:`~clausetag.io.readers.iter_inputs`), in sorted
-        path order, yielding one :class:`DocResult` per document, in that order. Clauses of several
-        documents are classified together. Documents whose id is in ``skip_doc_ids`` are not read
-        (``--resume``). ``jobs`` > 1 tags in that many worker processes (each loads the model once;
-        a script that uses them needs the ``if __name__ == "__main__":`` guard); the results are the
-        same as with ``jobs=1``."""
+        """Tag many documents; yields one :class:`DocResult` per document, in input order.
 
-        files = list(iter_inputs(paths, recursive=recursive))
-        ids = assign_doc_ids(files)
-        skip = set(skip_doc_ids)
-        todo = [(p, d) for p, d in zip(files, ids) if d not in skip]
-        bar = _progress(len(todo), progress)
+        ``inputs``: each ``str`` is a document's **text**; each :class:`pathlib.Path` (any
+        ``os.PathLike``) is a **path**: a file (.txt in any encoding, .docx, .pdf, .html), a folder
+        (its documents, sorted by path; sub-folders too unless ``recursive=False``) or a glob pattern.
+        ``bytes`` are refused (give a path). A text's ``doc_id`` is ``doc_ids[i]`` (only for texts: one
+        id per input) or ``doc1``, ``doc2``, … by position; a file's is its stem, disambiguated where
+        stems collide (:func:`assign_doc_ids`). A file that cannot be read, or a path that does not
+        exist, gives a result with ``error`` set, not an exception.
+
+        ``batch_size`` documents (default :data:`~clausetag.tagging.parallel.SHARD_DOCS`, 32) are tagged
+        together: their body clauses share the classifier's batches (a batch also stops growing at
+        :data:`~clausetag.tagging.parallel.SHARD_BYTES`; the clauses per model call are the Tagger's own
+        ``batch_size``). ``jobs`` > 1 tags
+        batches in that many worker processes, each loading the model once (a script that uses them needs
+        the ``if __name__ == "__main__":`` guard); the results are identical to ``jobs=1``, since the
+        batches depend on the input alone. ``progress``: a progress bar on stderr. The inputs are read
+        into a list first (texts stay in memory until tagged)."""
+        items = self._items(inputs, doc_ids, recursive)
+        if jobs < 1:
+            raise ValueError(f"jobs must be at least 1, not {jobs}")
+        bar = _progress(len(items), progress)
         try:
-            for results in run_shards(self, plan_shards(todo), jobs=jobs):
+            for results in run_shards(self, plan_shards(items, max_docs=batch_size), jobs=jobs):
                 for res in results:
                     if bar is not None:
                         bar.update(1)
@@ -419,62 +383,81 @@ class Tagger:
             if bar is not None:
                 bar.close()
 
-    def _records(self, text: str, doc_id: str, source: str | None) -> list[ClauseRecord]:
-        return records_from_text(text, doc_id, source=source, with_quantities=self.with_quantities,
-                                 splitter=self.splitter, extractor=self.extractor)
+    # -- one function for every engine ---------------------------------------------------------------
+    def _tag_items(
+        self, items: Sequence[Item], *, encode: bool = False, summarize: bool = True, strict: bool = False
+    ) -> list[Any]:
+        """Tag a group of documents, in order: each is read and split on its own (:func:`_split_records`),
+        then the body clauses of all of them are classified together. Every engine calls this: ``tagger(text)``,
+        :meth:`pipe` (in-process or in worker processes), ``clausetag tag`` and Ray actors.
 
-    def _prepare(self, path: Path, doc_id: str) -> DocResult:
+        Returns :class:`DocResult` objects, or with ``encode`` :class:`~clausetag.tagging.runstate.EncodedDoc`
+        objects (records as JSON lines built by :func:`clause_rows`, and if ``summarize`` their summary
+        part), so that worker processes do that work, not the process that writes. ``strict``: raise what
+        went wrong in a document instead of returning it as ``error``."""
+        results = [self._prepare(item, strict) for item in items]
+        pending = [r for res in results for r in res.records]
+        if pending:
+            _classify_records(pending, self.classifier, self.batch_size, probs=self.probs)
+            self.provenance.stamp_all(pending)
+        if not encode:
+            return results
+        return [EncodedDoc(res.doc_id, res.path, sha256=res.sha256, error=res.error,
+                           payload=json_lines(clause_rows(res)).encode("utf-8"), n_clauses=len(res.records),
+                           summary=summary_part(res.doc_id, res.path, res.records) if summarize and res.ok else None)
+                for res in results]
+
+    def _prepare(self, item: Item, strict: bool = False) -> DocResult:
+        """Read (a path) and split one document; its body clauses are not labelled yet."""
         sha = None
         try:
-            text, sha = read_path(path)
-            records = self._records(text, doc_id, str(path))
+            if item.text is not None:
+                text = item.text
+            else:
+                text, sha = _read_path(item.path or "")
+            records = _split_records(text, item.doc_id, source=item.path, with_quantities=self.with_quantities,
+                                     splitter=self.splitter, extractor=self.extractor)
         except ReadError as exc:
-            return DocResult(doc_id, str(path), error=exc.reason, sha256=sha)
+            if strict:
+                raise
+            return DocResult(item.doc_id, item.path, error=exc.reason, sha256=sha, title=item.title)
         except Exception as exc:  # one bad document must not stop the batch
-            return DocResult(doc_id, str(path), sha256=sha,
+            if strict:
+                raise
+            return DocResult(item.doc_id, item.path, sha256=sha, title=item.title,
                              error=f"internal error while processing: {type(exc).__name__}: {exc}")
-        return DocResult(doc_id, str(path), records=records, sha256=sha)
-
-    def map_batch(self, batch: dict[str, list[Any]]) -> dict[str, list[Any]]:
-        """Batch function for ``datasets.Dataset.map(batched=True)`` / Ray Data ``map_batches``.
-
-        Input columns: ``path`` (file paths) or ``bytes`` + ``name``; optional ``doc_id``. Output: one
-        row per clause with the record fields plus ``error`` (``None``); a document that cannot be read
-        gives one row with only ``doc_id``, ``source`` and ``error`` set.
-        """
-        if "path" in batch:
-            sources: list[Any] = list(batch["path"])
-            names: list[str | None] = [None] * len(sources)
-        elif "bytes" in batch and "name" in batch:
-            sources, names = list(batch["bytes"]), list(batch["name"])
-        else:
-            raise KeyError("map_batch needs a 'path' column, or 'bytes' and 'name' columns")
-        doc_ids = list(batch.get("doc_id") or [None] * len(sources))
-        rows: list[dict[str, Any]] = []
-        records: list[ClauseRecord] = []
-        for src, name, doc_id in zip(sources, names, doc_ids):
-            try:
-                text, source, stem = _read_source(src, name)
-                recs = self._records(text, doc_id or stem, source)
-            except ReadError as exc:
-                rows.append({"doc_id": doc_id or Path(exc.path).stem, "source": exc.path, "error": exc.reason})
-                continue
-            records.extend(recs)
-            rows.extend({"record": r} for r in recs)
-        self._classify(records)
-        rows = [{**r["record"].to_dict(), "error": None} if "record" in r else r for r in rows]
-        cols = list(record_fields()) + ["error"]
-        return {c: [r.get(c) for r in rows] for c in cols}
-
-    __call__ = map_batch
+        return DocResult(item.doc_id, item.path, records=records, sha256=sha, title=item.title)
 
     @staticmethod
-    def features() -> Any:
-        """``datasets.Features`` of :meth:`map_batch` output; pass it to ``Dataset.map(features=…)`` so
-        shards whose columns happen to be all-null (no errors, no quantities) still line up."""
-        import datasets
-
-        return datasets.Features.from_arrow_schema(record_schema(with_error=True))
+    def _items(
+        inputs: Iterable[str | os.PathLike[str]], doc_ids: Iterable[str] | None, recursive: bool
+    ) -> list[Item]:
+        """The documents of :meth:`pipe`'s inputs, in order, with their ids."""
+        if isinstance(inputs, (str, bytes, os.PathLike)):
+            raise TypeError("pipe() takes an iterable of texts or paths, not a single "
+                            f"{type(inputs).__name__}; for one text use tagger(text)")
+        entries = list(inputs)
+        for x in entries:
+            if not isinstance(x, (str, os.PathLike)):
+                raise TypeError(f"pipe() inputs must be str (a text) or pathlib.Path (a file, folder or glob), "
+                                f"not {type(x).__name__}")
+        ids = None if doc_ids is None else [str(d) for d in doc_ids]
+        if ids is not None:
+            if any(not isinstance(x, str) for x in entries):
+                raise ValueError("pipe(doc_ids=...) is for texts only; a file's doc_id comes from its name")
+            if len(ids) != len(entries):
+                raise ValueError(f"pipe() got {len(ids)} doc_ids for {len(entries)} texts")
+        expanded: list[list[Path] | str] = [
+            x if isinstance(x, str) else list(iter_inputs([x], recursive=recursive, missing="keep"))
+            for x in entries]
+        file_ids = iter(assign_doc_ids([p for e in expanded if not isinstance(e, str) for p in e]))
+        items: list[Item] = []
+        for i, e in enumerate(expanded):
+            if isinstance(e, str):
+                items.append(Item(ids[i] if ids is not None else f"doc{i + 1}", None, e))
+            else:
+                items.extend(Item(next(file_ids), str(p)) for p in e)
+        return items
 
 
 def _progress(total: int, enabled: bool) -> Any:

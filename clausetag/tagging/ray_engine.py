@@ -2,7 +2,8 @@
 
 Pipeline: shards of file paths (:func:`clausetag.tagging.parallel.plan_shards`) → ``map_batches`` over an actor
 pool, each actor holding one :class:`~clausetag.tagging.pipeline.Tagger` (the model loaded once per actor),
-calling :meth:`~clausetag.tagging.pipeline.Tagger.tag_shard` (read → split → quantities → classify) → rows.
+calling the shard function every engine uses (``Tagger._tag_items``: read → split → quantities →
+classify) → rows built by :func:`~clausetag.tagging.pipeline.clause_rows`.
 
 Two ways out:
 
@@ -25,8 +26,9 @@ from typing import Any
 
 from clausetag.io.readers import iter_inputs
 from clausetag.io.records import record_schema
-from clausetag.tagging.parallel import Shard, plan_shards
-from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids
+from clausetag.tagging.parallel import Item, Shard, plan_shards
+from clausetag.tagging.pipeline import Tagger, assign_doc_ids, clause_rows
+from clausetag.tagging.runstate import EncodedDoc
 
 __all__ = ["init_ray", "ray_engine", "tag_dataset"]
 
@@ -71,35 +73,24 @@ class _ShardTagger:
         _ = tagger.classifier
 
     def __call__(self, batch: dict[str, Any]) -> Any:
-        items = [tuple(pair) for paths, ids in zip(batch["paths"], batch["doc_ids"])
-                 for pair in zip(list(paths), list(ids))]
+        import pyarrow as pa
+
+        items = [Item(str(d), str(p)) for paths, ids in zip(batch["paths"], batch["doc_ids"])
+                 for p, d in zip(list(paths), list(ids))]
         if self.clauses:
-            return self._clause_rows(items)
-        results = self.tagger.tag_shard(items, encode=True, summarize=self.summarize)
+            rows = [row for res in self.tagger._tag_items(items) for row in clause_rows(res, with_error=True)]
+            return pa.Table.from_pylist(rows, schema=record_schema(with_error=True))
+        results = self.tagger._tag_items(items, encode=True, summarize=self.summarize)
         cols = {
             "doc_id": [r.doc_id for r in results],
             "path": [r.path for r in results],
             "sha256": [r.sha256 for r in results],
             "error": [r.error for r in results],
             "n_clauses": [r.n_clauses for r in results],
-            "payload": [r.payload or b"" for r in results],
+            "payload": [r.payload for r in results],
             "summary": [pickle.dumps(r.summary) for r in results],
         }
-        import pyarrow as pa
-
         return pa.table(cols, schema=_DOC_SCHEMA())
-
-    def _clause_rows(self, items: list[tuple[str, str]]) -> Any:
-        import pyarrow as pa
-
-
-        rows: list[dict[str, Any]] = []
-        for res in self.tagger.tag_shard(items):
-            if res.ok:
-                rows.extend({**r.to_dict(), "error": None} for r in res.records or ())
-            else:
-                rows.append({"doc_id": res.doc_id, "source": res.path, "error": res.error})
-        return pa.Table.from_pylist(rows, schema=record_schema(with_error=True))
 
 
 def _DOC_SCHEMA() -> Any:
@@ -114,7 +105,7 @@ def _shard_dataset(shards: Sequence[Shard], tagger: Tagger, workers: int, clause
                    summarize: bool = True) -> Any:
     import ray
 
-    items = [{"paths": [p for p, _ in s.items], "doc_ids": [d for _, d in s.items]} for s in shards]
+    items = [{"paths": [it.path for it in s.items], "doc_ids": [it.doc_id for it in s.items]} for s in shards]
     ds = ray.data.from_items(items, override_num_blocks=max(1, len(items)))
     return ds.map_batches(_ShardTagger, fn_constructor_args=(tagger, clauses, summarize), batch_size=1,
                           compute=ray.data.ActorPoolStrategy(min_size=1, max_size=max(1, workers)), num_cpus=1,
@@ -126,7 +117,7 @@ def ray_engine(address: str | None = None) -> Any:
     Ray with ``jobs`` CPUs unless ``address`` names a cluster) and yields their results in order."""
 
     def run(tagger: Tagger, shards: Sequence[Shard], jobs: int = 1, encode: bool = True,
-            summarize: bool = True) -> Iterator[list[DocResult]]:
+            summarize: bool = True) -> Iterator[list[EncodedDoc]]:
         if not shards:
             return
         import ray
@@ -137,17 +128,17 @@ def ray_engine(address: str | None = None) -> Any:
         ctx.enable_progress_bars = False
         ds = _shard_dataset(shards, tagger, jobs, clauses=False, summarize=summarize)
         expected = iter(shards)
-        pending: list[DocResult] = []
+        pending: list[EncodedDoc] = []
         want = list(next(expected).items)
         for table in ds.iter_batches(batch_size=None, batch_format="pyarrow"):
             for row in table.to_pylist():  # exact Python values (no numpy NaN for an all-null column)
                 err = row["error"]
-                pending.append(DocResult(
+                pending.append(EncodedDoc(
                     row["doc_id"], row["path"], error=err, sha256=row["sha256"],
-                    payload=row["payload"] if err is None else None, n_clauses=int(row["n_clauses"]),
+                    payload=row["payload"] if err is None else b"", n_clauses=int(row["n_clauses"]),
                     summary=pickle.loads(row["summary"])))
                 if len(pending) == len(want):  # a whole shard: hand it over as one committed batch
-                    if [r.doc_id for r in pending] != [d for _, d in want]:
+                    if [r.doc_id for r in pending] != [it.doc_id for it in want]:
                         raise RuntimeError("Ray returned documents out of order")
                     yield pending
                     pending = []
@@ -167,12 +158,14 @@ def tag_dataset(
     """A lazy Ray Dataset of clause records (one row per clause; a document that cannot be read gives one
     row with ``doc_id``, ``source`` and ``error``) for files, folders or glob patterns, tagged by
     ``workers`` actors (default: the cluster's CPUs) each holding a copy of ``tagger`` (default
-    ``Tagger()``: the packaged model). Write it with ``.write_parquet(dir)`` or ``.write_json(dir)``."""
+    ``Tagger()``: the packaged model). Write it with ``.write_parquet(dir)`` or ``.write_json(dir)``.
+    The rows are those of :func:`~clausetag.tagging.pipeline.clause_rows` (``with_error=True``), the
+    records the same as :meth:`Tagger.pipe` gives for these paths."""
     import ray
 
     init_ray(address)
     ray.data.DataContext.get_current().execution_options.preserve_order = True  # rows in input order
     files = list(iter_inputs(paths, recursive=recursive))
-    items = list(zip(files, assign_doc_ids(files)))
+    items = [Item(d, str(p)) for p, d in zip(files, assign_doc_ids(files))]
     workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     return _shard_dataset(plan_shards(items), tagger or Tagger(), workers, clauses=True)

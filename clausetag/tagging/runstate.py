@@ -25,15 +25,34 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.io.writers import iter_records, jsonl_lines, write_atomic, write_records
-from clausetag.tagging.pipeline import DocResult
 
-__all__ = ["DocState", "RunState", "StateError", "remove_stale_temp_files"]
+__all__ = ["DocState", "EncodedDoc", "RunState", "StateError", "remove_stale_temp_files"]
 
 STATE_VERSION = 1
 
 
 class StateError(ValueError):
     """The output and its state file cannot be resumed from."""
+
+
+@dataclass
+class EncodedDoc:
+    """One tagged document as a run commits it: its records already serialised as JSON lines (by the
+    worker that tagged it, so the process that writes only appends bytes) and its summary part."""
+
+    doc_id: str
+    path: str | None
+    sha256: str | None = None
+    error: str | None = None
+    #: the records as JSON lines, exactly as a ``.jsonl`` output holds them (empty for a failure)
+    payload: bytes = b""
+    n_clauses: int = 0
+    #: the document's :func:`~clausetag.outputs.summary.summary_part` (``None`` when not asked for)
+    summary: Any = None
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
 
 
 @dataclass
@@ -145,7 +164,7 @@ class RunState:
         _write_durably(self.state_path, b"")
         self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now()})
 
-        self.commit([DocResult(d, recs[0].get("source"), payload=data, n_clauses=len(recs))
+        self.commit([EncodedDoc(d, recs[0].get("source"), payload=data, n_clauses=len(recs))
                      for d, data, recs in groups], journal_written=True)
 
     # -- what is done -------------------------------------------------------------------------------
@@ -178,13 +197,12 @@ class RunState:
         return sorted((d for d in self.docs.values() if d.error is None), key=lambda d: d.start)
 
     # -- committing ---------------------------------------------------------------------------------
-    def commit(self, results: list[Any], journal_written: bool = False) -> None:
-        """Append a batch of :class:`~clausetag.tagging.pipeline.DocResult` (encoded: ``payload`` set) to the
-        journal and the state, durably."""
+    def commit(self, results: list[EncodedDoc], journal_written: bool = False) -> None:
+        """Append a batch of :class:`EncodedDoc` to the journal and the state, durably."""
         if not results:
             return
         if not journal_written:
-            data = b"".join(r.payload or b"" for r in results if r.ok)
+            data = b"".join(r.payload for r in results if r.ok)
             with self.journal.open("ab") as fh:
                 if fh.tell() != self.committed:
                     fh.truncate(self.committed)
@@ -193,7 +211,7 @@ class RunState:
                 os.fsync(fh.fileno())
         entries = [({"doc_id": r.doc_id, "path": None if r.path is None else str(r.path), "sha256": r.sha256,
                      "clauses": r.n_clauses, "error": r.error},
-                    len(r.payload or b"") if r.ok else 0) for r in results]
+                    len(r.payload) if r.ok else 0) for r in results]
         self._commit_states(entries)
 
     def _commit_states(self, entries: list[tuple[dict[str, Any], int]]) -> None:
