@@ -368,7 +368,8 @@ class Tagger:
         batches in that many worker processes, each loading the model once (a script that uses them needs
         the ``if __name__ == "__main__":`` guard); the results are identical to ``jobs=1``, since the
         batches depend on the input alone. ``progress``: a progress bar on stderr. The inputs are read
-        into a list first (texts stay in memory until tagged)."""
+        into a list first (texts stay in memory until tagged). Like any generator, ``pipe`` checks its
+        arguments when iteration starts: ``TypeError``/``ValueError`` with a one-line message."""
         items = self._items(inputs, doc_ids, recursive)
         if jobs < 1:
             raise ValueError(f"jobs must be at least 1, not {jobs}")
