@@ -39,8 +39,8 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   ``县城``); a cap written as a share at a distance names what is capped (``奖励总额不超过…的35%``; else the
   grant that follows); a ranked list item that is only a place name (``衡水市116.48%``) takes the list's
   head (``开工率由高到低排序，依次是：…``); a change after a value (``…1200亿元，增长12%``,
-  ``比上年增加2000家``) takes the previous indicator with the change word (``营业收入增长``; offsets like a
-  shared head).
+  ``比上年增加2000家``) takes the previous indicator as it is (``营业收入``: the indicator is a substring of
+  the text; the change word is the comparison, not the thing measured — the sample's gold, issue 27).
 * **Shared heads.** ``1—2家国家级、3—4家省级工业设计研究院``: an indicator made only of a level
   (``国家级``) takes the head of the next one, giving ``国家级工业设计研究院``; this is the one case where
   the indicator is not a substring: its offsets run from ``国家级`` to the end of the shared head.
@@ -468,13 +468,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             elif grown is None:
                 out[i] = prev
         elif seg and closes and cues.change_only.fullmatch(seg):
-            # …营业收入1200亿元，增长12%: the change of the same thing, "营业收入增长" (like a shared head,
-            # not a substring: its offsets run from the previous indicator to the change word)
-            prev = out[i - 1]
-            assert prev is not None
-            m = _last(cues.change_word.finditer(text, q.start - len(seg), q.start))  # the last change word
-            if m is not None:
-                out[i] = Indicator(prev.text + m.group(), prev.start, m.end())  # 数量年均增长
+            # …营业收入1200亿元，增长12%, …171.72亿元，比2015年增长21.6%: the change of the same thing measures
+            # that thing (FORMAT: the indicator is a substring; the change word is the comparison, not the noun)
+            out[i] = out[i - 1]
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
         if out[i] is None and q.role == "cap":
             seg_s = q.start
