@@ -364,11 +364,15 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     out: list[Indicator | None] = [None] * len(quantities)
     side: list[str] = [""] * len(quantities)
     consumed = 0  # end of the previous quantity (or of its indicator, when that was read after it)
+    consumed_before = 0  # the same, before the previous quantity
     for i, q in enumerate(quantities):
         seg_s = q.start
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         ls = max(seg_s, consumed)
+        if i and quantities[i - 1].role == "threshold" and quantities[i - 1].start > seg_s:
+            ls = max(seg_s, consumed_before)  # 培育年销售收入超50亿元企业3-5家: the criterion belongs to the noun
+        consumed_before = consumed
         # the text after runs to the segment end or the next quantity that is not a modifier (…的)
         re_ = q.end
         while re_ < n and text[re_] not in cues.breaks:
@@ -378,6 +382,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             nq = quantities[j]
             if nq.start >= re_:
                 break
+            if nq.role == "threshold" and text.find("的", nq.end, re_) >= 0:
+                continue  # 15个关键工序数控化率提升5%以上、…的数字化特色产业集群: criteria inside the noun phrase
             if not text.startswith("的", nq.end) or text[nq.start - 1:nq.start] == "、":
                 re_, stopped = nq.start, True  # (a list item such as 、80%的… is not a modifier)
                 break
@@ -386,6 +392,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if q.role not in roles:
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
+        if i and ls < quantities[i - 1].start and bs <= quantities[i - 1].start < be < quantities[i - 1].end:
+            be = quantities[i - 1].end  # 年销售收入3亿元以上的达到300家: not inside the criterion's amount
         if i and be > bs and quantities[i - 1].end == ls and quantities[i - 1].role not in roles:
             # 46个连片县和国贫县土建项目100%开工: after what the scope count counts (县), the share's subject
             pq = quantities[i - 1]

@@ -666,8 +666,16 @@ def _scope_counts(text: str, out: list[Quantity]) -> list[Quantity]:
         seg_end = nq.end
         while seg_end < len(text) and text[seg_end] not in _SEGMENT_BREAKS:
             seg_end += 1
-        if text.find("的", nq.end, seg_end) >= 0:
-            continue  # 培育15个关键工序数控化率提升5%以上…的数字化特色产业集群: the share qualifies what is counted
+        de = text.rfind("的", nq.end, seg_end)
+        if de >= 0:  # 培育15个关键工序数控化率提升5%以上、…10%以上的数字化特色产业集群: the shares qualify what is
+            if roles is None:  # counted — criteria it must meet (FORMAT: threshold)
+                roles = [x.role for x in out]
+            for k in range(i + 1, len(out)):
+                if out[k].start >= de:
+                    break
+                if out[k].kind in ("percent", "ratio") and roles[k] in ("target", "actual"):
+                    roles[k] = "threshold"
+            continue
         if roles is None:
             roles = [x.role for x in out]
         roles[i] = "other"
