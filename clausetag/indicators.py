@@ -113,6 +113,8 @@ class _Cues:
         self.prefix_hint = re.compile(f"[{re.escape(c['drop_prefix_pattern_keys'])}]")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
+        self.after_other_np = re.compile(c["after_other_np"])
+        self.after_category = re.compile(c["after_category"])
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
         self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
         self.generic_after = re.compile(_alt(c["generic_after"]))
@@ -137,7 +139,8 @@ def _cues() -> _Cues:
 
 
 _ENUM_OR_PER = re.compile(r"^(?:\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
-_TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
+_TIME_PREFIX = re.compile(r"^(?:(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?"
+                          r"|(?:\d{1,2}\s*(?:[—–\-－~～]|至|到)\s*)?\d{1,2}\s*月份?(?![\d日号]))")  # (1-12月份营养膳食补助)
 _BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _SPACE = " \t\u3000"
 
@@ -346,6 +349,12 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
             e = i
     if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
+    m = cues.after_other_np.search(text, s + 1, e)  # 11个市和所有县（市）: the count counts 市 only
+    if m:
+        e = m.start()
+    m = _last(cues.after_category.finditer(text, s + 2, e))  # A、B和C等新商贸业态建设项目: the category
+    if m and _balanced(text[m.end():e]) and _LIST_MARK.search(text, s, m.start()):  # (not 数字内容等文化领域…)
+        s = m.end()
     for m in cues.after_stop.finditer(text, s + 2, e):
         if m.group() == "以上" and text[m.start() - 1] in "级模额":
             continue  # 20家省级以上创新平台, 1万家规模以上工业企业: part of the noun phrase
@@ -423,6 +432,11 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
               and (vm := cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])) and vm.start() > vn[0]
               and (vt := _trim_links(text, vn[0], vm.start(), cues))[1] > vt[0]):
             s, e, side[i] = vt[0], vt[1], "before"  # 营养膳食补助共支出39537万元: what was spent
+        elif (verb_end and q.kind == "money" and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
+              and cues.verb_end.fullmatch(text, vn[0], vn[1])
+              and (vt := _trim_links(text, ls, vn[0], cues))[1] > vt[0]
+              and cues.money_noun_end.search(text, max(vt[0], vt[1] - cues.money_len), vt[1])):
+            s, e, side[i] = vt[0], vt[1], "before"  # 1-12月份营养膳食补助共支出…: 补助 is the noun there
         elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
@@ -574,6 +588,7 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
 
 _GROWTH_END = re.compile(r"(?:年均|每年|年)?(?:递增|增长|增加|提高|提升)$")
 _LIST_SEP = re.compile(r"、")
+_LIST_MARK = re.compile(r"、|和|及|与")
 _LIST_LAST = re.compile(r"和|及|以及|与")
 
 
