@@ -240,6 +240,9 @@ def _balanced(seg: str) -> bool:
 def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -> tuple[int, int, bool]:
     """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
     e = qs
+    bm = _last(_BASIS.finditer(text, ls, qs))  # 在原…的基础上增加18元: what follows 基础上
+    if bm is not None:
+        ls = bm.end()
     m = _SHARE_OF_END.search(text, ls, e)  # 销售额要达到总销售额的30%: the share is of 销售额
     if m and m.start() > ls:
         e = m.start()
@@ -306,6 +309,8 @@ _SUBJECT_LIST = re.compile(r"[、等]")
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
+_ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_BASIS = re.compile(r"的?基础上")  # …的基础上增加18元: the change is of the standard before it
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
@@ -419,7 +424,14 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，);
         # a share followed by 的 is a share of what follows (30%的县城, 80%以上的乡镇卫生院)
         counted_after = (q.kind in ("count", "measure") or (q.kind in ("percent", "ratio") and text.startswith("的", q.end))) and ae > as_
-        if (after_money or counted_after) and ae > as_:
+        pen = cues.penalty.match(text, q.end)
+        orig = _ORIGINAL.search(text, ls, q.start)
+        if pen is not None:  # …10万元以下罚款的法律责任: the fine is what is measured, not what it belongs to
+            s, e, side[i] = pen.end() - len(pen.group().lstrip("的")), pen.end(), "after"
+        elif orig is not None and i and out[i - 1] is not None and quantities[i - 1].kind == q.kind:
+            out[i], side[i] = out[i - 1], "before"  # …提高至每人每月88元，即在原每人每月70元的基础上: the same standard
+            continue
+        elif (after_money or counted_after) and ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif be > bs and not verb_end:
             s, e, side[i] = bs, be, "before"
@@ -475,6 +487,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if any(ch in gap for ch in "。；;！!？?\n"):
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
+        if (bm := _BASIS.match(seg)) is not None and bm.end() < len(seg):
+            seg = seg[bm.end():]  # 70元的基础上增加18元
         pm = _PER_AFTER.match(seg)
         seg = seg[pm.end():] if pm else seg  # 135立方米/公顷增加到142立方米
         bare = _YEAR_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
