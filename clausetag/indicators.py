@@ -325,7 +325,7 @@ _NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|
 _PER_AFTER = re.compile(r"/(?:平方米|平方公里|立方米|公顷|千克|公斤|人次|人年|万人|亩|人|户|年|月|日|天|吨|次|台|件|个|辆|床|间)")
 
 
-def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
+def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool, unit: str | None = None) -> tuple[int, int]:
     """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
     so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
     s, e = qe, re_
@@ -352,7 +352,12 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
             i = text.find("、", i + 1, e)
         if i >= 0:
             e = i
-    if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
+    de = text.find("的", s, e)
+    heads = cues.counter_any.get(unit) if unit is not None else None
+    hm = _last(heads.finditer(text, s, de)) if heads is not None and de > s + 1 else None
+    if hm is not None and hm.end() == de and not cues.verb_inner.match(text, s, de):
+        e = de  # 1000项重大科技计划项目成果的转移转化: what the counter counts ends before 的 (成果), not what it owns
+    elif not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
     m = cues.after_other_np.search(text, s + 1, e)  # 11个市和所有县（市）: the count counts 市 only
     if m:
@@ -415,7 +420,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             hm = _last(heads.finditer(text, bs, be - 2)) if heads is not None else None
             if hm is not None and be - hm.end() >= 2:
                 bs = _trim(text, hm.end(), be, cues)[0]
-        as_, ae = _after(text, q.end, re_, cues, stopped)
+        as_, ae = _after(text, q.end, re_, cues, stopped, q.unit if q.kind == "count" else None)
         if ae > as_ and cues.generic_after.fullmatch(text, as_, ae):
             ae = as_  # 300吨生产能力, 1万人的工作目标: nothing named after the number
         after_money = (q.kind == "money" and cues.money_noun_near.match(text, q.end) is not None) or (
