@@ -114,6 +114,7 @@ class _Cues:
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.after_other_np = re.compile(c["after_other_np"])
+        self.generic_alone = re.compile(f"(?:{_alt(c['generic_alone'])}|{_alt(c['link_words'])}|{_alt(c['drop_prefixes'])})*")
         self.after_category = re.compile(c["after_category"])
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
         self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
@@ -288,6 +289,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         k = _last(_NOT_NP.finditer(text, s, e))
         if k is not None:
             s = k.end()
+    for m in _ARTICLE_QUANT.finditer(text, s, e):  # 曝光一批典型案件: what the batch holds
+        s = m.end()
     for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
         if m.end() < e:
             s = m.end()
@@ -310,6 +313,7 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
 _BASIS = re.compile(r"的?基础上")  # …的基础上增加18元: the change is of the standard before it
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
@@ -477,6 +481,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     _list_heads(text, quantities, out, cues, roles)
     _respectively(text, quantities, out, side, cues, roles)
     _earlier_referent(text, quantities, out, cues, roles)
+    _previous_segment(text, quantities, out, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
@@ -672,6 +677,32 @@ def _list_items(text: str, s: int, e: int, n: int, cues: _Cues) -> list[tuple[in
             return None
         out.append((a, b))
     return out
+
+
+def _previous_segment(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
+                      roles: frozenset[str]) -> None:
+    """A quantity whose comma segment names only a generic word, a currency or link words before it
+    (``…曝光一批典型案件，数量不得少于10个``, ``对个人的罚款金额，为人民币十万元以下``) measures what the
+    previous comma segment of the sentence names, read like the text before a quantity."""
+    for i, q in enumerate(quantities):
+        cur = out[i]
+        if q.role not in roles or (cur is not None and not cues.generic_alone.fullmatch(cur.text)):
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        if seg_s == 0 or text[seg_s - 1] not in "，," or (i and quantities[i - 1].end > seg_s):
+            continue
+        if not cues.generic_alone.fullmatch(text, seg_s, q.start):
+            continue
+        prev_s = seg_s - 1
+        while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
+            prev_s -= 1
+        if any(prev_s <= x.start < seg_s for x in quantities):
+            continue
+        s, e, verb_end = _before(text, prev_s, seg_s - 1, cues)
+        if not verb_end and e - s >= 2 and _balanced(text[s:e]):
+            out[i] = Indicator(text[s:e], s, e)
 
 
 def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
