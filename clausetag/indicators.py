@@ -313,6 +313,7 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
 _ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
 _BASIS = re.compile(r"的?基础上")  # …的基础上增加18元: the change is of the standard before it
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
@@ -359,8 +360,9 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool, uni
     de = text.find("的", s, e)
     heads = cues.counter_any.get(unit) if unit is not None else None
     hm = _last(heads.finditer(text, s, de)) if heads is not None and de > s + 1 else None
-    if hm is not None and hm.end() == de and not cues.verb_inner.match(text, s, de):
-        e = de  # 1000项重大科技计划项目成果的转移转化: what the counter counts ends before 的 (成果), not what it owns
+    if hm is not None and len(hm.group()) >= 2 and not cues.verb_inner.match(text, s, de) and text[s] not in "在对为向由":
+        e = hm.end()  # 1000项重大科技计划项目成果的转移转化, 100余万名从业人员薪酬调查的基础上: what the counter counts
+        # (成果, 人员) ends the indicator, not what it owns
     elif not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
     m = cues.after_other_np.search(text, s + 1, e)  # 11个市和所有县（市）: the count counts 市 only
@@ -393,8 +395,10 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         ls = max(seg_s, consumed)
-        if i and quantities[i - 1].role == "threshold" and quantities[i - 1].start > seg_s:
-            ls = max(seg_s, consumed_before)  # 培育年销售收入超50亿元企业3-5家: the criterion belongs to the noun
+        if i and quantities[i - 1].start > seg_s and (quantities[i - 1].role == "threshold" or _RANK.search(
+                text, max(seg_s, quantities[i - 1].start - 2), quantities[i - 1].start)):
+            # 培育年销售收入超50亿元企业3-5家, 前15家钢铁企业产能规模占全省比重: a criterion or a rank belongs to the noun
+            ls = max(seg_s, consumed_before)
         consumed_before = consumed
         # the text after runs to the segment end or the next quantity that is not a modifier (…的)
         re_ = q.end
