@@ -211,6 +211,8 @@ class _Compiled:
         self.approx_actual = tuple(c["approx_actual"])
         self.attribute_actual = re.compile(f"(?:{_alt(c['attribute_actual'])})(?:{_alt(c['attribute_links'])})?")
         self.review_end = re.compile(c["review_pattern"])
+        self.criterion_share_gap = re.compile(c["criterion_share_gap"])
+        self.beneficiary_left = tuple(c["beneficiary_left"])
         self.review_any = re.compile(c["review_pattern"].removesuffix("$") + r"(?=[\d０-９])")
         self.threshold_right = tuple(c["threshold_right"])
         self.target_time_left = tuple(c["target_time_left"])
@@ -550,6 +552,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         return "actual", year  # 有37个县已全部竣工: done
     if kind == "money" and c.grant_verbs_re.search(masked, seg_start, q_start):
         return "other", year  # 省级分别支持4000万元: an amount granted
+    if lead and lead.split()[-1] in c.beneficiary_left and c.target_verbs_re.search(masked, q_end, seg_end):
+        return "target", year  # 为1.5万户农村贫困残疾人家庭实施危房改造: what the plan delivers, to whom
     if c.target_verbs_re.search(masked, seg_start, q_start) or c.target_verbs_segment_re.search(
             masked, sent_start, seg_start):  # (培育一批…企业，全国版权示范单位、园区超过18家: the verb opens a segment)
         return ("actual" if _in_review(ctx, c, sent_start, q_start) else "target"), year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
@@ -636,12 +640,27 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
         pos = max(m.end() if m is not None else pos + 1, pos + 1)
     if len(out) > 1:
         out = _scope_counts(text, out)
+        out = _criteria(text, out, c)
     if indicators and out:
         from clausetag.indicators import find_indicators
 
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
     return out
+
+
+def _criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A floor (>=, >) on a count or measure right before the name of a share in the same noun phrase
+    (``全省普通高中66人及以上超大班额占比降至9.46%``) is a criterion of what the share is of: ``threshold``."""
+    res: list[Quantity] | None = None
+    for i in range(len(out) - 1):
+        q, nq = out[i], out[i + 1]
+        if (q.kind in ("count", "measure") and q.comparator in (">", ">=") and q.role in ("target", "actual", "other")
+                and nq.kind in ("percent", "ratio") and c.criterion_share_gap.fullmatch(text, q.end, nq.start)):
+            if res is None:
+                res = list(out)
+            res[i] = replace(q, role="threshold")
+    return out if res is None else res
 
 
 _SCOPE_GAP = re.compile(r"[^，,；;。：:！!？?\n的\d０-９%％]{1,24}")
