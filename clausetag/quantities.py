@@ -255,7 +255,8 @@ class _Compiled:
         self.copula_left = tuple(c["copula_left"])
         self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。]{{0,6}}$")
         self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
-        self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})")
+        # (not 确定…品牌30个（名单附后），给予每个品牌…: a grant to each of the counted set, not a condition)
+        self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})(?!每)")
         self.bare_statement = re.compile(c["bare_statement_pattern"])
 
         arabic = r"(?<![\d.．])(?:\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d])|\d{1,3}(?: \d{3})+(?![\d.．])|\d+(?:[.．]\d+)?)"
