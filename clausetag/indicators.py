@@ -114,6 +114,7 @@ class _Cues:
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
         self.after_other_np = re.compile(c["after_other_np"])
+        self.generic_word = re.compile(_alt(c["generic_alone"]))
         self.generic_alone = re.compile(f"(?:{_alt(c['generic_alone'])}|{_alt(c['link_words'])}|{_alt(c['drop_prefixes'])})*")
         self.after_category = re.compile(c["after_category"])
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
@@ -313,6 +314,7 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_ANY_DIGIT = re.compile(r"[0-9０-９]")
 _RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
 _ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
 _BASIS = re.compile(r"的?基础上")  # …的基础上增加18元: the change is of the standard before it
@@ -368,15 +370,16 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool, uni
     m = cues.after_other_np.search(text, s + 1, e)  # 11个市和所有县（市）: the count counts 市 only
     if m:
         e = m.start()
-    m = _last(cues.after_category.finditer(text, s + 2, e))  # A、B和C等新商贸业态建设项目: the category
-    if m and _balanced(text[m.end():e]) and _LIST_MARK.search(text, s, m.start()):  # (not 数字内容等文化领域…)
-        s = m.end()
     for m in cues.after_stop.finditer(text, s + 2, e):
         if m.group() == "以上" and text[m.start() - 1] in "级模额":
             continue  # 20家省级以上创新平台, 1万家规模以上工业企业: part of the noun phrase
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
+    m = _last(cues.after_category.finditer(text, s + 2, e)) if heads is not None else None
+    if (m is not None and _balanced(text[m.end():e]) and _LIST_MARK.search(text, s, m.start())
+            and not _LIST_MARK.search(_BRACKETED.sub("", text[m.end():e]))):
+        s = m.end()  # 20个A、B和C等新商贸业态建设项目: the category (not 数字内容等文化领域…, not …等D及E、F)
     s = _head_after_de(text, s, e)
     return _trim(text, s, e, cues)
 
@@ -617,6 +620,7 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
 _GROWTH_END = re.compile(r"(?:年均|每年|年)?(?:递增|增长|增加|提高|提升)$")
 _LIST_SEP = re.compile(r"、")
 _LIST_MARK = re.compile(r"、|和|及|与")
+_BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
 _LIST_LAST = re.compile(r"和|及|以及|与")
 
 
@@ -697,7 +701,7 @@ def _previous_segment(text: str, quantities: Sequence[Any], out: list[Indicator 
             seg_s -= 1
         if seg_s == 0 or text[seg_s - 1] not in "，," or (i and quantities[i - 1].end > seg_s):
             continue
-        if not cues.generic_alone.fullmatch(text, seg_s, q.start):
+        if not cues.generic_alone.fullmatch(text, seg_s, q.start) or not cues.generic_word.search(text, seg_s, q.start):
             continue
         prev_s = seg_s - 1
         while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
@@ -705,7 +709,7 @@ def _previous_segment(text: str, quantities: Sequence[Any], out: list[Indicator 
         if any(prev_s <= x.start < seg_s for x in quantities):
             continue
         s, e, verb_end = _before(text, prev_s, seg_s - 1, cues)
-        if not verb_end and e - s >= 2 and _balanced(text[s:e]):
+        if not verb_end and e - s >= 2 and _balanced(text[s:e]) and not _ANY_DIGIT.search(text, s, e):
             out[i] = Indicator(text[s:e], s, e)
 
 
