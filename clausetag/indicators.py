@@ -398,8 +398,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         ls = max(seg_s, consumed)
-        if i and quantities[i - 1].start > seg_s and (quantities[i - 1].role == "threshold" or _RANK.search(
-                text, max(seg_s, quantities[i - 1].start - 2), quantities[i - 1].start)):
+        if i and quantities[i - 1].start > seg_s and (quantities[i - 1].role == "threshold" or (_RANK.search(
+                text, max(seg_s, quantities[i - 1].start - 2), quantities[i - 1].start)
+                and "、" not in text[quantities[i - 1].end:q.start])):
             # 培育年销售收入超50亿元企业3-5家, 前15家钢铁企业产能规模占全省比重: a criterion or a rank belongs to the noun
             ls = max(seg_s, consumed_before)
         consumed_before = consumed
