@@ -486,6 +486,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
                 consumed = max(consumed, e)
+    _pos_edges(text, out)
     _list_heads(text, quantities, out, cues, roles)
     _respectively(text, quantities, out, side, cues, roles)
     _earlier_referent(text, quantities, out, cues, roles)
@@ -553,6 +554,78 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
                 and text[pq.end:q.start].strip(_SPACE) in ("和", "及", "与", "、", "以及")):
             out[i] = out[i - 1]
     return out
+
+
+@lru_cache(maxsize=1)
+def _pos_cues() -> dict[str, frozenset[str]]:
+    c = load_indicator_cues()["pos_edges"]
+    return {k: frozenset(v) for k, v in c.items()}
+
+
+@lru_cache(maxsize=8192)
+def _pos_tokens(span: str) -> tuple[tuple[str, str], ...]:
+    """jieba part-of-speech tokens of an indicator span (cached: spans repeat across a corpus)."""
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in pseg.cut(span))
+
+
+_NOMINAL = ("n", "vn", "b", "eng", "x", "m", "q", "a", "j", "l", "s", "f", "h", "k")
+
+
+def _pos_span(span: str, after: str) -> tuple[int, int]:
+    """Offsets inside ``span`` of its noun phrase: a predicate verb after the noun and a verb that opens and
+    governs it are cut (``县域…企业上市`` → ``县域…企业``, ``完成设备购置金额`` → ``设备购置金额``)."""
+    pc = _pos_cues()
+    toks = _pos_tokens(span)
+    if len(toks) < 2:
+        return 0, len(span)
+
+    def verb(w: str, f: str) -> bool:
+        return w not in pc["nouns"] and (f in pc["verb_tags"] or w in pc["predicates"])
+
+    def nominal(w: str, f: str) -> bool:
+        return w in pc["nouns"] or (f.startswith(_NOMINAL) and f not in pc["verb_tags"] and w not in pc["predicates"])
+
+    s, e = 0, len(span)
+    # the tail: a predicate verb after the noun ends the noun phrase (…企业上市, 单位GDP能耗下降15%)
+    w, f = toks[-1]
+    if (w in pc["predicates"] or w in pc["change_after"]) and nominal(*toks[-2]) and len(toks[-2][0]) >= 2 and "占" not in span:
+        if w not in pc["change_after"] or toks[-2][0] not in pc["rate_words"] and re.match(r"[0-9０-９一二两三四五六七八九十百千万.．%％]", after):
+            e = len(span) - len(w)
+    # the head: a verb (not a change word or a kept opener) followed only by nominal tokens
+    w0, f0 = toks[0]
+    i0 = 0
+    if f0 in ("d", "a", "ad") and len(toks) > 2 and verb(*toks[1]):
+        i0 = 1  # 重新确认…, 已完成…
+    w, f = toks[i0]
+    if w in pc["openers"]:
+        rest = toks[i0 + 1:]
+        off = sum(len(t[0]) for t in toks[:i0 + 1])
+        if (rest and e - off >= 2 and len(w) >= 2 and len(rest[0][0]) >= 2 and all(nominal(*t) or verb(*t) for t in rest)
+                and nominal(*rest[0])):
+            s = off
+    return s, e
+
+
+def _pos_edges(text: str, out: list[Indicator | None]) -> None:
+    """Trim each indicator to its noun phrase by part of speech (see :func:`_pos_span`)."""
+    done: dict[int, Indicator] = {}
+    for i, ind in enumerate(out):
+        if ind is None or ind.end - ind.start < 3 or text[ind.start:ind.end] != ind.text:
+            continue
+        if id(ind) in done:
+            out[i] = done[id(ind)]
+            continue
+        s, e = _pos_span(ind.text, text[ind.end:ind.end + 2])
+        if (s, e) != (0, len(ind.text)) and e - s >= 2:
+            new = Indicator(ind.text[s:e], ind.start + s, ind.start + e)
+            done[id(ind)] = new
+            out[i] = new
 
 
 def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
