@@ -215,6 +215,7 @@ class _Compiled:
         self.beneficiary_left = tuple(c["beneficiary_left"])
         self.review_any = re.compile(c["review_pattern"].removesuffix("$") + r"(?=[\d０-９])")
         self.threshold_right = tuple(c["threshold_right"])
+        self.plan_object_left = re.compile(f"(?:{_alt(c['plan_object_verbs'])})(?:{_alt(c['plan_object_fillers'])})*$")
         self.target_time_left = tuple(c["target_time_left"])
         self.govern_time_left = tuple(c["target_time_left"]) + ("在", "于", "截至", "截止", "自")
         role_words = dict.fromkeys(c["role_target"], "target")
@@ -470,6 +471,9 @@ _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
 
+_COUNT_AHEAD = re.compile(r"(?:[\d０-９]+|[一二两三四五六七八九十百千万]+)(?:[万亿]|[家个项所名人批条件台座])")
+
+
 def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: str,
           c: _Compiled) -> tuple[str, int | None]:
     """Role and governing year of the quantity at ``text[q_start:q_end]`` (rules in the module docstring)."""
@@ -494,6 +498,10 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     rv = c.review_end.search(text, max(seg_start, q_start - 16), q_start)
     if rv is not None and _year_and_time_cue(ctx, sent_start, rv.start(), c)[2] != "target":
         return "actual", int(rv.group(1))  # 由2006年的9107元提高到2010年的16190元: that year's figure
+    if (text.startswith(c.threshold_right, q_end) and c.plan_object_left.search(text, seg_start, q_start)
+            and not _COUNT_AHEAD.search(text, q_end, _segment_end(text, q_end, sent_end))):
+        # (培育超百亿元的…龙头企业5家左右: a count follows, so the amount is a criterion of what is counted)
+        return "target", year  # 设立每年不少于3000万元的…专项资金, 打造10个以上的…场景: what the plan delivers
     if text.startswith(c.threshold_right, q_end) and (
             comp not in ("=", "~") if kind not in ("percent", "ratio")
             else c.threshold_share_left.search(text, seg_start, q_start)):
