@@ -191,7 +191,8 @@ class _Compiled:
         self.suffix_lens = sorted({len(w) for w in self.suffix}, reverse=True)
         self.cap_words = frozenset(c["remote_cap_cues"])
         self.remote_cap = re.compile(
-            f"(?:{_alt(c['remote_cap_cues'])})(?:{_alt(c['remote_cap_fillers'])}){{0,3}}$"
+            f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,3}}"
+            f"|[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})(?:为|是)?)$"
         )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
