@@ -314,6 +314,7 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_NOUN_NEXT = re.compile(r"(?![的以左及或和与、])[\u4e00-\u9fff]")
 _ANY_DIGIT = re.compile(r"[0-9０-９]")
 _RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
 _ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
@@ -413,8 +414,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             nq = quantities[j]
             if nq.start >= re_:
                 break
-            if nq.role == "threshold" and text.find("的", nq.end, re_) >= 0:
-                continue  # 15个关键工序数控化率提升5%以上、…的数字化特色产业集群: criteria inside the noun phrase
+            if nq.role == "threshold" and (text.find("的", nq.end, re_) >= 0 or (
+                    q.kind == "count" and _NOUN_NEXT.match(text, nq.end, re_))):
+                continue  # (5家主营业务收入超百亿元企业: the criterion belongs to the counted noun)  # 15个关键工序数控化率提升5%以上、…的数字化特色产业集群: criteria inside the noun phrase
             if not text.startswith("的", nq.end) or text[nq.start - 1:nq.start] == "、":
                 re_, stopped = nq.start, True  # (a list item such as 、80%的… is not a modifier)
                 break

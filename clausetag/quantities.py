@@ -249,6 +249,7 @@ class _Compiled:
         self.penalty_left = re.compile(_alt(c["penalty_left"]))
         self.range_lower_end = tuple(c["range_lower_end"])
         self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
+        self.criterion_money_left = re.compile(f"(?:{_alt(c['criterion_money_left'])})$")
         self.baseline_left = re.compile(_alt(c["baseline_left"]))
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
         self.baseline_original = re.compile(
@@ -472,6 +473,7 @@ _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
 
+_CJK_NOUN_NEXT = re.compile(r"(?![的以左及或和、])[\u4e00-\u9fff]")
 _COUNT_AHEAD = re.compile(r"(?:[\d０-９]+|[一二两三四五六七八九十百千万]+)(?:[万亿]|[家个项所名人批条件台座])")
 
 
@@ -507,7 +509,9 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
             comp not in ("=", "~") if kind not in ("percent", "ratio")
             else c.threshold_share_left.search(text, seg_start, q_start)):
         return "threshold", year
-    if comp in (">", ">=") and kind == "money" and text.startswith(c.threshold_right_nouns, q_end):
+    if comp in (">", ">=") and kind == "money" and (text.startswith(c.threshold_right_nouns, q_end) or (
+            c.criterion_money_left.search(text, max(seg_start, q_start - 8), q_start)
+            and _CJK_NOUN_NEXT.match(text, q_end))):
         return "threshold", year  # 培育年销售收入超50亿元企业3-5家
     # a baseline: 由2015年的54.2%提升到…, 由当前3%提升到…, 在原每人每月70元的基础上
     if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
