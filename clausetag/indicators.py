@@ -130,6 +130,7 @@ class _Cues:
         self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
         self.property_len = max(map(len, c["property_heads"]))
         self.result_verbs = frozenset(c["result_verbs"])
+        self.respectively_head = re.compile(f"(?:{_alt(c['respectively_item_heads'])})$")
         self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
         self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
                               for unit, words in c["counter_heads"].items()}
@@ -717,12 +718,23 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
             j += 1
         run = list(range(i, j))
         i = j
-        if len(run) < 2 or q.role not in roles or len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+        if len(run) < 2 or q.role not in roles:
             continue
         seg_s = q.start
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         k = text.rfind("分别", seg_s, q.start)
+        first = out[run[0]]
+        if k >= 0 and q.start - k <= 6 and first is not None and first.end <= k and all(
+                out[r] is None or out[r] == first for r in run) and not any(quantities[r].role == "cap" for r in run):
+            # 污泥无害化处理处置率和再生水利用率分别达到50%和20%以上: a list of whole indicators in the segment
+            own = _list_items(text, first.start, first.end, len(run), cues)
+            if own is not None and all(cues.respectively_head.search(text, a, b) for a, b in own):
+                for r, (a, b) in zip(run, own):
+                    out[r] = Indicator(text[a:b], a, b)
+                continue
+        if len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+            continue
         if k < 0 or q.start - k > 6 or seg_s == 0 or text[seg_s - 1] not in "，," or any(
                 quantities[r].role == "cap" for r in run):
             continue  # (分别培训48万人次, 分别达到; not 分别择优给予不超过…、最高不超过…: two caps on one grant)
