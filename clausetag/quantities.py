@@ -511,7 +511,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         return "threshold", year
     if comp in (">", ">=") and kind == "money" and (text.startswith(c.threshold_right_nouns, q_end) or (
             c.criterion_money_left.search(text, max(seg_start, q_start - 8), q_start)
-            and _CJK_NOUN_NEXT.match(text, q_end))):
+            and _CJK_NOUN_NEXT.match(text, q_end) and (_COUNT_AHEAD.search(text, seg_start, q_start)
+                                                       or _COUNT_AHEAD.search(text, q_end, _segment_end(text, q_end, sent_end))))):
         return "threshold", year  # 培育年销售收入超50亿元企业3-5家
     # a baseline: 由2015年的54.2%提升到…, 由当前3%提升到…, 在原每人每月70元的基础上
     if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
