@@ -130,6 +130,8 @@ class _Cues:
         self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
         self.property_len = max(map(len, c["property_heads"]))
         self.result_verbs = frozenset(c["result_verbs"])
+        self.noun_links = frozenset(c["noun_links"])
+        self.noun_link_subjects = frozenset(c["noun_link_subjects"])
         self.respectively_head = re.compile(f"(?:{_alt(c['respectively_item_heads'])})$")
         self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
         self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
@@ -258,6 +260,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
              or _PER_HEAD_END.search(seg))
         if not m:
             break
+        if (m.group() in cues.noun_links and m.start() > 0 and "\u4e00" <= seg[m.start() - 1] <= "\u9fff"
+                and seg[m.start() - 1] not in cues.noun_link_subjects):
+            break  # 专项硕士研究生招生计划由…: the end of a name (招生计划), not 计划 "plans to"
         e = ls + m.start()
     m = _last(_BASELINE_FROM.finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
     if m is not None and cues.verb_inner.search(text, m.end(), e):
@@ -267,7 +272,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
     if m is not None and m.start() > ls:
         e = m.start()
         m2 = cues.link_end.search(text, max(ls, e - cues.link_len), e)  # …占有率力争由当前3%
-        if m2 and m2.start() > ls:
+        if m2 and m2.start() > ls and not (m2.group() in cues.noun_links and "\u4e00" <= text[m2.start() - 1] <= "\u9fff"
+                                           and text[m2.start() - 1] not in cues.noun_link_subjects):
             e = m2.start()
     seg = text[ls:e]
     if not seg:
