@@ -603,9 +603,14 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
     s, e = 0, len(span)
     # the tail: a predicate verb after the noun ends the noun phrase (…企业上市, 单位GDP能耗下降15%)
     w, f = toks[-1]
-    if (w in pc["predicates"] or w in pc["change_after"]) and nominal(*toks[-2]) and len(toks[-2][0]) >= 2 and "占" not in span:
-        if w not in pc["change_after"] or toks[-2][0] not in pc["rate_words"] and re.match(r"[0-9０-９一二两三四五六七八九十百千万.．%％]", after):
-            e = len(span) - len(w)
+    k = len(toks) - 2
+    while k > 0 and toks[k][0] in pc["tail_adverbs"]:
+        k -= 1  # 单位工业增加值能耗累计下降26.08%: 累计 goes with the change
+    tail = sum(len(t[0]) for t in toks[k + 1:])
+    if ((w in pc["predicates"] or w in pc["change_after"]) and nominal(*toks[k]) and len(toks[k][0]) >= 2
+            and "占" not in span):
+        if w not in pc["change_after"] or toks[k][0] not in pc["rate_words"] and re.match(r"[0-9０-９一二两三四五六七八九十百千万.．%％]", after):
+            e = len(span) - tail
     # the head: a verb (not a change word or a kept opener) followed only by nominal tokens
     w0, f0 = toks[0]
     i0 = 0
