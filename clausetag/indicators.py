@@ -571,6 +571,13 @@ def _pos_cues() -> dict[str, frozenset[str]]:
     return {k: frozenset(v) for k, v in c.items()}
 
 
+@lru_cache(maxsize=1)
+def _pos_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words a span must end with (predicates, change words) or hold near its start (openers) to be cut."""
+    pc = _pos_cues()
+    return tuple(pc["predicates"] | pc["change_after"]), tuple(pc["openers"])
+
+
 @lru_cache(maxsize=8192)
 def _pos_tokens(span: str) -> tuple[tuple[str, str], ...]:
     """jieba part-of-speech tokens of an indicator span (cached: spans repeat across a corpus)."""
@@ -590,6 +597,9 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
     """Offsets inside ``span`` of its noun phrase: a predicate verb after the noun and a verb that opens and
     governs it are cut (``县域…企业上市`` → ``县域…企业``, ``完成设备购置金额`` → ``设备购置金额``)."""
     pc = _pos_cues()
+    ends, opens = _pos_hints()
+    if not span.endswith(ends) and not any(w in span[:4] for w in opens):
+        return 0, len(span)  # nothing to cut: no word segmentation needed (the common case, and fast)
     toks = _pos_tokens(span)
     if len(toks) < 2:
         return 0, len(span)
