@@ -495,7 +495,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
                 consumed = max(consumed, e)
-    _pos_edges(text, out)
+    _pos_edges(text, out, side)
     _list_heads(text, quantities, out, cues, roles)
     _respectively(text, quantities, out, side, cues, roles)
     _earlier_referent(text, quantities, out, cues, roles)
@@ -618,7 +618,7 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
         k -= 1  # 单位工业增加值能耗累计下降26.08%: 累计 goes with the change
     tail = sum(len(t[0]) for t in toks[k + 1:])
     if ((w in pc["predicates"] or w in pc["change_after"]) and nominal(*toks[k]) and len(toks[k][0]) >= 2
-            and "占" not in span):
+            and "占" not in span[:len(span) - tail]):
         if w not in pc["change_after"] or toks[k][0] not in pc["rate_words"] and re.match(r"[0-9０-９一二两三四五六七八九十百千万.．%％]", after):
             e = len(span) - tail
     # the head: a verb (not a change word or a kept opener) followed only by nominal tokens
@@ -636,7 +636,23 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
     return s, e
 
 
-def _pos_edges(text: str, out: list[Indicator | None]) -> None:
+def _after_np_end(span: str) -> int:
+    """End of the noun phrase that opens ``span``, a text read after the quantity: a preposition or an adverb
+    after its nouns starts the predicate (``场地免费向高校毕业生创业者`` → ``场地``, ``信息化项目仅占`` →
+    ``信息化项目``)."""
+    pc = _pos_cues()
+    if not any(ch in pc["after_stop_chars"] for ch in span[2:]):
+        return len(span)
+    toks = _pos_tokens(span)
+    pos = 0
+    for k, (w, f) in enumerate(toks):
+        if k and pos >= 2 and w in pc["after_stop_words"]:
+            return pos
+        pos += len(w)
+    return len(span)
+
+
+def _pos_edges(text: str, out: list[Indicator | None], side: list[str]) -> None:
     """Trim each indicator to its noun phrase by part of speech (see :func:`_pos_span`)."""
     done: dict[int, Indicator] = {}
     for i, ind in enumerate(out):
@@ -645,6 +661,10 @@ def _pos_edges(text: str, out: list[Indicator | None]) -> None:
         if id(ind) in done:
             out[i] = done[id(ind)]
             continue
+        if side[i] == "after" and (k := _after_np_end(ind.text)) < len(ind.text):
+            ind = Indicator(ind.text[:k], ind.start, ind.start + k)
+            done[id(out[i])] = ind
+            out[i] = ind
         s, e = _pos_span(ind.text, text[ind.end:ind.end + 2])
         if (s, e) != (0, len(ind.text)) and e - s >= 2:
             new = Indicator(ind.text[s:e], ind.start + s, ind.start + e)
