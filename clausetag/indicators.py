@@ -624,7 +624,7 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
     # the head: a verb (not a change word or a kept opener) followed only by nominal tokens
     w0, f0 = toks[0]
     i0 = 0
-    if f0 in ("d", "a", "ad") and len(toks) > 2 and verb(*toks[1]):
+    if w0 in pc["opener_adverbs"] and len(toks) > 2:
         i0 = 1  # 重新确认…, 已完成…
     w, f = toks[i0]
     if w in pc["openers"]:

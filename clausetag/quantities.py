@@ -557,8 +557,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
                                                                                        comp, sent_start, sent_end)):
         cue_role = "target"
     if cue_role is not None:
-        if cue_role == "target" and _in_review(ctx, c, sent_start, q_start):
-            return "actual", year
+        if cue_role == "target" and (_in_review(ctx, c, sent_start, q_start) or c.actual_after.match(text, q_end)):
+            return "actual", year  # (今年5月底前2个问题已整改到位: done by the deadline)
         return cue_role, year
     span = text[q_start:q_end]
     if comp == ">" and any(w in span for w in c.approx_actual):
