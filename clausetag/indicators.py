@@ -594,8 +594,11 @@ _NOMINAL = ("n", "vn", "b", "eng", "x", "m", "q", "a", "j", "l", "s", "f", "h", 
 
 
 def _pos_span(span: str, after: str) -> tuple[int, int]:
-    """Offsets inside ``span`` of its noun phrase: a predicate verb after the noun and a verb that opens and
-    governs it are cut (``县域…企业上市`` → ``县域…企业``, ``完成设备购置金额`` → ``设备购置金额``)."""
+    """Offsets inside ``span`` of its noun phrase (``after``: the text right after the span). A predicate after
+    the noun (``pos_edges.predicates``; a change word only right before a number and not after a rate word) and
+    an opener that governs the rest (``pos_edges.openers``) are cut: ``县域…企业上市`` → ``县域…企业``,
+    ``单位GDP能耗下降``+``15%`` → ``单位GDP能耗``, ``完成设备购置金额`` → ``设备购置金额``. jieba's words say where a
+    word ends; its tags only whether a neighbour is nominal (its verb tags are too noisy to decide alone)."""
     pc = _pos_cues()
     ends, opens = _pos_hints()
     if not span.endswith(ends) and not any(w in span[:4] for w in opens):
@@ -604,36 +607,33 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
     if len(toks) < 2:
         return 0, len(span)
 
-    def verb(w: str, f: str) -> bool:
-        return w not in pc["nouns"] and (f in pc["verb_tags"] or w in pc["predicates"])
-
     def nominal(w: str, f: str) -> bool:
         return w in pc["nouns"] or (f.startswith(_NOMINAL) and f not in pc["verb_tags"] and w not in pc["predicates"])
 
     s, e = 0, len(span)
-    # the tail: a predicate verb after the noun ends the noun phrase (…企业上市, 单位GDP能耗下降15%)
-    w, f = toks[-1]
+    # the tail: a predicate after the noun ends the noun phrase (…企业上市, 单位GDP能耗下降15%)
+    last = toks[-1][0]
     k = len(toks) - 2
     while k > 0 and toks[k][0] in pc["tail_adverbs"]:
         k -= 1  # 单位工业增加值能耗累计下降26.08%: 累计 goes with the change
     tail = sum(len(t[0]) for t in toks[k + 1:])
-    if ((w in pc["predicates"] or w in pc["change_after"]) and nominal(*toks[k]) and len(toks[k][0]) >= 2
-            and "占" not in span[:len(span) - tail]):
-        if w not in pc["change_after"] or toks[k][0] not in pc["rate_words"] and re.match(r"[0-9０-９一二两三四五六七八九十百千万.．%％]", after):
-            e = len(span) - tail
-    # the head: a verb (not a change word or a kept opener) followed only by nominal tokens
-    w0, f0 = toks[0]
-    i0 = 0
-    if w0 in pc["opener_adverbs"] and len(toks) > 2:
-        i0 = 1  # 重新确认…, 已完成…
-    w, f = toks[i0]
-    if w in pc["openers"]:
-        rest = toks[i0 + 1:]
-        off = sum(len(t[0]) for t in toks[:i0 + 1])
-        if (rest and e - off >= 2 and len(w) >= 2 and len(rest[0][0]) >= 2 and all(nominal(*t) or verb(*t) for t in rest)
-                and nominal(*rest[0])):
-            s = off
+    change = last in pc["change_after"]
+    if ((last in pc["predicates"] or change) and nominal(*toks[k]) and len(toks[k][0]) >= 2
+            and "占" not in span[:len(span) - tail]
+            and (not change or (toks[k][0] not in pc["rate_words"] and _NUMBER_START.match(after)))):
+        e = len(span) - tail
+    # the head: an opener (after a listed adverb: 重新确认…, 已完成…) followed by a noun phrase
+    i0 = 1 if toks[0][0] in pc["opener_adverbs"] and len(toks) > 2 else 0
+    w = toks[i0][0]
+    rest = toks[i0 + 1:]
+    off = sum(len(t[0]) for t in toks[:i0 + 1])
+    if (w in pc["openers"] and rest and e - off >= 2 and len(rest[0][0]) >= 2 and nominal(*rest[0])
+            and all(nominal(*t) or t[1] in pc["verb_tags"] or t[0] in pc["predicates"] for t in rest)):
+        s = off
     return s, e
+
+
+_NUMBER_START = re.compile(r"[0-9０-９一二两三四五六七八九十百千万.．%％]")
 
 
 def _after_np_end(span: str) -> int:
@@ -643,9 +643,8 @@ def _after_np_end(span: str) -> int:
     pc = _pos_cues()
     if not any(ch in pc["after_stop_chars"] for ch in span[2:]):
         return len(span)
-    toks = _pos_tokens(span)
     pos = 0
-    for k, (w, f) in enumerate(toks):
+    for k, (w, _tag) in enumerate(_pos_tokens(span)):
         if k and pos >= 2 and w in pc["after_stop_words"]:
             return pos
         pos += len(w)
