@@ -27,7 +27,11 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 * **Light normalisation** trims the span only (so ``text[indicator_start:indicator_end] == indicator``):
   scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
   (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
-  (``营业收入增长``).
+  after a rate word (``营业收入年均增长``).
+* **Noun-phrase edges** (issue 27, third follow-up): last, each indicator is cut into jieba words; a predicate
+  after its noun (``…企业上市``; a change word right before the number: ``单位GDP能耗下降15%`` → ``单位GDP能耗``)
+  and a governing verb that opens it (``完成设备购置金额`` → ``设备购置金额``) are cut, and a text read after the
+  quantity ends at a preposition or adverb after its nouns. Lists in ``indicator_cues.yaml: pos_edges``.
 * **Noun phrases, not verbs** (issue 27). A unit note or an aside in brackets right after a number
   (``新增储能装机200万千瓦（时）``, ``150万亩（其中…）``) is never the indicator; neither is a bare verb
   (``支持`` after a money noun is dropped; an indicator that would be only a verb is none), except the
