@@ -27,7 +27,11 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 * **Light normalisation** trims the span only (so ``text[indicator_start:indicator_end] == indicator``):
   scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
   (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
-  (``营业收入增长``).
+  after a rate word (``营业收入年均增长``).
+* **Noun-phrase edges** (issue 27, third follow-up): last, each indicator is cut into jieba words; a predicate
+  after its noun (``…企业上市``; a change word right before the number: ``单位GDP能耗下降15%`` → ``单位GDP能耗``)
+  and a governing verb that opens it (``完成设备购置金额`` → ``设备购置金额``) are cut, and a text read after the
+  quantity ends at a preposition or adverb after its nouns. Lists in ``indicator_cues.yaml: pos_edges``.
 * **Noun phrases, not verbs** (issue 27). A unit note or an aside in brackets right after a number
   (``新增储能装机200万千瓦（时）``, ``150万亩（其中…）``) is never the indicator; neither is a bare verb
   (``支持`` after a money noun is dropped; an indicator that would be only a verb is none), except the
@@ -130,6 +134,9 @@ class _Cues:
         self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
         self.property_len = max(map(len, c["property_heads"]))
         self.result_verbs = frozenset(c["result_verbs"])
+        self.noun_links = frozenset(c["noun_links"])
+        self.noun_link_subjects = frozenset(c["noun_link_subjects"])
+        self.respectively_head = re.compile(f"(?:{_alt(c['respectively_item_heads'])})$")
         self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
         self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
                               for unit, words in c["counter_heads"].items()}
@@ -257,6 +264,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
              or _PER_HEAD_END.search(seg))
         if not m:
             break
+        if (m.group() in cues.noun_links and m.start() > 0 and "\u4e00" <= seg[m.start() - 1] <= "\u9fff"
+                and seg[m.start() - 1] not in cues.noun_link_subjects):
+            break  # 专项硕士研究生招生计划由…: the end of a name (招生计划), not 计划 "plans to"
         e = ls + m.start()
     m = _last(_BASELINE_FROM.finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
     if m is not None and cues.verb_inner.search(text, m.end(), e):
@@ -266,7 +276,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
     if m is not None and m.start() > ls:
         e = m.start()
         m2 = cues.link_end.search(text, max(ls, e - cues.link_len), e)  # …占有率力争由当前3%
-        if m2 and m2.start() > ls:
+        if m2 and m2.start() > ls and not (m2.group() in cues.noun_links and "\u4e00" <= text[m2.start() - 1] <= "\u9fff"
+                                           and text[m2.start() - 1] not in cues.noun_link_subjects):
             e = m2.start()
     seg = text[ls:e]
     if not seg:
@@ -314,6 +325,7 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_NOUN_NEXT = re.compile(r"(?![的以左及或和与、])[\u4e00-\u9fff]")
 _ANY_DIGIT = re.compile(r"[0-9０-９]")
 _RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
 _ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
@@ -413,8 +425,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             nq = quantities[j]
             if nq.start >= re_:
                 break
-            if nq.role == "threshold" and text.find("的", nq.end, re_) >= 0:
-                continue  # 15个关键工序数控化率提升5%以上、…的数字化特色产业集群: criteria inside the noun phrase
+            if nq.role == "threshold" and (text.find("的", nq.end, re_) >= 0 or (
+                    q.kind == "count" and _NOUN_NEXT.match(text, nq.end, re_))):
+                continue  # (5家主营业务收入超百亿元企业: the criterion belongs to the counted noun)  # 15个关键工序数控化率提升5%以上、…的数字化特色产业集群: criteria inside the noun phrase
             if not text.startswith("的", nq.end) or text[nq.start - 1:nq.start] == "、":
                 re_, stopped = nq.start, True  # (a list item such as 、80%的… is not a modifier)
                 break
@@ -486,6 +499,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
                 consumed = max(consumed, e)
+    _pos_edges(text, out, side)
     _list_heads(text, quantities, out, cues, roles)
     _respectively(text, quantities, out, side, cues, roles)
     _earlier_referent(text, quantities, out, cues, roles)
@@ -553,6 +567,112 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
                 and text[pq.end:q.start].strip(_SPACE) in ("和", "及", "与", "、", "以及")):
             out[i] = out[i - 1]
     return out
+
+
+@lru_cache(maxsize=1)
+def _pos_cues() -> dict[str, frozenset[str]]:
+    c = load_indicator_cues()["pos_edges"]
+    return {k: frozenset(v) for k, v in c.items()}
+
+
+@lru_cache(maxsize=1)
+def _pos_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words a span must end with (predicates, change words) or hold near its start (openers) to be cut."""
+    pc = _pos_cues()
+    return tuple(pc["predicates"] | pc["change_after"]), tuple(pc["openers"])
+
+
+@lru_cache(maxsize=8192)
+def _pos_tokens(span: str) -> tuple[tuple[str, str], ...]:
+    """jieba part-of-speech tokens of an indicator span (cached: spans repeat across a corpus)."""
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in pseg.cut(span))
+
+
+_NOMINAL = ("n", "vn", "b", "eng", "x", "m", "q", "a", "j", "l", "s", "f", "h", "k")
+
+
+def _pos_span(span: str, after: str) -> tuple[int, int]:
+    """Offsets inside ``span`` of its noun phrase (``after``: the text right after the span). A predicate after
+    the noun (``pos_edges.predicates``; a change word only right before a number and not after a rate word) and
+    an opener that governs the rest (``pos_edges.openers``) are cut: ``县域…企业上市`` → ``县域…企业``,
+    ``单位GDP能耗下降``+``15%`` → ``单位GDP能耗``, ``完成设备购置金额`` → ``设备购置金额``. jieba's words say where a
+    word ends; its tags only whether a neighbour is nominal (its verb tags are too noisy to decide alone)."""
+    pc = _pos_cues()
+    ends, opens = _pos_hints()
+    if not span.endswith(ends) and not any(w in span[:4] for w in opens):
+        return 0, len(span)  # nothing to cut: no word segmentation needed (the common case, and fast)
+    toks = _pos_tokens(span)
+    if len(toks) < 2:
+        return 0, len(span)
+
+    def nominal(w: str, f: str) -> bool:
+        return w in pc["nouns"] or (f.startswith(_NOMINAL) and f not in pc["verb_tags"] and w not in pc["predicates"])
+
+    s, e = 0, len(span)
+    # the tail: a predicate after the noun ends the noun phrase (…企业上市, 单位GDP能耗下降15%)
+    last = toks[-1][0]
+    k = len(toks) - 2
+    while k > 0 and toks[k][0] in pc["tail_adverbs"]:
+        k -= 1  # 单位工业增加值能耗累计下降26.08%: 累计 goes with the change
+    tail = sum(len(t[0]) for t in toks[k + 1:])
+    change = last in pc["change_after"]
+    if ((last in pc["predicates"] or change) and nominal(*toks[k]) and len(toks[k][0]) >= 2
+            and "占" not in span[:len(span) - tail]
+            and (not change or (toks[k][0] not in pc["rate_words"] and _NUMBER_START.match(after)))):
+        e = len(span) - tail
+    # the head: an opener (after a listed adverb: 重新确认…, 已完成…) followed by a noun phrase
+    i0 = 1 if toks[0][0] in pc["opener_adverbs"] and len(toks) > 2 else 0
+    w = toks[i0][0]
+    rest = toks[i0 + 1:]
+    off = sum(len(t[0]) for t in toks[:i0 + 1])
+    if (w in pc["openers"] and rest and e - off >= 2 and len(rest[0][0]) >= 2 and nominal(*rest[0])
+            and all(nominal(*t) or t[1] in pc["verb_tags"] or t[0] in pc["predicates"] for t in rest)):
+        s = off
+    return s, e
+
+
+_NUMBER_START = re.compile(r"[0-9０-９一二两三四五六七八九十百千万.．%％]")
+
+
+def _after_np_end(span: str) -> int:
+    """End of the noun phrase that opens ``span``, a text read after the quantity: a preposition or an adverb
+    after its nouns starts the predicate (``场地免费向高校毕业生创业者`` → ``场地``, ``信息化项目仅占`` →
+    ``信息化项目``)."""
+    pc = _pos_cues()
+    if not any(ch in pc["after_stop_chars"] for ch in span[2:]):
+        return len(span)
+    pos = 0
+    for k, (w, _tag) in enumerate(_pos_tokens(span)):
+        if k and pos >= 2 and w in pc["after_stop_words"]:
+            return pos
+        pos += len(w)
+    return len(span)
+
+
+def _pos_edges(text: str, out: list[Indicator | None], side: list[str]) -> None:
+    """Trim each indicator to its noun phrase by part of speech (see :func:`_pos_span`)."""
+    done: dict[int, Indicator] = {}
+    for i, ind in enumerate(out):
+        if ind is None or ind.end - ind.start < 3 or text[ind.start:ind.end] != ind.text:
+            continue
+        if id(ind) in done:
+            out[i] = done[id(ind)]
+            continue
+        if side[i] == "after" and (k := _after_np_end(ind.text)) < len(ind.text):
+            ind = Indicator(ind.text[:k], ind.start, ind.start + k)
+            done[id(out[i])] = ind
+            out[i] = ind
+        s, e = _pos_span(ind.text, text[ind.end:ind.end + 2])
+        if (s, e) != (0, len(ind.text)) and e - s >= 2:
+            new = Indicator(ind.text[s:e], ind.start + s, ind.start + e)
+            done[id(ind)] = new
+            out[i] = new
 
 
 def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
@@ -642,12 +762,23 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
             j += 1
         run = list(range(i, j))
         i = j
-        if len(run) < 2 or q.role not in roles or len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+        if len(run) < 2 or q.role not in roles:
             continue
         seg_s = q.start
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         k = text.rfind("分别", seg_s, q.start)
+        first = out[run[0]]
+        if k >= 0 and q.start - k <= 6 and first is not None and first.end <= k and all(
+                out[r] is None or out[r] == first for r in run) and not any(quantities[r].role == "cap" for r in run):
+            # 污泥无害化处理处置率和再生水利用率分别达到50%和20%以上: a list of whole indicators in the segment
+            own = _list_items(text, first.start, first.end, len(run), cues)
+            if own is not None and all(cues.respectively_head.search(text, a, b) for a, b in own):
+                for r, (a, b) in zip(run, own):
+                    out[r] = Indicator(text[a:b], a, b)
+                continue
+        if len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+            continue
         if k < 0 or q.start - k > 6 or seg_s == 0 or text[seg_s - 1] not in "，," or any(
                 quantities[r].role == "cap" for r in run):
             continue  # (分别培训48万人次, 分别达到; not 分别择优给予不超过…、最高不超过…: two caps on one grant)

@@ -191,7 +191,8 @@ class _Compiled:
         self.suffix_lens = sorted({len(w) for w in self.suffix}, reverse=True)
         self.cap_words = frozenset(c["remote_cap_cues"])
         self.remote_cap = re.compile(
-            f"(?:{_alt(c['remote_cap_cues'])})(?:{_alt(c['remote_cap_fillers'])}){{0,3}}$"
+            f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,3}}"
+            f"|[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})(?:为|是)?)$"
         )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
@@ -215,6 +216,7 @@ class _Compiled:
         self.beneficiary_left = tuple(c["beneficiary_left"])
         self.review_any = re.compile(c["review_pattern"].removesuffix("$") + r"(?=[\d０-９])")
         self.threshold_right = tuple(c["threshold_right"])
+        self.plan_object_left = re.compile(f"(?:{_alt(c['plan_object_verbs'])})(?:{_alt(c['plan_object_fillers'])})*$")
         self.target_time_left = tuple(c["target_time_left"])
         self.govern_time_left = tuple(c["target_time_left"]) + ("在", "于", "截至", "截止", "自")
         role_words = dict.fromkeys(c["role_target"], "target")
@@ -247,6 +249,7 @@ class _Compiled:
         self.penalty_left = re.compile(_alt(c["penalty_left"]))
         self.range_lower_end = tuple(c["range_lower_end"])
         self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
+        self.criterion_money_left = re.compile(f"(?:{_alt(c['criterion_money_left'])})$")
         self.baseline_left = re.compile(_alt(c["baseline_left"]))
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
         self.baseline_original = re.compile(
@@ -470,6 +473,10 @@ _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
 
+_CJK_NOUN_NEXT = re.compile(r"(?![的以左及或和、])[\u4e00-\u9fff]")
+_COUNT_AHEAD = re.compile(r"(?:[\d０-９]+|[一二两三四五六七八九十百千万]+)(?:[万亿]|[家个项所名人批条件台座])")
+
+
 def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: str,
           c: _Compiled) -> tuple[str, int | None]:
     """Role and governing year of the quantity at ``text[q_start:q_end]`` (rules in the module docstring)."""
@@ -494,11 +501,18 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     rv = c.review_end.search(text, max(seg_start, q_start - 16), q_start)
     if rv is not None and _year_and_time_cue(ctx, sent_start, rv.start(), c)[2] != "target":
         return "actual", int(rv.group(1))  # 由2006年的9107元提高到2010年的16190元: that year's figure
+    if (text.startswith(c.threshold_right, q_end) and c.plan_object_left.search(text, seg_start, q_start)
+            and not _COUNT_AHEAD.search(text, q_end, _segment_end(text, q_end, sent_end))):
+        # (培育超百亿元的…龙头企业5家左右: a count follows, so the amount is a criterion of what is counted)
+        return "target", year  # 设立每年不少于3000万元的…专项资金, 打造10个以上的…场景: what the plan delivers
     if text.startswith(c.threshold_right, q_end) and (
             comp not in ("=", "~") if kind not in ("percent", "ratio")
             else c.threshold_share_left.search(text, seg_start, q_start)):
         return "threshold", year
-    if comp in (">", ">=") and kind == "money" and text.startswith(c.threshold_right_nouns, q_end):
+    if comp in (">", ">=") and kind == "money" and (text.startswith(c.threshold_right_nouns, q_end) or (
+            c.criterion_money_left.search(text, max(seg_start, q_start - 8), q_start)
+            and _CJK_NOUN_NEXT.match(text, q_end) and (_COUNT_AHEAD.search(text, seg_start, q_start)
+                                                       or _COUNT_AHEAD.search(text, q_end, _segment_end(text, q_end, sent_end))))):
         return "threshold", year  # 培育年销售收入超50亿元企业3-5家
     # a baseline: 由2015年的54.2%提升到…, 由当前3%提升到…, 在原每人每月70元的基础上
     if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
@@ -543,8 +557,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
                                                                                        comp, sent_start, sent_end)):
         cue_role = "target"
     if cue_role is not None:
-        if cue_role == "target" and _in_review(ctx, c, sent_start, q_start):
-            return "actual", year
+        if cue_role == "target" and (_in_review(ctx, c, sent_start, q_start) or c.actual_after.match(text, q_end)):
+            return "actual", year  # (今年5月底前2个问题已整改到位: done by the deadline)
         return cue_role, year
     span = text[q_start:q_end]
     if comp == ">" and any(w in span for w in c.approx_actual):
