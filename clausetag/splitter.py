@@ -727,6 +727,57 @@ def _inside(pos: int, starts: Sequence[int], ends: Sequence[int]) -> bool:
     return k >= 0 and pos < ends[k] - 1 and pos > starts[k]
 
 
+def _paragraph_pairs(norm: str, scan: _Scan, ei: int, ej: int, pa: int, pe: int,
+                     r: _Rules) -> tuple[Sequence[int], Sequence[int]]:
+    """The outermost protected pairs of the paragraph norm[pa:pe] (sorted starts and ends) from its
+    pair events ``ei:ej`` (and a flat pair from the paragraph before that ends in it)."""
+    ev_s, ev_e, strays = scan.ev_s, scan.ev_e, scan.strays
+    crossing = ei > 0 and ev_e[ei - 1] > pa  # a flat pair from the paragraph before ends here
+    k = bisect_left(strays, pa)
+    if not crossing and ev_e[ej - 1] <= pe and (k == len(strays) or strays[k] >= pe):
+        # every pair character is in a flat pair: those are the outermost pairs
+        return ev_s[ei:ej], ev_e[ei:ej]
+    # stray characters go through the stack; flat pairs inside the paragraph are pairs already
+    # (unless a pair is symmetric, like "…")
+    positions = []
+    flats: list[tuple[int, int]] = []
+    if crossing and ev_e[ei - 1] - 1 < pe:
+        positions.append(ev_e[ei - 1] - 1)
+    symmetric = r.symmetric_pairs
+    for x, y in zip(ev_s[ei:ej], ev_e[ei:ej]):
+        if y - x == 1 or y > pe:
+            positions.append(x)
+        elif symmetric:
+            positions.append(x)
+            positions.append(y - 1)
+        else:
+            flats.append((x, y))
+    return _match_pairs(norm, positions, r, flats)
+
+
+def _outside_pairs(terms: list[int], starts: Sequence[int], ends: Sequence[int]) -> list[int]:
+    """The terminators (sorted positions) that are not inside a protected pair: those do not end a
+    clause (pairs are disjoint and sorted: one merge pass)."""
+    tl = []
+    j = 0
+    n_pairs = len(starts)
+    for t in terms:
+        while j < n_pairs and ends[j] - 1 <= t:
+            j += 1
+        if j == n_pairs or t <= starts[j]:
+            tl.append(t)
+    return tl
+
+
+def _keep_families(stack: list[str], path: tuple[str, ...], keeps: frozenset[str]) -> tuple[str, ...]:
+    """At the first article (第X条): keep only the ``keeps`` families in ``stack`` (in place); the
+    path that remains."""
+    kept = [k for k, t in enumerate(stack) if t in keeps]
+    stack[:] = [stack[k] for k in kept]
+    return tuple(path[k] for k in kept)
+
+
+
 _UNIT_EVENTS = re.compile("[（〈《【〔）〉》】〕，、]")
 _UNIT_BRACKETS = re.compile("[（〈《【〔）〉》】〕]")
 _UNIT_SEPARATORS = re.compile("[，、]")
@@ -1063,28 +1114,52 @@ class Splitter:
         na, nb = nxt
         return bool(r.any_heading.match(norm, na)) or (nb - na >= r.plain_next_min)
 
-    # -- main loop --------------------------------------------------------------------------------
+    # -- the pipeline -----------------------------------------------------------------------------
     def split(self, text: str, doc_id: str | None = None) -> list[Clause]:
-        """Split ``text`` into clauses (see :func:`split`)."""
+        """Split ``text`` into clauses (see :func:`split`).
+
+        The steps: normalise and scan the text once (:meth:`_normalise`), cut it into paragraphs
+        (:meth:`_paragraphs`) and soft boundaries (:func:`_soft_ends`), walk the paragraphs into
+        clauses (:meth:`_clauses`), then demote the headings that have no children
+        (:func:`_demote_childless`).
+        """
         if not isinstance(text, str):
             raise TypeError(f"split() expects str, got {type(text).__name__}; decode bytes with clausetag.read_text")
         if not text or text.isspace():
             return []
         r = self.rules
-        # Normalised text (clausetag.text.normalize) and one whole-text pass (C speed); each
-        # paragraph then takes its share by bisection.
+        norm, scan, scraped = self._normalise(text)
+        paras = self._paragraphs(text, norm, scan, scraped)
+        softs = _soft_ends(norm, r, scraped)
+        out, heads = self._clauses(text, norm, scan, paras, softs, doc_id)
+        if heads and r.need_children:
+            _demote_childless(out, heads, norm, r.heading_combined.match, r.heading_first.may_start)
+        return out
+
+    def _normalise(self, text: str) -> tuple[str, _Scan, bool]:
+        """The normalised text, its one whole-text scan and whether it is scraped text."""
+        r = self.rules
+        # normalised text (clausetag.text.normalize) and one whole-text pass (C speed); each
+        # paragraph then takes its share by bisection
         norm, scan = _scan(text, r, residue_spans(text, r.residue))
-        terms_all = scan.terms
         # scraped: a text that lost its line breaks (one line, or long lines on average); only there
         # do ideographic-space runs mark paragraphs and the scraped soft boundaries apply
         n_nl = len(scan.newlines)
-        scraped = r.scraped_min > 0 and (n_nl == 0 or r.scraped_min * (n_nl + 1) <= len(text))
-        paras = _paragraphs(norm, r, scan, _breaks(text, r, n_nl) if scraped else [])
-        softs = _soft_ends(norm, r, scraped)
+        return norm, scan, r.scraped_min > 0 and (n_nl == 0 or r.scraped_min * (n_nl + 1) <= len(text))
+
+    def _paragraphs(self, text: str, norm: str, scan: _Scan, scraped: bool) -> list[tuple[int, int]]:
+        """The paragraphs (lines re-joined, ideographic-space breaks in scraped text)."""
+        r = self.rules
+        return _paragraphs(norm, r, scan, _breaks(text, r, len(scan.newlines)) if scraped else [])
+
+    def _clauses(self, text: str, norm: str, scan: _Scan, paras: list[tuple[int, int]], softs: list[int],
+                 doc_id: str | None) -> tuple[list[Clause], list[tuple[int, str, str, bool]]]:
+        """The clauses of the paragraphs, with heading paths, and the headings among them (each:
+        index, marker family, path entry, whether a sentence alone on its line)."""
+        r = self.rules
+        terms_all = scan.terms
         n_softs = len(softs)
-        # pair events: flat pairs (start, end) and stray pair characters (start, start + 1)
-        ev_s, ev_e, strays = scan.ev_s, scan.ev_e, scan.strays
-        symmetric = r.symmetric_pairs
+        ev_s = scan.ev_s
         # The heading stack: marker types (outermost first) and, in ``path``, their heading texts:
         # the path of a body clause.
         stack: list[str] = []
@@ -1109,7 +1184,6 @@ class Splitter:
         blank_terms = r.term_regex.search(" \n") is not None
         out: list[Clause] = []
         add = out.append
-        # each heading: index, marker stack, path entry, whether a sentence alone on its line
         heads: list[tuple[int, str, str, bool]] = []
         heading_terms = r.heading_terminators
         sentence_body_max = r.sentence_body_max
@@ -1139,44 +1213,14 @@ class Splitter:
                 stack.append("plain")
                 path = path[:k] + (htext,)
                 continue
-            # protected pairs of this paragraph
+            # protected pairs of this paragraph, and its terminators outside them
             starts: Sequence[int] = ()
             ends: Sequence[int] = ()
             ej = bisect_left(ev_s, pe, ei)
-            crossing = ei > 0 and ev_e[ei - 1] > pa  # a flat pair from the paragraph before ends here
-            if ej > ei or crossing:
-                k = bisect_left(strays, pa)
-                if not crossing and ev_e[ej - 1] <= pe and (k == len(strays) or strays[k] >= pe):
-                    # every pair character is in a flat pair: those are the outermost pairs
-                    starts = ev_s[ei:ej]
-                    ends = ev_e[ei:ej]
-                else:
-                    # stray characters go through the stack; flat pairs inside the paragraph
-                    # are pairs already (unless a pair is symmetric, like "…")
-                    positions = []
-                    flats: list[tuple[int, int]] = []
-                    if crossing and ev_e[ei - 1] - 1 < pe:
-                        positions.append(ev_e[ei - 1] - 1)
-                    for x, y in zip(ev_s[ei:ej], ev_e[ei:ej]):
-                        if y - x == 1 or y > pe:
-                            positions.append(x)
-                        elif symmetric:
-                            positions.append(x)
-                            positions.append(y - 1)
-                        else:
-                            flats.append((x, y))
-                    starts, ends = _match_pairs(norm, positions, r, flats)
+            if ej > ei or (ei > 0 and scan.ev_e[ei - 1] > pa):
+                starts, ends = _paragraph_pairs(norm, scan, ei, ej, pa, pe, r)
             if starts and tn > ti and terms_all[ti] < ends[-1] and terms_all[tn - 1] > starts[0]:
-                # terminators inside a bracket pair do not end a clause (pairs are disjoint and
-                # sorted: one merge pass)
-                tl = []
-                j = 0
-                n_pairs = len(starts)
-                for t in terms_all[ti:tn]:
-                    while j < n_pairs and ends[j] - 1 <= t:
-                        j += 1
-                    if j == n_pairs or t <= starts[j]:
-                        tl.append(t)
+                tl = _outside_pairs(terms_all[ti:tn], starts, ends)
                 tk, tn_ = 0, len(tl)
             else:
                 tl, tk, tn_ = terms_all, ti, tn
@@ -1231,9 +1275,7 @@ class Splitter:
                             and article(norm, pos, pe)):
                         in_articles = True
                         if stack:
-                            kept = [k for k, t in enumerate(stack) if t in keeps]
-                            stack[:] = [stack[k] for k in kept]
-                            path = tuple(path[k] for k in kept)
+                            path = _keep_families(stack, path, keeps)
                 while tk < tn_ and tl[tk] < pos:
                     tk += 1
                 if tk < tn_:
@@ -1274,9 +1316,7 @@ class Splitter:
                     clause.lead_units = clause.responsible_units = ()
                     add(clause)
                 pos = end
-        if need_children and heads:
-            _demote_childless(out, heads, norm, heading_match, r.heading_first.may_start)
-        return out
+        return out, heads
 
     def _extend_parenthetical(self, norm: str, end: int, pe: int) -> int:
         m = self.rules.resp_continuation.match(norm, end, pe)
