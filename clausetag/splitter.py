@@ -130,7 +130,7 @@ class _Rules:
     resp_continuation: re.Pattern[str]
     unit_lead_suffixes: tuple[str, ...]
     unit_strip_suffixes: tuple[str, ...]
-    unit_suffixes_all: tuple[str, ...]
+    unit_suffix_any: re.Pattern[str] | None  # any lead or strip suffix
     join_line_end: str
     title_continuation: re.Pattern[str] | None
     paragraph_break: re.Pattern[str] | None
@@ -271,7 +271,7 @@ def _compile_json(canonical: str) -> _Rules:
         resp_continuation=re.compile(resp["continuation"]),
         unit_lead_suffixes=tuple(resp.get("unit_lead_suffixes", ())),
         unit_strip_suffixes=tuple(resp.get("unit_strip_suffixes", ())),
-        unit_suffixes_all=tuple(resp.get("unit_lead_suffixes", ())) + tuple(resp.get("unit_strip_suffixes", ())),
+        unit_suffix_any=_any_of(tuple(resp.get("unit_lead_suffixes", ())) + tuple(resp.get("unit_strip_suffixes", ()))),
         join_line_end=r["pdf_join"]["line_end_chars"],
         title_continuation=re.compile(r["pdf_join"]["title_continuation"]) if r["pdf_join"].get("title_continuation") else None,
         paragraph_break=re.compile(r["paragraph_break"]["pattern"]) if r.get("paragraph_break") else None,
@@ -305,6 +305,11 @@ def _compile_json(canonical: str) -> _Rules:
 # code point by the character normalisation maps it to, plus _CHANGE where that mapping changes it
 _TERM, _EVIDENCE, _NL, _PAIR, _CHANGE = 1, 2, 4, 8, 16
 _ALL = 15  # every class bit
+
+
+def _any_of(words: Sequence[str]) -> re.Pattern[str] | None:
+    """A pattern that finds any of ``words`` (one C-speed search instead of one ``in`` per word)."""
+    return re.compile("|".join(map(re.escape, words))) if words else None
 
 
 def _union(*tests: FirstChars) -> FirstChars:
@@ -890,7 +895,7 @@ def _route_units(units: list[str], target: list[str], lead: list[str], rules: _R
     and lead and strip suffixes are cut off."""
     lead_sfx, strip_sfx = rules.unit_lead_suffixes, rules.unit_strip_suffixes
     joined = "\n".join(units)
-    if not any(map(joined.__contains__, rules.unit_suffixes_all)):  # no unit ends with a suffix
+    if rules.unit_suffix_any is None or rules.unit_suffix_any.search(joined) is None:  # no unit ends with a suffix
         target.extend(units)
         return
     for unit in units:
@@ -946,7 +951,7 @@ def _body_sibling_before(clauses: list[Clause], i: int, family: str, norm: str, 
 
 
 def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bool]], norm: str,
-                      heading_match: Any, may_start: Any) -> None:
+                      heading_match: Any, first: FirstChars) -> None:
     """SPEC §1, "a heading has children": a heading clause that is not followed by a clause under
     it is a body clause (a numbered item that is the whole measure, followed by a sibling item, a
     shallower heading, closing apparatus or the document's end; its own responsibility note is
@@ -976,6 +981,8 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bo
     a demoted heading with it in their path (body clauses of a sibling item that is no heading)
     lose that entry."""
     n = len(clauses)
+    may_start = first.may_start
+    chars, digits = first.chars, first.digits
     family_of: dict[int, str] | None = None  # built when first needed
     for i, family, entry, sentence in heads:
         c = clauses[i]
@@ -988,11 +995,13 @@ def _demote_childless(clauses: list[Clause], heads: list[tuple[int, str, str, bo
             if nxt.is_heading:
                 if len(nxt.heading_path) > len(c.heading_path):
                     continue
-            elif not sentence and not may_start(norm[nxt.start]):
-                continue  # the common case: body text under the heading
             else:
+                ch = norm[nxt.start]
+                marked = chars is None or ch in chars or (digits and ch.isdecimal())  # may start a marker
+                if not sentence and not marked:
+                    continue  # the common case: body text under the heading
                 deeper = len(nxt.heading_path) > len(c.heading_path)
-                m = heading_match(norm, nxt.start) if may_start(norm[nxt.start]) else None
+                m = heading_match(norm, nxt.start) if marked else None
                 if m is not None:
                     if family_of is None:
                         family_of = {id(e): f for _, f, e, _ in heads}
@@ -1133,7 +1142,7 @@ class Splitter:
         softs = _soft_ends(norm, r, scraped)
         out, heads = self._clauses(text, norm, scan, paras, softs, doc_id)
         if heads and r.need_children:
-            _demote_childless(out, heads, norm, r.heading_combined.match, r.heading_first.may_start)
+            _demote_childless(out, heads, norm, r.heading_combined.match, r.heading_first)
         return out
 
     def _normalise(self, text: str) -> tuple[str, _Scan, bool]:
