@@ -107,6 +107,7 @@ class _Rules:
     typed_stops: dict[str, re.Pattern[str]]
     glued_words: re.Pattern[str] | None
     glued_words_types: frozenset[str]
+    glued_first: frozenset[str] | None  # the characters a glued_words match can start with (None: any)
     max_heading_length: int
     heading_forbidden: re.Pattern[str] | None
     plain_max: int
@@ -246,6 +247,7 @@ def _compile_json(canonical: str) -> _Rules:
         typed_stops=typed_stops,
         glued_words=glued_words,
         glued_words_types=frozenset((gw or {}).get("types") or (h["type"] for h in r["headings"])),
+        glued_first=_first_set(glued_words),
         max_heading_length=int(r["max_heading_length"]),
         heading_forbidden=re.compile("[" + re.escape(r["heading_forbidden"]) + "]") if r.get("heading_forbidden") else None,
         plain_max=int(ph["max_length"]),
@@ -310,6 +312,15 @@ _ALL = 15  # every class bit
 def _any_of(words: Sequence[str]) -> re.Pattern[str] | None:
     """A pattern that finds any of ``words`` (one C-speed search instead of one ``in`` per word)."""
     return re.compile("|".join(map(re.escape, words))) if words else None
+
+
+def _first_set(pattern: re.Pattern[str] | None) -> frozenset[str] | None:
+    """The characters a match of ``pattern`` can start with, or None where that is not a small set
+    (any character, or any digit)."""
+    if pattern is None:
+        return frozenset()
+    first = first_chars(pattern)
+    return None if first.chars is None or first.digits else first.chars
 
 
 def _union(*tests: FirstChars) -> FirstChars:
@@ -1072,7 +1083,8 @@ class Splitter:
         inline heading costs O(its length), not O(rest of the paragraph).
         """
         r = self.rules
-        if r.glued_words is not None and htype in r.glued_words_types:
+        if (r.glued_words is not None and htype in r.glued_words_types and marker_end < pe
+                and (r.glued_first is None or norm[marker_end] in r.glued_first)):
             # a section name glued to its body ("一、总体要求按照…", "（二）基本原则坚持…")
             g = r.glued_words.match(norm, marker_end, pe)
             if g is not None:
