@@ -362,9 +362,10 @@ def _scan(text: str, rules: _Rules, residue: list[tuple[int, int]]) -> tuple[str
     if any(counts[_CHANGE:]):
         found = _translation_codes().take(found)
         changed = kinds >= _CHANGE
-        mapped = codes.copy()
-        mapped[idx[changed]] = found[changed]
-        norm = str(mapped.view(f"<U{len(text)}")[0])
+        # codes is this call's own array, no longer needed as it is: mapped in place, and read
+        # back as a str with item() (no np.str_ in between: each copy of the text counts)
+        codes[idx[changed]] = found[changed]
+        norm = codes.view(f"<U{len(text)}").item(0)
         if len(norm) != len(text):  # numpy drops trailing NULs
             norm = text.translate(translation_table())
         kinds &= _ALL  # what is only changed falls in group 0, which no class takes
