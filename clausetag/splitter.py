@@ -1213,6 +1213,7 @@ class Splitter:
         sentence_body_max = r.sentence_body_max
         need_children = r.need_children
         new_clause = object.__new__
+        clause: Clause
         sub = _LINE_BREAK_WS.sub
         n_paras = len(paras)
 
@@ -1278,13 +1279,24 @@ class Splitter:
                                 b = hend
                                 while b > pos and norm[b - 1] in " \n":
                                     b -= 1
-                                htext = clause_text(text, pos, hend)
+                                htext = text[pos:hend]  # clause_text(text, pos, hend), without the call
+                                if "\n" in htext:
+                                    htext = sub("", htext)
+                                htext = htext.strip()
                                 if b > pos:
                                     heads.append((len(out), htype, htext,
                                                   norm[hend - 1] in heading_terms and b - pos > sentence_body_max
                                                   and _NON_SPACE.search(norm, hend, pe) is None))
-                                    add(Clause(doc_id, len(out), htext if b == hend else clause_text(text, pos, b),
-                                               pos, b, path[:k], True, (), ()))
+                                    clause = new_clause(Clause)  # as for body clauses below
+                                    clause.doc_id = doc_id
+                                    clause.index = len(out)
+                                    clause.text = htext if b == hend else clause_text(text, pos, b)
+                                    clause.start = pos
+                                    clause.end = b
+                                    clause.heading_path = path[:k]
+                                    clause.is_heading = True
+                                    clause.lead_units = clause.responsible_units = ()
+                                    add(clause)
                                 del stack[k:]
                                 stack.append(htype)
                                 path = path[:k] + (htext,)
@@ -1329,7 +1341,7 @@ class Splitter:
                         s = sub("", s)
                     # Clause(doc_id, len(out), s.strip(), pos, b, path, False, (), ()) without the
                     # type call and the __init__ frame (a third of the cost of a clause)
-                    clause: Clause = new_clause(Clause)
+                    clause = new_clause(Clause)
                     clause.doc_id = doc_id
                     clause.index = len(out)
                     clause.text = s.strip()
