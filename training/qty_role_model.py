@@ -212,11 +212,21 @@ def fit(rows: Sequence[dict[str, Any]], C: float = 1.0) -> Any:
     return model
 
 
-def score(rows: Sequence[dict[str, Any]], model: Any = None, margin: float = 0.0) -> dict[str, float]:
+#: ``--allow``: which changes of the rules' role the model may make (rule role, learned role) -> allowed
+ALLOW = {"all": lambda a, b: True,
+         "to_tac": lambda a, b: b in TAC_ROLES,
+         "promote": lambda a, b: a not in TAC_ROLES and b in TAC_ROLES,
+         "swap": lambda a, b: a in TAC_ROLES and b in TAC_ROLES}
+
+
+def score(rows: Sequence[dict[str, Any]], model: Any = None, margin: float = 0.0,
+          allow: str = "all") -> dict[str, float]:
     """Role accuracy on gold target/actual/cap (``tac``) and all gold (``all``); ``tac_precision``.
 
     With ``model`` the role of every predicted quantity is the model's, except where the model's
-    probability of the rule's role is within ``margin`` of its best (then the rule's role stays)."""
+    probability of the rule's role is within ``margin`` of its best or the change is not in ``ALLOW[allow]``
+    (then the rule's role stays)."""
+    may = ALLOW[allow]
     n_tac = ok_tac = n_all = ok_all = n_ptac = ok_ptac = 0
     for r in rows:
         roles = [q.role for q in r["pred"]]
@@ -226,7 +236,7 @@ def score(rows: Sequence[dict[str, Any]], model: Any = None, margin: float = 0.0
             for i, q in enumerate(r["pred"]):
                 best = int(np.argmax(P[i]))
                 rule_p = P[i][classes.index(q.role)] if q.role in classes else 0.0
-                if P[i][best] - rule_p > margin:
+                if P[i][best] - rule_p > margin and may(q.role, classes[best]):
                     roles[i] = classes[best]
         inv = {pi: gi for gi, pi in r["pairs"].items()}
         for pi, role in enumerate(roles):
@@ -254,6 +264,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--C", type=float, default=1.0, help="inverse regularisation of the logistic regression")
     ap.add_argument("--margin", type=float, default=0.0, help="keep the rule's role unless beaten by this much")
+    ap.add_argument("--allow", choices=sorted(ALLOW), default="all",
+                    help="changes of the rules' role the model may make (to_tac: only to target/actual/cap)")
     ap.add_argument("--branches", action="store_true", help="add which rule gave the role (traced)")
     ap.add_argument("--titles", action="store_true", help="add words of the document title (from the corpus)")
     ap.add_argument("--no-rules", action="store_true", help="leave the rules' role out of the features")
@@ -271,12 +283,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         other = load("eval", Path(args.eval[0]), Path(args.eval[1]))
         m = fit(data["sample"] + data["reach"], args.C)
         print(_line("eval: rules", score(other)))
-        print(_line("eval: learned (trained on sample + reach)", score(other, m, args.margin)))
+        print(_line("eval: learned (trained on sample + reach)", score(other, m, args.margin, args.allow)))
         return 0
     for train, test in (("sample", "reach"), ("reach", "sample")):
         m = fit(data[train], args.C)
         print(_line(f"{test}: rules", score(data[test])))
-        print(_line(f"{test}: learned (trained on {train})", score(data[test], m, args.margin)))
+        print(_line(f"{test}: learned (trained on {train})", score(data[test], m, args.margin, args.allow)))
     union = data["sample"] + data["reach"]
     rng = np.random.default_rng(27)
     fold = rng.permutation(len(union)) % 5
@@ -286,7 +298,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         te = [r for r, f in zip(union, fold) if f == k]
         m = fit(tr, args.C)
         tot["rules"].append((score(te), te))
-        tot["learned"].append((score(te, m, args.margin), te))
+        tot["learned"].append((score(te, m, args.margin, args.allow), te))
     for name, parts in tot.items():
         n_tac = sum(p["n_tac"] for p, _ in parts)
         n_all = sum(p["n_all"] for p, _ in parts)
