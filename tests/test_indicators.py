@@ -49,3 +49,21 @@ def test_indicator_fields_in_to_dict():
     (q,) = extract_quantities("到2025年，数字创意产业营业收入突破6200亿元。")
     d = q.to_dict()
     assert (d["indicator"], d["indicator_start"], d["indicator_end"]) == ("数字创意产业营业收入", 7, 17)
+
+
+@pytest.mark.parametrize("span, after, expected", [
+    ("县域特色产业集群“领跑者”企业上市", "。", "县域特色产业集群“领跑者”企业"),  # a predicate after the noun
+    ("单位GDP能耗下降", "15", "单位GDP能耗"),  # a change word right before the number
+    ("单位GDP能耗下降", "，", "单位GDP能耗下降"),  # …not when no number follows
+    ("有效发明专利拥有量年均增长", "10", "有效发明专利拥有量年均增长"),  # a rate stays
+    ("规模以上工业企业单位工业增加值能耗累计下降", "26", "规模以上工业企业单位工业增加值能耗"),
+    ("完成设备购置金额", "30", "设备购置金额"),  # a governing verb opening the phrase
+    ("重新确认省级职教集团", "28", "省级职教集团"),
+    ("统计信息", "13", "统计信息"),  # jieba tags 统计 v, but it is no listed opener: kept
+    ("新增大宗固废利用处置率", "达", "新增大宗固废利用处置率"),
+])
+def test_pos_span_edges(span, after, expected):
+    from clausetag.quantities.indicators import _pos_span
+
+    s, e = _pos_span(span, after)
+    assert span[s:e] == expected

@@ -370,3 +370,20 @@ def test_real_label_studio_export(tmp_path: Path) -> None:
     # the prediction Label Studio stored is the one export-tasks wrote: the model hash and its score
     preds = [a["prediction"] for t in export for a in t["annotations"] if a.get("prediction")]
     assert preds and all(len(p["model_version"]) == 16 and 0 < p["score"] <= 1 for p in preds)
+
+
+def test_same_named_files_in_two_folders_round_trip(tmp_path: Path, baseline_dir: Path) -> None:
+    """Doc ids that tell same-named files apart (``a/x.txt``) name their raw and gold files ``a__x.txt``."""
+    for folder, text in (("a", TEXT), ("b", TEXT.replace("50万人", "60万人"))):
+        (tmp_path / "in" / folder).mkdir(parents=True)
+        (tmp_path / "in" / folder / "x.txt").write_text(text, encoding="utf-8")
+    tasks = export_tasks([tmp_path / "in" / "a", tmp_path / "in" / "b"], model=baseline_dir, progress=False,
+                         raw_out=tmp_path / "raw")
+    assert {t["data"]["doc_id"] for t in tasks} == {"a/x.txt", "b/x.txt"}
+    assert sorted(p.name for p in (tmp_path / "raw").iterdir()) == ["a__x.txt.txt", "b__x.txt.txt"]
+    for i, t in enumerate(tasks, 1):
+        t["id"] = i
+    result = import_annotations(_export(tasks), tmp_path / "raw", tmp_path / "gold")
+    assert result.ok, result.problems
+    assert sorted(p.name for p in result.written) == ["a__x.txt.jsonl", "b__x.txt.jsonl"]
+    assert validate(tmp_path / "gold") == []

@@ -203,3 +203,20 @@ def test_score_extractor_on_golden_is_perfect():
     gold = {c["id"]: c["quantities"] for c in GOLDEN}
     pred = {c["id"]: [q.to_dict() for q in extract_quantities(c["text"])] for c in GOLDEN}
     assert score_quantities(pred, gold)["f1"] == 1.0
+
+
+@pytest.mark.parametrize("text, span, role", [
+    # the size of what a plan sets up is a target even as a floor (not a criterion of a counted noun)
+    ("设立规模不低于20亿元的产业投资基金。", "不低于20亿元", "target"),
+    ("建设5个以上的智慧农业示范场景。", "5个以上", "target"),
+    ("培育营业收入超百亿元的龙头企业3家。", "超百亿元", "threshold"),
+    # a cap cue before a noun naming the limit
+    ("每家单位年度最高补助额度500万元。", "500万元", "cap"),
+    # 计划 ends a name here, so it is no target cue; 已 makes the count a result
+    ("截至6月，已实施教师培训计划学校数为127所。", "127所", "actual"),
+    # a dated deadline is a target cue
+    ("2024年9月30日前，投入3亿元专项资金。", "3亿元", "target"),
+])
+def test_role_rules_of_the_third_follow_up(text, span, role):
+    got = {q.text: q.role for q in extract_quantities(text)}
+    assert got.get(span) == role, got

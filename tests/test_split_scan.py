@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from clausetag.segment.splitter import Splitter, _lines, _scan
+from clausetag.segment.splitter import Splitter, _lines, _outside_pairs, _scan
 from clausetag.segment.text import normalize, residue_spans
 
 PIECES = ("加快推进", "。", "！", "？", "；", "，", "（", "）", "(", ")", "【", "】", "〔", "〕", "《", "》",
@@ -88,3 +88,16 @@ def test_scan_leaves_out_blanked_residue() -> None:
     assert scan.terms == [norm.index("。"), norm.index("！")]
     assert (scan.ev_s, scan.ev_e, scan.strays) == ([1], [norm.index("）") + 1], [])
     assert scan.newlines == [i for i, ch in enumerate(text) if ch == "\n"]
+
+
+def test_outside_pairs_keeps_terminators_outside_and_on_the_brackets() -> None:
+    """_outside_pairs (a step of the clause walk) against the direct definition on random pairs: a
+    terminator strictly inside a pair (after its opener, before its closer) is dropped."""
+    assert _outside_pairs([1, 5, 9, 12], [4], [10]) == [1, 9, 12]
+    rng = random.Random(7)
+    for _ in range(300):
+        cuts = sorted(rng.sample(range(60), 2 * rng.randint(0, 5)))
+        starts, ends = cuts[0::2], [e + 1 for e in cuts[1::2]]
+        terms = sorted(rng.sample(range(60), rng.randint(0, 12)))
+        want = [t for t in terms if not any(s < t < e - 1 for s, e in zip(starts, ends))]
+        assert _outside_pairs(terms, starts, ends) == want, (terms, starts, ends)

@@ -80,7 +80,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--config-out", metavar="CONFIG.xml", help="also write the labeling config XML")
     p.add_argument("--raw-out", metavar="RAW_DIR",
                    help="also write the text the spans index to RAW_DIR/<doc_id>.txt (the --raw folder of "
-                        "import-annotations; needed for .docx/.pdf/.html inputs)")
+                        "import-annotations; needed for .docx/.pdf/.html inputs; the / of ids such as a/x.txt, "
+                        "which tell same-named files apart, is written __)")
     p.add_argument("--no-predictions", action="store_true",
                    help="no pre-annotations (a blind second annotation for an agreement study)")
     p.add_argument("--selection", metavar="SELECTION.jsonl",

@@ -37,7 +37,7 @@ from typing import Any
 from xml.sax.saxutils import quoteattr
 
 from clausetag.harness.data import write_labeled
-from clausetag.harness.validation import read_raw_text, validate
+from clausetag.harness.validation import doc_file_stem, read_raw_text, validate
 from clausetag.io.readers import iter_inputs, read_document
 from clausetag.io.schema import LabelSchema, load_schema
 from clausetag.tagging.pipeline import Tagger
@@ -205,7 +205,7 @@ _SHARD = 16
 
 def _write_raw(path: Path, doc_id: str, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    out = folder / f"{doc_id}.txt"
+    out = folder / f"{doc_file_stem(doc_id)}.txt"
     if path.suffix.lower() == ".txt":
         if path.resolve() != out.resolve():
             shutil.copyfile(path, out)
@@ -380,7 +380,7 @@ def import_annotations(
             continue
         expected.setdefault(doc_id, set()).add(index)
         if doc_id not in raws:
-            raw_path = raw_root / f"{doc_id}.txt"
+            raw_path = raw_root / f"{doc_file_stem(doc_id)}.txt"
             raws[doc_id] = None
             if not raw_path.is_file():
                 result.problems.append(f"{name}: document {doc_id}: raw text {raw_path} not found")
@@ -487,9 +487,10 @@ def import_annotations(
                 units_dir.mkdir(parents=True, exist_ok=True)
                 skeleton = [{k: r[k] for k in ("doc_id", "index", "text", "start", "end", "heading_path")}
                             for r in ordered]
-                write_labeled(skeleton, units_dir / f"{doc_id}.skeleton.jsonl")
-                _write_label_table(ordered, units_dir / f"{doc_id}.labels.tsv")
-                result.units.append(units_dir / f"{doc_id}.labels.tsv")
+                stem = doc_file_stem(doc_id)
+                write_labeled(skeleton, units_dir / f"{stem}.skeleton.jsonl")
+                _write_label_table(ordered, units_dir / f"{stem}.labels.tsv")
+                result.units.append(units_dir / f"{stem}.labels.tsv")
                 result.pending.append(
                     f"{name}: document {doc_id}: {n_units} unit correction(s) (merge_prev/split); its skeleton and "
                     f"label table are in {units_dir}: python labels/tools/apply_units.py --raw {raw_root} "
@@ -499,9 +500,10 @@ def import_annotations(
             # written and validated in a folder of their own first: a document that fails validation
             # never replaces the gold already in the target folder
             with tempfile.TemporaryDirectory(dir=target, prefix=".import-") as tmp:
-                staged_txt = Path(tmp) / f"{doc_id}.txt"
-                shutil.copyfile(raw_root / f"{doc_id}.txt", staged_txt)  # byte for byte
-                staged = write_labeled(ordered, Path(tmp) / f"{doc_id}.jsonl")
+                stem = doc_file_stem(doc_id)
+                staged_txt = Path(tmp) / f"{stem}.txt"
+                shutil.copyfile(raw_root / f"{stem}.txt", staged_txt)  # byte for byte
+                staged = write_labeled(ordered, Path(tmp) / f"{stem}.jsonl")
                 found = validate([staged], schema=schema) if validate_output else []
                 if found:  # e.g. clauses missing at the end of the document, a heading path naming no clause
                     result.problems.extend(str(p).replace(str(staged), str(target / staged.name)) for p in found)
@@ -514,7 +516,7 @@ def import_annotations(
             result.written.append(gold)
             result.clauses += len(ordered)
             if label_tables:
-                _write_label_table(ordered, target / f"{doc_id}.labels.tsv")
+                _write_label_table(ordered, target / f"{doc_file_stem(doc_id)}.labels.tsv")
     unannotated = sorted(set(expected) - {d for by_doc in docs.values() for d in by_doc} - bad_docs)
     for doc_id in unannotated:
         result.problems.append(f"{name}: document {doc_id}: no clause annotated yet; document not written")

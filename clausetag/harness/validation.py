@@ -58,6 +58,13 @@ RECORD_FIELDS: tuple[str, ...] = (
 )
 
 
+def doc_file_stem(doc_id: str) -> str:
+    """The file name stem of a document's files in a gold folder (raw text ``<stem>.txt``, gold
+    ``<stem>.jsonl``, label tables): the doc id, with the ``/`` of ids that tell same-named files in
+    different folders apart (``a/x.txt``) written as ``__`` (``a__x.txt``)."""
+    return doc_id.replace("\\", "/").replace("/", "__")
+
+
 def read_raw_text(path: str | os.PathLike[str]) -> str:
     """The raw document text that gold offsets index: :func:`clausetag.segment.text.read_text` (UTF-8, or
     GB18030; a BOM is dropped; line endings are kept)."""
@@ -233,7 +240,7 @@ class _Checker:
     # ---- one document ---------------------------------------------------------------------------
     def check_document(self, directory: Path, doc_id: str, items: list[tuple[int, dict[str, Any]]]) -> None:
         first_line = items[0][0]
-        raw_path = directory / f"{doc_id}.txt"
+        raw_path = directory / f"{doc_file_stem(doc_id)}.txt"
         excerpt = not raw_path.is_file() and all(rec.get("source") for _, rec in items)
         if excerpt:
             # Targeted single clauses from a corpus document whose text is not committed: spans are

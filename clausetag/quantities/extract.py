@@ -192,7 +192,8 @@ class _Compiled:
         self.suffix_lens = sorted({len(w) for w in self.suffix}, reverse=True)
         self.cap_words = frozenset(c["remote_cap_cues"])
         self.remote_cap = re.compile(
-            f"(?:{_alt(c['remote_cap_cues'])})(?:{_alt(c['remote_cap_fillers'])}){{0,3}}$"
+            f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,3}}"
+            f"|[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})(?:为|是)?)$"
         )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
@@ -208,7 +209,15 @@ class _Compiled:
         self.cn_blocked_left = frozenset(c["cn_blocked_left"])
         self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
         self.ordinal_left_multi = tuple(w for w in c["ordinal_left"] if len(w) > 1)
+        self.ordinal_left_nouns = tuple(c["ordinal_left_nouns"])
+        self.approx_actual = tuple(c["approx_actual"])
+        self.attribute_actual = re.compile(f"(?:{_alt(c['attribute_actual'])})(?:{_alt(c['attribute_links'])})?")
+        self.review_end = re.compile(c["review_pattern"])
+        self.criterion_share_gap = re.compile(c["criterion_share_gap"])
+        self.beneficiary_left = tuple(c["beneficiary_left"])
+        self.review_any = re.compile(c["review_pattern"].removesuffix("$") + r"(?=[\d０-９])")
         self.threshold_right = tuple(c["threshold_right"])
+        self.plan_object_left = re.compile(f"(?:{_alt(c['plan_object_verbs'])})(?:{_alt(c['plan_object_fillers'])})*$")
         self.target_time_left = tuple(c["target_time_left"])
         self.govern_time_left = tuple(c["target_time_left"]) + ("在", "于", "截至", "截止", "自")
         role_words = dict.fromkeys(c["role_target"], "target")
@@ -241,6 +250,7 @@ class _Compiled:
         self.penalty_left = re.compile(_alt(c["penalty_left"]))
         self.range_lower_end = tuple(c["range_lower_end"])
         self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
+        self.criterion_money_left = re.compile(f"(?:{_alt(c['criterion_money_left'])})$")
         self.baseline_left = re.compile(_alt(c["baseline_left"]))
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
         self.baseline_original = re.compile(
@@ -249,7 +259,8 @@ class _Compiled:
         self.copula_left = tuple(c["copula_left"])
         self.per_capita = re.compile(f"每(?:{_alt(c['per_capita'])})[^，,；;。]{{0,6}}$")
         self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
-        self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})")
+        # (not 确定…品牌30个（名单附后），给予每个品牌…: a grant to each of the counted set, not a condition)
+        self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})(?!每)")
         self.bare_statement = re.compile(c["bare_statement_pattern"])
 
         arabic = r"(?<![\d.．])(?:\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d])|\d{1,3}(?: \d{3})+(?![\d.．])|\d+(?:[.．]\d+)?)"
@@ -463,6 +474,10 @@ _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
 
 
+_CJK_NOUN_NEXT = re.compile(r"(?![的以左及或和、])[\u4e00-\u9fff]")
+_COUNT_AHEAD = re.compile(r"(?:[\d０-９]+|[一二两三四五六七八九十百千万]+)(?:[万亿]|[家个项所名人批条件台座])")
+
+
 def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: str,
           c: _Compiled) -> tuple[str, int | None]:
     """Role and governing year of the quantity at ``text[q_start:q_end]`` (rules in the module docstring)."""
@@ -481,11 +496,24 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         return "threshold", year  # 裁员率不高于参保职工总数20%的，可申请…: a condition, even with a cap cue
     if cap:
         return "cap", year
+    lead = text[seg_start:q_start].strip(_SPACE_CHARS)
+    if comp in ("=", "~") and lead and c.attribute_actual.fullmatch(lead):
+        return "actual", year  # …重点项目建设，总投资约158亿元: an attribute of what is listed
+    rv = c.review_end.search(text, max(seg_start, q_start - 16), q_start)
+    if rv is not None and _year_and_time_cue(ctx, sent_start, rv.start(), c)[2] != "target":
+        return "actual", int(rv.group(1))  # 由2006年的9107元提高到2010年的16190元: that year's figure
+    if (text.startswith(c.threshold_right, q_end) and c.plan_object_left.search(text, seg_start, q_start)
+            and not _COUNT_AHEAD.search(text, q_end, _segment_end(text, q_end, sent_end))):
+        # (培育超百亿元的…龙头企业5家左右: a count follows, so the amount is a criterion of what is counted)
+        return "target", year  # 设立每年不少于3000万元的…专项资金, 打造10个以上的…场景: what the plan delivers
     if text.startswith(c.threshold_right, q_end) and (
             comp not in ("=", "~") if kind not in ("percent", "ratio")
             else c.threshold_share_left.search(text, seg_start, q_start)):
         return "threshold", year
-    if comp in (">", ">=") and kind == "money" and text.startswith(c.threshold_right_nouns, q_end):
+    if comp in (">", ">=") and kind == "money" and (text.startswith(c.threshold_right_nouns, q_end) or (
+            c.criterion_money_left.search(text, max(seg_start, q_start - 8), q_start)
+            and _CJK_NOUN_NEXT.match(text, q_end) and (_COUNT_AHEAD.search(text, seg_start, q_start)
+                                                       or _COUNT_AHEAD.search(text, q_end, _segment_end(text, q_end, sent_end))))):
         return "threshold", year  # 培育年销售收入超50亿元企业3-5家
     # a baseline: 由2015年的54.2%提升到…, 由当前3%提升到…, 在原每人每月70元的基础上
     if c.baseline_right.match(text, q_end) and c.baseline_left.search(masked, seg_start, q_start):
@@ -530,15 +558,21 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
                                                                                        comp, sent_start, sent_end)):
         cue_role = "target"
     if cue_role is not None:
+        if cue_role == "target" and (_in_review(ctx, c, sent_start, q_start) or c.actual_after.match(text, q_end)):
+            return "actual", year  # (今年5月底前2个问题已整改到位: done by the deadline)
         return cue_role, year
+    span = text[q_start:q_end]
+    if comp == ">" and any(w in span for w in c.approx_actual):
+        return "actual", year  # 厅网站发布信息3000余条: a figure rounded by 余/多 is reported
     if c.actual_after.match(text, q_end):
         return "actual", year  # 有37个县已全部竣工: done
     if kind == "money" and c.grant_verbs_re.search(masked, seg_start, q_start):
         return "other", year  # 省级分别支持4000万元: an amount granted
-    if c.target_verbs_re.search(masked, seg_start, q_start):
-        return "target", year
-    if c.target_verbs_segment_re.search(masked, sent_start, seg_start):
-        return "target", year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
+    if lead and lead.split()[-1] in c.beneficiary_left and c.target_verbs_re.search(masked, q_end, seg_end):
+        return "target", year  # 为1.5万户农村贫困残疾人家庭实施危房改造: what the plan delivers, to whom
+    if c.target_verbs_re.search(masked, seg_start, q_start) or c.target_verbs_segment_re.search(
+            masked, sent_start, seg_start):  # (培育一批…企业，全国版权示范单位、园区超过18家: the verb opens a segment)
+        return ("actual" if _in_review(ctx, c, sent_start, q_start) else "target"), year  # 培育一批…企业，全国版权示范单位、园区超过18家: the plan verb opens a segment
     # no cue, no plan verb: a statistic written as 普及率为10.50% or 网上咨询17件 is an actual value
     lead = text[seg_start:q_start].rstrip(" \t\u3000")
     closes = q_end >= sent_end or text[q_end] in _SEGMENT_BREAKS
@@ -551,6 +585,13 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     if lead and comp in (">", ">=") and closes and c.bare_statement.fullmatch(lead):
         return "target", year  # 有效发明专利拥有量年均增长10%以上: a floor stated without a verb is a goal
     return "other", year
+
+
+def _in_review(ctx: _Context, c: _Compiled, sent_start: int, q_start: int) -> bool:
+    """Whether the sentence before ``q_start`` reports a change up to a year's figure (提高到2010年的16190元)
+    that no target year before it sets: a review, whose verbs and link words state results."""
+    m = c.review_any.search(ctx.text, sent_start, q_start)
+    return m is not None and _year_and_time_cue(ctx, sent_start, m.start(), c)[2] != "target"
 
 
 def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: int, comp: str,
@@ -615,10 +656,25 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
         pos = max(m.end() if m is not None else pos + 1, pos + 1)
     if len(out) > 1:
         out = _scope_counts(text, out)
+        out = _criteria(text, out, c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
     return out
+
+
+def _criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A floor (>=, >) on a count or measure right before the name of a share in the same noun phrase
+    (``全省普通高中66人及以上超大班额占比降至9.46%``) is a criterion of what the share is of: ``threshold``."""
+    res: list[Quantity] | None = None
+    for i in range(len(out) - 1):
+        q, nq = out[i], out[i + 1]
+        if (q.kind in ("count", "measure") and q.comparator in (">", ">=") and q.role in ("target", "actual", "other")
+                and nq.kind in ("percent", "ratio") and c.criterion_share_gap.fullmatch(text, q.end, nq.start)):
+            if res is None:
+                res = list(out)
+            res[i] = replace(q, role="threshold")
+    return out if res is None else res
 
 
 _SCOPE_GAP = re.compile(r"[^，,；;。：:！!？?\n的\d０-９%％]{1,24}")
@@ -643,8 +699,16 @@ def _scope_counts(text: str, out: list[Quantity]) -> list[Quantity]:
         seg_end = nq.end
         while seg_end < len(text) and text[seg_end] not in _SEGMENT_BREAKS:
             seg_end += 1
-        if text.find("的", nq.end, seg_end) >= 0:
-            continue  # 培育15个关键工序数控化率提升5%以上…的数字化特色产业集群: the share qualifies what is counted
+        de = text.rfind("的", nq.end, seg_end)
+        if de >= 0:  # 培育15个关键工序数控化率提升5%以上、…10%以上的数字化特色产业集群: the shares qualify what is
+            if roles is None:  # counted — criteria it must meet (FORMAT: threshold)
+                roles = [x.role for x in out]
+            for k in range(i + 1, len(out)):
+                if out[k].start >= de:
+                    break
+                if out[k].kind in ("percent", "ratio") and roles[k] in ("target", "actual"):
+                    roles[k] = "threshold"
+            continue
         if roles is None:
             roles = [x.role for x in out]
         roles[i] = "other"
@@ -687,8 +751,9 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     prev = text[s - 1] if s else ""
     if (prev.isascii() and prev.isalpha()) or prev in _URL_LEFT:
         return None  # JY20230117, IPv6 …; ?q=30%25%2020% inside a web address
-    if prev in c.ordinal_left or _preceded_by(text, s, c.ordinal_left_multi):
-        return None
+    if (prev in c.ordinal_left and not (prev == "号" and _preceded_by(text, s, c.ordinal_left_nouns))) or _preceded_by(
+            text, s, c.ordinal_left_multi):
+        return None  # (not 科普类微信公众号9612个: 号 ends a noun there)
     if prev == "、" and _ORDINAL_LIST.search(text, max(0, s - 16), s):
         return None  # 第三、四项: the ordinal goes on
     pn = gd.get("pn")

@@ -27,7 +27,11 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 * **Light normalisation** trims the span only (so ``text[indicator_start:indicator_end] == indicator``):
   scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
   (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
-  (``营业收入增长``).
+  after a rate word (``营业收入年均增长``).
+* **Noun-phrase edges** (issue 27, third follow-up): last, each indicator is cut into jieba words; a predicate
+  after its noun (``…企业上市``; a change word right before the number: ``单位GDP能耗下降15%`` → ``单位GDP能耗``)
+  and a governing verb that opens it (``完成设备购置金额`` → ``设备购置金额``) are cut, and a text read after the
+  quantity ends at a preposition or adverb after its nouns. Lists in ``indicator_cues.yaml: pos_edges``.
 * **Noun phrases, not verbs** (issue 27). A unit note or an aside in brackets right after a number
   (``新增储能装机200万千瓦（时）``, ``150万亩（其中…）``) is never the indicator; neither is a bare verb
   (``支持`` after a money noun is dropped; an indicator that would be only a verb is none), except the
@@ -39,8 +43,8 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   ``县城``); a cap written as a share at a distance names what is capped (``奖励总额不超过…的35%``; else the
   grant that follows); a ranked list item that is only a place name (``衡水市116.48%``) takes the list's
   head (``开工率由高到低排序，依次是：…``); a change after a value (``…1200亿元，增长12%``,
-  ``比上年增加2000家``) takes the previous indicator with the change word (``营业收入增长``; offsets like a
-  shared head).
+  ``比上年增加2000家``) takes the previous indicator as it is (``营业收入``: the indicator is a substring of
+  the text; the change word is the comparison, not the thing measured — the sample's gold, issue 27).
 * **Shared heads.** ``1—2家国家级、3—4家省级工业设计研究院``: an indicator made only of a level
   (``国家级``) takes the head of the next one, giving ``国家级工业设计研究院``; this is the one case where
   the indicator is not a substring: its offsets run from ``国家级`` to the end of the shared head.
@@ -113,6 +117,10 @@ class _Cues:
         self.prefix_hint = re.compile(f"[{re.escape(c['drop_prefix_pattern_keys'])}]")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
+        self.after_other_np = re.compile(c["after_other_np"])
+        self.generic_word = re.compile(_alt(c["generic_alone"]))
+        self.generic_alone = re.compile(f"(?:{_alt(c['generic_alone'])}|{_alt(c['link_words'])}|{_alt(c['drop_prefixes'])})*")
+        self.after_category = re.compile(c["after_category"])
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
         self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
         self.generic_after = re.compile(_alt(c["generic_after"]))
@@ -126,6 +134,9 @@ class _Cues:
         self.property_head = re.compile(f"(?:{_alt(c['property_heads'])})$")
         self.property_len = max(map(len, c["property_heads"]))
         self.result_verbs = frozenset(c["result_verbs"])
+        self.noun_links = frozenset(c["noun_links"])
+        self.noun_link_subjects = frozenset(c["noun_link_subjects"])
+        self.respectively_head = re.compile(f"(?:{_alt(c['respectively_item_heads'])})$")
         self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
         self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
                               for unit, words in c["counter_heads"].items()}
@@ -137,7 +148,8 @@ def _cues() -> _Cues:
 
 
 _ENUM_OR_PER = re.compile(r"^(?:\d{1,2}[、.．](?!\d)|[一二三四五六七八九十]{1,3}、|第[一二三四五六七八九十百零\d]{1,5}条\s*|[（(][一二三四五六七八九十\d]{1,3}[）)]|[a-zA-Z][)）]|每(?:平方米|立方米|平方公里|公顷|亩|吨|公斤|千克|人|户|年|月|日|次|件|台|辆|处|个|家|项))")
-_TIME_PREFIX = re.compile(r"^(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?")
+_TIME_PREFIX = re.compile(r"^(?:(?:(?:19|20)\d{2}\s*年?\s*(?:[—–\-－~～]+|至|到)\s*)?(?:19|20)\d{2}\s*年(?:度|底|末|初)?(?:\d{1,2}月)?"
+                          r"|(?:\d{1,2}\s*(?:[—–\-－~～]|至|到)\s*)?\d{1,2}\s*月份?(?![\d日号]))")  # (1-12月份营养膳食补助)
 _BRACKET_TAIL = re.compile(r"[(（][^()（）]*[)）]$")
 _SPACE = " \t\u3000"
 
@@ -237,6 +249,9 @@ def _balanced(seg: str) -> bool:
 def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -> tuple[int, int, bool]:
     """Indicator candidate before the quantity: (start, end, ends_with_object_verb)."""
     e = qs
+    bm = _last(_BASIS.finditer(text, ls, qs))  # 在原…的基础上增加18元: what follows 基础上
+    if bm is not None:
+        ls = bm.end()
     m = _SHARE_OF_END.search(text, ls, e)  # 销售额要达到总销售额的30%: the share is of 销售额
     if m and m.start() > ls:
         e = m.start()
@@ -249,6 +264,9 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
              or _PER_HEAD_END.search(seg))
         if not m:
             break
+        if (m.group() in cues.noun_links and m.start() > 0 and "\u4e00" <= seg[m.start() - 1] <= "\u9fff"
+                and seg[m.start() - 1] not in cues.noun_link_subjects):
+            break  # 专项硕士研究生招生计划由…: the end of a name (招生计划), not 计划 "plans to"
         e = ls + m.start()
     m = _last(_BASELINE_FROM.finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
     if m is not None and cues.verb_inner.search(text, m.end(), e):
@@ -258,7 +276,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
     if m is not None and m.start() > ls:
         e = m.start()
         m2 = cues.link_end.search(text, max(ls, e - cues.link_len), e)  # …占有率力争由当前3%
-        if m2 and m2.start() > ls:
+        if m2 and m2.start() > ls and not (m2.group() in cues.noun_links and "\u4e00" <= text[m2.start() - 1] <= "\u9fff"
+                                           and text[m2.start() - 1] not in cues.noun_link_subjects):
             e = m2.start()
     seg = text[ls:e]
     if not seg:
@@ -282,6 +301,8 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
         k = _last(_NOT_NP.finditer(text, s, e))
         if k is not None:
             s = k.end()
+    for m in _ARTICLE_QUANT.finditer(text, s, e):  # 曝光一批典型案件: what the batch holds
+        s = m.end()
     for m in _DISPOSAL.finditer(text, s, e):  # 《计划》将…上限, 调整标准将失业保险金标准…: what 将/把 takes
         if m.end() < e:
             s = m.end()
@@ -303,6 +324,12 @@ _SUBJECT_LIST = re.compile(r"[、等]")
 _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|超过|低于|高于|提高到|降至|降低到)[^，,；;。：:]{1,24}的$")
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
+_ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+_NOUN_NEXT = re.compile(r"(?![的以左及或和与、])[\u4e00-\u9fff]")
+_ANY_DIGIT = re.compile(r"[0-9０-９]")
+_RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
+_ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
+_BASIS = re.compile(r"的?基础上")  # …的基础上增加18元: the change is of the standard before it
 _BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
@@ -317,7 +344,7 @@ _NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|
 _PER_AFTER = re.compile(r"/(?:平方米|平方公里|立方米|公顷|千克|公斤|人次|人年|万人|亩|人|户|年|月|日|天|吨|次|台|件|个|辆|床|间)")
 
 
-def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> tuple[int, int]:
+def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool, unit: str | None = None) -> tuple[int, int]:
     """Indicator candidate after the quantity (``before_quantity``: the region ends at the next quantity,
     so a list mark 、 in it ends this quantity's item: ``2156家企业和机构、3072名`` → ``企业和机构``)."""
     s, e = qe, re_
@@ -344,14 +371,27 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool) -> 
             i = text.find("、", i + 1, e)
         if i >= 0:
             e = i
-    if not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
+    de = text.find("的", s, e)
+    heads = cues.counter_any.get(unit) if unit is not None else None
+    hm = _last(heads.finditer(text, s, de)) if heads is not None and de > s + 1 else None
+    if hm is not None and len(hm.group()) >= 2 and not cues.verb_inner.match(text, s, de) and text[s] not in "在对为向由":
+        e = hm.end()  # 1000项重大科技计划项目成果的转移转化, 100余万名从业人员薪酬调查的基础上: what the counter counts
+        # (成果, 人员) ends the indicator, not what it owns
+    elif not before_quantity:  # 40个左右具有中坚支撑作用的“腰部”项目: the head after 的 first
         s = _head_after_de(text, s, e)
+    m = cues.after_other_np.search(text, s + 1, e)  # 11个市和所有县（市）: the count counts 市 only
+    if m:
+        e = m.start()
     for m in cues.after_stop.finditer(text, s + 2, e):
         if m.group() == "以上" and text[m.start() - 1] in "级模额":
             continue  # 20家省级以上创新平台, 1万家规模以上工业企业: part of the noun phrase
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
+    m = _last(cues.after_category.finditer(text, s + 2, e)) if heads is not None else None
+    if (m is not None and _balanced(text[m.end():e]) and _LIST_MARK.search(text, s, m.start())
+            and not _LIST_MARK.search(_BRACKETED.sub("", text[m.end():e]))):
+        s = m.end()  # 20个A、B和C等新商贸业态建设项目: the category (not 数字内容等文化领域…, not …等D及E、F)
     s = _head_after_de(text, s, e)
     return _trim(text, s, e, cues)
 
@@ -364,11 +404,18 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     out: list[Indicator | None] = [None] * len(quantities)
     side: list[str] = [""] * len(quantities)
     consumed = 0  # end of the previous quantity (or of its indicator, when that was read after it)
+    consumed_before = 0  # the same, before the previous quantity
     for i, q in enumerate(quantities):
         seg_s = q.start
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         ls = max(seg_s, consumed)
+        if i and quantities[i - 1].start > seg_s and (quantities[i - 1].role == "threshold" or (_RANK.search(
+                text, max(seg_s, quantities[i - 1].start - 2), quantities[i - 1].start)
+                and "、" not in text[quantities[i - 1].end:q.start])):
+            # 培育年销售收入超50亿元企业3-5家, 前15家钢铁企业产能规模占全省比重: a criterion or a rank belongs to the noun
+            ls = max(seg_s, consumed_before)
+        consumed_before = consumed
         # the text after runs to the segment end or the next quantity that is not a modifier (…的)
         re_ = q.end
         while re_ < n and text[re_] not in cues.breaks:
@@ -378,6 +425,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             nq = quantities[j]
             if nq.start >= re_:
                 break
+            if nq.role == "threshold" and (text.find("的", nq.end, re_) >= 0 or (
+                    q.kind == "count" and _NOUN_NEXT.match(text, nq.end, re_))):
+                continue  # (5家主营业务收入超百亿元企业: the criterion belongs to the counted noun)  # 15个关键工序数控化率提升5%以上、…的数字化特色产业集群: criteria inside the noun phrase
             if not text.startswith("的", nq.end) or text[nq.start - 1:nq.start] == "、":
                 re_, stopped = nq.start, True  # (a list item such as 、80%的… is not a modifier)
                 break
@@ -386,6 +436,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if q.role not in roles:
             continue
         bs, be, verb_end = _before(text, ls, q.start, cues)
+        if i and ls < quantities[i - 1].start and bs <= quantities[i - 1].start < be < quantities[i - 1].end:
+            be = quantities[i - 1].end  # 年销售收入3亿元以上的达到300家: not inside the criterion's amount
         if i and be > bs and quantities[i - 1].end == ls and quantities[i - 1].role not in roles:
             # 46个连片县和国贫县土建项目100%开工: after what the scope count counts (县), the share's subject
             pq = quantities[i - 1]
@@ -393,7 +445,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             hm = _last(heads.finditer(text, bs, be - 2)) if heads is not None else None
             if hm is not None and be - hm.end() >= 2:
                 bs = _trim(text, hm.end(), be, cues)[0]
-        as_, ae = _after(text, q.end, re_, cues, stopped)
+        as_, ae = _after(text, q.end, re_, cues, stopped, q.unit if q.kind == "count" else None)
         if ae > as_ and cues.generic_after.fullmatch(text, as_, ae):
             ae = as_  # 300吨生产能力, 1万人的工作目标: nothing named after the number
         after_money = (q.kind == "money" and cues.money_noun_near.match(text, q.end) is not None) or (
@@ -402,7 +454,14 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         # 已生育三个子女); the text before is the indicator only when nothing follows (企业500家以上，);
         # a share followed by 的 is a share of what follows (30%的县城, 80%以上的乡镇卫生院)
         counted_after = (q.kind in ("count", "measure") or (q.kind in ("percent", "ratio") and text.startswith("的", q.end))) and ae > as_
-        if (after_money or counted_after) and ae > as_:
+        pen = cues.penalty.match(text, q.end)
+        orig = _ORIGINAL.search(text, ls, q.start)
+        if pen is not None:  # …10万元以下罚款的法律责任: the fine is what is measured, not what it belongs to
+            s, e, side[i] = pen.end() - len(pen.group().lstrip("的")), pen.end(), "after"
+        elif orig is not None and i and out[i - 1] is not None and quantities[i - 1].kind == q.kind:
+            out[i], side[i] = out[i - 1], "before"  # …提高至每人每月88元，即在原每人每月70元的基础上: the same standard
+            continue
+        elif (after_money or counted_after) and ae > as_:
             s, e, side[i] = as_, ae, "after"
         elif be > bs and not verb_end:
             s, e, side[i] = bs, be, "before"
@@ -415,6 +474,11 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
               and (vm := cues.verb_end.search(text, max(vn[0], vn[1] - cues.verb_len), vn[1])) and vm.start() > vn[0]
               and (vt := _trim_links(text, vn[0], vm.start(), cues))[1] > vt[0]):
             s, e, side[i] = vt[0], vt[1], "before"  # 营养膳食补助共支出39537万元: what was spent
+        elif (verb_end and q.kind == "money" and (vn := _before(text, ls, q.start, cues, True))[1] > vn[0]
+              and cues.verb_end.fullmatch(text, vn[0], vn[1])
+              and (vt := _trim_links(text, ls, vn[0], cues))[1] > vt[0]
+              and cues.money_noun_end.search(text, max(vt[0], vt[1] - cues.money_len), vt[1])):
+            s, e, side[i] = vt[0], vt[1], "before"  # 1-12月份营养膳食补助共支出…: 补助 is the noun there
         elif verb_end and cues.money_noun_end.search(text, max(ls, q.start - cues.money_len), q.start):
             # 区块链应用示范支持最高300万: the money verb is the noun
             s, e = _trim(text, ls, q.start, cues)
@@ -435,9 +499,11 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             out[i] = Indicator(text[s:e], s, e)
             if side[i] == "after":
                 consumed = max(consumed, e)
+    _pos_edges(text, out, side)
     _list_heads(text, quantities, out, cues, roles)
     _respectively(text, quantities, out, side, cues, roles)
     _earlier_referent(text, quantities, out, cues, roles)
+    _previous_segment(text, quantities, out, cues, roles)
     _share(text, quantities, out, side, cues, roles)
     for i in range(1, len(quantities)):  # 新增上市企业50家，累计达到300家: only link words before it
         q, pq = quantities[i], quantities[i - 1]
@@ -453,6 +519,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if any(ch in gap for ch in "。；;！!？?\n"):
             continue
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
+        if (bm := _BASIS.match(seg)) is not None and bm.end() < len(seg):
+            seg = seg[bm.end():]  # 70元的基础上增加18元
         pm = _PER_AFTER.match(seg)
         seg = seg[pm.end():] if pm else seg  # 135立方米/公顷增加到142立方米
         bare = _YEAR_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
@@ -468,13 +536,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             elif grown is None:
                 out[i] = prev
         elif seg and closes and cues.change_only.fullmatch(seg):
-            # …营业收入1200亿元，增长12%: the change of the same thing, "营业收入增长" (like a shared head,
-            # not a substring: its offsets run from the previous indicator to the change word)
-            prev = out[i - 1]
-            assert prev is not None
-            m = _last(cues.change_word.finditer(text, q.start - len(seg), q.start))  # the last change word
-            if m is not None:
-                out[i] = Indicator(prev.text + m.group(), prev.start, m.end())  # 数量年均增长
+            # …营业收入1200亿元，增长12%, …171.72亿元，比2015年增长21.6%: the change of the same thing measures
+            # that thing (FORMAT: the indicator is a substring; the change word is the comparison, not the noun)
+            out[i] = out[i - 1]
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
         if out[i] is None and q.role == "cap":
             seg_s = q.start
@@ -503,6 +567,112 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
                 and text[pq.end:q.start].strip(_SPACE) in ("和", "及", "与", "、", "以及")):
             out[i] = out[i - 1]
     return out
+
+
+@lru_cache(maxsize=1)
+def _pos_cues() -> dict[str, frozenset[str]]:
+    c = load_indicator_cues()["pos_edges"]
+    return {k: frozenset(v) for k, v in c.items()}
+
+
+@lru_cache(maxsize=1)
+def _pos_hints() -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Words a span must end with (predicates, change words) or hold near its start (openers) to be cut."""
+    pc = _pos_cues()
+    return tuple(pc["predicates"] | pc["change_after"]), tuple(pc["openers"])
+
+
+@lru_cache(maxsize=8192)
+def _pos_tokens(span: str) -> tuple[tuple[str, str], ...]:
+    """jieba part-of-speech tokens of an indicator span (cached: spans repeat across a corpus)."""
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in pseg.cut(span))
+
+
+_NOMINAL = ("n", "vn", "b", "eng", "x", "m", "q", "a", "j", "l", "s", "f", "h", "k")
+
+
+def _pos_span(span: str, after: str) -> tuple[int, int]:
+    """Offsets inside ``span`` of its noun phrase (``after``: the text right after the span). A predicate after
+    the noun (``pos_edges.predicates``; a change word only right before a number and not after a rate word) and
+    an opener that governs the rest (``pos_edges.openers``) are cut: ``县域…企业上市`` → ``县域…企业``,
+    ``单位GDP能耗下降``+``15%`` → ``单位GDP能耗``, ``完成设备购置金额`` → ``设备购置金额``. jieba's words say where a
+    word ends; its tags only whether a neighbour is nominal (its verb tags are too noisy to decide alone)."""
+    pc = _pos_cues()
+    ends, opens = _pos_hints()
+    if not span.endswith(ends) and not any(w in span[:4] for w in opens):
+        return 0, len(span)  # nothing to cut: no word segmentation needed (the common case, and fast)
+    toks = _pos_tokens(span)
+    if len(toks) < 2:
+        return 0, len(span)
+
+    def nominal(w: str, f: str) -> bool:
+        return w in pc["nouns"] or (f.startswith(_NOMINAL) and f not in pc["verb_tags"] and w not in pc["predicates"])
+
+    s, e = 0, len(span)
+    # the tail: a predicate after the noun ends the noun phrase (…企业上市, 单位GDP能耗下降15%)
+    last = toks[-1][0]
+    k = len(toks) - 2
+    while k > 0 and toks[k][0] in pc["tail_adverbs"]:
+        k -= 1  # 单位工业增加值能耗累计下降26.08%: 累计 goes with the change
+    tail = sum(len(t[0]) for t in toks[k + 1:])
+    change = last in pc["change_after"]
+    if ((last in pc["predicates"] or change) and nominal(*toks[k]) and len(toks[k][0]) >= 2
+            and "占" not in span[:len(span) - tail]
+            and (not change or (toks[k][0] not in pc["rate_words"] and _NUMBER_START.match(after)))):
+        e = len(span) - tail
+    # the head: an opener (after a listed adverb: 重新确认…, 已完成…) followed by a noun phrase
+    i0 = 1 if toks[0][0] in pc["opener_adverbs"] and len(toks) > 2 else 0
+    w = toks[i0][0]
+    rest = toks[i0 + 1:]
+    off = sum(len(t[0]) for t in toks[:i0 + 1])
+    if (w in pc["openers"] and rest and e - off >= 2 and len(rest[0][0]) >= 2 and nominal(*rest[0])
+            and all(nominal(*t) or t[1] in pc["verb_tags"] or t[0] in pc["predicates"] for t in rest)):
+        s = off
+    return s, e
+
+
+_NUMBER_START = re.compile(r"[0-9０-９一二两三四五六七八九十百千万.．%％]")
+
+
+def _after_np_end(span: str) -> int:
+    """End of the noun phrase that opens ``span``, a text read after the quantity: a preposition or an adverb
+    after its nouns starts the predicate (``场地免费向高校毕业生创业者`` → ``场地``, ``信息化项目仅占`` →
+    ``信息化项目``)."""
+    pc = _pos_cues()
+    if not any(ch in pc["after_stop_chars"] for ch in span[2:]):
+        return len(span)
+    pos = 0
+    for k, (w, _tag) in enumerate(_pos_tokens(span)):
+        if k and pos >= 2 and w in pc["after_stop_words"]:
+            return pos
+        pos += len(w)
+    return len(span)
+
+
+def _pos_edges(text: str, out: list[Indicator | None], side: list[str]) -> None:
+    """Trim each indicator to its noun phrase by part of speech (see :func:`_pos_span`)."""
+    done: dict[int, Indicator] = {}
+    for i, ind in enumerate(out):
+        if ind is None or ind.end - ind.start < 3 or text[ind.start:ind.end] != ind.text:
+            continue
+        if id(ind) in done:
+            out[i] = done[id(ind)]
+            continue
+        if side[i] == "after" and (k := _after_np_end(ind.text)) < len(ind.text):
+            ind = Indicator(ind.text[:k], ind.start, ind.start + k)
+            done[id(out[i])] = ind
+            out[i] = ind
+        s, e = _pos_span(ind.text, text[ind.end:ind.end + 2])
+        if (s, e) != (0, len(ind.text)) and e - s >= 2:
+            new = Indicator(ind.text[s:e], ind.start + s, ind.start + e)
+            done[id(ind)] = new
+            out[i] = new
 
 
 def _share(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
@@ -570,6 +740,8 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
 
 _GROWTH_END = re.compile(r"(?:年均|每年|年)?(?:递增|增长|增加|提高|提升)$")
 _LIST_SEP = re.compile(r"、")
+_LIST_MARK = re.compile(r"、|和|及|与")
+_BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
 _LIST_LAST = re.compile(r"和|及|以及|与")
 
 
@@ -590,12 +762,23 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
             j += 1
         run = list(range(i, j))
         i = j
-        if len(run) < 2 or q.role not in roles or len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+        if len(run) < 2 or q.role not in roles:
             continue
         seg_s = q.start
         while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
             seg_s -= 1
         k = text.rfind("分别", seg_s, q.start)
+        first = out[run[0]]
+        if k >= 0 and q.start - k <= 6 and first is not None and first.end <= k and all(
+                out[r] is None or out[r] == first for r in run) and not any(quantities[r].role == "cap" for r in run):
+            # 污泥无害化处理处置率和再生水利用率分别达到50%和20%以上: a list of whole indicators in the segment
+            own = _list_items(text, first.start, first.end, len(run), cues)
+            if own is not None and all(cues.respectively_head.search(text, a, b) for a, b in own):
+                for r, (a, b) in zip(run, own):
+                    out[r] = Indicator(text[a:b], a, b)
+                continue
+        if len({ind.text if (ind := out[k]) else None for k in run}) != 1:
+            continue
         if k < 0 or q.start - k > 6 or seg_s == 0 or text[seg_s - 1] not in "，," or any(
                 quantities[r].role == "cap" for r in run):
             continue  # (分别培训48万人次, 分别达到; not 分别择优给予不超过…、最高不超过…: two caps on one grant)
@@ -634,6 +817,32 @@ def _list_items(text: str, s: int, e: int, n: int, cues: _Cues) -> list[tuple[in
             return None
         out.append((a, b))
     return out
+
+
+def _previous_segment(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
+                      roles: frozenset[str]) -> None:
+    """A quantity whose comma segment names only a generic word, a currency or link words before it
+    (``…曝光一批典型案件，数量不得少于10个``, ``对个人的罚款金额，为人民币十万元以下``) measures what the
+    previous comma segment of the sentence names, read like the text before a quantity."""
+    for i, q in enumerate(quantities):
+        cur = out[i]
+        if q.role not in roles or (cur is not None and not cues.generic_alone.fullmatch(cur.text)):
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        if seg_s == 0 or text[seg_s - 1] not in "，," or (i and quantities[i - 1].end > seg_s):
+            continue
+        if not cues.generic_alone.fullmatch(text, seg_s, q.start) or not cues.generic_word.search(text, seg_s, q.start):
+            continue
+        prev_s = seg_s - 1
+        while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
+            prev_s -= 1
+        if any(prev_s <= x.start < seg_s for x in quantities):
+            continue
+        s, e, verb_end = _before(text, prev_s, seg_s - 1, cues)
+        if not verb_end and e - s >= 2 and _balanced(text[s:e]) and not _ANY_DIGIT.search(text, s, e):
+            out[i] = Indicator(text[s:e], s, e)
 
 
 def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator | None], cues: _Cues,
