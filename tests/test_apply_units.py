@@ -1,23 +1,26 @@
-"""labels/tools/apply_units.py: skeleton + label table with unit corrections -> gold JSONL (made-up cases)."""
+"""clausetag.harness.units / ``clausetag apply-units``: skeleton + label table with unit corrections -> gold
+JSONL (made-up cases; the policy gold rebuilt byte for byte; the labels/tools/apply_units.py wrapper)."""
 from __future__ import annotations
 
-import importlib.util
 import json
+import re
+import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
 
+from clausetag.cli import main
+from clausetag.harness import units as apply_units_mod
 from clausetag.harness.validation import validate
 from clausetag.io.schema import load_schema
 from clausetag.segment.splitter import split
 
-_spec = importlib.util.spec_from_file_location("labels_tool_apply_units", ROOT / "labels" / "tools" / "apply_units.py")
-apply_units_mod = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = apply_units_mod
-_spec.loader.exec_module(apply_units_mod)
 LABELS = set(load_schema().codes)
+POLICY = ROOT / "labels" / "policy"
+ROUNDS = sorted((ROOT / "labels" / "policy_annotation").glob("r*"))
 
 RAW = ("XX省人民政府关于推进\n审批改革的通知\n冀政发〔2024〕1号各市人民政府：\n"
        "一、重点任务\n（一）将审批权限下放至开发区。\n（负责部门：XX部）\n（二）设立专项资金。\n"
@@ -107,3 +110,131 @@ def test_errors_name_the_document_and_row(row: int, spec: tuple[str, str, str], 
 def test_missing_rows_are_an_error() -> None:
     with pytest.raises(apply_units_mod.UnitError, match=r"no row for skeleton clauses \[9\]"):
         apply_units_mod.apply_units("d", RAW, _skeleton(), _rows(GOOD[:9]), LABELS)
+
+
+@pytest.mark.parametrize(("rows", "message"), [
+    ([("regulation", "merge_prev", "")] + GOOD[1:], r"d row 0: merge_prev on the first clause"),
+    (GOOD + [("other", "", "")], r"d: rows for clauses the skeleton does not have \[10\]"),
+])
+def test_corrections_that_cannot_apply_are_errors(rows: list[tuple[str, str, str]], message: str) -> None:
+    with pytest.raises(apply_units_mod.UnitError, match=message):
+        apply_units_mod.apply_units("d", RAW, _skeleton(), _rows(rows), LABELS)
+
+
+def test_two_rows_for_one_clause_are_an_error() -> None:
+    rows = _rows(GOOD)
+    rows.insert(5, dict(rows[4]))
+    with pytest.raises(apply_units_mod.UnitError, match=r"d row 4: two rows for this clause"):
+        apply_units_mod.apply_units("d", RAW, _skeleton(), rows, LABELS)
+
+
+def test_labels_default_to_the_schema() -> None:
+    assert apply_units_mod.apply_units("d", RAW, _skeleton(), _rows(GOOD)) == \
+        apply_units_mod.apply_units("d", RAW, _skeleton(), _rows(GOOD), LABELS)
+
+
+# ---- folders and the command line ---------------------------------------------------------------------------
+
+def _folder(root: Path, stem: str = "d", rows: list[tuple[str, str, str]] = GOOD, doc_id: str = "d") -> Path:
+    """RAW, its skeleton and a label table as apply-units reads them: root/<stem>.txt, .skeleton.jsonl, .labels.tsv."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{stem}.txt").write_text(RAW, encoding="utf-8")
+    (root / f"{stem}.skeleton.jsonl").write_text(
+        "".join(json.dumps(dict(c, doc_id=doc_id), ensure_ascii=False) + "\n" for c in _skeleton()), encoding="utf-8")
+    table = ["index\tlabel\tunit\tnote"] + [f"{i}\t{lab}\t{unit}\t{note}" for i, (lab, unit, note) in enumerate(rows)]
+    (root / f"{stem}.labels.tsv").write_text("\n".join(table) + "\n", encoding="utf-8")
+    return root
+
+
+def test_cli_writes_the_good_documents_and_exits_1_for_a_bad_one(tmp_path: Path,
+                                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    src = _folder(tmp_path / "in")
+    bad = list(GOOD)
+    bad[4] = ("fundng", "", "")
+    _folder(src, "e", bad, doc_id="e")
+    (src / "f.labels.tsv").write_text("index\tlabel\n0\tother\n", encoding="utf-8")  # no raw text, no skeleton
+    out = tmp_path / "out"
+    code = main(["apply-units", "--raw", str(src), "--skeletons", str(src), "--labels", str(src), "--out", str(out),
+                 "--source-is-doc-id"])
+    err = capsys.readouterr().err
+    assert code == 1, err
+    assert "e row 4: unknown label 'fundng'" in err and f"f: missing {src / 'f.txt'}" in err
+    assert "1 document(s) written" in err and "2 failed" in err
+    assert sorted(p.name for p in out.iterdir()) == ["d.jsonl", "d.txt"]
+    assert (out / "d.txt").read_bytes() == (src / "d.txt").read_bytes()
+    recs = [json.loads(x) for x in (out / "d.jsonl").read_text("utf-8").splitlines()]
+    assert len(recs) == 9 and {r["source"] for r in recs} == {"d"}
+    assert validate(out) == []
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (lambda d: (d / "d.labels.tsv").write_text("idx\tlabel\n0\tother\n", encoding="utf-8"),
+     r"d\.labels\.tsv: no column 'index' in the header"),
+    (lambda d: (d / "d.labels.tsv").write_text("index\tlabel\nzero\tother\n", encoding="utf-8"),
+     r"d\.labels\.tsv:2: index 'zero' is not a clause number"),
+    (lambda d: (d / "d.skeleton.jsonl").write_text('{"index": 0, "text": "x", "start": 0\n', encoding="utf-8"),
+     r"d\.skeleton\.jsonl:1: not JSON"),
+    (lambda d: (d / "d.skeleton.jsonl").write_text('{"index": 0, "text": "x", "start": 0}\n', encoding="utf-8"),
+     r"d\.skeleton\.jsonl:1: no int 'end'"),
+    (lambda d: _folder(d, doc_id="other-doc"), r"d\.skeleton\.jsonl: the clauses are of document 'other-doc', not 'd'"),
+    (lambda d: (d / "d.txt").write_text(RAW.replace("冀政发", "X政发"), encoding="utf-8"),
+     r"d row 2: clause text not found in raw\[.*\] \(the raw text is not the one the skeleton was made from\)"),
+])
+def test_unusable_inputs_fail_the_document_with_one_line(tmp_path: Path, damage: Callable[[Path], object],
+                                                         message: str) -> None:
+    src = _folder(tmp_path / "in")
+    damage(src)
+    result = apply_units_mod.apply_units_dir(src, src, src, tmp_path / "out")
+    assert result.written == [] and len(result.problems) == 1
+    assert re.search(message, result.problems[0]), result.problems[0]
+
+
+def test_ids_with_folders_keep_their_doc_id(tmp_path: Path) -> None:
+    """import-annotations stores the id ``a/x.txt`` as ``a__x.txt``: the gold keeps the id and validates."""
+    src = _folder(tmp_path / "in", stem="a__x.txt", doc_id="a/x.txt")
+    result = apply_units_mod.apply_units_dir(src, src, src, tmp_path / "out", source_is_doc_id=True)
+    assert result.ok, result.problems
+    assert result.written == [tmp_path / "out" / "a__x.txt.jsonl"]
+    recs = [json.loads(x) for x in result.written[0].read_text("utf-8").splitlines()]
+    assert {r["doc_id"] for r in recs} == {"a/x.txt"} and {r["source"] for r in recs} == {"a/x.txt"}
+    assert validate(tmp_path / "out") == []
+
+
+def test_the_out_folder_may_be_the_raw_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = _folder(tmp_path / "in")
+    assert main(["apply-units", "--raw", str(src), "--skeletons", str(src), "--labels", str(src), "--out", str(src)]) == 0
+    assert (src / "d.txt").read_text("utf-8") == RAW and len((src / "d.jsonl").read_text("utf-8").splitlines()) == 9
+
+
+@pytest.mark.parametrize("round_dir", ROUNDS, ids=[r.name for r in ROUNDS])
+def test_the_policy_gold_is_rebuilt_byte_for_byte(round_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """labels/policy was made by this step from labels/policy_annotation/r*/ (labels/README.md): every
+    document of every round comes out identical, gold and raw copy."""
+    tables = sorted((round_dir / "labels").glob("*.labels.tsv"))
+    assert len(tables) >= 50
+    out = tmp_path / "gold"
+    code = main(["apply-units", "--raw", str(POLICY), "--skeletons", str(round_dir / "skeletons"),
+                 "--labels", str(round_dir / "labels"), "--out", str(out), "--source-is-doc-id"])
+    assert code == 0, capsys.readouterr().err
+    made = sorted(p.name for p in out.iterdir())
+    stems = [t.name.removesuffix(".labels.tsv") for t in tables]
+    assert made == sorted([f"{s}.jsonl" for s in stems] + [f"{s}.txt" for s in stems])
+    differ = [name for name in made if (out / name).read_bytes() != (POLICY / name).read_bytes()]
+    assert differ == []
+
+
+def test_the_labels_tools_script_still_works(tmp_path: Path) -> None:
+    """labels/tools/apply_units.py (cited in older notes) is `clausetag apply-units` of the checkout."""
+    src = _folder(tmp_path / "in")
+    done = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "apply_units.py"), "--raw", str(src),
+                           "--skeletons", str(src), "--labels", str(src), "--out", str(tmp_path / "out")],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "1 document(s) written" in done.stderr
+    assert len((tmp_path / "out" / "d.jsonl").read_text("utf-8").splitlines()) == 9
+    bad = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "apply_units.py"), "--raw",
+                          str(tmp_path / "nope"), "--skeletons", str(src), "--labels", str(src), "--out", str(src)],
+                         capture_output=True, text=True, check=False, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.strip().endswith("--raw " + str(tmp_path / "nope") +
+                                                               ": no such folder (the raw texts <doc_id>.txt)")

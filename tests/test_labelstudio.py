@@ -196,7 +196,7 @@ def _unit(ann: dict[str, Any], unit: str, note: str | None = None) -> None:
 def test_unit_corrections_go_through_apply_units(tasks: list[dict[str, Any]], raw_dir: Path, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     """merge_prev/split (SPEC §1) change the clauses: the import writes the skeleton and the label table with
-    a unit column, and labels/tools/apply_units.py makes the gold from them."""
+    a unit column, and `clausetag apply-units` (the command the `next:` line gives) makes the gold from them."""
     export = _export(tasks)
     by_text = {t["data"]["text"]: i for i, t in enumerate(export)}
     _unit(export[by_text["成立领导小组，强化考核评估。"]]["annotations"][0], "merge_prev")
@@ -210,10 +210,11 @@ def test_unit_corrections_go_through_apply_units(tasks: list[dict[str, Any]], ra
     rows = (units / f"{DOC}.labels.tsv").read_text("utf-8").splitlines()
     assert rows[0] == "index\tlabel\tunit\tnote"
     assert rows[split_at + 1].split("\t") == [str(split_at), "funding", "split", "split: 给予奖补=funding"]
-    done = subprocess.run([sys.executable, str(ROOT / "labels" / "tools" / "apply_units.py"), "--raw", str(raw_dir),
-                           "--skeletons", str(units), "--labels", str(units), "--out", str(tmp_path / "gold")],
-                          capture_output=True, text=True, check=False)
-    assert done.returncode == 0, done.stdout + done.stderr
+    command = result.pending[0].partition(": clausetag ")[2].split()
+    assert command == ["apply-units", "--raw", str(raw_dir), "--skeletons", str(units), "--labels", str(units),
+                       "--out", str(tmp_path / "gold"), "--source-is-doc-id"]
+    assert main(command) == 0, capsys.readouterr().err
+    assert "1 document(s) written" in capsys.readouterr().err
     assert validate(tmp_path / "gold" / f"{DOC}.jsonl") == []
     gold = [json.loads(x) for x in (tmp_path / "gold" / f"{DOC}.jsonl").read_text("utf-8").splitlines()]
     texts = [g["text"] for g in gold]

@@ -1,17 +1,17 @@
-"""Command line: ``clausetag split|extract|tag|train|evaluate|pretrain|score|validate|split-eval|import-e5|export-encoder|export-onnx|select|export-tasks|import-annotations``.
+"""Command line: ``clausetag split|extract|tag|train|evaluate|pretrain|score|validate|split-eval|import-e5|export-encoder|export-onnx|select|export-tasks|import-annotations|apply-units``.
 
 The library modules hold pure functions; this package only parses arguments, calls them and turns the
 outcome into output and an exit status. One module per group of commands:
 
-============================  ===================================================
+============================  =====================================================================
 ``clausetag.cli.text``        ``split``, ``extract``
 ``clausetag.cli.tag``         ``tag``
 ``clausetag.cli.harness``     ``train``, ``evaluate``, ``score``, ``pretrain``
 ``clausetag.cli.validate``    ``validate``
 ``clausetag.cli.spliteval``   ``split-eval``
 ``clausetag.cli.pretrained``  ``import-e5``, ``export-encoder``, ``export-onnx``
-``clausetag.cli.annotate``    ``select``, ``export-tasks``, ``import-annotations``
-============================  ===================================================
+``clausetag.cli.annotate``    ``select``, ``export-tasks``, ``import-annotations``, ``apply-units``
+============================  =====================================================================
 
 Adding a command: write a module here with ``add_parsers(subparsers)`` that calls
 ``subparsers.add_parser(...)`` and ``set_defaults(func=...)``, where ``func(args) -> int`` returns the

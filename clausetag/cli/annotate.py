@@ -1,5 +1,5 @@
-"""Annotation commands: ``select`` (active learning), ``export-tasks`` and ``import-annotations``
-(the Label Studio round trip). See docs/annotation.md."""
+"""Annotation commands: ``select`` (active learning), ``export-tasks``, ``import-annotations`` (the Label
+Studio round trip) and ``apply-units`` (gold from label tables with unit corrections). See docs/annotation.md."""
 from __future__ import annotations
 
 import argparse
@@ -11,7 +11,7 @@ from clausetag.cli.errors import UserError, remove_created, writable_output
 
 
 def add_parsers(subparsers: Any) -> None:
-    """Add ``select``, ``export-tasks`` and ``import-annotations``."""
+    """Add ``select``, ``export-tasks``, ``import-annotations`` and ``apply-units``."""
     p = subparsers.add_parser(
         "select",
         help="rank corpus documents (or clauses) for annotation by model uncertainty, rarity and diversity",
@@ -110,6 +110,28 @@ def add_parsers(subparsers: Any) -> None:
                    help="also write <doc_id>.labels.tsv (index, label, note) beside each gold file, the input "
                         "of labels/tools/agreement.py")
     p.set_defaults(func=run_import_annotations)
+
+    p = subparsers.add_parser(
+        "apply-units",
+        help="make gold JSONL from skeletons and label tables with unit corrections (merge_prev/split)",
+        description=(
+            "For every LABEL_DIR/<doc_id>.labels.tsv (columns index, label, unit, note), apply the annotator's "
+            "unit corrections to the clauses of SKEL_DIR/<doc_id>.skeleton.jsonl (merge_prev: join the clause "
+            "to the one before; split: cut it where the note's 'split: <first chars>=<label> | …' parts start), "
+            "rebuild the heading paths from the gold headings and write OUT_DIR/<doc_id>.jsonl beside a copy "
+            "of RAW_DIR/<doc_id>.txt. import-annotations writes the skeleton and table of every document with "
+            "unit corrections to OUT_DIR/units/. Each failed document is one line on stderr naming the "
+            "document and row; the others are written; exit status 1 if a document failed."
+        ),
+    )
+    p.add_argument("--raw", required=True, metavar="RAW_DIR", help="folder of the raw texts <doc_id>.txt")
+    p.add_argument("--skeletons", required=True, metavar="SKEL_DIR", help="folder of the <doc_id>.skeleton.jsonl")
+    p.add_argument("--labels", required=True, metavar="LABEL_DIR", help="folder of the <doc_id>.labels.tsv")
+    p.add_argument("--out", "-o", required=True, metavar="OUT_DIR",
+                   help="folder for <doc_id>.jsonl and a copy of <doc_id>.txt (may be RAW_DIR)")
+    p.add_argument("--source-is-doc-id", action="store_true",
+                   help="set each record's source to its doc id (corpus documents)")
+    p.set_defaults(func=run_apply_units)
 
 
 def _outputs(*specs: tuple[str | None, str, bool]) -> list[Any]:
@@ -257,7 +279,30 @@ def run_import_annotations(args: argparse.Namespace) -> int:
     for line in result.problems:
         print(line, file=sys.stderr)
     print(f"wrote {len(result.written)} gold file(s), {result.clauses} clauses → {args.output}; "
-          + (f"{len(result.pending)} document(s) with unit corrections for labels/tools/apply_units.py; "
+          + (f"{len(result.pending)} document(s) with unit corrections for `clausetag apply-units`; "
              if result.pending else "")
           + f"{len(result.problems)} problem(s), {len(result.conflicts)} conflict(s) resolved", file=sys.stderr)
+    return 1 if result.problems else 0
+
+
+def run_apply_units(args: argparse.Namespace) -> int:
+    """Run ``clausetag apply-units``; returns the exit status (1: some documents failed)."""
+    from pathlib import Path
+
+    from clausetag.harness.units import TABLE_SUFFIX, apply_units_dir
+
+    for option, folder, what in (("--raw", args.raw, "the raw texts <doc_id>.txt"),
+                                 ("--skeletons", args.skeletons, "the <doc_id>.skeleton.jsonl"),
+                                 ("--labels", args.labels, "the <doc_id>.labels.tsv")):
+        if not Path(folder).is_dir():
+            kind = "is a file, not a folder" if Path(folder).exists() else "no such folder"
+            raise UserError(f"{option} {folder}: {kind} ({what})")
+    if not any(Path(args.labels).glob(f"*{TABLE_SUFFIX}")):
+        raise UserError(f"--labels {args.labels}: no <doc_id>{TABLE_SUFFIX} label table in this folder")
+    _outputs((args.out, "--out", True))
+    result = apply_units_dir(args.raw, args.skeletons, args.labels, args.out, source_is_doc_id=args.source_is_doc_id)
+    for line in result.problems:
+        print(line, file=sys.stderr)
+    print(f"{len(result.written)} document(s) written to {args.out} ({result.clauses} clauses); "
+          f"{len(result.problems)} failed", file=sys.stderr)
     return 1 if result.problems else 0

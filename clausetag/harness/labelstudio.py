@@ -482,7 +482,7 @@ def import_annotations(
             target = out_root / folder if folder else out_root
             ordered = [recs[i] for i in sorted(recs)]
             n_units = sum(1 for r in ordered if r.get("unit"))
-            if n_units:  # the clauses themselves change: labels/tools/apply_units.py makes the gold
+            if n_units:  # the clauses themselves change: `clausetag apply-units` (harness.units) makes the gold
                 units_dir = target / "units"
                 units_dir.mkdir(parents=True, exist_ok=True)
                 skeleton = [{k: r[k] for k in ("doc_id", "index", "text", "start", "end", "heading_path")}
@@ -493,7 +493,7 @@ def import_annotations(
                 result.units.append(units_dir / f"{stem}.labels.tsv")
                 result.pending.append(
                     f"{name}: document {doc_id}: {n_units} unit correction(s) (merge_prev/split); its skeleton and "
-                    f"label table are in {units_dir}: python labels/tools/apply_units.py --raw {raw_root} "
+                    f"label table are in {units_dir}: clausetag apply-units --raw {raw_root} "
                     f"--skeletons {units_dir} --labels {units_dir} --out {target} --source-is-doc-id")
                 continue
             target.mkdir(parents=True, exist_ok=True)
@@ -525,7 +525,7 @@ def import_annotations(
 
 def _write_label_table(records: Sequence[dict[str, Any]], path: Path) -> None:
     """``index``/``label``/``unit``/``note`` as TSV: the label tables of ``labels/agreement*/`` and
-    ``labels/policy_annotation/`` (``labels/tools/agreement.py``, ``labels/tools/apply_units.py``)."""
+    ``labels/policy_annotation/`` (``labels/tools/agreement.py``, ``clausetag apply-units``)."""
     lines = ["index\tlabel\tunit\tnote"]
     for r in records:
         note = " ".join(str(r.get("note") or "").split())  # no tabs or line breaks in a TSV cell

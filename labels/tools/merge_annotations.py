@@ -25,22 +25,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.harness.data import write_labeled
+from clausetag.harness.units import char_positions  # raw offset of every character of a clause text
 from clausetag.segment.splitter import split
 from clausetag.segment.text import read_text
-
-
-def char_positions(raw: str, start: int, end: int, text: str) -> list[int]:
-    """Raw offset of every character of a clause text (the text drops line breaks of the slice)."""
-    out: list[int] = []
-    k = start
-    for ch in text:
-        while k < end and raw[k] != ch:
-            k += 1
-        if k >= end:
-            raise ValueError(f"clause text not found in raw[{start}:{end}]")
-        out.append(k)
-        k += 1
-    return out
 
 
 def read_labels(path: Path) -> dict[int, dict[str, str]]:
