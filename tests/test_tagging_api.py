@@ -53,6 +53,8 @@ def test_api_calls(case: dict[str, Any], folder: Path) -> None:
     assert all(isinstance(d, DocResult) for d in docs)
     assert [d.doc_id for d in docs] == case["ids"]
     assert [d.doc_id for d in docs if not d.ok] == case.get("failed", [])
+    if "error" in case:  # the reason of every failed document
+        assert all(d.error == case["error"] for d in docs if not d.ok), [d.error for d in docs]
     for d in docs:
         if d.ok:
             assert d.records and list(d) == d.records and d.error is None

@@ -52,6 +52,8 @@ def read_document(path: str | os.PathLike[str]) -> str:
     p = Path(path)
     if _GLOB_CHARS.search(p.name) and not p.exists():  # kept by iter_inputs(missing="keep")
         raise ReadError(p, "pattern matches no files")
+    if not p.exists():  # before the extension: a missing folder is not an "unsupported file type"
+        raise ReadError(p, "file not found")
     _check_extension(p.name, p)
     try:
         data = p.read_bytes()
