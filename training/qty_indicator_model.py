@@ -12,7 +12,6 @@ sentence over the union. Run from the repository root::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.quantities import extract_quantities  # noqa: E402
-from clausetag.quantities.evaluate import TAC_ROLES, _align, _same, gold_spans  # noqa: E402
+from clausetag.quantities.evaluate import TAC_ROLES, _align, _same, gold_spans, read_sample  # noqa: E402
 
 SAMPLES = {"sample": ROOT / "labels/quantities_sample", "reach": ROOT / "labels/quantities_reach"}
 WINDOW = 8
@@ -122,17 +121,11 @@ def cand_features(text: str, toks: Sequence[tuple[int, int, str, str]], q: Any, 
     return f
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def load(name: str, sample: Path | None = None, gold_path: Path | None = None) -> list[dict[str, Any]]:
     """Per gold target/actual/cap quantity aligned to a rule quantity with an indicator: candidates, features,
     labels; and the rule's own correctness (``rule_ok``), for every gold target/actual/cap quantity."""
     d = SAMPLES.get(name, ROOT)
-    sents = _jsonl(sample or d / "sample.jsonl")
-    gold = {r["sid"]: r["quantities"] for r in _jsonl(gold_path or d / "gold.jsonl")}
+    sents, gold = read_sample(sample or d / "sample.jsonl", gold_path or d / "gold.jsonl")
     items = []
     for r in sents:
         if r["sid"] not in gold:

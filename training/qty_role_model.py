@@ -26,7 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.quantities import extract_quantities  # noqa: E402
-from clausetag.quantities.evaluate import TAC_ROLES, _align, gold_spans  # noqa: E402
+from clausetag.quantities.evaluate import TAC_ROLES, _align, gold_spans, read_sample  # noqa: E402
 
 SAMPLES = {"sample": ROOT / "labels/quantities_sample", "reach": ROOT / "labels/quantities_reach"}
 
@@ -169,16 +169,10 @@ def _traced_extract(text: str) -> tuple[list[Any], dict[tuple[int, int], tuple[A
     return pq, rec
 
 
-def _jsonl(path: Path) -> list[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
-
-
 def load(name: str, sample: Path | None = None, gold_path: Path | None = None) -> list[dict[str, Any]]:
     """Rows of one sample: ``sid``, ``text``, ``pred`` (rule quantities), ``gold``, ``pairs`` (gold -> pred)."""
     d = SAMPLES.get(name, ROOT)
-    sents = _jsonl(sample or d / "sample.jsonl")
-    gold = {r["sid"]: r["quantities"] for r in _jsonl(gold_path or d / "gold.jsonl")}
+    sents, gold = read_sample(sample or d / "sample.jsonl", gold_path or d / "gold.jsonl")
     rows = []
     for r in sents:
         if r["sid"] not in gold:

@@ -11,6 +11,8 @@ Two input shapes are accepted for both ``pred`` and ``gold``:
 """
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
@@ -220,9 +222,7 @@ def score_sample(
     return out
 
 
-def _read_jsonl(path: str) -> list[dict[str, Any]]:
-    import json
-
+def _read_jsonl(path: str | os.PathLike[str]) -> list[dict[str, Any]]:
     rows = []
     with open(path, encoding="utf-8") as fh:
         for i, line in enumerate(fh, 1):
@@ -230,14 +230,21 @@ def _read_jsonl(path: str) -> list[dict[str, Any]]:
                 try:
                     rows.append(json.loads(line))
                 except ValueError as exc:
-                    raise SystemExit(f"{path}:{i}: not JSON ({exc})") from None
+                    raise ValueError(f"{path}:{i}: not JSON ({exc})") from None
     return rows
+
+
+def read_sample(sample: str | os.PathLike[str], gold: str | os.PathLike[str]
+                ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
+    """A quantity sample's sentences (``sid``, ``doc_source``, ``text``) and its gold quantities by sid
+    (``labels/quantities_*/sample.jsonl`` and ``gold.jsonl``); a line that is not JSON raises
+    ``ValueError`` naming the file and line."""
+    return _read_jsonl(sample), {r["sid"]: r["quantities"] for r in _read_jsonl(gold)}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """``python -m clausetag.quantities.evaluate SAMPLE GOLD [--errors OUT] [--sids FIRST:LAST]``."""
     import argparse
-    import json
 
     ap = argparse.ArgumentParser(description="Score extract_quantities on an annotated random sample.")
     ap.add_argument("sample", help="sentences: JSONL with sid, text")
@@ -245,8 +252,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--errors", help="write each wrong gold quantity (JSONL) here")
     ap.add_argument("--json", action="store_true", help="print the scores as JSON")
     args = ap.parse_args(argv)
-    sentences = _read_jsonl(args.sample)
-    gold = {r["sid"]: r["quantities"] for r in _read_jsonl(args.gold)}
+    try:
+        sentences, gold = read_sample(args.sample, args.gold)
+    except (OSError, ValueError) as exc:
+        raise SystemExit(f"error: {exc}") from None
     errors: list[dict[str, Any]] = []
     res = score_sample(sentences, gold, errors=errors)
     if args.errors:

@@ -83,10 +83,10 @@ def sentences(text: str) -> Iterator[str]:
                 yield s
 
 
-def _golden() -> set[str]:
+def _golden(folder: Path = ROOT / "tests" / "data") -> set[str]:
     out: set[str] = set()
     for name in ("quantities_golden.jsonl", "indicators_golden.jsonl"):
-        with open(ROOT / "tests" / "data" / name, encoding="utf-8") as fh:
+        with open(folder / name, encoding="utf-8") as fh:
             for line in fh:
                 if line.strip():
                     out.add(json.loads(line)["text"])
@@ -112,19 +112,35 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--corpus", type=Path, default=CORPUS, help="folder with the two corpus files")
     parser.add_argument("--out", type=Path, default=ROOT / "labels" / "quantities_sample" / "sample.jsonl")
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--policies", type=int, default=N_POLICIES, help="policy sentences to draw")
+    parser.add_argument("--regulations", type=int, default=N_REGULATIONS, help="regulation sentences to draw")
+    parser.add_argument("--reserve", type=int, default=N_RESERVE,
+                        help="further policy sentences appended, drawn with seed + 1 (0: none)")
+    parser.add_argument("--exclude", type=Path, nargs="*", default=[],
+                        help="earlier samples (sample.jsonl) whose sentences are not drawn again")
+    parser.add_argument("--golden-dir", type=Path, default=ROOT / "tests" / "data",
+                        help="folder of the golden tables whose sentences are left out (to reproduce a "
+                             "sample, that of the commit it was drawn at)")
+    parser.add_argument("--sid-prefix", default="qs")
     args = parser.parse_args()
-    golden, seen = _golden(), set()
+    golden, seen = _golden(args.golden_dir), set()
+    for path in args.exclude:
+        with open(path, encoding="utf-8") as fh:
+            seen |= {json.loads(line)["text"] for line in fh if line.strip()}
     pol = candidates(args.corpus / "policies.jsonl.xz", golden, seen)
     reg = candidates(args.corpus / "regulations.jsonl.xz", golden, seen)
-    rng = random.Random(SEED)
-    drawn = rng.sample(pol, N_POLICIES) + rng.sample(reg, N_REGULATIONS)
+    rng = random.Random(args.seed)
+    drawn = rng.sample(pol, args.policies) + rng.sample(reg, args.regulations)
     rng.shuffle(drawn)
-    taken = {row["text"] for row in drawn}
-    drawn += random.Random(SEED + 1).sample([row for row in pol if row["text"] not in taken], N_RESERVE)
+    if args.reserve:
+        taken = {row["text"] for row in drawn}
+        drawn += random.Random(args.seed + 1).sample([row for row in pol if row["text"] not in taken], args.reserve)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as fh:
         for k, row in enumerate(drawn):
-            rec = {"sid": f"qs-{k:03d}", "doc_source": f"{row['doc_source']}#s{row['sent_index']}", "text": row["text"]}
+            rec = {"sid": f"{args.sid_prefix}-{k:03d}", "doc_source": f"{row['doc_source']}#s{row['sent_index']}",
+                   "text": row["text"]}
             fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
     print(f"candidates: policies {len(pol)}, regulations {len(reg)}; drawn {len(drawn)} -> {args.out}",
           file=sys.stderr)
