@@ -16,7 +16,7 @@ BASE_TESTS=(
     tests/test_split.py tests/test_split_scan.py tests/test_rulesets.py tests/test_text.py tests/test_patterns.py
     tests/test_quantities.py tests/test_quantities_sample.py tests/test_indicators.py
     tests/test_readers.py tests/test_pdflayout.py tests/test_records.py tests/test_writers.py tests/test_targets.py
-    tests/test_import_graph.py tests/test_sklearn_compat.py
+    tests/test_import_graph.py tests/test_sklearn_compat.py tests/test_tagging_api.py
 )
 
 find_python() {  # $1 = 3.10: pyenv's newest 3.10.x, else python3.10 on PATH

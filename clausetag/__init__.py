@@ -21,6 +21,7 @@ _LAZY = {
     "Quantity": ("clausetag.quantities.extract", "Quantity"),
     "load_schema": ("clausetag.io.schema", "load_schema"),
     "load_seed": ("clausetag.harness.data", "load_seed"),
+    "DocResult": ("clausetag.tagging.pipeline", "DocResult"),
     "Tagger": ("clausetag.tagging.pipeline", "Tagger"),
     "select": ("clausetag.harness.active", "select"),
 }
@@ -35,3 +36,7 @@ def __getattr__(name: str) -> Any:
         globals()[name] = value
         return value
     raise AttributeError(f"module 'clausetag' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -1,5 +1,5 @@
 """The learned role re-ranker experiment of issue 27 (training/qty_role_model.py): its scorer agrees with
-``quantities_eval`` (so its "rules" rows are the official figures) and its training is deterministic."""
+``quantities.evaluate`` (so its "rules" rows are the official figures) and its training is deterministic."""
 from __future__ import annotations
 
 import importlib.util

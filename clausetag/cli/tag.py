@@ -19,7 +19,7 @@ def add_parsers(subparsers: Any) -> None:
         description=(
             "Split documents into clauses, tag each with a measure type and extract quantities. "
             "If -o is a folder, writes clauses.<format>, summary.csv, summary.md and mix.png into it. "
-            "Finished documents are committed to disk in small batches beside a state file (OUT.state): "
+            "Finished documents are committed to disk in small batches beside a state file (OUT/clauses.jsonl.state): "
             "after Ctrl-C, SIGTERM, SIGHUP or even SIGKILL, --resume continues where the run stopped. "
             "Inputs that do not exist are reported as failures like unreadable files; the rest is tagged. "
             "Exit status: 0 all documents tagged, 1 some failed (the rest are written), 2 the run could not "

@@ -4,7 +4,7 @@
     python labels/tools/qty_agreement.py labels/quantities_sample/sample.jsonl A.jsonl B.jsonl \
         [--disagreements OUT.jsonl]
 
-Quantities are aligned by identical span, else by largest overlap (``quantities_eval._align``). Printed:
+Quantities are aligned by identical span, else by largest overlap (``quantities.evaluate._align``). Printed:
 span agreement (pairs / quantities of each annotator, and F1), per-field agreement over the aligned pairs
 (all roles, and pairs where either annotator says target/actual/cap), and Cohen's kappa for ``role``.
 ``--disagreements`` writes one line per unaligned quantity or differing field, for adjudication.
