@@ -53,6 +53,8 @@ CALLS: dict[str, Callable[[Path], Any]] = {
     "load_schema": lambda tmp: clausetag.load_schema(),
     "load_seed": lambda tmp: clausetag.load_seed(),
     "Tagger": lambda tmp: clausetag.Tagger()(TEXT, doc_id="d").records,
+    "DocResult": lambda tmp: [r.doc_id for r in clausetag.Tagger()(TEXT, doc_id="d")] if isinstance(
+        clausetag.Tagger()(TEXT), clausetag.DocResult) else None,
     "select": lambda tmp: clausetag.select([clausetag.harness.active.CorpusDoc("c1", "关于支持人才发展的通知", TEXT * 4)],
                                            n=1, min_clauses=None, progress=False),
 }
