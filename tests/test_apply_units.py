@@ -178,7 +178,10 @@ def test_cli_writes_the_good_documents_and_exits_1_for_a_bad_one(tmp_path: Path,
      r"d\.skeleton\.jsonl:1: no int 'end'"),
     (lambda d: _folder(d, doc_id="other-doc"), r"d\.skeleton\.jsonl: the clauses are of document 'other-doc', not 'd'"),
     (lambda d: (d / "d.txt").write_text(RAW.replace("冀政发", "X政发"), encoding="utf-8"),
-     r"d row 2: clause text not found in raw\[.*\] \(the raw text is not the one the skeleton was made from\)"),
+     r"^d: skeleton clause 2: raw\[\d+:\d+\] is 'X政发〔2024〕1号各市人民政府：', the clause text is "
+     r"'冀政发〔2024〕1号各市人民政府：' \(compared without whitespace; the raw text is not the one the skeleton"),
+    (lambda d: (d / "d.txt").write_text(RAW[:20], encoding="utf-8"),
+     r"^d: skeleton clause 2: span \[\d+:\d+\] is not inside the raw text \(length 20;"),
 ])
 def test_unusable_inputs_fail_the_document_with_one_line(tmp_path: Path, damage: Callable[[Path], object],
                                                          message: str) -> None:
@@ -187,6 +190,135 @@ def test_unusable_inputs_fail_the_document_with_one_line(tmp_path: Path, damage:
     result = apply_units_mod.apply_units_dir(src, src, src, tmp_path / "out")
     assert result.written == [] and len(result.problems) == 1
     assert re.search(message, result.problems[0]), result.problems[0]
+
+
+# ---- the skeleton is checked before any row is applied --------------------------------------------------------
+
+HEADINGS_RAW = "一、总体要求\n（一）指导思想\n正文一。\n正文二。\n二、重点任务\n正文四。\n"
+
+
+def _write_doc(root: Path, raw: str, skeleton: list[dict], rows: list[tuple[str, str, str]], stem: str = "d") -> Path:
+    root.mkdir(parents=True, exist_ok=True)
+    (root / f"{stem}.txt").write_text(raw, encoding="utf-8")
+    (root / f"{stem}.skeleton.jsonl").write_text(
+        "".join(json.dumps(c, ensure_ascii=False) + "\n" for c in skeleton), encoding="utf-8")
+    table = ["index\tlabel\tunit\tnote"] + [f"{c['index']}\t{lab}\t{unit}\t{note}"
+                                           for c, (lab, unit, note) in zip(skeleton, rows)]
+    (root / f"{stem}.labels.tsv").write_text("\n".join(table) + "\n", encoding="utf-8")
+    return root
+
+
+def _headings_doc() -> tuple[list[dict], list[tuple[str, str, str]]]:
+    skel = [dict(c.to_dict(), doc_id="d") for c in split(HEADINGS_RAW, "d")]
+    assert [c["text"] for c in skel] == ["一、总体要求", "（一）指导思想", "正文一。", "正文二。", "二、重点任务", "正文四。"]
+    rows = [("heading", "", ""), ("heading", "", ""), ("planning", "", ""), ("planning", "merge_prev", ""),
+            ("heading", "", ""), ("planning", "", "")]
+    return skel, rows
+
+
+def test_a_raw_text_that_is_not_the_skeletons_fails_without_split_rows(tmp_path: Path,
+                                                                        capsys: pytest.CaptureFixture[str]) -> None:
+    """Plain rows and merge_prev only: before, the replaced raw text gave exit 0 and gold whose span of
+    '一、总体要求' was '完全不同的文' (review finding)."""
+    skel, rows = _headings_doc()
+    other = "完全不同的文" + HEADINGS_RAW[6:].replace("正文", "别的")  # same length, other characters
+    assert len(other) == len(HEADINGS_RAW)
+    src = _write_doc(tmp_path / "in", other, skel, rows)
+    out = tmp_path / "out"
+    code = main(["apply-units", "--raw", str(src), "--skeletons", str(src), "--labels", str(src), "--out", str(out)])
+    err = capsys.readouterr().err.splitlines()
+    assert code == 1
+    assert err[0] == ("d: skeleton clause 0: raw[0:6] is '完全不同的文', the clause text is '一、总体要求' (compared "
+                      "without whitespace; the raw text is not the one the skeleton was made from)")
+    assert err[1].startswith("0 document(s) written") and err[1].endswith("1 failed")
+    assert not (out / "d.jsonl").exists() and not (out / "d.txt").exists()
+    # only one clause differs (the merge_prev one): still the whole document fails, naming that clause
+    other = HEADINGS_RAW.replace("正文二", "正文三")
+    result = apply_units_mod.apply_units_dir(_write_doc(tmp_path / "in2", other, skel, rows),
+                                             tmp_path / "in2", tmp_path / "in2", tmp_path / "out2")
+    assert result.written == [] and len(result.problems) == 1
+    assert result.problems[0].startswith("d: skeleton clause 3: raw[20:24] is '正文三。', the clause text is '正文二。'")
+
+
+def test_the_skeleton_check_ignores_whitespace_like_the_validator() -> None:
+    """raw[start:end] and the clause text are compared without whitespace (U+3000, line breaks), as
+    clausetag validate does: a clause whose raw span holds a line break or a full-width space is fine."""
+    raw = "一、总体\n要求\n第一条　正文。\n"
+    skel = [{"doc_id": "d", "index": 0, "text": "一、总体要求", "start": 0, "end": 7},
+            {"doc_id": "d", "index": 1, "text": "第一条正文。", "start": 8, "end": 15}]
+    recs = apply_units_mod.apply_units("d", raw, skel, _rows([("heading", "", ""), ("regulation", "", "")]), LABELS)
+    assert [r["text"] for r in recs] == ["一、总体要求", "第一条正文。"]
+
+
+def _dup(skel: list[dict]) -> list[dict]:
+    return skel[:3] + [dict(skel[2])] + skel[3:]
+
+
+def _reorder(skel: list[dict]) -> list[dict]:
+    return [dict(c, index={2: 3, 3: 2}.get(c["index"], c["index"])) for c in skel]
+
+
+def _overlap(skel: list[dict]) -> list[dict]:
+    return [dict(c, start=c["start"] - 2, text=HEADINGS_RAW[c["start"] - 2:c["end"]]) if c["index"] == 3 else c
+            for c in skel]
+
+
+def _backwards(skel: list[dict]) -> list[dict]:
+    return skel[:2] + [dict(skel[3], index=2), dict(skel[2], index=3)] + skel[4:]
+
+
+@pytest.mark.parametrize(("damage", "message"), [
+    (_dup, "d: skeleton clause 2: index 2 given twice (the skeleton's indices must increase)"),
+    (_reorder, "d: skeleton clause 2: index 2 comes after index 3 (the skeleton's indices must increase)"),
+    (_overlap, "d: skeleton clause 3: span [18:24] overlaps clause 2 [15:19]"),
+    (_backwards, "d: skeleton clause 3: span [15:19] starts before clause 2 [20:24]"),
+], ids=["duplicate-index", "index-out-of-order", "overlapping-spans", "clauses-out-of-order"])
+def test_a_skeleton_with_indices_twice_or_out_of_order_fails(tmp_path: Path, damage: Callable[[list[dict]], list[dict]],
+                                                             message: str) -> None:
+    """Before, a duplicated skeleton clause was accepted and its text written twice into the gold."""
+    skel, rows = _headings_doc()
+    bad = damage(skel)
+    with pytest.raises(apply_units_mod.UnitError) as err:
+        apply_units_mod.apply_units("d", HEADINGS_RAW, bad, _rows(rows), LABELS)
+    assert str(err.value) == message
+    # through the folder step too: a row per distinct index, the document fails with that one line
+    src = tmp_path / "in"
+    _write_doc(src, HEADINGS_RAW, skel, rows)
+    (src / "d.skeleton.jsonl").write_text("".join(json.dumps(c, ensure_ascii=False) + "\n" for c in bad),
+                                          encoding="utf-8")
+    result = apply_units_mod.apply_units_dir(src, src, src, tmp_path / "out")
+    assert result.problems == [message] and result.written == []
+
+
+def test_spans_in_order_starting_where_the_clause_before_ends_are_fine() -> None:
+    raw = "第一条正文。第二条正文。"
+    skel = [{"index": 0, "text": "第一条正文。", "start": 0, "end": 6},
+            {"index": 1, "text": "第二条正文。", "start": 6, "end": 12}]
+    recs = apply_units_mod.apply_units("d", raw, skel, _rows([("regulation", "", "")] * 2), LABELS)
+    assert [(r["start"], r["end"]) for r in recs] == [(0, 6), (6, 12)]
+
+
+def test_a_failed_rerun_keeps_the_earlier_gold_and_says_so(tmp_path: Path) -> None:
+    """Like import-annotations, a document that fails leaves the gold of an earlier run in place (never a
+    half-written file); its problem line names that file, so nobody takes it for this run's output."""
+    src = _folder(tmp_path / "in")
+    out = tmp_path / "out"
+    first = apply_units_mod.apply_units_dir(src, src, src, out)
+    assert first.ok
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    assert sorted(before) == ["d.jsonl", "d.txt"]
+    (src / "d.txt").write_text(RAW.replace("重点任务", "主要任务"), encoding="utf-8")
+    again = apply_units_mod.apply_units_dir(src, src, src, out)
+    assert again.written == [] and len(again.problems) == 1
+    assert again.problems[0].startswith("d: skeleton clause 3: raw[")
+    assert again.problems[0].endswith(f"; {out / 'd.jsonl'} from an earlier run is left as it was (not updated)")
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # nothing else left behind either
+    # a missing raw text likewise
+    (src / "d.txt").unlink()
+    assert apply_units_mod.apply_units_dir(src, src, src, out).problems == [
+        f"d: missing {src / 'd.txt'}; {out / 'd.jsonl'} from an earlier run is left as it was (not updated)"]
+    # a failure with no earlier gold says nothing of one
+    assert apply_units_mod.apply_units_dir(src, src, src, tmp_path / "fresh").problems == [f"d: missing {src / 'd.txt'}"]
 
 
 def test_ids_with_folders_keep_their_doc_id(tmp_path: Path) -> None:

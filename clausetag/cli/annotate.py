@@ -120,8 +120,10 @@ def add_parsers(subparsers: Any) -> None:
             "to the one before; split: cut it where the note's 'split: <first chars>=<label> | …' parts start), "
             "rebuild the heading paths from the gold headings and write OUT_DIR/<doc_id>.jsonl beside a copy "
             "of RAW_DIR/<doc_id>.txt. import-annotations writes the skeleton and table of every document with "
-            "unit corrections to OUT_DIR/units/. Each failed document is one line on stderr naming the "
-            "document and row; the others are written; exit status 1 if a document failed."
+            "unit corrections to OUT_DIR/units/. The skeleton is checked first (indices increasing, spans in "
+            "order, each raw[start:end] equal to the clause text up to whitespace). Each failed document is "
+            "one line on stderr naming the document and row or clause (its gold from an earlier run is left as "
+            "it was); the others are written; exit status 1 if a document failed."
         ),
     )
     p.add_argument("--raw", required=True, metavar="RAW_DIR", help="folder of the raw texts <doc_id>.txt")

@@ -12,7 +12,10 @@ Annotators label the clauses of a *skeleton* (the splitter's output when annotat
   first part's.
 
 The gold units are the skeleton's clauses with these corrections applied, so they do not depend on any
-later version of the splitter. Heading paths are rebuilt from the gold headings (rows labelled
+later version of the splitter. Before any row is applied the skeleton is checked (:func:`check_skeleton`):
+indices increasing, spans in order and not overlapping, and every clause's ``raw[start:end]`` equal to its
+text up to whitespace (the validator's rule, :func:`clausetag.harness.validation.same_text`), so a raw
+text that is not the one the skeleton was made from fails the document. Heading paths are rebuilt from the gold headings (rows labelled
 ``heading``) with a stack keyed by each heading's numbering family (``第X编`` above ``第X章`` above
 ``第X节`` above ``一、`` above ``（一）`` above ``1.`` above ``（1）`` above ``①``; an unnumbered heading sits
 at the level of ``一、``).
@@ -27,18 +30,20 @@ import csv
 import json
 import os
 import re
+import shutil
+import tempfile
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clausetag.harness.data import write_labeled
-from clausetag.harness.validation import doc_file_stem
+from clausetag.harness.validation import doc_file_stem, same_text
 from clausetag.io.schema import load_schema
 from clausetag.segment.text import DecodeError, read_text
 
 __all__ = ["LEVELS", "UNNUMBERED_LEVEL", "UnitError", "UnitsResult", "apply_units", "apply_units_dir",
-           "char_positions", "heading_level", "parse_split", "read_skeleton", "read_table"]
+           "char_positions", "check_skeleton", "heading_level", "parse_split", "read_skeleton", "read_table"]
 
 _CN = "〇零一二三四五六七八九十百千两"
 #: numbering families of headings, outermost first (the level is the position in this list)
@@ -158,13 +163,51 @@ def parse_split(note: str) -> list[tuple[str, str]]:
     return parts
 
 
+def _short(text: str, width: int = 30) -> str:
+    text = text.replace("\n", "\\n")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def check_skeleton(doc_id: str, raw: str, skeleton: list[dict[str, Any]]) -> None:
+    """Check a skeleton against its raw text before any correction is applied: indices strictly
+    increasing (none twice), spans ``0 <= start < end <= len(raw)``, each starting at or after the end of
+    the clause before (in order, no overlap), and ``raw[start:end]`` equal to the clause text up to
+    whitespace (:func:`clausetag.harness.validation.same_text`, the validator's rule). Raises
+    :class:`UnitError` naming the document, the clause index and what differs."""
+    prev: dict[str, Any] | None = None
+    seen: set[int] = set()
+    for clause in skeleton:
+        i, start, end, text = clause["index"], clause["start"], clause["end"], clause["text"]
+        where = f"{doc_id}: skeleton clause {i}"
+        if i in seen:
+            raise UnitError(f"{where}: index {i} given twice (the skeleton's indices must increase)")
+        if prev is not None and i < prev["index"]:
+            raise UnitError(f"{where}: index {i} comes after index {prev['index']} (the skeleton's indices "
+                            "must increase)")
+        seen.add(i)
+        if not 0 <= start < end <= len(raw):
+            raise UnitError(f"{where}: span [{start}:{end}] is not inside the raw text (length {len(raw)}; "
+                            "the raw text is not the one the skeleton was made from)")
+        if prev is not None and start < prev["end"]:
+            how = "starts before" if start < prev["start"] else "overlaps"
+            raise UnitError(f"{where}: span [{start}:{end}] {how} clause {prev['index']} "
+                            f"[{prev['start']}:{prev['end']}]")
+        if not same_text(raw[start:end], text):
+            raise UnitError(f"{where}: raw[{start}:{end}] is {_short(raw[start:end])!r}, the clause text is "
+                            f"{_short(text)!r} (compared without whitespace; the raw text is not the one the "
+                            "skeleton was made from)")
+        prev = clause
+
+
 def apply_units(doc_id: str, raw: str, skeleton: list[dict[str, Any]], rows: list[dict[str, str]],
                 labels: Collection[str] | None = None, source: str | None = None) -> list[dict[str, Any]]:
     """Gold records of one document (SPEC §4) from its skeleton and label table.
 
     ``labels`` are the allowed label codes (default: the packaged schema's); ``source``, if given, is
-    written to every record. Raises :class:`UnitError` naming the document and row."""
+    written to every record. The skeleton is checked first (:func:`check_skeleton`). Raises
+    :class:`UnitError` naming the document and row (or skeleton clause)."""
     allowed = set(labels) if labels is not None else set(load_schema().codes)
+    check_skeleton(doc_id, raw, skeleton)
     by_index: dict[int, dict[str, str]] = {}
     for r in rows:
         i = int(r["index"])
@@ -273,15 +316,25 @@ def _doc_id(stem: str, skeleton: list[dict[str, Any]], path: Path) -> str:
     return doc_id
 
 
+def _failed(line: str, gold: Path) -> str:
+    """A failed document's problem line; it says so when a gold file from an earlier run stays in place."""
+    if gold.exists():
+        return f"{line}; {gold} from an earlier run is left as it was (not updated)"
+    return line
+
+
 def apply_units_dir(raw_dir: str | os.PathLike[str], skeleton_dir: str | os.PathLike[str],
                     label_dir: str | os.PathLike[str], out_dir: str | os.PathLike[str], *,
                     source_is_doc_id: bool = False, labels: Collection[str] | None = None) -> UnitsResult:
     """Make the gold of every ``<doc_id>.labels.tsv`` in ``label_dir``: ``out_dir/<doc_id>.jsonl`` beside a
     byte-for-byte copy of ``raw_dir/<doc_id>.txt``, from ``skeleton_dir/<doc_id>.skeleton.jsonl``.
 
-    A document that fails (missing file, bad table, a correction that cannot be applied) is not written
-    and gets one line in ``problems``; the others are written. ``source_is_doc_id`` sets each record's
-    ``source`` to its doc id (corpus documents)."""
+    A document that fails (missing file, bad table, a skeleton that does not match the raw text, a
+    correction that cannot be applied) is not written and gets one line in ``problems``; the others are
+    written. As with ``clausetag import-annotations``, a failed document's gold from an earlier run is left
+    as it was (its line says so), and a document's gold and raw copy are written in a staging folder inside
+    ``out_dir`` first and moved into place together. ``source_is_doc_id`` sets each record's ``source`` to
+    its doc id (corpus documents)."""
     raw_root, skel_root, out_root = Path(raw_dir), Path(skeleton_dir), Path(out_dir)
     allowed = set(labels) if labels is not None else set(load_schema().codes)
     result = UnitsResult()
@@ -290,7 +343,8 @@ def apply_units_dir(raw_dir: str | os.PathLike[str], skeleton_dir: str | os.Path
         stem = table.name.removesuffix(TABLE_SUFFIX)
         raw_path, skel_path = raw_root / f"{stem}.txt", skel_root / f"{stem}{SKELETON_SUFFIX}"
         if not raw_path.exists() or not skel_path.exists():
-            result.problems.append(f"{stem}: missing {raw_path if not raw_path.exists() else skel_path}")
+            result.problems.append(_failed(f"{stem}: missing {raw_path if not raw_path.exists() else skel_path}",
+                                           out_root / f"{stem}.jsonl"))
             continue
         try:
             raw = read_text(raw_path)
@@ -299,15 +353,19 @@ def apply_units_dir(raw_dir: str | os.PathLike[str], skeleton_dir: str | os.Path
             records = apply_units(doc_id, raw, skeleton, read_table(table), allowed,
                                   source=doc_id if source_is_doc_id else None)
         except (UnitError, DecodeError) as exc:
-            result.problems.append(str(exc))
+            result.problems.append(_failed(str(exc), out_root / f"{stem}.jsonl"))
             continue
         except (OSError, UnicodeDecodeError) as exc:
-            result.problems.append(f"{stem}: cannot read {getattr(exc, 'filename', None) or table} ({exc})")
+            result.problems.append(_failed(f"{stem}: cannot read {getattr(exc, 'filename', None) or table} ({exc})",
+                                           out_root / f"{stem}.jsonl"))
             continue
-        gold = write_labeled(records, out_root / f"{stem}.jsonl")
-        target = out_root / f"{stem}.txt"
-        if raw_path.resolve() != target.resolve():
-            target.write_bytes(raw_path.read_bytes())
+        gold, target = out_root / f"{stem}.jsonl", out_root / f"{stem}.txt"
+        with tempfile.TemporaryDirectory(dir=out_root, prefix=".apply-units-") as tmp:
+            staged = write_labeled(records, Path(tmp) / gold.name)
+            if raw_path.resolve() != target.resolve():
+                shutil.copyfile(raw_path, Path(tmp) / target.name)  # byte for byte
+                os.replace(Path(tmp) / target.name, target)
+            os.replace(staged, gold)
         result.written.append(gold)
         result.clauses += len(records)
     return result

@@ -36,6 +36,7 @@ __all__ = [
     "gold_files",
     "gold_paths",
     "read_raw_text",
+    "same_text",
     "validate",
 ]
 
@@ -88,6 +89,12 @@ def _pattern_finder(patterns: Sequence[re.Pattern[str] | str]) -> ResidueFinder:
 
 def _squash(text: str) -> str:
     return "".join(text.split())
+
+
+def same_text(span: str, text: str) -> bool:
+    """The span-text rule of gold records: ``raw[start:end]`` (``span``) is the clause ``text`` when both
+    are equal after removing all ``str.split()`` whitespace (line breaks, U+3000, U+00A0, …)."""
+    return _squash(span) == _squash(text)
 
 
 def _is_int(value: Any) -> TypeGuard[int]:
@@ -288,7 +295,7 @@ class _Checker:
                 if end > len(raw):
                     self.add(lineno, "span", f"span [{start}:{end}] past end of raw text (length {len(raw)})")
                     continue
-                if _squash(raw[start:end]) != _squash(text):
+                if not same_text(raw[start:end], text):
                     self.add(lineno, "span-text", f"raw[{start}:{end}] is {_short(raw[start:end])!r}, "
                                                   f"text is {_short(text)!r} (compared without whitespace)")
             if prev is not None:
