@@ -53,3 +53,32 @@ def test_ray_engine_output_identical_to_local(seed_paths: list[Path], tmp_path: 
     assert [{k: v for k, v in r.items() if k != "error"} for r in rows if r["error"] is None] == local
     assert [r["doc_id"] for r in rows if r["error"]] == ["broken"]
     assert read_records(tmp_path / "ray" / "clauses.jsonl") == local
+
+
+def test_tag_dataset_expands_paths_like_pipe(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A missing path is an error row, not an exception; a file reached twice is tagged once; input order
+    kept; unsupported files warned about. (No Ray started: the dataset builder is replaced.)"""
+    pytest.importorskip("ray.data")
+    from typing import Any
+
+    from clausetag.tagging import ray_engine
+
+    for name in ("b.txt", "c.txt"):
+        (tmp_path / name).write_text("设立专项资金。\n", encoding="utf-8")
+    (tmp_path / "d.doc").write_bytes(b"x")
+    seen: list[Any] = []
+    monkeypatch.setattr(ray_engine, "init_ray", lambda address=None, num_cpus=None: None)
+    monkeypatch.setattr(ray_engine, "_shard_dataset", lambda shards, *a, **k: seen.extend(shards))
+    with pytest.warns(UserWarning, match=r"tag_dataset\(\) skipped 1 file\(s\) of unsupported type"):
+        ray_engine.tag_dataset([tmp_path / "c.txt", tmp_path, tmp_path / "nowhere.txt"],
+                               tagger=Tagger(_Fixed()), workers=1)
+    items = [it for shard in seen for it in shard.items]
+    assert [(it.doc_id, Path(it.path).name) for it in items] == [("c", "c.txt"), ("b", "b.txt"),
+                                                                  ("nowhere", "nowhere.txt")]
+
+
+class _Fixed:
+    classes_ = ("other",)
+
+    def predict_proba(self, texts: list[str], contexts: list[str]) -> list[list[float]]:
+        return [[1.0] for _ in texts]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 import yaml
 
 import clausetag
-from clausetag.tagging.pipeline import DocResult, Tagger, clause_rows
+from clausetag.tagging.pipeline import DocResult, Tagger, assign_doc_ids, clause_rows, number_duplicates
 
 TABLE = yaml.safe_load((Path(__file__).parent / "data" / "tagging_api.yaml").read_text(encoding="utf-8"))
 SLOW_TAG = Path(__file__).parent / "helpers" / "slow_tag.py"
@@ -105,7 +106,7 @@ def test_jobs_two_gives_what_jobs_one_gives(folder: Path) -> None:
     inputs: list[Any] = [folder, "设立专项资金。", folder / "a.txt"]
     one = [(d.doc_id, d.path, d.sha256, d.error, clause_rows(d)) for d in tagger.pipe(inputs, batch_size=2)]
     two = [(d.doc_id, d.path, d.sha256, d.error, clause_rows(d)) for d in tagger.pipe(inputs, batch_size=2, jobs=2)]
-    assert one == two and len(one) == 10  # 8 files in the folder, the text, a.txt again
+    assert one == two and len(one) == 10  # 9 files in the folder, the text (a.txt again is tagged once)
 
 
 def test_clausetag_tagger_is_the_pipeline_tagger() -> None:
@@ -116,3 +117,44 @@ def test_clausetag_tagger_is_the_pipeline_tagger() -> None:
 
     gone = ("tag_document", "records_from_text", "classify_records", "read_path")
     assert not [name for name in gone if hasattr(pipeline, name)]
+
+
+def test_unsupported_files_are_skipped_with_one_warning(tmp_path: Path) -> None:
+    for name in ("a.doc", "b.wps", "c.xls", "d.ppt", ".hidden.txt"):
+        (tmp_path / name).write_bytes(b"x")
+    with pytest.warns(UserWarning, match="unsupported type") as caught:
+        docs = list(Tagger(_stub()).pipe([tmp_path, tmp_path / "*.doc"]))
+    assert docs == []
+    assert len(caught) == 1  # once per call, not once per file or per input (sorted by path)
+    msg = str(caught[0].message)
+    assert "skipped 4 file(s) of unsupported type" in msg  # a.doc reached twice counts once and "\n" not in msg
+    assert str(tmp_path / "a.doc") in msg and str(tmp_path / "c.xls") in msg and msg.endswith("…")
+    assert ".hidden" not in msg
+
+
+def test_no_warning_when_nothing_is_skipped(folder: Path) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert len(list(Tagger(_stub()).pipe([folder, "设立专项资金。"]))) == 5
+
+
+def test_empty_text_is_ok_but_empty_file_is_an_error(folder: Path) -> None:
+    text, file = Tagger(_stub()).pipe(["", folder / "empty.txt"])
+    assert text.ok and text.records == []
+    assert not file.ok and file.records == [] and file.error
+
+
+@pytest.mark.parametrize(("paths", "ids"), [
+    (["j2/a.txt", "j2/a.txt"], ["a", "a~2"]),  # never "." (callers deduplicate first)
+    (["j2/a.txt", "j2/./a.txt", "k/a.txt"], ["j2/a.txt", "j2/a.txt~2", "k/a.txt"]),
+    (["x/a.txt", "y/a.txt", "a~2.txt"], ["x/a.txt", "y/a.txt", "a~2"]),
+    (["x/a.txt", "x/a.md", "y/a.txt"], ["x/a.txt", "x/a.md", "y/a.txt"]),
+])
+def test_assign_doc_ids(paths: list[str], ids: list[str]) -> None:
+    got = assign_doc_ids(paths)
+    assert got == ids
+    assert len(set(got)) == len(got) and "." not in got
+
+
+def test_number_duplicates_skips_taken_numbers() -> None:
+    assert number_duplicates(["a", "a~2", "a", "b", "a"]) == ["a", "a~2", "a~3", "b", "a~4"]

@@ -22,13 +22,14 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from clausetag.classifiers.loading import load_model, resolve_model
-from clausetag.io.readers import ReadError, iter_inputs, read_bytes, read_document
+from clausetag.io.readers import SUPPORTED_EXTENSIONS, ReadError, iter_inputs, read_bytes, read_document
 from clausetag.io.records import ClauseRecord, LabelProb, join_context
 from clausetag.io.schema import load_schema
 from clausetag.io.writers import json_lines
@@ -39,7 +40,7 @@ from clausetag.segment.splitter import split
 from clausetag.tagging.parallel import Item, plan_shards, run_shards
 from clausetag.tagging.runstate import EncodedDoc
 
-__all__ = ["DocResult", "Tagger", "assign_doc_ids", "clause_rows", "parse_probs"]
+__all__ = ["DocResult", "Tagger", "assign_doc_ids", "clause_rows", "expand_paths", "number_duplicates", "parse_probs"]
 
 #: ``extractor(text)`` → :class:`~clausetag.quantities.extract.Quantity` objects
 ExtractFn = Callable[[str], Iterable[Any]]
@@ -214,9 +215,11 @@ def file_sha256(path: str | os.PathLike[str]) -> str | None:
 
 def assign_doc_ids(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
     """Deterministic doc ids: the file stem; where stems collide, the file name; where names collide,
-    the path relative to the colliding files' common folder (``/``-separated, extension kept)."""
+    the path relative to the colliding files' common folder (``/``-separated, extension kept). The same
+    file listed twice keeps its name (callers deduplicate: :meth:`Tagger.pipe`, ``clausetag tag``); any
+    id still taken twice is numbered (:func:`number_duplicates`). Never ``"."`` or ``""``."""
     ps = [Path(p) for p in paths]
-    ids = [p.stem for p in ps]
+    ids = [p.stem or p.name or "doc" for p in ps]
     by_stem: dict[str, list[int]] = {}
     for i, s in enumerate(ids):
         by_stem.setdefault(s, []).append(i)
@@ -228,19 +231,70 @@ def assign_doc_ids(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
             for i in group:
                 ids[i] = ps[i].name
             continue
-        absolute = [os.path.abspath(ps[i]) for i in group]
+        absolute = [os.path.normpath(os.path.abspath(ps[i])) for i in group]
+        if len(set(absolute)) < 2:  # one file listed twice: relpath would be "."
+            continue
         root = os.path.commonpath(absolute)
         for i, a in zip(group, absolute):
-            ids[i] = Path(os.path.relpath(a, root)).as_posix()
-    # a disambiguated id may still collide with another file's plain stem: number what is left
-    seen: dict[str, int] = {}
-    for i, s in enumerate(ids):
+            rel = Path(os.path.relpath(a, root)).as_posix()
+            ids[i] = ps[i].name if rel == "." else rel
+    return number_duplicates(ids)
+
+
+def number_duplicates(ids: Sequence[str]) -> list[str]:
+    """``ids`` with every repeat numbered in order: the first ``x`` stays, the next are ``x~2``, ``x~3``, …
+    (skipping numbers that are taken by another id)."""
+    taken = set(ids)
+    out: list[str] = []
+    seen: set[str] = set()
+    for s in ids:
         if s in seen:
-            seen[s] += 1
-            ids[i] = f"{s}~{seen[s]}"
-        else:
-            seen[s] = 1
-    return ids
+            n = 2
+            while f"{s}~{n}" in taken:
+                n += 1
+            s = f"{s}~{n}"
+            taken.add(s)
+        seen.add(s)
+        out.append(s)
+    return out
+
+
+def expand_paths(
+    paths: Iterable[str | os.PathLike[str]], *, recursive: bool = True, what: str = "pipe()"
+) -> list[Path]:
+    """The documents of ``paths`` in input order, as :meth:`Tagger.pipe` and Ray's ``tag_dataset`` read
+    them: each path expanded by :func:`~clausetag.io.readers.iter_inputs` (a folder or glob sorted by
+    path), a missing path or empty glob kept (its result is then ``file not found`` / ``pattern matches
+    no files``), and the same file reached twice (``Path("d")`` and ``Path("d/a.txt")``) kept once, where
+    it first occurs. Files skipped as unsupported (e.g. ``.doc``) give one :class:`UserWarning` naming
+    how many and the first few; hidden and temporary files are skipped quietly."""
+    return [p for group in _expand_groups(list(paths), recursive, what) for p in group]
+
+
+def _expand_groups(paths: Sequence[str | os.PathLike[str]], recursive: bool, what: str) -> list[list[Path]]:
+    """:func:`expand_paths`, one list of files per input path."""
+    skipped: dict[str, Path] = {}
+
+    def on_skip(p: Path, why: str) -> None:
+        if why.startswith("unsupported"):
+            skipped.setdefault(os.path.normpath(os.path.abspath(p)), p)
+
+    seen: set[str] = set()
+    groups: list[list[Path]] = []
+    for x in paths:
+        group: list[Path] = []
+        for p in iter_inputs([x], recursive=recursive, missing="keep", on_skip=on_skip):
+            key = os.path.normpath(os.path.abspath(p))
+            if key not in seen:
+                seen.add(key)
+                group.append(p)
+        groups.append(group)
+    if skipped:
+        names = [str(skipped[k]) for k in sorted(skipped)]
+        first = ", ".join(names[:3]) + (", …" if len(names) > 3 else "")
+        warnings.warn(f"{what} skipped {len(skipped)} file(s) of unsupported type (supported: "
+                      f"{', '.join(sorted(SUPPORTED_EXTENSIONS))}): {first}", UserWarning, stacklevel=4)
+    return groups
 
 
 _SCHEMA: Any = None
@@ -358,8 +412,12 @@ class Tagger:
         (its documents, sorted by path; sub-folders too unless ``recursive=False``) or a glob pattern.
         ``bytes`` are refused (give a path). A text's ``doc_id`` is ``doc_ids[i]`` (only for texts: one
         id per input) or ``doc1``, ``doc2``, … by position; a file's is its stem, disambiguated where
-        stems collide (:func:`assign_doc_ids`). A file that cannot be read, or a path that does not
-        exist, gives a result with ``error`` set, not an exception.
+        stems collide (:func:`assign_doc_ids`); ids that still repeat (a text ``doc1`` and a file
+        ``doc1.txt``) are numbered in input order, ``doc1~2`` (repeated ``doc_ids`` raise ``ValueError``).
+        The same file reached through two inputs is tagged once, where it first occurs; files of an
+        unsupported type found in a folder or glob are skipped with one warning (:func:`expand_paths`).
+        A file that cannot be read (an empty file included), or a path that does not exist, gives a
+        result with ``error`` set, not an exception; an empty text gives ``ok`` with no records.
 
         ``batch_size`` documents (default :data:`~clausetag.tagging.parallel.SHARD_DOCS`, 32) are tagged
         together: their body clauses share the classifier's batches (a batch also stops growing at
@@ -448,9 +506,12 @@ class Tagger:
                 raise ValueError("pipe(doc_ids=...) is for texts only; a file's doc_id comes from its name")
             if len(ids) != len(entries):
                 raise ValueError(f"pipe() got {len(ids)} doc_ids for {len(entries)} texts")
-        expanded: list[list[Path] | str] = [
-            x if isinstance(x, str) else list(iter_inputs([x], recursive=recursive, missing="keep"))
-            for x in entries]
+        if ids is not None and len(set(ids)) != len(ids):
+            dup = next(d for d in ids if ids.count(d) > 1)
+            raise ValueError(f"pipe() got doc_id {dup!r} more than once; doc_ids must be unique")
+        # the paths expanded together, so that a file reached through two inputs is tagged once
+        groups = iter(_expand_groups([x for x in entries if not isinstance(x, str)], recursive, "pipe()"))
+        expanded: list[list[Path] | str] = [x if isinstance(x, str) else next(groups) for x in entries]
         file_ids = iter(assign_doc_ids([p for e in expanded if not isinstance(e, str) for p in e]))
         items: list[Item] = []
         for i, e in enumerate(expanded):
@@ -458,7 +519,9 @@ class Tagger:
                 items.append(Item(ids[i] if ids is not None else f"doc{i + 1}", None, e))
             else:
                 items.extend(Item(next(file_ids), str(p)) for p in e)
-        return items
+        # ids unique across texts and files: a repeat (text "doc1" and file doc1.txt) is numbered, doc1~2
+        unique = number_duplicates([it.doc_id for it in items])
+        return [it if it.doc_id == u else Item(u, it.path, it.text, it.title) for it, u in zip(items, unique)]
 
 
 def _progress(total: int, enabled: bool) -> Any:

@@ -24,10 +24,9 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from clausetag.io.readers import iter_inputs
 from clausetag.io.records import record_schema
 from clausetag.tagging.parallel import Item, Shard, plan_shards
-from clausetag.tagging.pipeline import Tagger, assign_doc_ids, clause_rows
+from clausetag.tagging.pipeline import Tagger, assign_doc_ids, clause_rows, expand_paths
 from clausetag.tagging.runstate import EncodedDoc
 
 __all__ = ["init_ray", "ray_engine", "tag_dataset"]
@@ -160,12 +159,15 @@ def tag_dataset(
     ``workers`` actors (default: the cluster's CPUs) each holding a copy of ``tagger`` (default
     ``Tagger()``: the packaged model). Write it with ``.write_parquet(dir)`` or ``.write_json(dir)``.
     The rows are those of :func:`~clausetag.tagging.pipeline.clause_rows` (``with_error=True``), the
-    records the same as :meth:`Tagger.pipe` gives for these paths."""
+    records the same as :meth:`Tagger.pipe` gives for these paths: the paths are expanded as ``pipe``
+    expands them (:func:`~clausetag.tagging.pipeline.expand_paths`: in input order, a folder or glob sorted,
+    the same file reached twice tagged once, unsupported files skipped with a warning), and a missing
+    path or an empty glob becomes an error row, not an exception."""
     import ray
 
     init_ray(address)
     ray.data.DataContext.get_current().execution_options.preserve_order = True  # rows in input order
-    files = list(iter_inputs(paths, recursive=recursive))
+    files = expand_paths(paths, recursive=recursive, what="tag_dataset()")
     items = [Item(d, str(p)) for p, d in zip(files, assign_doc_ids(files))]
     workers = workers or max(1, int(ray.cluster_resources().get("CPU", 1)))
     return _shard_dataset(plan_shards(items), tagger or Tagger(), workers, clauses=True)
