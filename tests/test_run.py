@@ -118,6 +118,41 @@ def test_resume_cuts_back_an_uncommitted_batch(baseline_dir: Path, tmp_path: Pat
     assert sorted(run.done()) == ["d00", "d01", "d02"]  # zz_empty failed: tried again on resume
 
 
+@pytest.mark.parametrize(("second", "differs"), [
+    (["--model", "ensemble"], "model_hash"),
+    (["--no-quantities"], "quantities"),
+    (["--probs", "2"], "probs"),
+])
+def test_resume_with_other_settings_is_refused(baseline_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                               second: list[str], differs: str) -> None:
+    """One output, one model: resuming with another model or other record options would mix two kinds of
+    records in one file; it fails with one line (exit 2) and leaves the output as it was."""
+    docs = make_docs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    first = ["--jobs", "1", "--no-progress", "--model", str(baseline_dir)]
+    run_cli(str(docs), "-o", str(out) + "/", *first)
+    before = (out / "clauses.jsonl").read_bytes()
+    capsys.readouterr()
+    args = [a for a in first if a not in ("--model", str(baseline_dir))] if second[0] == "--model" else first
+    assert run_cli(str(docs), "-o", str(out) + "/", "--resume", *args, *second) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "started with other settings" in err[0] and differs in err[0]
+    assert (out / "clauses.jsonl").read_bytes() == before
+
+
+def test_state_files_without_settings_still_resume(baseline_dir: Path, tmp_path: Path) -> None:
+    docs = make_docs(tmp_path / "in", 2)
+    out = tmp_path / "out"
+    m = ["--jobs", "1", "--no-progress", "--model", str(baseline_dir)]
+    run_cli(str(docs), "-o", str(out) + "/", *m)
+    state = out / "clauses.jsonl.state"
+    lines = state.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = json.loads(lines[0])
+    header.pop("settings")  # as written by clausetag before the settings were kept
+    state.write_text(json.dumps(header) + "\n" + "".join(lines[1:]), encoding="utf-8")
+    assert run_cli(str(docs), "-o", str(out) + "/", "--resume", *m) in (0, 1)
+
+
 def test_changed_file_is_tagged_again(baseline_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     docs = make_docs(tmp_path / "in", 3)
     out = tmp_path / "out"

@@ -104,7 +104,10 @@ def run_batch(
     :class:`~clausetag.tagging.runstate.StateError` if ``resume`` cannot continue from what is on disk.
     """
     engine = engine or run_shards
-    state = RunState.open(output, fmt, resume)
+    prov = tagger.provenance
+    settings = {"model_hash": prov.model_hash, "rules_hash": prov.rules_hash,
+                "quantities": tagger.with_quantities, "probs": tagger.probs}
+    state = RunState.open(output, fmt, resume, settings)
     ids = assign_doc_ids(files)
     if resume:
         done = state.done()

@@ -77,6 +77,8 @@ class RunState:
     fmt: str
     docs: dict[str, DocState] = field(default_factory=dict)
     committed: int = 0
+    #: what decides the records (model and rules hashes, quantities, probabilities), kept in the state file
+    settings: dict[str, Any] = field(default_factory=dict)
 
     @property
     def journal(self) -> Path:
@@ -88,9 +90,13 @@ class RunState:
 
     # -- opening ------------------------------------------------------------------------------------
     @classmethod
-    def open(cls, output: str | os.PathLike[str], fmt: str, resume: bool) -> RunState:
-        """Prepare ``output`` for writing: recover it (``resume``) or start it empty."""
+    def open(cls, output: str | os.PathLike[str], fmt: str, resume: bool,
+             settings: dict[str, Any] | None = None) -> RunState:
+        """Prepare ``output`` for writing: recover it (``resume``) or start it empty. ``settings`` (what
+        decides the records: model and rules hashes, quantities, probabilities) is stored with a new run;
+        resuming a run stored with other settings raises :class:`StateError` (one output, one model)."""
         run = cls(Path(output), fmt)
+        run.settings = dict(settings or {})
         run.output.parent.mkdir(parents=True, exist_ok=True)
         remove_stale_temp_files(run.output.parent, [run.output.name, run.state_path.name, run.journal.name])
         if resume and run.state_path.exists():
@@ -104,7 +110,8 @@ class RunState:
     def _start(self) -> None:
         for p in {self.journal, self.state_path}:
             _write_durably(p, b"")
-        self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now()})
+        self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now(),
+                            "settings": self.settings})
 
     def _recover(self) -> None:
         raw = self.state_path.read_bytes()
@@ -122,6 +129,12 @@ class RunState:
             raise StateError(f"{self.state_path}: not a clausetag state file (version {STATE_VERSION})")
         if entries[0].get("format") != self.fmt:
             raise StateError(f"{self.state_path}: written for format {entries[0].get('format')!r}, not {self.fmt!r}")
+        stored = entries[0].get("settings")  # absent in state files of older clausetag versions
+        if stored is not None and self.settings and stored != self.settings:
+            diff = ", ".join(f"{k} {stored.get(k)!r} there, {self.settings.get(k)!r} now"
+                             for k in sorted(set(stored) | set(self.settings)) if stored.get(k) != self.settings.get(k))
+            raise StateError(f"{self.state_path}: the run was started with other settings ({diff}); resume with "
+                             "the same --model and options, or start afresh without --resume")
         if good < len(raw):
             _truncate(self.state_path, good)
         for entry in entries[1:]:
@@ -162,7 +175,8 @@ class RunState:
             raise StateError(f"cannot resume from {source}: {exc}") from None
         _write_durably(self.journal, b"".join(g[1] for g in groups))
         _write_durably(self.state_path, b"")
-        self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now()})
+        self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now(),
+                            "settings": self.settings})
 
         self.commit([EncodedDoc(d, recs[0].get("source"), payload=data, n_clauses=len(recs))
                      for d, data, recs in groups], journal_written=True)
@@ -190,7 +204,8 @@ class RunState:
         self.committed = 0
         write_atomic(self.journal, b"".join(parts))
         write_atomic(self.state_path, b"")
-        self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now()})
+        self._append_state({"clausetag_state": STATE_VERSION, "format": self.fmt, "started": _now(),
+                            "settings": self.settings})
         self._commit_states([(_as_entry(d), d.end - d.start) for d in kept + failed])
 
     def _in_journal_order(self) -> list[DocState]:
