@@ -92,30 +92,13 @@ def cand_features(text: str, toks: Sequence[tuple[int, int, str, str]], q: Any, 
     f["prev_char=" + (text[s - 1] if s else "^")] = 1.0
     f["next_char=" + (text[e] if e < len(text) else "$")] = 1.0
     # what the candidate adds to or cuts from the rules' span, word by word
-    if s < a:
-        f["add_left=" + text[s:a]] = 1.0
-        for t in toks:
-            if s <= t[0] < a:
-                f["add_left_w=" + t[2]] = 1.0
-                f["add_left_pos=" + t[3]] = 1.0
-    elif s > a:
-        f["cut_left=" + text[a:s]] = 1.0
-        for t in toks:
-            if a <= t[0] < s:
-                f["cut_left_w=" + t[2]] = 1.0
-                f["cut_left_pos=" + t[3]] = 1.0
-    if e > b:
-        f["add_right=" + text[b:e]] = 1.0
-        for t in toks:
-            if b <= t[0] < e:
-                f["add_right_w=" + t[2]] = 1.0
-                f["add_right_pos=" + t[3]] = 1.0
-    elif e < b:
-        f["cut_right=" + text[e:b]] = 1.0
-        for t in toks:
-            if e <= t[0] < b:
-                f["cut_right_w=" + t[2]] = 1.0
-                f["cut_right_pos=" + t[3]] = 1.0
+    for name, lo, hi in (("add_left", s, a), ("cut_left", a, s), ("add_right", b, e), ("cut_right", e, b)):
+        if lo < hi:
+            f[f"{name}=" + text[lo:hi]] = 1.0
+            for t in toks:
+                if lo <= t[0] < hi:
+                    f[f"{name}_w=" + t[2]] = 1.0
+                    f[f"{name}_pos=" + t[3]] = 1.0
     f["has_de"] = float("的" in text[s:e])
     f["has_list"] = float("、" in text[s:e])
     return f
