@@ -481,13 +481,13 @@ def import_annotations(
                 continue
             target = out_root / folder if folder else out_root
             ordered = [recs[i] for i in sorted(recs)]
+            stem = doc_file_stem(doc_id)  # the file name of its raw text, gold and tables
             n_units = sum(1 for r in ordered if r.get("unit"))
             if n_units:  # the clauses themselves change: `clausetag apply-units` (harness.units) makes the gold
                 units_dir = target / "units"
                 units_dir.mkdir(parents=True, exist_ok=True)
                 skeleton = [{k: r[k] for k in ("doc_id", "index", "text", "start", "end", "heading_path")}
                             for r in ordered]
-                stem = doc_file_stem(doc_id)
                 write_labeled(skeleton, units_dir / f"{stem}.skeleton.jsonl")
                 _write_label_table(ordered, units_dir / f"{stem}.labels.tsv")
                 result.units.append(units_dir / f"{stem}.labels.tsv")
@@ -500,7 +500,6 @@ def import_annotations(
             # written and validated in a folder of their own first: a document that fails validation
             # never replaces the gold already in the target folder
             with tempfile.TemporaryDirectory(dir=target, prefix=".import-") as tmp:
-                stem = doc_file_stem(doc_id)
                 staged_txt = Path(tmp) / f"{stem}.txt"
                 shutil.copyfile(raw_root / f"{stem}.txt", staged_txt)  # byte for byte
                 staged = write_labeled(ordered, Path(tmp) / f"{stem}.jsonl")
@@ -516,7 +515,7 @@ def import_annotations(
             result.written.append(gold)
             result.clauses += len(ordered)
             if label_tables:
-                _write_label_table(ordered, target / f"{doc_file_stem(doc_id)}.labels.tsv")
+                _write_label_table(ordered, target / f"{stem}.labels.tsv")
     unannotated = sorted(set(expected) - {d for by_doc in docs.values() for d in by_doc} - bad_docs)
     for doc_id in unannotated:
         result.problems.append(f"{name}: document {doc_id}: no clause annotated yet; document not written")

@@ -22,6 +22,7 @@ __all__ = [
     "SUPPORTED_EXTENSIONS",
     "ReadError",
     "iter_inputs",
+    "path_key",
     "read_bytes",
     "read_document",
 ]
@@ -252,12 +253,12 @@ def iter_inputs(
         elif p.suffix.lower() not in SUPPORTED_EXTENSIONS:
             skip(p, f"unsupported file type '{p.suffix.lower() or '(none)'}'")
         else:
-            found.setdefault(_key(p), p)
+            found.setdefault(path_key(p), p)
 
     for arg in paths:
         p = Path(arg)
         if p.is_file():
-            found.setdefault(_key(p), p)
+            found.setdefault(path_key(p), p)
         elif p.is_dir():
             walker = p.rglob("*") if recursive else p.glob("*")
             for child in walker:
@@ -267,7 +268,7 @@ def iter_inputs(
             matches = [Path(m) for m in glob.glob(str(arg), recursive=recursive)]
             if not matches:
                 if missing == "keep":
-                    found.setdefault(_key(p), p)
+                    found.setdefault(path_key(p), p)
                     continue
                 raise ReadError(arg, "pattern matches no files")
             for m in matches:
@@ -278,12 +279,13 @@ def iter_inputs(
                         if child.is_file():
                             consider(child)
         elif missing == "keep":
-            found.setdefault(_key(p), p)
+            found.setdefault(path_key(p), p)
         else:
             raise ReadError(arg, "no such file or directory")
     for key in sorted(found):
         yield found[key]
 
 
-def _key(p: Path) -> str:
+def path_key(p: str | os.PathLike[str]) -> str:
+    """One key per file however it is written (relative, ``./``, ``..``): the normalised absolute path."""
     return os.path.normpath(os.path.abspath(p))

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from clausetag.classifiers.loading import load_model, resolve_model
-from clausetag.io.readers import SUPPORTED_EXTENSIONS, ReadError, iter_inputs, read_bytes, read_document
+from clausetag.io.readers import SUPPORTED_EXTENSIONS, ReadError, iter_inputs, path_key, read_bytes, read_document
 from clausetag.io.records import ClauseRecord, LabelProb, join_context
 from clausetag.io.schema import load_schema
 from clausetag.io.writers import json_lines
@@ -231,7 +231,7 @@ def assign_doc_ids(paths: Sequence[str | os.PathLike[str]]) -> list[str]:
             for i in group:
                 ids[i] = ps[i].name
             continue
-        absolute = [os.path.normpath(os.path.abspath(ps[i])) for i in group]
+        absolute = [path_key(ps[i]) for i in group]
         if len(set(absolute)) < 2:  # one file listed twice: relpath would be "."
             continue
         root = os.path.commonpath(absolute)
@@ -277,14 +277,14 @@ def _expand_groups(paths: Sequence[str | os.PathLike[str]], recursive: bool, wha
 
     def on_skip(p: Path, why: str) -> None:
         if why.startswith("unsupported"):
-            skipped.setdefault(os.path.normpath(os.path.abspath(p)), p)
+            skipped.setdefault(path_key(p), p)
 
     seen: set[str] = set()
     groups: list[list[Path]] = []
     for x in paths:
         group: list[Path] = []
         for p in iter_inputs([x], recursive=recursive, missing="keep", on_skip=on_skip):
-            key = os.path.normpath(os.path.abspath(p))
+            key = path_key(p)
             if key not in seen:
                 seen.add(key)
                 group.append(p)
