@@ -166,6 +166,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-rules", action="store_true", help="leave out which candidate is the rules' span")
     ap.add_argument("--eval", nargs=2, metavar=("SAMPLE", "GOLD"),
                     help="train on both committed samples and score this other annotated sample (rules vs learned)")
+    ap.add_argument("--train-extra", nargs=2, action="append", default=[], metavar=("SAMPLE", "GOLD"),
+                    help="with --eval: also train on this annotated sample (repeatable), e.g. labels/quantities_train")
     args = ap.parse_args(argv)
     global USE_RULES
     USE_RULES = not args.no_rules
@@ -174,9 +176,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|")
     if args.eval:
         other = load("eval", Path(args.eval[0]), Path(args.eval[1]))
-        m = fit(data["sample"] + data["reach"], args.C)
+        extra = [r for k, (smp, gold) in enumerate(args.train_extra) for r in load(f"extra{k}", Path(smp), Path(gold))]
+        m = fit(data["sample"] + data["reach"] + extra, args.C)
         r0, r1 = score(other), score(other, m)
-        print(f"| eval (trained on sample + reach) | {r0['n']} | {r0['acc']:.3f} | {r1['acc']:.3f} | {r1['oracle']:.3f} |")
+        print(f"| eval (trained on sample + reach{' + extra' if extra else ''}) | {r0['n']} | {r0['acc']:.3f} | {r1['acc']:.3f} | {r1['oracle']:.3f} |")
         return 0
     for train, test in (("sample", "reach"), ("reach", "sample")):
         m = fit(data[train], args.C)

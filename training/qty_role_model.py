@@ -265,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--no-rules", action="store_true", help="leave the rules' role out of the features")
     ap.add_argument("--eval", nargs=2, metavar=("SAMPLE", "GOLD"),
                     help="train on both committed samples and score this other annotated sample (rules vs learned)")
+    ap.add_argument("--train-extra", nargs=2, action="append", default=[], metavar=("SAMPLE", "GOLD"),
+                    help="with --eval: also train on this annotated sample (repeatable), e.g. labels/quantities_train")
     args = ap.parse_args(argv)
     global USE_RULES, USE_TITLES, USE_BRANCHES
     USE_RULES = not args.no_rules
@@ -275,9 +277,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     print("|---|---:|---:|---:|---:|---:|")
     if args.eval:
         other = load("eval", Path(args.eval[0]), Path(args.eval[1]))
-        m = fit(data["sample"] + data["reach"], args.C)
+        extra = [r for k, (smp, gold) in enumerate(args.train_extra) for r in load(f"extra{k}", Path(smp), Path(gold))]
+        m = fit(data["sample"] + data["reach"] + extra, args.C)
         print(_line("eval: rules", score(other)))
-        print(_line("eval: learned (trained on sample + reach)", score(other, m, args.margin, args.allow)))
+        print(_line("eval: learned (trained on sample + reach" + (" + extra" if extra else "") + ")", score(other, m, args.margin, args.allow)))
         return 0
     for train, test in (("sample", "reach"), ("reach", "sample")):
         m = fit(data[train], args.C)
