@@ -64,15 +64,11 @@ class LinearModel:
 
     def scores(self, features: Iterable[str]) -> list[float]:
         """One score per class (features not seen in training weigh nothing)."""
-        out = list(self.intercept)
         get = self.weights.get
-        k = len(out)
-        for f in features:
-            w = get(f)
-            if w is not None:
-                for i in range(k):
-                    out[i] += w[i]
-        return out
+        rows = [w for w in map(get, features) if w is not None]
+        if not rows:
+            return list(self.intercept)
+        return [i + sum(col) for i, col in zip(self.intercept, zip(*rows))]
 
     def best(self, features: Iterable[str]) -> str:
         """The class with the highest score."""
@@ -160,25 +156,9 @@ CUES = ("已", "累计", "完成", "将", "力争", "到", "预计", "目标", "
         "可", "按", "其中", "全年", "今年", "去年", "以来", "期间", "截至", "年底", "前", "支持", "资助", "补助",
         "不少于", "不低于", "以下", "以内", "占", "比重", "比例", "率", "总", "规模", "收入", "投资", "元", "家",
         "个", "获得", "认定", "获批", "评为", "创建", "成功", "取得", "实施", "开展", "组织", "举办", "发布")
-_CUES_RE = re.compile("|".join(sorted(CUES, key=lambda w: (-len(w), w))))
 _YEAR = re.compile(r"(?:19|20)\d\d年")
 _TO_YEAR = re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
 _PUNCT = frozenset("，,；;：:。！!？?")
-
-
-def _cues_in(s: str) -> set[str]:
-    """The cue words occurring in ``s`` (overlapping occurrences included, as ``w in s`` for each cue)."""
-    found: set[str] = set()
-    for i in range(len(s)):
-        for w in _CUE_AT.get(s[i], ()):
-            if s.startswith(w, i):
-                found.add(w)
-    return found
-
-
-_CUE_AT: dict[str, tuple[str, ...]] = {}
-for _w in CUES:
-    _CUE_AT[_w[0]] = (*_CUE_AT.get(_w[0], ()), _w)
 
 
 def role_features(text: str, q: Any) -> set[str]:
@@ -205,9 +185,10 @@ def role_features(text: str, q: Any) -> set[str]:
     f += ["seg0:" + text[ss:ss + 2], "lead=" + str(min(s - ss, 12) // 3), "closes=" + str(e >= se),
           "first_seg=" + str(ss == 0)]
     before, after = text[:s], text[e:]
-    f += ["B:" + w for w in _cues_in(before)]
-    f += ["A:" + w for w in _cues_in(after)]
-    f += ["SB:" + w for w in _cues_in(text[ss:s])]
+    seg = text[ss:s]
+    f += ["B:" + w for w in CUES if w in before]
+    f += ["A:" + w for w in CUES if w in after]
+    f += ["SB:" + w for w in CUES if w in seg]
     ym = list(_YEAR.finditer(before))
     if ym:
         f += ["year_before", "year_before_dist=" + str(min(s - ym[-1].end(), 40) // 10),
