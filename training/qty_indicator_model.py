@@ -114,7 +114,7 @@ def load(name: str, sample: Path | None = None, gold_path: Path | None = None) -
         if r["sid"] not in gold:
             continue
         text = r["text"]
-        pq = extract_quantities(text)
+        pq = extract_quantities(text, learned=False)
         gq = gold[r["sid"]]
         pairs = _align(gold_spans(text, gq), [(q.start, q.end) for q in pq])
         toks = _tokens(text) if any(q.indicator is not None for q in pq) else []

@@ -160,10 +160,10 @@ def _traced_extract(text: str) -> tuple[list[Any], dict[tuple[int, int], tuple[A
         return local if frame.f_code is code else None
 
     if not USE_BRANCHES:
-        return extract_quantities(text, indicators=False), rec
+        return extract_quantities(text, indicators=False, learned=False), rec
     sys.settrace(tracer)
     try:
-        pq = extract_quantities(text, indicators=False)
+        pq = extract_quantities(text, indicators=False, learned=False)
     finally:
         sys.settrace(None)
     return pq, rec

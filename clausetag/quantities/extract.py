@@ -74,6 +74,7 @@ from typing import Any
 
 from clausetag.quantities.indicators import find_indicators
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
+from clausetag.quantities.rerank import rerank_indicators, rerank_roles
 
 __all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
 
@@ -629,11 +630,13 @@ def _num_value(s: str) -> tuple[float, bool]:
     return parse_arabic(s.replace("．", ".")), False
 
 
-def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
+def extract_quantities(text: str, indicators: bool = True, learned: bool = True) -> list[Quantity]:
     """All amounts (money, percent, count, measure) stated in ``text``; offsets index into ``text``.
 
     With ``indicators`` (default) every target, actual and cap quantity also says what it measures
-    (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.quantities.indicators`)."""
+    (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.quantities.indicators`).
+    With ``learned`` (default) the packaged re-rankers of :mod:`clausetag.quantities.rerank` revise the rules'
+    role of every quantity and the span of every indicator; ``learned=False`` gives the rules alone."""
     c = _compiled()
     out: list[Quantity] = []
     holder: list[_Context] = []
@@ -657,9 +660,13 @@ def extract_quantities(text: str, indicators: bool = True) -> list[Quantity]:
     if len(out) > 1:
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
+    if learned and out:
+        out = rerank_roles(text, out)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
+        if learned:
+            out = rerank_indicators(text, out)
     return out
 
 

@@ -1,0 +1,361 @@
+"""Learned re-rankers over the quantity rules (issue 27): the role of each quantity, the span of its indicator.
+
+The rules of :mod:`clausetag.quantities.extract` give every quantity a role and
+:mod:`clausetag.quantities.indicators` a span for what target/actual/cap quantities measure. Two small linear
+models, trained on the annotated random samples (``labels/quantities_*``; ``training/qty_rerank.py``), then
+revise them:
+
+* **role**: a multinomial logistic regression over the rules' role and the quantity's context (kind, comparator,
+  unit, character n-grams around it, cue words before/after it, years before it) picks one of
+  target/actual/cap/threshold/other for every quantity (:func:`role_features`, :func:`rerank_roles`);
+* **indicator**: for a quantity with a rule indicator, the candidates are the rule's span and its variants whose
+  edges lie on a jieba word boundary within ``WINDOW`` characters of the rule's edges (:func:`candidates`); a
+  binary logistic regression scores each (:func:`indicator_features`) and the best is kept
+  (:func:`rerank_indicators`).
+
+The features are code (here); the fitted weights are data, ``clausetag/resources/quantities/rerank_*.json``
+(class names, intercepts and the weight of every feature seen in training), scored in plain Python: no
+scikit-learn at run time. :func:`clausetag.quantities.extract.extract_quantities` applies both by default
+(``learned=False`` gives the rules alone).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from clausetag.quantities.indicators import _cues as _indicator_cues
+from clausetag.quantities.indicators import _trim
+
+__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "candidates", "indicator_features",
+           "indicator_model", "rerank_indicators", "rerank_roles", "role_features", "role_model", "segment_tokens"]
+
+#: packaged weights (under ``clausetag/resources``)
+ROLE_MODEL = "quantities/rerank_role.json.gz"
+INDICATOR_MODEL = "quantities/rerank_indicator.json.gz"
+#: how far (characters) an indicator candidate's edges may move from the rule span's edges
+WINDOW = 8
+_INDICATOR_ROLES = frozenset({"target", "actual", "cap"})
+
+
+class LinearModel:
+    """A linear scorer over binary features: ``score[c] = intercept[c] + sum(weights[f][c] for f in features)``.
+
+    ``classes`` name the columns: the role model's roles, or ``("score",)`` for the indicator model (the
+    decision function of a binary classifier; higher is better)."""
+
+    __slots__ = ("classes", "intercept", "meta", "weights")
+
+    def __init__(self, classes: Sequence[str], intercept: Sequence[float], weights: dict[str, Sequence[float]],
+                 meta: dict[str, Any] | None = None) -> None:
+        self.classes = tuple(classes)
+        self.intercept = tuple(float(x) for x in intercept)
+        self.weights = {f: tuple(float(x) for x in w) for f, w in weights.items()}
+        self.meta = dict(meta or {})
+        k = len(self.classes)
+        if len(self.intercept) != k or any(len(w) != k for w in self.weights.values()):
+            raise ValueError(f"linear model: every weight row needs {k} values (one per class)")
+
+    def scores(self, features: Iterable[str]) -> list[float]:
+        """One score per class (features not seen in training weigh nothing)."""
+        get = self.weights.get
+        rows = [w for w in map(get, features) if w is not None]
+        if not rows:
+            return list(self.intercept)
+        return [i + sum(col) for i, col in zip(self.intercept, zip(*rows))]
+
+    def best(self, features: Iterable[str]) -> str:
+        """The class with the highest score."""
+        s = self.scores(features)
+        return self.classes[max(range(len(s)), key=s.__getitem__)]
+
+    def to_dict(self, digits: int = 4) -> dict[str, Any]:
+        return {"classes": list(self.classes), "intercept": [round(x, digits) for x in self.intercept],
+                "meta": self.meta,
+                "weights": {f: [round(x, digits) for x in w] for f, w in sorted(self.weights.items())}}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> LinearModel:
+        return cls(d["classes"], d["intercept"], d["weights"], d.get("meta"))
+
+    @classmethod
+    def from_sklearn(cls, vectorizer: Any, clf: Any, meta: dict[str, Any] | None = None,
+                     min_weight: float = 0.0) -> LinearModel:
+        """From a fitted ``DictVectorizer`` and ``LogisticRegression`` (binary: one ``score`` column); features
+        whose weights are all below ``min_weight`` in absolute value are left out (to keep the file small)."""
+        names = vectorizer.get_feature_names_out()
+        coef, icpt = clf.coef_, clf.intercept_
+        if coef.shape[0] == 1:  # binary: the decision function of the positive class
+            classes: list[str] = ["score"]
+        else:
+            classes = [str(c) for c in clf.classes_]
+        weights: dict[str, Sequence[float]] = {str(n): [float(coef[k, j]) for k in range(coef.shape[0])] for j, n in enumerate(names)
+                   if any(abs(coef[k, j]) >= min_weight and coef[k, j] != 0.0 for k in range(coef.shape[0]))}
+        return cls(classes, [float(x) for x in icpt], weights, meta)
+
+    def save(self, path: str | Path) -> None:
+        """Write as JSON (gzip-compressed when ``path`` ends with ``.gz``; written reproducibly, no timestamp)."""
+        data = (json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+        if str(path).endswith(".gz"):
+            data = gzip.compress(data, compresslevel=9, mtime=0)
+        Path(path).write_bytes(data)
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str) -> LinearModel:
+        try:
+            if data[:2] == b"\x1f\x8b":
+                data = gzip.decompress(data)
+            return cls.from_dict(json.loads(data.decode("utf-8")))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{name}: not a re-ranker model file ({exc})") from None
+
+    @classmethod
+    def load(cls, path: str | Path) -> LinearModel:
+        """Read a model written by :meth:`save`."""
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise ValueError(f"{path}: cannot read the re-ranker model ({exc.strerror})") from None
+        return cls.from_bytes(data, str(path))
+
+
+def _packaged(name: str) -> LinearModel:
+    ref = resources.files("clausetag").joinpath("resources").joinpath(name)
+    try:
+        data = ref.read_bytes()
+    except OSError as exc:
+        raise ValueError(f"clausetag/resources/{name}: cannot read the re-ranker model ({exc})") from None
+    return LinearModel.from_bytes(data, f"clausetag/resources/{name}")
+
+
+@lru_cache(maxsize=1)
+def role_model() -> LinearModel:
+    """The packaged role re-ranker (loaded once)."""
+    return _packaged(ROLE_MODEL)
+
+
+@lru_cache(maxsize=1)
+def indicator_model() -> LinearModel:
+    """The packaged indicator re-ranker (loaded once)."""
+    return _packaged(INDICATOR_MODEL)
+
+
+# --------------------------------------------------------------------------------------------------
+# Role
+
+#: words whose presence before / after the quantity in its sentence marks plan or report wording
+CUES = ("已", "累计", "完成", "将", "力争", "到", "预计", "目标", "计划", "共", "现有", "达到", "达", "新增", "建成",
+        "超过", "增长", "同比", "年均", "以上", "最高", "不超过", "不得", "罚款", "补贴", "奖励", "给予", "每", "对",
+        "的", "培育", "建设", "打造", "实现", "提高", "提升", "下降", "降低", "控制", "确保", "争取", "要", "应",
+        "可", "按", "其中", "全年", "今年", "去年", "以来", "期间", "截至", "年底", "前", "支持", "资助", "补助",
+        "不少于", "不低于", "以下", "以内", "占", "比重", "比例", "率", "总", "规模", "收入", "投资", "元", "家",
+        "个", "获得", "认定", "获批", "评为", "创建", "成功", "取得", "实施", "开展", "组织", "举办", "发布")
+_YEAR = re.compile(r"(?:19|20)\d\d年")
+_TO_YEAR = re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
+_PUNCT = frozenset("，,；;：:。！!？?")
+
+
+def role_features(text: str, q: Any) -> set[str]:
+    """Binary features of one quantity (``q`` has start, end, kind, comparator, unit, role — the rules' — and
+    year): the rules' role, the quantity's shape, character 1–3-grams of 20 characters left and 10 right, its
+    comma segment, 84 cue words before/after it, years before/after it."""
+    s, e = q.start, q.end
+    rr, kind, comp = q.role, q.kind, q.comparator
+    f = ["rule=" + rr, f"rule={rr}|kind={kind}", f"rule={rr}|comp={comp}", "kind=" + kind, "comp=" + comp,
+         "unit=" + q.unit, "year=" + ("none" if q.year is None else "set")]
+    left, right = text[max(0, s - 20):s], text[e:e + 10]
+    for n in (1, 2, 3):
+        f += ["L:" + left[i:i + n] for i in range(len(left) - n + 1)]
+        f += ["R:" + right[i:i + n] for i in range(len(right) - n + 1)]
+    for k in (1, 2, 3):
+        f.append(f"L{k}:" + left[-k:])
+        f.append(f"R{k}:" + right[:k])
+    ss = s
+    while ss > 0 and text[ss - 1] not in _PUNCT:
+        ss -= 1
+    se = e
+    while se < len(text) and text[se] not in _PUNCT:
+        se += 1
+    f += ["seg0:" + text[ss:ss + 2], "lead=" + str(min(s - ss, 12) // 3), "closes=" + str(e >= se),
+          "first_seg=" + str(ss == 0)]
+    before, after = text[:s], text[e:]
+    seg = text[ss:s]
+    f += ["B:" + w for w in CUES if w in before]
+    f += ["A:" + w for w in CUES if w in after]
+    f += ["SB:" + w for w in CUES if w in seg]
+    ym = list(_YEAR.finditer(before))
+    if ym:
+        f += ["year_before", "year_before_dist=" + str(min(s - ym[-1].end(), 40) // 10),
+              "year_at_start=" + str(ym[0].start() <= 2)]
+    if _TO_YEAR.search(before):
+        f.append("to_year_before")
+    if _YEAR.search(after):
+        f.append("year_after")
+    return set(f)
+
+
+def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None = None,
+                 margin: float | None = None) -> list[Any]:
+    """``quantities`` (dataclasses with the rules' roles) with the role the model gives each, where its score
+    beats the score of the rules' role by more than ``margin`` (default: the model's ``meta["margin"]``, 0)."""
+    m = model if model is not None else role_model()
+    if margin is None:
+        margin = float(m.meta.get("margin", 0.0))
+    col = {c: i for i, c in enumerate(m.classes)}
+    out = []
+    for q in quantities:
+        sc = m.scores(role_features(text, q))
+        best = max(range(len(sc)), key=sc.__getitem__)
+        rule = col.get(q.role)
+        if rule is None or sc[best] - sc[rule] > margin:
+            role = m.classes[best]
+            out.append(q if role == q.role else replace(q, role=role))
+        else:
+            out.append(q)
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Indicator
+
+Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
+
+
+@lru_cache(maxsize=16384)
+def _pos_cut(segment: str) -> tuple[tuple[str, str], ...]:
+    import logging
+
+    import jieba
+    import jieba.posseg as pseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return tuple((w.word, w.flag) for w in pseg.cut(segment))
+
+
+def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
+    """jieba words (with tags) of the comma segments of ``text`` that hold ``lo..hi``, as offsets into ``text``
+    (cut segment by segment, so that only the text around an indicator is segmented; cached by segment)."""
+    s = lo
+    while s > 0 and text[s - 1] not in _PUNCT:
+        s -= 1
+    e = hi
+    while e < len(text) and text[e] not in _PUNCT:
+        e += 1
+    out: list[Token] = []
+    pos = s
+    for w, flag in _pos_cut(text[s:e]):
+        out.append((pos, pos + len(w), w, flag))
+        pos += len(w)
+    return out
+
+
+def _window(text: str, q: Any) -> tuple[int, int]:
+    a, b = q.indicator_start, q.indicator_end
+    lo, hi = a, b
+    while lo > 0 and a - lo < WINDOW and text[lo - 1] not in _PUNCT:
+        lo -= 1
+    while hi < len(text) and hi - b < WINDOW and text[hi] not in _PUNCT:
+        hi += 1
+    return lo, hi
+
+
+def candidates(text: str, toks: Sequence[Token], q: Any) -> list[tuple[int, int]]:
+    """The rule span ``(indicator_start, indicator_end)`` and its variants with edges on word boundaries within
+    ``WINDOW`` characters (not crossing the quantity or a clause break, at most 40 characters)."""
+    a, b = q.indicator_start, q.indicator_end
+    lo, hi = _window(text, q)
+    bounds = sorted({t[0] for t in toks} | {t[1] for t in toks} | {a, b})
+    starts = [x for x in bounds if lo <= x <= min(a + WINDOW, b - 1)]
+    ends = [x for x in bounds if max(b - WINDOW, a + 1) <= x <= hi]
+    out = {(a, b)}
+    cues = _indicator_cues()
+    for s in starts:
+        for e in ends:
+            if e - s < 1 or e - s > 40:
+                continue
+            if s < q.end and e > q.start:  # crosses the quantity
+                continue
+            s2, e2 = _trim(text, s, e, cues)  # the rules' light normalisation: 的补助 -> 补助, 各类终端 -> 终端
+            if e2 > s2:
+                out.add((s2, e2))
+    return sorted(out)
+
+
+def _tok_at(toks: Sequence[Token], pos: int) -> tuple[str, str]:
+    for t in toks:
+        if t[0] <= pos < t[1]:
+            return t[2], t[3]
+    return "", "END"
+
+
+def indicator_features(text: str, toks: Sequence[Token], q: Any, s: int, e: int) -> set[str]:
+    """Binary features of the candidate ``text[s:e]`` for ``q``'s indicator: its offsets from the rule span,
+    length, side, the quantity's kind and role, first/last word and tag, edge characters, and the words and
+    tags it adds to or cuts from the rule span on each side."""
+    a, b = q.indicator_start, q.indicator_end
+    f = ["bias", "ds=" + str(max(-WINDOW, min(WINDOW, s - a))), "de=" + str(max(-WINDOW, min(WINDOW, e - b))),
+         "len=" + str(min(e - s, 20) // 2), "side=" + ("before" if e <= q.start else "after"), "kind=" + q.kind,
+         "role=" + q.role]
+    if (s, e) == (a, b):
+        f.append("is_rule")
+    w, p = _tok_at(toks, s)
+    f += ["first=" + w, "first_pos=" + p]
+    w, p = _tok_at(toks, e - 1)
+    f += ["last=" + w, "last_pos=" + p, "last_char=" + text[e - 1], "first_char=" + text[s],
+          "prev_char=" + (text[s - 1] if s else "^"), "next_char=" + (text[e] if e < len(text) else "$")]
+    for name, lo, hi in (("add_left", s, a), ("cut_left", a, s), ("add_right", b, e), ("cut_right", e, b)):
+        if lo < hi:
+            f.append(f"{name}=" + text[lo:hi])
+            for t in toks:
+                if lo <= t[0] < hi:
+                    f += [f"{name}_w=" + t[2], f"{name}_pos=" + t[3]]
+    span = text[s:e]
+    if "的" in span:
+        f.append("has_de")
+    if "、" in span:
+        f.append("has_list")
+    return set(f)
+
+
+def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list[set[str]]]:
+    """Candidates of ``q``'s indicator (the rule's first) and their features; empty without a rule indicator."""
+    if q.indicator_start is None or q.indicator_end is None or q.indicator_end <= q.indicator_start:
+        return [], []
+    lo, hi = _window(text, q)
+    toks = segment_tokens(text, lo, hi)
+    cands = candidates(text, toks, q)
+    return cands, [indicator_features(text, toks, q, s, e) for s, e in cands]
+
+
+_GROWTH = ("年均增长", "年均增速")
+
+
+def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel | None = None) -> list[Any]:
+    """``quantities`` with each rule indicator replaced by the best-scored candidate span (the rule's own span,
+    text and offsets kept as they are when it scores best)."""
+    m = model if model is not None else indicator_model()
+    out = []
+    for q in quantities:
+        if q.indicator is None or q.role not in _INDICATOR_ROLES:
+            out.append(q)
+            continue
+        cands, feats = indicator_candidates(text, q)
+        if len(cands) < 2:
+            out.append(q)
+            continue
+        scores = [m.scores(f)[0] for f in feats]
+        s, e = cands[max(range(len(scores)), key=scores.__getitem__)]
+        if (s, e) == (q.indicator_start, q.indicator_end) or (
+                q.indicator.endswith(_GROWTH) and not text[s:e].endswith(_GROWTH)):
+            # (a growth word the rules keep after a rate word stays: 应急产业营业收入年均增长, module docstring of
+            # clausetag.quantities.indicators; the samples' annotators mostly leave it out)
+            out.append(q)
+        else:
+            out.append(replace(q, indicator=text[s:e], indicator_start=s, indicator_end=e))
+    return out
