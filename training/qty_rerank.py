@@ -1,12 +1,11 @@
 """Train the shipped role and indicator re-rankers of the quantity extractor (issue 27).
 
 Trains :mod:`clausetag.quantities.rerank`'s two logistic regressions on the annotated random samples
-``labels/quantities_sample``, ``labels/quantities_reach`` and ``labels/quantities_train`` (plus any
-``--train-extra SAMPLE GOLD``, repeatable) and writes their weights as JSON. Run from the repository root::
+``labels/quantities_sample``, ``labels/quantities_reach``, ``labels/quantities_train`` and
+``labels/quantities_train2`` (plus any ``--train-extra SAMPLE GOLD``, repeatable) and writes their weights as
+JSON. Run from the repository root (the packaged models)::
 
     python training/qty_rerank.py --out clausetag/resources/quantities
-    python training/qty_rerank.py --out clausetag/resources/quantities \\
-        --train-extra labels/quantities_train2/sample.jsonl labels/quantities_train2/gold.jsonl
 
 Role: every gold quantity aligned (``clausetag.quantities.evaluate._align``) to a quantity of the rules
 (``extract_quantities(..., learned=False)``) is one example, its gold role the label. Indicator: the rules'
@@ -41,7 +40,8 @@ from clausetag.quantities.rerank import (  # noqa: E402
 )
 
 #: the development/training samples (never the test samples)
-TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/quantities_train")
+TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/quantities_train",
+                 "labels/quantities_train2")
 _TEST_SAMPLES = ("quantities_test", "quantities_test2")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
