@@ -39,27 +39,36 @@ def _size_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def build(models_root: Path, transformer: Path | None, weights: list[float], config: Path) -> dict[str, object]:
-    """Train the baseline into ``models_root/default``; with a transformer, also write the ensemble
-    (``models_root/ensemble``: members ``transformer`` (ONNX int8) and ``baseline`` (a byte-identical copy
-    of the default, which git stores once)); then the name index ``models.json``."""
+def build(models_root: Path, transformer: Path | None, weights: list[float], config: Path,
+          reuse_baseline: bool = False) -> dict[str, object]:
+    """Train the baseline into ``models_root/default`` (``reuse_baseline``: keep the one there, so a new
+    ensemble does not add a retrained copy of the same baseline to git); with a transformer, also write the
+    ensemble (``models_root/ensemble``: members ``transformer`` (ONNX int8) and ``baseline`` (a
+    byte-identical copy of the default, which git stores once)); then the name index ``models.json``.
+    A transformer directory that is already an ONNX export (``type: onnx``) is copied, not re-exported."""
     from clausetag.classifiers import load_classifier
     from clausetag.classifiers.ensemble import EnsembleClassifier
     from clausetag.harness.train import train
 
     default, ensemble = models_root / "default", models_root / "ensemble"
-    for d in (default, ensemble):
+    if reuse_baseline and not (default / "clausetag.json").is_file():
+        raise SystemExit(f"--reuse-baseline: no model at {default}")
+    for d in (ensemble,) if reuse_baseline else (default, ensemble):
         if d.exists():
             shutil.rmtree(d)
-    train(config, output_dir=default, progress=False)
+    if not reuse_baseline:
+        train(config, output_dir=default, progress=False)
     index = {"baseline": "default"}
     if transformer is not None:
         with tempfile.TemporaryDirectory() as tmp:
-            bert = load_classifier(transformer, device="cpu")
-            bert.export_onnx(Path(tmp) / "transformer", quantize=True)
-            members = [("transformer", load_classifier(Path(tmp) / "transformer")), ("baseline", load_classifier(default))]
+            if json.loads((transformer / "clausetag.json").read_text(encoding="utf-8"))["type"] == "onnx":
+                shutil.copytree(transformer, Path(tmp) / "transformer")
+            else:
+                load_classifier(transformer, device="cpu").export_onnx(Path(tmp) / "transformer", quantize=True)
+            onnx = load_classifier(Path(tmp) / "transformer")
+            members = [("transformer", onnx), ("baseline", load_classifier(default))]
             ens = EnsembleClassifier.from_members(members, weights)
-            ens.metrics_ = {"transformer_train": bert.metrics_.get("train", {})}
+            ens.metrics_ = {"transformer_train": onnx.metrics_.get("train", {})}
             ens.save_pretrained(ensemble)
         shutil.copyfile(default / "model.joblib", ensemble / "baseline" / "model.joblib")  # identical bytes
         index.update(ensemble="ensemble", transformer="ensemble/transformer")
@@ -78,6 +87,34 @@ def _baseline_kind(meta: dict[str, object]) -> str:
     trained = (f"; trained on {data.get('examples'):,} clauses of {data.get('documents')} documents"
                if data.get("examples") else "")
     return f"the {' + '.join(parts)} TF-IDF + logistic-regression baseline{cap}{trained}"
+
+
+def _held_out_ids() -> dict[str, set[str]]:
+    """Document ids of the two held-out sets: the 8 regulations (``test_data`` of the teacher/student
+    configs) and ``labels/policy_heldout``."""
+    from clausetag.harness.distill import labeled_document_ids
+    from clausetag.harness.train import load_config
+
+    regs = load_config(ROOT / "training/configs/e5_policy.yaml", check_files=False).test_data
+    return {"the 8 held-out regulations": labeled_document_ids([ROOT / r for r in regs]),
+            "`labels/policy_heldout`": labeled_document_ids([ROOT / "labels/policy_heldout"])}
+
+
+def _trained_on(data: dict[str, object]) -> str:
+    """What the transformer was trained on, from its card, and whether the held-out sets were left out
+    (checked against the document ids the card records)."""
+    ids = {str(d) for d in data.get("doc_ids", []) or []}  # type: ignore[union-attr]
+    if not ids:
+        return "training data not recorded in its card."
+    out = [name for name, held in _held_out_ids().items() if held and not ids & held]
+    seen = [name for name, held in _held_out_ids().items() if ids & held]
+    text = (f"trained on {data.get('examples'):,} clauses of {data.get('documents')} documents "
+            f"(config `{data.get('config')}`)")
+    if out:
+        text += f"; {' and '.join(out)} left out, so the held-out tables below score this very transformer"
+    if seen:
+        text += f"; it has seen {' and '.join(seen)}"
+    return text + "."
 
 
 def card(out: Path, results: list[Path], speed: Path | None, transformer: Path | None,
@@ -105,16 +142,18 @@ def card(out: Path, results: list[Path], speed: Path | None, transformer: Path |
             f"- **Fine-tuning:** mean pooling, heading path as second segment, max {p.get('max_length')} tokens, "
             f"{p.get('epochs')} epochs, batch {p.get('batch_size')}, lr {p.get('lr')}, embeddings and the first "
             f"{p.get('freeze_layers')} of 12 layers frozen, class-balanced loss, seed {p.get('seed')}, on CPU; "
-            "trained on the seeds + 35 regulations + targeted clauses (the 8 held-out regulations excluded, so "
-            "the held-out table below scores this very transformer).",
+            + _trained_on(tcard.get("metrics", {}).get("train_data", {})),
             "- **Baseline member:** `training/configs/default_model.yaml`, trained on every labeled clause.",
         ]
     lines += ["", "## Measured scores", ""]
     for path in results:
         data = json.loads(path.read_text(encoding="utf-8"))
         settings = data.get("settings", {})
-        lines += [f"`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}` — config "
-                  f"`{settings.get('config', settings.get('model'))}`, {settings.get('n_records')} clauses:", "",
+        files = settings.get("data") or []
+        what = (f"config `{settings['config']}`" if settings.get("config") else
+                "scored on " + (", ".join(f"`{f}`" for f in files) if len(files) <= 2 else f"{len(files)} held-out files"))
+        lines += [f"`{path.relative_to(ROOT) if path.is_relative_to(ROOT) else path}` — {what}, "
+                  f"{settings.get('n_records')} clauses:", "",
                   "| model | accuracy | macro-F1 |", "|---|---:|---:|"]
         for name, rep in data["results"].items():
             lines.append(f"| {name} | {rep['accuracy']:.3f} | {rep['macro_f1']:.3f} |")
@@ -156,6 +195,8 @@ def main() -> int:
                     help="the packaged models folder (default/, ensemble/, models.json)")
     ap.add_argument("--transformer", type=Path, help="fine-tuned transformer (bert) model directory")
     ap.add_argument("--baseline-only", action="store_true")
+    ap.add_argument("--reuse-baseline", action="store_true",
+                    help="keep the baseline in OUTPUT/default instead of retraining it (a new ensemble only)")
     ap.add_argument("--weights", type=float, nargs=2, default=[0.7, 0.3], metavar=("TRANSFORMER", "BASELINE"))
     ap.add_argument("--config", type=Path, default=ROOT / "training/configs/default_model.yaml")
     ap.add_argument("--results", type=Path, nargs="*", default=[], help="results.json files for the card")
@@ -172,10 +213,11 @@ def main() -> int:
     transformer = None if args.baseline_only else args.transformer
     if not args.baseline_only and transformer is None:
         ap.error("give --transformer DIR or --baseline-only")
-    info = build(args.output, transformer, args.weights, args.config)
+    info = build(args.output, transformer, args.weights, args.config, args.reuse_baseline)
     print(f"built {args.output}: {info}")
     spec = json.loads(CARDS.read_text(encoding="utf-8")) if CARDS.is_file() else {}
-    for name in ["default"] + (["ensemble"] if transformer else []):
+    # a reused baseline keeps its card's inputs: only the models built here get new ones
+    for name in ([] if args.reuse_baseline else ["default"]) + (["ensemble"] if transformer else []):
         spec[name] = {"results": [_rel(r) for r in args.results], "speed": _rel(args.speed),
                       "transformer": transformer is not None and name == "ensemble",
                       "weights": args.weights, "decision": _rel(args.decision)}
