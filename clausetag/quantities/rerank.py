@@ -23,7 +23,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -52,11 +53,12 @@ class LinearModel:
 
     __slots__ = ("classes", "intercept", "meta", "weights")
 
-    def __init__(self, classes: Sequence[str], intercept: Sequence[float], weights: dict[str, Sequence[float]],
+    def __init__(self, classes: Sequence[str], intercept: Sequence[float], weights: Mapping[str, Sequence[float]],
                  meta: dict[str, Any] | None = None) -> None:
         self.classes = tuple(classes)
         self.intercept = tuple(float(x) for x in intercept)
-        self.weights = {f: tuple(float(x) for x in w) for f, w in weights.items()}
+        # (rows as given: floats from JSON or scikit-learn; float() of 260,000 values would double the load time)
+        self.weights = {f: tuple(w) for f, w in weights.items()}
         self.meta = dict(meta or {})
         k = len(self.classes)
         if len(self.intercept) != k or any(len(w) != k for w in self.weights.values()):
@@ -64,8 +66,7 @@ class LinearModel:
 
     def scores(self, features: Iterable[str]) -> list[float]:
         """One score per class (features not seen in training weigh nothing)."""
-        get = self.weights.get
-        rows = [w for w in map(get, features) if w is not None]
+        rows = list(filter(None, map(self.weights.get, features)))
         if not rows:
             return list(self.intercept)
         return [i + sum(col) for i, col in zip(self.intercept, zip(*rows))]
@@ -159,12 +160,36 @@ CUES = ("已", "累计", "完成", "将", "力争", "到", "预计", "目标", "
 _YEAR = re.compile(r"(?:19|20)\d\d年")
 _TO_YEAR = re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
 _PUNCT = frozenset("，,；;：:。！!？?")
+_PUNCT_RE = re.compile("[，,；;：:。！!？?]")
 
 
-def role_features(text: str, q: Any) -> set[str]:
+class Sentence:
+    """What the role features of every quantity read from their sentence, found once per sentence: the clause
+    breaks, the cue words it holds (first and last start) and its years.
+
+    A cue occurs in ``text[:s]`` iff its first occurrence ends by ``s``, in ``text[e:]`` iff its last starts at
+    ``e`` or later; ``_YEAR`` and ``_TO_YEAR`` matches cannot overlap (they end with 年 and start otherwise), so
+    those of a prefix or a suffix are the whole sentence's matches that lie in it."""
+
+    __slots__ = ("breaks", "cues", "text", "to_year_ends", "year_ends", "year_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.start() for m in _PUNCT_RE.finditer(text)]
+        self.cues = [(w, text.find(w), text.rfind(w)) for w in CUES if w in text]  # in CUES order
+        years = [m.span() for m in _YEAR.finditer(text)]
+        self.year_starts = [a for a, _ in years]
+        self.year_ends = [b for _, b in years]
+        self.to_year_ends = [m.end() for m in _TO_YEAR.finditer(text)]
+
+
+def role_features(text: str, q: Any, sent: Sentence | None = None) -> set[str]:
     """Binary features of one quantity (``q`` has start, end, kind, comparator, unit, role — the rules' — and
     year): the rules' role, the quantity's shape, character 1–3-grams of 20 characters left and 10 right, its
-    comma segment, 84 cue words before/after it, years before/after it."""
+    comma segment, 84 cue words before/after it, years before/after it. ``sent`` (``Sentence(text)``) shares
+    the per-sentence work between the quantities of one text."""
+    if sent is None or sent.text is not text:
+        sent = Sentence(text)
     s, e = q.start, q.end
     rr, kind, comp = q.role, q.kind, q.comparator
     f = ["rule=" + rr, f"rule={rr}|kind={kind}", f"rule={rr}|comp={comp}", "kind=" + kind, "comp=" + comp,
@@ -176,26 +201,24 @@ def role_features(text: str, q: Any) -> set[str]:
     for k in (1, 2, 3):
         f.append(f"L{k}:" + left[-k:])
         f.append(f"R{k}:" + right[:k])
-    ss = s
-    while ss > 0 and text[ss - 1] not in _PUNCT:
-        ss -= 1
-    se = e
-    while se < len(text) and text[se] not in _PUNCT:
-        se += 1
+    breaks = sent.breaks
+    k = bisect_left(breaks, s)  # the segment: from after the last break before s to the first break from e
+    ss = breaks[k - 1] + 1 if k else 0
+    k = bisect_left(breaks, e)
+    se = breaks[k] if k < len(breaks) else len(text)
     f += ["seg0:" + text[ss:ss + 2], "lead=" + str(min(s - ss, 12) // 3), "closes=" + str(e >= se),
           "first_seg=" + str(ss == 0)]
-    before, after = text[:s], text[e:]
-    seg = text[ss:s]
-    f += ["B:" + w for w in CUES if w in before]
-    f += ["A:" + w for w in CUES if w in after]
-    f += ["SB:" + w for w in CUES if w in seg]
-    ym = list(_YEAR.finditer(before))
-    if ym:
-        f += ["year_before", "year_before_dist=" + str(min(s - ym[-1].end(), 40) // 10),
-              "year_at_start=" + str(ym[0].start() <= 2)]
-    if _TO_YEAR.search(before):
+    cues = sent.cues
+    f += ["B:" + w for w, first, _ in cues if first + len(w) <= s]  # w in text[:s]
+    f += ["A:" + w for w, _, last in cues if last >= e]  # w in text[e:]
+    f += ["SB:" + w for w, first, _ in cues if first + len(w) <= s and text.find(w, ss, s) >= 0]  # w in text[ss:s]
+    k = bisect_right(sent.year_ends, s)  # years in text[:s]
+    if k:
+        f += ["year_before", "year_before_dist=" + str(min(s - sent.year_ends[k - 1], 40) // 10),
+              "year_at_start=" + str(sent.year_starts[0] <= 2)]
+    if sent.to_year_ends and sent.to_year_ends[0] <= s:
         f.append("to_year_before")
-    if _YEAR.search(after):
+    if sent.year_starts and sent.year_starts[-1] >= e:  # a year in text[e:]
         f.append("year_after")
     return set(f)
 
@@ -208,9 +231,9 @@ def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None
     if margin is None:
         margin = float(m.meta.get("margin", 0.0))
     col = {c: i for i, c in enumerate(m.classes)}
+    sent = Sentence(text)
     out = []
-    for q in quantities:
-        sc = m.scores(role_features(text, q))
+    for q, sc in zip(quantities, (m.scores(role_features(text, q, sent)) for q in quantities)):
         best = max(range(len(sc)), key=sc.__getitem__)
         rule = col.get(q.role)
         if rule is None or sc[best] - sc[rule] > margin:
@@ -227,20 +250,32 @@ def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None
 Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
 
 
-@lru_cache(maxsize=16384)
-def _pos_cut(segment: str) -> tuple[tuple[str, str], ...]:
+@lru_cache(maxsize=1)
+def _jieba_blocks() -> re.Pattern[str]:
+    """jieba's own pattern of the runs it segments (Han characters, letters, digits); loads jieba."""
     import logging
 
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(logging.WARNING)
-    return tuple((w.word, w.flag) for w in pseg.cut(segment))
+    return pseg.re_han_internal
+
+
+@lru_cache(maxsize=16384)
+def _pos_cut(block: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg as pseg
+
+    return tuple((w.word, w.flag) for w in pseg.cut(block))
 
 
 def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
-    """jieba words (with tags) of the comma segments of ``text`` that hold ``lo..hi``, as offsets into ``text``
-    (cut segment by segment, so that only the text around an indicator is segmented; cached by segment)."""
+    """jieba words (with tags) of the comma segment of ``text`` that holds ``lo..hi`` and touch ``lo..hi``, as
+    offsets into ``text``.
+
+    jieba's ``posseg.cut`` splits its input into runs of Han characters, letters and digits (and what lies
+    between them) and cuts each run on its own, so only the runs that touch ``lo..hi`` are cut (cached by run):
+    their words are exactly those that cutting the whole segment gives there."""
     s = lo
     while s > 0 and text[s - 1] not in _PUNCT:
         s -= 1
@@ -249,9 +284,13 @@ def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
         e += 1
     out: list[Token] = []
     pos = s
-    for w, flag in _pos_cut(text[s:e]):
-        out.append((pos, pos + len(w), w, flag))
-        pos += len(w)
+    for block in _jieba_blocks().split(text[s:e]):
+        end = pos + len(block)
+        if end >= lo and pos <= hi and block:
+            for w, flag in _pos_cut(block):
+                out.append((pos, pos + len(w), w, flag))
+                pos += len(w)
+        pos = end
     return out
 
 
