@@ -53,12 +53,14 @@ class LinearModel:
 
     __slots__ = ("classes", "intercept", "meta", "weights")
 
+    weights: dict[str, Sequence[float]]
+
     def __init__(self, classes: Sequence[str], intercept: Sequence[float], weights: Mapping[str, Sequence[float]],
                  meta: dict[str, Any] | None = None) -> None:
         self.classes = tuple(classes)
         self.intercept = tuple(float(x) for x in intercept)
-        # (rows as given: floats from JSON or scikit-learn; float() of 260,000 values would double the load time)
-        self.weights = {f: tuple(w) for f, w in weights.items()}
+        # (rows as given, floats from JSON or scikit-learn: converting 260,000 values would double the load time)
+        self.weights = dict(weights)
         self.meta = dict(meta or {})
         k = len(self.classes)
         if len(self.intercept) != k or any(len(w) != k for w in self.weights.values()):
@@ -333,33 +335,74 @@ def _tok_at(toks: Sequence[Token], pos: int) -> tuple[str, str]:
     return "", "END"
 
 
+class _CandidateFeatures:
+    """:func:`indicator_features` of the candidates of one quantity: the features that read only a candidate's
+    start (or only its end) are built once per start (end) and shared by the candidates that have it; every
+    candidate's feature list comes out in the same order as built one by one."""
+
+    __slots__ = ("a", "b", "ends", "q", "starts", "text", "toks")
+
+    def __init__(self, text: str, toks: Sequence[Token], q: Any) -> None:
+        self.text, self.toks, self.q = text, toks, q
+        self.a, self.b = q.indicator_start, q.indicator_end
+        self.starts: dict[int, tuple[str, list[str], list[str], list[str]]] = {}
+        self.ends: dict[int, tuple[str, list[str], str, list[str]]] = {}
+
+    def _edits(self, name: str, lo: int, hi: int) -> list[str]:
+        """The text, words and tags a candidate adds to or cuts from the rule span between ``lo`` and ``hi``."""
+        if lo >= hi:
+            return []
+        f = [f"{name}=" + self.text[lo:hi]]
+        for t in self.toks:
+            if lo <= t[0] < hi:
+                f += [f"{name}_w=" + t[2], f"{name}_pos=" + t[3]]
+        return f
+
+    def _start(self, s: int) -> tuple[str, list[str], list[str], list[str]]:
+        text, a = self.text, self.a
+        w, p = _tok_at(self.toks, s)
+        return ("ds=" + str(max(-WINDOW, min(WINDOW, s - a))), ["first=" + w, "first_pos=" + p],
+                ["first_char=" + text[s], "prev_char=" + (text[s - 1] if s else "^")],
+                self._edits("add_left", s, a) + self._edits("cut_left", a, s))
+
+    def _end(self, e: int) -> tuple[str, list[str], str, list[str]]:
+        text, b = self.text, self.b
+        w, p = _tok_at(self.toks, e - 1)
+        return ("de=" + str(max(-WINDOW, min(WINDOW, e - b))), ["last=" + w, "last_pos=" + p, "last_char=" + text[e - 1]],
+                "next_char=" + (text[e] if e < len(text) else "$"),
+                self._edits("add_right", b, e) + self._edits("cut_right", e, b))
+
+    def __call__(self, s: int, e: int) -> set[str]:
+        st = self.starts.get(s)
+        if st is None:
+            st = self.starts[s] = self._start(s)
+        en = self.ends.get(e)
+        if en is None:
+            en = self.ends[e] = self._end(e)
+        q = self.q
+        f = ["bias", st[0], en[0], "len=" + str(min(e - s, 20) // 2), "side=" + ("before" if e <= q.start else "after"),
+             "kind=" + q.kind, "role=" + q.role]
+        if s == self.a and e == self.b:
+            f.append("is_rule")
+        f += st[1]
+        f += en[1]
+        f += st[2]
+        f.append(en[2])
+        f += st[3]
+        f += en[3]
+        span = self.text[s:e]
+        if "的" in span:
+            f.append("has_de")
+        if "、" in span:
+            f.append("has_list")
+        return set(f)
+
+
 def indicator_features(text: str, toks: Sequence[Token], q: Any, s: int, e: int) -> set[str]:
     """Binary features of the candidate ``text[s:e]`` for ``q``'s indicator: its offsets from the rule span,
     length, side, the quantity's kind and role, first/last word and tag, edge characters, and the words and
     tags it adds to or cuts from the rule span on each side."""
-    a, b = q.indicator_start, q.indicator_end
-    f = ["bias", "ds=" + str(max(-WINDOW, min(WINDOW, s - a))), "de=" + str(max(-WINDOW, min(WINDOW, e - b))),
-         "len=" + str(min(e - s, 20) // 2), "side=" + ("before" if e <= q.start else "after"), "kind=" + q.kind,
-         "role=" + q.role]
-    if (s, e) == (a, b):
-        f.append("is_rule")
-    w, p = _tok_at(toks, s)
-    f += ["first=" + w, "first_pos=" + p]
-    w, p = _tok_at(toks, e - 1)
-    f += ["last=" + w, "last_pos=" + p, "last_char=" + text[e - 1], "first_char=" + text[s],
-          "prev_char=" + (text[s - 1] if s else "^"), "next_char=" + (text[e] if e < len(text) else "$")]
-    for name, lo, hi in (("add_left", s, a), ("cut_left", a, s), ("add_right", b, e), ("cut_right", e, b)):
-        if lo < hi:
-            f.append(f"{name}=" + text[lo:hi])
-            for t in toks:
-                if lo <= t[0] < hi:
-                    f += [f"{name}_w=" + t[2], f"{name}_pos=" + t[3]]
-    span = text[s:e]
-    if "的" in span:
-        f.append("has_de")
-    if "、" in span:
-        f.append("has_list")
-    return set(f)
+    return _CandidateFeatures(text, toks, q)(s, e)
 
 
 def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list[set[str]]]:
@@ -369,7 +412,8 @@ def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list
     lo, hi = _window(text, q)
     toks = segment_tokens(text, lo, hi)
     cands = candidates(text, toks, q)
-    return cands, [indicator_features(text, toks, q, s, e) for s, e in cands]
+    features = _CandidateFeatures(text, toks, q)
+    return cands, [features(s, e) for s, e in cands]
 
 
 _GROWTH = ("年均增长", "年均增速")
