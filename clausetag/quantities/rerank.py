@@ -49,9 +49,9 @@ class LinearModel:
     """A linear scorer over binary features: ``score[c] = intercept[c] + sum(weights[f][c] for f in features)``.
 
     ``classes`` name the columns: the role model's roles, or ``("score",)`` for the indicator model (the
-    decision function of a binary classifier; higher is better)."""
+    decision function of a binary classifier; higher is better). The weights are read once, at construction."""
 
-    __slots__ = ("classes", "intercept", "meta", "weights")
+    __slots__ = ("_single", "classes", "intercept", "meta", "weights")
 
     weights: dict[str, Sequence[float]]
 
@@ -65,9 +65,14 @@ class LinearModel:
         k = len(self.classes)
         if len(self.intercept) != k or any(len(w) != k for w in self.weights.values()):
             raise ValueError(f"linear model: every weight row needs {k} values (one per class)")
+        # one class (the indicator model): its weights as plain floats, summed without the rows
+        self._single = {f: w[0] for f, w in self.weights.items()} if k == 1 else None
 
     def scores(self, features: Iterable[str]) -> list[float]:
-        """One score per class (features not seen in training weigh nothing)."""
+        """One score per class (features not seen in training weigh nothing). The weights of ``features`` are
+        added in the order they come, as ``sum`` does (weights of 0.0 left out: adding them changes no sum)."""
+        if self._single is not None:
+            return [self.intercept[0] + sum(filter(None, map(self._single.get, features)))]
         rows = list(filter(None, map(self.weights.get, features)))
         if not rows:
             return list(self.intercept)
