@@ -20,11 +20,13 @@ scikit-learn at run time. :func:`clausetag.quantities.extract.extract_quantities
 """
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -59,8 +61,10 @@ class LinearModel:
                  meta: dict[str, Any] | None = None) -> None:
         self.classes = tuple(classes)
         self.intercept = tuple(float(x) for x in intercept)
-        # (rows as given, floats from JSON or scikit-learn: converting 260,000 values would double the load time)
-        self.weights = dict(weights)
+        # rows as tuples of the floats given (from JSON or scikit-learn; float() of 260,000 values would double the
+        # load time): the garbage collector stops tracking tuples of floats, it would scan 53,000 lists at every
+        # full collection of the process
+        self.weights = {f: tuple(w) for f, w in weights.items()}
         self.meta = dict(meta or {})
         k = len(self.classes)
         if len(self.intercept) != k or any(len(w) != k for w in self.weights.values()):
@@ -119,7 +123,8 @@ class LinearModel:
         try:
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
-            return cls.from_dict(json.loads(data.decode("utf-8")))
+            with _gc_paused():
+                return cls.from_dict(json.loads(data.decode("utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{name}: not a re-ranker model file ({exc})") from None
 
@@ -131,6 +136,19 @@ class LinearModel:
         except OSError as exc:
             raise ValueError(f"{path}: cannot read the re-ranker model ({exc.strerror})") from None
         return cls.from_bytes(data, str(path))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a model's 53,000 rows are built (they hold no cycles): otherwise
+    their allocation alone sets off dozens of collections, and an early full one, for nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _packaged(name: str) -> LinearModel:
