@@ -36,7 +36,7 @@ from typing import Any
 from clausetag.quantities.indicators import _cues as _indicator_cues
 from clausetag.quantities.indicators import _trim
 
-__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "candidates", "indicator_features",
+__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "Sentence", "candidates", "indicator_features",
            "indicator_model", "rerank_indicators", "rerank_roles", "role_features", "role_model", "segment_tokens"]
 
 #: packaged weights (under ``clausetag/resources``)
