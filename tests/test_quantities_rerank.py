@@ -70,3 +70,153 @@ def test_linear_model_scores_and_round_trips(tmp_path) -> None:
         LinearModel.load(tmp_path / "bad.json")
     with pytest.raises(ValueError, match="one per class"):
         LinearModel(["a", "b"], [0.0], {})
+
+
+# --------------------------------------------------------------------------------------------------
+# The shortcuts of the fast path (per-sentence role context, jieba cut by run, features shared by candidate
+# edges) against the plain definitions they replace: the features, and so the re-rankers' output, must not move.
+
+def _role_features_plain(text: str, q) -> set[str]:
+    """role_features as first written (slices and regex searches per quantity): the reference."""
+    import re
+
+    s, e = q.start, q.end
+    rr, kind, comp = q.role, q.kind, q.comparator
+    f = ["rule=" + rr, f"rule={rr}|kind={kind}", f"rule={rr}|comp={comp}", "kind=" + kind, "comp=" + comp,
+         "unit=" + q.unit, "year=" + ("none" if q.year is None else "set")]
+    left, right = text[max(0, s - 20):s], text[e:e + 10]
+    for n in (1, 2, 3):
+        f += ["L:" + left[i:i + n] for i in range(len(left) - n + 1)]
+        f += ["R:" + right[i:i + n] for i in range(len(right) - n + 1)]
+    for k in (1, 2, 3):
+        f += [f"L{k}:" + left[-k:], f"R{k}:" + right[:k]]
+    punct = "，,；;：:。！!？?"
+    ss = s
+    while ss > 0 and text[ss - 1] not in punct:
+        ss -= 1
+    se = e
+    while se < len(text) and text[se] not in punct:
+        se += 1
+    f += ["seg0:" + text[ss:ss + 2], "lead=" + str(min(s - ss, 12) // 3), "closes=" + str(e >= se),
+          "first_seg=" + str(ss == 0)]
+    before, after, seg = text[:s], text[e:], text[ss:s]
+    f += ["B:" + w for w in rerank.CUES if w in before]
+    f += ["A:" + w for w in rerank.CUES if w in after]
+    f += ["SB:" + w for w in rerank.CUES if w in seg]
+    year, to_year = re.compile(r"(?:19|20)\d\d年"), re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
+    ym = list(year.finditer(before))
+    if ym:
+        f += ["year_before", "year_before_dist=" + str(min(s - ym[-1].end(), 40) // 10),
+              "year_at_start=" + str(ym[0].start() <= 2)]
+    if to_year.search(before):
+        f.append("to_year_before")
+    if year.search(after):
+        f.append("year_after")
+    return set(f)
+
+
+_SHORTCUT_TEXTS = [c["text"] for c in GOLDEN] + [
+    # cue words twice, overlapping cues (不超过/超过), years on both sides, a quantity at the very start
+    "2020年完成50%，到2025年力争不超过80%，其中已完成30%以上，2030年达到90%。",
+    "100亿元，累计完成；到2035年新增200家，超过2019年的150家，不得超过300家。",
+]
+
+
+@pytest.mark.parametrize("text", _SHORTCUT_TEXTS[:80] + _SHORTCUT_TEXTS[-2:])
+def test_role_features_with_a_shared_sentence_are_the_plain_features(text) -> None:
+    qs = extract_quantities(text, indicators=False, learned=False)
+    sent = rerank.Sentence(text)
+    for q in qs:
+        plain = _role_features_plain(text, q)
+        assert rerank.role_features(text, q, sent) == plain
+        assert rerank.role_features(text, q) == plain
+    if qs:  # a Sentence of another text is not used for this one
+        other = rerank.Sentence("2019年已完成" + text)
+        assert rerank.role_features(text, qs[0], other) == _role_features_plain(text, qs[0])
+
+
+def _indicator_cases():
+    for text in _SHORTCUT_TEXTS:
+        for q in extract_quantities(text, learned=False):
+            if q.indicator is not None and q.indicator_end > q.indicator_start:
+                yield text, q
+
+
+def test_segment_tokens_are_the_whole_segment_cut_where_they_matter() -> None:
+    """jieba cut run by run gives the words of the whole comma segment wherever they touch the window."""
+    import jieba.posseg as pseg
+
+    n = 0
+    for text, q in _indicator_cases():
+        lo, hi = rerank._window(text, q)
+        toks = rerank.segment_tokens(text, lo, hi)
+        s, e = lo, hi
+        while s > 0 and text[s - 1] not in rerank._PUNCT:
+            s -= 1
+        while e < len(text) and text[e] not in rerank._PUNCT:
+            e += 1
+        whole, pos = [], s
+        for w in pseg.cut(text[s:e]):
+            whole.append((pos, pos + len(w.word), w.word, w.flag))
+            pos += len(w.word)
+        touching = [t for t in whole if t[1] >= lo and t[0] <= hi]
+        assert set(touching) <= set(toks) <= set(whole)
+        assert all(text[a:b] == w for a, b, w, _ in toks)
+        n += 1
+    assert n > 50
+
+
+def _indicator_features_plain(text: str, toks, q, s: int, e: int) -> set[str]:
+    """indicator_features as first written (one candidate at a time): the reference."""
+    def tok_at(pos):
+        return next(((t[2], t[3]) for t in toks if t[0] <= pos < t[1]), ("", "END"))
+
+    a, b = q.indicator_start, q.indicator_end
+    f = ["bias", "ds=" + str(max(-8, min(8, s - a))), "de=" + str(max(-8, min(8, e - b))),
+         "len=" + str(min(e - s, 20) // 2), "side=" + ("before" if e <= q.start else "after"), "kind=" + q.kind,
+         "role=" + q.role]
+    if (s, e) == (a, b):
+        f.append("is_rule")
+    w, p = tok_at(s)
+    f += ["first=" + w, "first_pos=" + p]
+    w, p = tok_at(e - 1)
+    f += ["last=" + w, "last_pos=" + p, "last_char=" + text[e - 1], "first_char=" + text[s],
+          "prev_char=" + (text[s - 1] if s else "^"), "next_char=" + (text[e] if e < len(text) else "$")]
+    for name, lo, hi in (("add_left", s, a), ("cut_left", a, s), ("add_right", b, e), ("cut_right", e, b)):
+        if lo < hi:
+            f.append(f"{name}=" + text[lo:hi])
+            for t in toks:
+                if lo <= t[0] < hi:
+                    f += [f"{name}_w=" + t[2], f"{name}_pos=" + t[3]]
+    if "的" in text[s:e]:
+        f.append("has_de")
+    if "、" in text[s:e]:
+        f.append("has_list")
+    return set(f)
+
+
+def test_candidate_features_shared_by_edges_are_built_one_by_one() -> None:
+    """The features of every candidate, built with start/end parts shared, equal those built alone (and the plain
+    definition's)."""
+    n = 0
+    for text, q in _indicator_cases():
+        cands, feats = rerank.indicator_candidates(text, q)
+        lo, hi = rerank._window(text, q)
+        toks = rerank.segment_tokens(text, lo, hi)
+        for (s, e), f in zip(cands, feats):
+            assert f == rerank.indicator_features(text, toks, q, s, e) == _indicator_features_plain(text, toks, q, s, e)
+            n += 1
+    assert n > 500
+
+
+def test_role_features_at_every_offset_are_the_plain_features() -> None:
+    """Spans at every offset (also inside a cue word, a year or next to a clause break) of texts with repeated
+    and overlapping cues."""
+    from types import SimpleNamespace
+
+    for text in _SHORTCUT_TEXTS[-2:] + ["目标达到2025年，计划不超过", "，已，"]:
+        sent = rerank.Sentence(text)
+        for s in range(len(text)):
+            for e in range(s + 1, min(len(text), s + 6) + 1):
+                q = SimpleNamespace(start=s, end=e, role="target", kind="percent", comparator="=", unit="%", year=None)
+                assert rerank.role_features(text, q, sent) == _role_features_plain(text, q), (text, s, e)

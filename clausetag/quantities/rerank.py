@@ -20,10 +20,13 @@ scikit-learn at run time. :func:`clausetag.quantities.extract.extract_quantities
 """
 from __future__ import annotations
 
+import gc
 import gzip
 import json
 import re
-from collections.abc import Iterable, Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
@@ -33,7 +36,7 @@ from typing import Any
 from clausetag.quantities.indicators import _cues as _indicator_cues
 from clausetag.quantities.indicators import _trim
 
-__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "candidates", "indicator_features",
+__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "Sentence", "candidates", "indicator_features",
            "indicator_model", "rerank_indicators", "rerank_roles", "role_features", "role_model", "segment_tokens"]
 
 #: packaged weights (under ``clausetag/resources``)
@@ -48,24 +51,33 @@ class LinearModel:
     """A linear scorer over binary features: ``score[c] = intercept[c] + sum(weights[f][c] for f in features)``.
 
     ``classes`` name the columns: the role model's roles, or ``("score",)`` for the indicator model (the
-    decision function of a binary classifier; higher is better)."""
+    decision function of a binary classifier; higher is better). The weights are read once, at construction."""
 
-    __slots__ = ("classes", "intercept", "meta", "weights")
+    __slots__ = ("_single", "classes", "intercept", "meta", "weights")
 
-    def __init__(self, classes: Sequence[str], intercept: Sequence[float], weights: dict[str, Sequence[float]],
+    weights: dict[str, Sequence[float]]
+
+    def __init__(self, classes: Sequence[str], intercept: Sequence[float], weights: Mapping[str, Sequence[float]],
                  meta: dict[str, Any] | None = None) -> None:
         self.classes = tuple(classes)
         self.intercept = tuple(float(x) for x in intercept)
-        self.weights = {f: tuple(float(x) for x in w) for f, w in weights.items()}
+        # rows as tuples of the floats given (from JSON or scikit-learn; float() of 260,000 values would double the
+        # load time): the garbage collector stops tracking tuples of floats, it would scan 53,000 lists at every
+        # full collection of the process
+        self.weights = {f: tuple(w) for f, w in weights.items()}
         self.meta = dict(meta or {})
         k = len(self.classes)
         if len(self.intercept) != k or any(len(w) != k for w in self.weights.values()):
             raise ValueError(f"linear model: every weight row needs {k} values (one per class)")
+        # one class (the indicator model): its weights as plain floats, summed without the rows
+        self._single = {f: w[0] for f, w in self.weights.items()} if k == 1 else None
 
     def scores(self, features: Iterable[str]) -> list[float]:
-        """One score per class (features not seen in training weigh nothing)."""
-        get = self.weights.get
-        rows = [w for w in map(get, features) if w is not None]
+        """One score per class (features not seen in training weigh nothing). The weights of ``features`` are
+        added in the order they come, as ``sum`` does (weights of 0.0 left out: adding them changes no sum)."""
+        if self._single is not None:
+            return [self.intercept[0] + sum(filter(None, map(self._single.get, features)))]
+        rows = list(filter(None, map(self.weights.get, features)))
         if not rows:
             return list(self.intercept)
         return [i + sum(col) for i, col in zip(self.intercept, zip(*rows))]
@@ -111,7 +123,8 @@ class LinearModel:
         try:
             if data[:2] == b"\x1f\x8b":
                 data = gzip.decompress(data)
-            return cls.from_dict(json.loads(data.decode("utf-8")))
+            with _gc_paused():
+                return cls.from_dict(json.loads(data.decode("utf-8")))
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{name}: not a re-ranker model file ({exc})") from None
 
@@ -123,6 +136,19 @@ class LinearModel:
         except OSError as exc:
             raise ValueError(f"{path}: cannot read the re-ranker model ({exc.strerror})") from None
         return cls.from_bytes(data, str(path))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a model's 53,000 rows are built (they hold no cycles): otherwise
+    their allocation alone sets off dozens of collections, and an early full one, for nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _packaged(name: str) -> LinearModel:
@@ -159,12 +185,36 @@ CUES = ("已", "累计", "完成", "将", "力争", "到", "预计", "目标", "
 _YEAR = re.compile(r"(?:19|20)\d\d年")
 _TO_YEAR = re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
 _PUNCT = frozenset("，,；;：:。！!？?")
+_PUNCT_RE = re.compile("[，,；;：:。！!？?]")
 
 
-def role_features(text: str, q: Any) -> set[str]:
+class Sentence:
+    """What the role features of every quantity read from their sentence, found once per sentence: the clause
+    breaks, the cue words it holds (first and last start) and its years.
+
+    A cue occurs in ``text[:s]`` iff its first occurrence ends by ``s``, in ``text[e:]`` iff its last starts at
+    ``e`` or later; ``_YEAR`` and ``_TO_YEAR`` matches cannot overlap (they end with 年 and start otherwise), so
+    those of a prefix or a suffix are the whole sentence's matches that lie in it."""
+
+    __slots__ = ("breaks", "cues", "text", "to_year_ends", "year_ends", "year_starts")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.breaks = [m.start() for m in _PUNCT_RE.finditer(text)]
+        self.cues = [(w, text.find(w), text.rfind(w)) for w in CUES if w in text]  # in CUES order
+        years = [m.span() for m in _YEAR.finditer(text)]
+        self.year_starts = [a for a, _ in years]
+        self.year_ends = [b for _, b in years]
+        self.to_year_ends = [m.end() for m in _TO_YEAR.finditer(text)]
+
+
+def role_features(text: str, q: Any, sent: Sentence | None = None) -> set[str]:
     """Binary features of one quantity (``q`` has start, end, kind, comparator, unit, role — the rules' — and
     year): the rules' role, the quantity's shape, character 1–3-grams of 20 characters left and 10 right, its
-    comma segment, 84 cue words before/after it, years before/after it."""
+    comma segment, 84 cue words before/after it, years before/after it. ``sent`` (``Sentence(text)``) shares
+    the per-sentence work between the quantities of one text."""
+    if sent is None or sent.text is not text:
+        sent = Sentence(text)
     s, e = q.start, q.end
     rr, kind, comp = q.role, q.kind, q.comparator
     f = ["rule=" + rr, f"rule={rr}|kind={kind}", f"rule={rr}|comp={comp}", "kind=" + kind, "comp=" + comp,
@@ -176,26 +226,24 @@ def role_features(text: str, q: Any) -> set[str]:
     for k in (1, 2, 3):
         f.append(f"L{k}:" + left[-k:])
         f.append(f"R{k}:" + right[:k])
-    ss = s
-    while ss > 0 and text[ss - 1] not in _PUNCT:
-        ss -= 1
-    se = e
-    while se < len(text) and text[se] not in _PUNCT:
-        se += 1
+    breaks = sent.breaks
+    k = bisect_left(breaks, s)  # the segment: from after the last break before s to the first break from e
+    ss = breaks[k - 1] + 1 if k else 0
+    k = bisect_left(breaks, e)
+    se = breaks[k] if k < len(breaks) else len(text)
     f += ["seg0:" + text[ss:ss + 2], "lead=" + str(min(s - ss, 12) // 3), "closes=" + str(e >= se),
           "first_seg=" + str(ss == 0)]
-    before, after = text[:s], text[e:]
-    seg = text[ss:s]
-    f += ["B:" + w for w in CUES if w in before]
-    f += ["A:" + w for w in CUES if w in after]
-    f += ["SB:" + w for w in CUES if w in seg]
-    ym = list(_YEAR.finditer(before))
-    if ym:
-        f += ["year_before", "year_before_dist=" + str(min(s - ym[-1].end(), 40) // 10),
-              "year_at_start=" + str(ym[0].start() <= 2)]
-    if _TO_YEAR.search(before):
+    cues = sent.cues
+    f += ["B:" + w for w, first, _ in cues if first + len(w) <= s]  # w in text[:s]
+    f += ["A:" + w for w, _, last in cues if last >= e]  # w in text[e:]
+    f += ["SB:" + w for w, first, _ in cues if first + len(w) <= s and text.find(w, ss, s) >= 0]  # w in text[ss:s]
+    k = bisect_right(sent.year_ends, s)  # years in text[:s]
+    if k:
+        f += ["year_before", "year_before_dist=" + str(min(s - sent.year_ends[k - 1], 40) // 10),
+              "year_at_start=" + str(sent.year_starts[0] <= 2)]
+    if sent.to_year_ends and sent.to_year_ends[0] <= s:
         f.append("to_year_before")
-    if _YEAR.search(after):
+    if sent.year_starts and sent.year_starts[-1] >= e:  # a year in text[e:]
         f.append("year_after")
     return set(f)
 
@@ -208,9 +256,9 @@ def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None
     if margin is None:
         margin = float(m.meta.get("margin", 0.0))
     col = {c: i for i, c in enumerate(m.classes)}
+    sent = Sentence(text)
     out = []
-    for q in quantities:
-        sc = m.scores(role_features(text, q))
+    for q, sc in zip(quantities, (m.scores(role_features(text, q, sent)) for q in quantities)):
         best = max(range(len(sc)), key=sc.__getitem__)
         rule = col.get(q.role)
         if rule is None or sc[best] - sc[rule] > margin:
@@ -227,20 +275,32 @@ def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None
 Token = tuple[int, int, str, str]  # start, end, word, jieba part-of-speech tag
 
 
-@lru_cache(maxsize=16384)
-def _pos_cut(segment: str) -> tuple[tuple[str, str], ...]:
+@lru_cache(maxsize=1)
+def _jieba_blocks() -> re.Pattern[str]:
+    """jieba's own pattern of the runs it segments (Han characters, letters, digits); loads jieba."""
     import logging
 
     import jieba
     import jieba.posseg as pseg
 
     jieba.setLogLevel(logging.WARNING)
-    return tuple((w.word, w.flag) for w in pseg.cut(segment))
+    return pseg.re_han_internal
+
+
+@lru_cache(maxsize=16384)
+def _pos_cut(block: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg as pseg
+
+    return tuple((w.word, w.flag) for w in pseg.cut(block))
 
 
 def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
-    """jieba words (with tags) of the comma segments of ``text`` that hold ``lo..hi``, as offsets into ``text``
-    (cut segment by segment, so that only the text around an indicator is segmented; cached by segment)."""
+    """jieba words (with tags) of the comma segment of ``text`` that holds ``lo..hi`` and touch ``lo..hi``, as
+    offsets into ``text``.
+
+    jieba's ``posseg.cut`` splits its input into runs of Han characters, letters and digits (and what lies
+    between them) and cuts each run on its own, so only the runs that touch ``lo..hi`` are cut (cached by run):
+    their words are exactly those that cutting the whole segment gives there."""
     s = lo
     while s > 0 and text[s - 1] not in _PUNCT:
         s -= 1
@@ -249,9 +309,13 @@ def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
         e += 1
     out: list[Token] = []
     pos = s
-    for w, flag in _pos_cut(text[s:e]):
-        out.append((pos, pos + len(w), w, flag))
-        pos += len(w)
+    for block in _jieba_blocks().split(text[s:e]):
+        end = pos + len(block)
+        if end >= lo and pos <= hi and block:
+            for w, flag in _pos_cut(block):
+                out.append((pos, pos + len(w), w, flag))
+                pos += len(w)
+        pos = end
     return out
 
 
@@ -294,33 +358,74 @@ def _tok_at(toks: Sequence[Token], pos: int) -> tuple[str, str]:
     return "", "END"
 
 
+class _CandidateFeatures:
+    """:func:`indicator_features` of the candidates of one quantity: the features that read only a candidate's
+    start (or only its end) are built once per start (end) and shared by the candidates that have it; every
+    candidate's feature list comes out in the same order as built one by one."""
+
+    __slots__ = ("a", "b", "ends", "q", "starts", "text", "toks")
+
+    def __init__(self, text: str, toks: Sequence[Token], q: Any) -> None:
+        self.text, self.toks, self.q = text, toks, q
+        self.a, self.b = q.indicator_start, q.indicator_end
+        self.starts: dict[int, tuple[str, list[str], list[str], list[str]]] = {}
+        self.ends: dict[int, tuple[str, list[str], str, list[str]]] = {}
+
+    def _edits(self, name: str, lo: int, hi: int) -> list[str]:
+        """The text, words and tags a candidate adds to or cuts from the rule span between ``lo`` and ``hi``."""
+        if lo >= hi:
+            return []
+        f = [f"{name}=" + self.text[lo:hi]]
+        for t in self.toks:
+            if lo <= t[0] < hi:
+                f += [f"{name}_w=" + t[2], f"{name}_pos=" + t[3]]
+        return f
+
+    def _start(self, s: int) -> tuple[str, list[str], list[str], list[str]]:
+        text, a = self.text, self.a
+        w, p = _tok_at(self.toks, s)
+        return ("ds=" + str(max(-WINDOW, min(WINDOW, s - a))), ["first=" + w, "first_pos=" + p],
+                ["first_char=" + text[s], "prev_char=" + (text[s - 1] if s else "^")],
+                self._edits("add_left", s, a) + self._edits("cut_left", a, s))
+
+    def _end(self, e: int) -> tuple[str, list[str], str, list[str]]:
+        text, b = self.text, self.b
+        w, p = _tok_at(self.toks, e - 1)
+        return ("de=" + str(max(-WINDOW, min(WINDOW, e - b))), ["last=" + w, "last_pos=" + p, "last_char=" + text[e - 1]],
+                "next_char=" + (text[e] if e < len(text) else "$"),
+                self._edits("add_right", b, e) + self._edits("cut_right", e, b))
+
+    def __call__(self, s: int, e: int) -> set[str]:
+        st = self.starts.get(s)
+        if st is None:
+            st = self.starts[s] = self._start(s)
+        en = self.ends.get(e)
+        if en is None:
+            en = self.ends[e] = self._end(e)
+        q = self.q
+        f = ["bias", st[0], en[0], "len=" + str(min(e - s, 20) // 2), "side=" + ("before" if e <= q.start else "after"),
+             "kind=" + q.kind, "role=" + q.role]
+        if s == self.a and e == self.b:
+            f.append("is_rule")
+        f += st[1]
+        f += en[1]
+        f += st[2]
+        f.append(en[2])
+        f += st[3]
+        f += en[3]
+        span = self.text[s:e]
+        if "的" in span:
+            f.append("has_de")
+        if "、" in span:
+            f.append("has_list")
+        return set(f)
+
+
 def indicator_features(text: str, toks: Sequence[Token], q: Any, s: int, e: int) -> set[str]:
     """Binary features of the candidate ``text[s:e]`` for ``q``'s indicator: its offsets from the rule span,
     length, side, the quantity's kind and role, first/last word and tag, edge characters, and the words and
     tags it adds to or cuts from the rule span on each side."""
-    a, b = q.indicator_start, q.indicator_end
-    f = ["bias", "ds=" + str(max(-WINDOW, min(WINDOW, s - a))), "de=" + str(max(-WINDOW, min(WINDOW, e - b))),
-         "len=" + str(min(e - s, 20) // 2), "side=" + ("before" if e <= q.start else "after"), "kind=" + q.kind,
-         "role=" + q.role]
-    if (s, e) == (a, b):
-        f.append("is_rule")
-    w, p = _tok_at(toks, s)
-    f += ["first=" + w, "first_pos=" + p]
-    w, p = _tok_at(toks, e - 1)
-    f += ["last=" + w, "last_pos=" + p, "last_char=" + text[e - 1], "first_char=" + text[s],
-          "prev_char=" + (text[s - 1] if s else "^"), "next_char=" + (text[e] if e < len(text) else "$")]
-    for name, lo, hi in (("add_left", s, a), ("cut_left", a, s), ("add_right", b, e), ("cut_right", e, b)):
-        if lo < hi:
-            f.append(f"{name}=" + text[lo:hi])
-            for t in toks:
-                if lo <= t[0] < hi:
-                    f += [f"{name}_w=" + t[2], f"{name}_pos=" + t[3]]
-    span = text[s:e]
-    if "的" in span:
-        f.append("has_de")
-    if "、" in span:
-        f.append("has_list")
-    return set(f)
+    return _CandidateFeatures(text, toks, q)(s, e)
 
 
 def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list[set[str]]]:
@@ -330,7 +435,8 @@ def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list
     lo, hi = _window(text, q)
     toks = segment_tokens(text, lo, hi)
     cands = candidates(text, toks, q)
-    return cands, [indicator_features(text, toks, q, s, e) for s, e in cands]
+    features = _CandidateFeatures(text, toks, q)
+    return cands, [features(s, e) for s, e in cands]
 
 
 _GROWTH = ("年均增长", "年均增速")
