@@ -25,7 +25,11 @@ def row(config: Path, spec: Any, out_dir: Path, policy: Path) -> str:
 
     p = spec.params
     run = out_dir / spec.name
-    what = (f"| `{spec.name}` | {p.get('keep_layers')} | {p.get('distill_clauses', 0):,} | "
+    saved = run / "models" / spec.name / "clausetag.json"
+    # the clauses the student distilled on (the sampler stops early when the corpora run out)
+    drawn = (json.loads(saved.read_text(encoding="utf-8")).get("metrics", {}).get("distillation", {}).get("clauses")
+             if saved.is_file() else None)
+    what = (f"| `{spec.name}` | {p.get('keep_layers')} | {drawn if drawn is not None else p.get('distill_clauses', 0):,} | "
             f"{'heading path' if p.get('use_context', True) else 'none'} | ")
     res = run / "results.json"
     if not res.is_file():
