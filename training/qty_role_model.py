@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -27,18 +26,10 @@ sys.path.insert(0, str(ROOT))
 
 from clausetag.quantities import extract_quantities  # noqa: E402
 from clausetag.quantities.evaluate import TAC_ROLES, _align, gold_spans, read_sample  # noqa: E402
+from clausetag.quantities.rerank import _TO_YEAR, _YEAR, CUES  # noqa: E402  (the shipped model's cue words)
 
 SAMPLES = {"sample": ROOT / "labels/quantities_sample", "reach": ROOT / "labels/quantities_reach"}
 
-#: words whose presence before / after the quantity in its sentence marks plan or report wording
-CUES = ("已", "累计", "完成", "将", "力争", "到", "预计", "目标", "计划", "共", "现有", "达到", "达", "新增", "建成",
-        "超过", "增长", "同比", "年均", "以上", "最高", "不超过", "不得", "罚款", "补贴", "奖励", "给予", "每", "对",
-        "的", "培育", "建设", "打造", "实现", "提高", "提升", "下降", "降低", "控制", "确保", "争取", "要", "应",
-        "可", "按", "其中", "全年", "今年", "去年", "以来", "期间", "截至", "年底", "前", "支持", "资助", "补助",
-        "不少于", "不低于", "以下", "以内", "占", "比重", "比例", "率", "总", "规模", "收入", "投资", "元", "家",
-        "个", "获得", "认定", "获批", "评为", "创建", "成功", "取得", "实施", "开展", "组织", "举办", "发布")
-_YEAR = re.compile(r"(?:19|20)\d\d年")
-_TO_YEAR = re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
 _PUNCT = "，,；;：:。！!？?"
 
 
