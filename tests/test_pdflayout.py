@@ -102,7 +102,7 @@ def test_pdf_gives_the_clauses_of_its_text_version(style):
 def test_pdf_keeps_the_money_target_and_its_year():
     pytest.importorskip("clausetag.outputs.targets")
     from clausetag.outputs.targets import document_targets
-    from clausetag.tagging.pipeline import _split_records as split_records
+    from clausetag.tagging.pipeline import split_records
 
     for path in (DATA / "pdf" / "002_flush.pdf", DATA / "pdf" / "002_indented.pdf"):
         records = split_records(read_document(path), "002")

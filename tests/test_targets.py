@@ -10,7 +10,7 @@ from conftest import DATA_DIR
 
 from clausetag.outputs.targets import Target, document_targets, target_fields, targets_by_document, totals
 from clausetag.quantities.extract import Quantity
-from clausetag.tagging.pipeline import _split_records as split_records
+from clausetag.tagging.pipeline import split_records
 
 SEED_DIR = Path(__file__).resolve().parents[1] / "labels" / "seed"
 GOLDEN: dict[str, list[dict]] = yaml.safe_load((DATA_DIR / "targets_golden.yaml").read_text(encoding="utf-8"))

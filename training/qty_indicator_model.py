@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.quantities import extract_quantities  # noqa: E402
-from clausetag.quantities.evaluate import TAC_ROLES, _align, _same, gold_spans, read_sample  # noqa: E402
+from clausetag.quantities.evaluate import TAC_ROLES, align_spans, gold_spans, read_sample, same_field  # noqa: E402
 
 SAMPLES = {"sample": ROOT / "labels/quantities_sample", "reach": ROOT / "labels/quantities_reach"}
 WINDOW = 8
@@ -116,20 +116,20 @@ def load(name: str, sample: Path | None = None, gold_path: Path | None = None) -
         text = r["text"]
         pq = extract_quantities(text, learned=False)
         gq = gold[r["sid"]]
-        pairs = _align(gold_spans(text, gq), [(q.start, q.end) for q in pq])
+        pairs = align_spans(gold_spans(text, gq), [(q.start, q.end) for q in pq])
         toks = _tokens(text) if any(q.indicator is not None for q in pq) else []
         for gi, g in enumerate(gq):
             if g["role"] not in TAC_ROLES:
                 continue
             pi = pairs.get(gi)
             q = pq[pi] if pi is not None else None
-            item: dict[str, Any] = {"sid": r["sid"], "rule_ok": q is not None and _same("indicator", q.indicator,
+            item: dict[str, Any] = {"sid": r["sid"], "rule_ok": q is not None and same_field("indicator", q.indicator,
                                                                                          g["indicator"])}
             if q is not None and q.indicator is not None:
                 cands = candidates(text, toks, q)
                 item["cands"] = cands
                 item["X"] = [cand_features(text, toks, q, s, e) for s, e in cands]
-                item["y"] = [int(_same("indicator", text[s:e], g["indicator"])) for s, e in cands]
+                item["y"] = [int(same_field("indicator", text[s:e], g["indicator"])) for s, e in cands]
             items.append(item)
     return items
 

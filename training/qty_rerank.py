@@ -7,7 +7,7 @@ JSON. Run from the repository root (the packaged models)::
 
     python training/qty_rerank.py --out clausetag/resources/quantities
 
-Role: every gold quantity aligned (``clausetag.quantities.evaluate._align``) to a quantity of the rules
+Role: every gold quantity aligned (``clausetag.quantities.evaluate.align_spans``) to a quantity of the rules
 (``extract_quantities(..., learned=False)``) is one example, its gold role the label. Indicator: the rules'
 quantities with the just-trained role model applied and the rules' indicators; every gold target/actual/cap
 quantity aligned to one with an indicator gives its candidate spans, labelled 1 where the candidate equals the
@@ -27,7 +27,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from clausetag.quantities.evaluate import TAC_ROLES, _align, _same, gold_spans, read_sample  # noqa: E402
+from clausetag.quantities.evaluate import TAC_ROLES, align_spans, gold_spans, read_sample, same_field  # noqa: E402
 from clausetag.quantities.extract import extract_quantities  # noqa: E402
 from clausetag.quantities.indicators import find_indicators  # noqa: E402
 from clausetag.quantities.rerank import (  # noqa: E402
@@ -60,7 +60,7 @@ def load(sample: str | Path, gold: str | Path) -> list[dict[str, Any]]:
         pred = extract_quantities(text, indicators=False, learned=False)
         g = gq[r["sid"]]
         rows.append({"sid": r["sid"], "text": text, "gold": g, "pred": pred,
-                     "pairs": _align(gold_spans(text, g), [(q.start, q.end) for q in pred])})
+                     "pairs": align_spans(gold_spans(text, g), [(q.start, q.end) for q in pred])})
     return rows
 
 
@@ -155,7 +155,7 @@ def train_indicator(rows: Sequence[dict[str, Any]], role: LinearModel, C: float 
             # the annotated span exactly where a candidate has it, else the scorer's comparison
             labels = [int(text[s:e] == g["indicator"]) for s, e in cands]
             if not any(labels):
-                labels = [int(_same("indicator", text[s:e], g["indicator"])) for s, e in cands]
+                labels = [int(same_field("indicator", text[s:e], g["indicator"])) for s, e in cands]
             y += labels
     vec, clf = _fit(X, y, C, seed)
     return LinearModel.from_sklearn(vec, clf, {"C": C, "seed": seed, "quantities": n_items, "candidates": len(y)},

@@ -8,7 +8,7 @@ sentence over their union. Run from the repository root::
     python training/qty_role_model.py            # the validation tables (docs/quantities.md)
 
 Gold: every gold quantity of ``labels/quantities_sample`` and ``labels/quantities_reach`` aligned to a
-predicted span by :func:`clausetag.quantities.evaluate._align` (identical span, else largest overlap).
+predicted span by :func:`clausetag.quantities.evaluate.align_spans` (identical span, else largest overlap).
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from clausetag.quantities import extract_quantities  # noqa: E402
-from clausetag.quantities.evaluate import TAC_ROLES, _align, gold_spans, read_sample  # noqa: E402
+from clausetag.quantities.evaluate import TAC_ROLES, align_spans, gold_spans, read_sample  # noqa: E402
 from clausetag.quantities.rerank import _TO_YEAR, _YEAR, CUES  # noqa: E402  (the shipped model's cue words)
 
 SAMPLES = {"sample": ROOT / "labels/quantities_sample", "reach": ROOT / "labels/quantities_reach"}
@@ -170,7 +170,7 @@ def load(name: str, sample: Path | None = None, gold_path: Path | None = None) -
             continue
         pq, rec = _traced_extract(r["text"])
         gq = gold[r["sid"]]
-        pairs = _align(gold_spans(r["text"], gq), [(q.start, q.end) for q in pq])
+        pairs = align_spans(gold_spans(r["text"], gq), [(q.start, q.end) for q in pq])
         rows.append({"sid": r["sid"], "text": r["text"], "pred": pq, "gold": gq, "pairs": pairs,
                      "branches": [rec.get((q.start, q.end)) for q in pq],
                      "title": _titles().get(r["doc_source"].split("#")[0], "") if USE_TITLES else ""})

@@ -41,7 +41,7 @@ from clausetag.classifiers.loading import load_model, resolve_model
 from clausetag.harness.data import find_labels_dir
 from clausetag.io.records import join_context
 from clausetag.segment.text import read_text
-from clausetag.tagging.pipeline import _split_records
+from clausetag.tagging.pipeline import split_records
 
 __all__ = [
     "CorpusDoc",
@@ -493,7 +493,7 @@ def select(
     try:
         for lo in range(0, len(kept), 64):
             group = kept[lo:lo + 64]
-            per_doc_records = [_split_records(d.text, d.id, source=d.path, with_quantities=False) for d in group]
+            per_doc_records = [split_records(d.text, d.id, source=d.path, with_quantities=False) for d in group]
             body = [(gi, r) for gi, recs in enumerate(per_doc_records) for r in recs if not r.is_heading]
             proba = _predict(classifier, [r for _, r in body]) if body else np.zeros((0, len(classes)))
             unc = uncertainty(proba, method) if len(body) else np.zeros(0)

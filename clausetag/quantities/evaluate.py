@@ -18,7 +18,8 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["MATCH_FIELDS", "TAC_ROLES", "normalise_indicator", "score_quantities", "score_sample"]
+__all__ = ["MATCH_FIELDS", "TAC_ROLES", "align_spans", "gold_spans", "normalise_indicator", "same_field", "score_quantities",
+           "score_sample"]
 
 MATCH_FIELDS = ("start", "end", "value", "comparator", "unit")
 
@@ -105,7 +106,9 @@ def gold_spans(text: str, quantities: Sequence[Mapping[str, Any]]) -> list[tuple
     return out
 
 
-def _same(field: str, p: Any, g: Any) -> bool:
+def same_field(field: str, p: Any, g: Any) -> bool:
+    """Whether a predicted value ``p`` of ``field`` counts as the gold value ``g`` (numbers to a relative
+    1e-6; indicators after :func:`normalise_indicator`, also by their head after the last 的)."""
     if field in ("value", "ratio"):
         if p is None or g is None:
             return p is None and g is None
@@ -122,7 +125,7 @@ def _same(field: str, p: Any, g: Any) -> bool:
         if a is None or b is None:
             return a is b
         short, long_ = sorted((a, b), key=len)
-        return (len(short) >= 2 and long_.endswith(short)) or _same("indicator", p, g)
+        return (len(short) >= 2 and long_.endswith(short)) or same_field("indicator", p, g)
     return p == g
 
 
@@ -131,7 +134,7 @@ def _de_head(s: str) -> str:
     return s[i + 1:] if i >= 0 else s
 
 
-def _align(gspans: Sequence[tuple[int, int]], pspans: Sequence[tuple[int, int]]) -> dict[int, int]:
+def align_spans(gspans: Sequence[tuple[int, int]], pspans: Sequence[tuple[int, int]]) -> dict[int, int]:
     """gold index -> pred index: identical spans first, then overlapping ones (each used once)."""
     pairs: dict[int, int] = {}
     used: set[int] = set()
@@ -185,7 +188,7 @@ def score_sample(
         text = row["text"]
         gq = list(gold[sid])
         pq = [q.to_dict() if hasattr(q, "to_dict") else dict(q) for q in extract(text)]
-        pairs = _align(gold_spans(text, gq), [(q["start"], q["end"]) for q in pq])
+        pairs = align_spans(gold_spans(text, gq), [(q["start"], q["end"]) for q in pq])
         matched_pred = {pi: gi for gi, pi in pairs.items()}
         for pi, q in enumerate(pq):
             if q.get("role") in TAC_ROLES:
@@ -205,7 +208,7 @@ def score_sample(
                 if key == "indicator" and g["role"] not in TAC_ROLES:
                     ok = True  # indicators are annotated for target/actual/cap only
                 else:
-                    ok = p is not None and _same(f, p.get(key), g.get(key))
+                    ok = p is not None and same_field(f, p.get(key), g.get(key))
                 for grp in groups:
                     counts[grp][f] += ok
                 if not ok:

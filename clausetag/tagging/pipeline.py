@@ -8,7 +8,7 @@
   ``os.PathLike``): a file, a folder (its documents, sorted) or a glob pattern.
 
 Underneath, one function tags a group of documents (``Tagger._tag_items``: each document read and split on
-its own by :func:`_split_records`, then the body clauses of the whole group classified together). It is
+its own by :func:`split_records`, then the body clauses of the whole group classified together). It is
 the unit of work of every engine: ``tagger(text)``, ``tagger.pipe`` in this process or in ``jobs`` worker
 processes (:mod:`clausetag.tagging.parallel`), ``clausetag tag`` (:mod:`clausetag.tagging.batch`) and Ray
 actors (:mod:`clausetag.tagging.ray_engine`), so they all produce the same records. Output rows are
@@ -40,7 +40,8 @@ from clausetag.segment.splitter import split
 from clausetag.tagging.parallel import Item, plan_shards, run_shards
 from clausetag.tagging.runstate import EncodedDoc
 
-__all__ = ["DocResult", "Tagger", "assign_doc_ids", "clause_rows", "expand_paths", "number_duplicates", "parse_probs"]
+__all__ = ["DocResult", "Tagger", "assign_doc_ids", "clause_rows", "expand_paths", "number_duplicates", "parse_probs",
+           "split_records"]
 
 #: ``extractor(text)`` → :class:`~clausetag.quantities.extract.Quantity` objects
 ExtractFn = Callable[[str], Iterable[Any]]
@@ -92,7 +93,7 @@ def clause_rows(doc: DocResult, *, with_error: bool = False) -> list[dict[str, A
 
 
 # ------------------------------------------------------------------------------ per-document chain
-def _split_records(
+def split_records(
     text: str,
     doc_id: str,
     source: str | None = None,
@@ -446,7 +447,7 @@ class Tagger:
     def _tag_items(
         self, items: Sequence[Item], *, encode: bool = False, summarize: bool = True, strict: bool = False
     ) -> list[Any]:
-        """Tag a group of documents, in order: each is read and split on its own (:func:`_split_records`),
+        """Tag a group of documents, in order: each is read and split on its own (:func:`split_records`),
         then the body clauses of all of them are classified together. Every engine calls this: ``tagger(text)``,
         :meth:`pipe` (in-process or in worker processes), ``clausetag tag`` and Ray actors.
 
@@ -474,7 +475,7 @@ class Tagger:
                 text = item.text
             else:
                 text, sha = _read_path(item.path or "")
-            records = _split_records(text, item.doc_id, source=item.path, with_quantities=self.with_quantities,
+            records = split_records(text, item.doc_id, source=item.path, with_quantities=self.with_quantities,
                                      splitter=self.splitter, extractor=self.extractor)
         except ReadError as exc:
             if strict:

@@ -4,7 +4,7 @@
     python labels/tools/qty_agreement.py labels/quantities_sample/sample.jsonl A.jsonl B.jsonl \
         [--disagreements OUT.jsonl]
 
-Quantities are aligned by identical span, else by largest overlap (``quantities.evaluate._align``). Printed:
+Quantities are aligned by identical span, else by largest overlap (``quantities.evaluate.align_spans``). Printed:
 span agreement (pairs / quantities of each annotator, and F1), per-field agreement over the aligned pairs
 (all roles, and pairs where either annotator says target/actual/cap), and Cohen's kappa for ``role``.
 ``--disagreements`` writes one line per unaligned quantity or differing field, for adjudication.
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from clausetag.quantities.evaluate import TAC_ROLES, _align, _same, gold_spans
+from clausetag.quantities.evaluate import TAC_ROLES, align_spans, gold_spans, same_field
 
 FIELDS = ("kind", "value", "unit", "comparator", "role", "year", "indicator", "ratio")
 
@@ -61,7 +61,7 @@ def main() -> int:
         text = texts[sid]
         qa, qb = A[sid]["quantities"], B[sid]["quantities"]
         n_a, n_b = n_a + len(qa), n_b + len(qb)
-        pairs = _align(gold_spans(text, qa), gold_spans(text, qb))
+        pairs = align_spans(gold_spans(text, qa), gold_spans(text, qb))
         n_pair += len(pairs)
         for ia, q in enumerate(qa):
             if ia not in pairs:
@@ -77,7 +77,7 @@ def main() -> int:
             if a["text"] != b["text"]:
                 out.append({"sid": sid, "text": text, "field": "text", "A": a, "B": b})
             for f in FIELDS:
-                ok = _same(f, a.get(f), b.get(f))
+                ok = same_field(f, a.get(f), b.get(f))
                 for g in grps:
                     agree[g][f] += ok
                 if not ok:
