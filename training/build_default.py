@@ -47,6 +47,7 @@ def build(models_root: Path, transformer: Path | None, weights: list[float], con
     byte-identical copy of the default, which git stores once)); then the name index ``models.json``.
     A transformer directory that is already an ONNX export (``type: onnx``) is copied, not re-exported."""
     from clausetag.classifiers import load_classifier
+    from clausetag.classifiers.card import read_card
     from clausetag.classifiers.ensemble import EnsembleClassifier
     from clausetag.harness.train import train
 
@@ -61,7 +62,7 @@ def build(models_root: Path, transformer: Path | None, weights: list[float], con
     index = {"baseline": "default"}
     if transformer is not None:
         with tempfile.TemporaryDirectory() as tmp:
-            if json.loads((transformer / "clausetag.json").read_text(encoding="utf-8"))["type"] == "onnx":
+            if read_card(transformer)["type"] == "onnx":
                 shutil.copytree(transformer, Path(tmp) / "transformer")
             else:
                 load_classifier(transformer, device="cpu").export_onnx(Path(tmp) / "transformer", quantize=True)
@@ -106,8 +107,9 @@ def _trained_on(data: dict[str, object]) -> str:
     ids = {str(d) for d in data.get("doc_ids", []) or []}  # type: ignore[union-attr]
     if not ids:
         return "training data not recorded in its card."
-    out = [name for name, held in _held_out_ids().items() if held and not ids & held]
-    seen = [name for name, held in _held_out_ids().items() if ids & held]
+    held_out = _held_out_ids()
+    out = [name for name, held in held_out.items() if held and not ids & held]
+    seen = [name for name, held in held_out.items() if ids & held]
     text = (f"trained on {data.get('examples'):,} clauses of {data.get('documents')} documents "
             f"(config `{data.get('config')}`)")
     if out:

@@ -26,9 +26,9 @@ def row(config: Path, spec: Any, out_dir: Path, policy: Path) -> str:
     p = spec.params
     run = out_dir / spec.name
     saved = run / "models" / spec.name / "clausetag.json"
+    card = json.loads(saved.read_text(encoding="utf-8")) if saved.is_file() else None
     # the clauses the student distilled on (the sampler stops early when the corpora run out)
-    drawn = (json.loads(saved.read_text(encoding="utf-8")).get("metrics", {}).get("distillation", {}).get("clauses")
-             if saved.is_file() else None)
+    drawn = card.get("metrics", {}).get("distillation", {}).get("clauses") if card is not None else None
     what = (f"| `{spec.name}` | {p.get('keep_layers')} | {drawn if drawn is not None else p.get('distill_clauses', 0):,} | "
             f"{'heading path' if p.get('use_context', True) else 'none'} | ")
     res = run / "results.json"
@@ -41,7 +41,8 @@ def row(config: Path, spec: Any, out_dir: Path, policy: Path) -> str:
         rep.settings.update(command="python " + " ".join([Path(sys.argv[0]).as_posix(), *sys.argv[1:]]))
         rep.write(run / "policy")
     pol = json.loads(pol_file.read_text(encoding="utf-8"))["results"][spec.name]
-    card = json.loads((run / "models" / spec.name / "clausetag.json").read_text(encoding="utf-8"))
+    if card is None:
+        card = json.loads(saved.read_text(encoding="utf-8"))  # a run without its saved model: the same error as before
     train = card.get("metrics", {}).get("train", {})
     return what + (f"{train.get('steps')} | {train.get('seconds', 0) / 60:.0f} | {regs['accuracy']:.3f} | "
                    f"{regs['macro_f1']:.3f} | {pol['accuracy']:.3f} | {pol['macro_f1']:.3f} |")
