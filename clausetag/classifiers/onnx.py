@@ -8,7 +8,6 @@ rounding.
 """
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from collections.abc import Sequence
@@ -20,24 +19,10 @@ import numpy as np
 from clausetag.classifiers.base import Classifier, check_inputs, softmax
 from clausetag.classifiers.batching import map_sorted
 from clausetag.classifiers.card import read_card, write_card
+from clausetag.classifiers.ort import ort_session
 
 MODEL_FILE = "model.onnx"
 TOKENIZER_FILE = "tokenizer.json"
-
-
-def ort_session(model_file: str | Path, num_threads: int | None = None) -> Any:
-    """An ONNX Runtime CPU session with ``num_threads`` intra-op threads (``None``: ``$CLAUSETAG_ORT_THREADS``,
-    else ONNX Runtime's default, all cores) and no busy-waiting threads (on a shared or oversubscribed
-    machine spinning only burns CPU)."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-    threads = num_threads if num_threads is not None else int(os.environ.get("CLAUSETAG_ORT_THREADS", 0))
-    if threads:
-        options.intra_op_num_threads = threads
-        options.inter_op_num_threads = 1
-    return ort.InferenceSession(str(model_file), options, providers=["CPUExecutionProvider"])
 
 
 def run_size(batch_size: int | None, quantized: bool) -> int:
