@@ -192,6 +192,20 @@ def _indicator_features_plain(text: str, toks, q, s: int, e: int) -> set[str]:
         f.append("has_de")
     if "、" in text[s:e]:
         f.append("has_list")
+    before = [t for t in toks if t[1] <= s]
+    f += ["prev_w=" + (before[-1][2] if before else "^"), "prev_pos=" + (before[-1][3] if before else "^")]
+    inside = [t for t in toks if s <= t[0] and t[1] <= e]
+    f.append("n_words=" + str(min(len(inside), 6)))
+    f += ["in_w=" + t[2] for t in inside]
+    if any(t[3] == "v" for t in inside):
+        f.append("has_v")
+    if inside and inside[0][3] == "v":
+        f.append("first_is_v")
+    g0, g1 = (e, q.start) if e <= q.start else (q.end, s)
+    d = g1 - g0
+    f.append("gap=" + (str(d) if d < 3 else ("3-5" if d < 6 else ("6-10" if d < 11 else "11+"))))
+    if any(t[3] == "v" for t in toks if g0 <= t[0] and t[1] <= g1):
+        f.append("gap_has_v")
     return set(f)
 
 

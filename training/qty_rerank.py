@@ -1,8 +1,8 @@
 """Train the shipped role and indicator re-rankers of the quantity extractor (issue 27).
 
 Trains :mod:`clausetag.quantities.rerank`'s two logistic regressions on the annotated random samples
-``labels/quantities_sample``, ``labels/quantities_reach``, ``labels/quantities_train`` and
-``labels/quantities_train2`` (plus any ``--train-extra SAMPLE GOLD``, repeatable) and writes their weights as
+``labels/quantities_sample``, ``labels/quantities_reach`` and ``labels/quantities_train`` to
+``labels/quantities_train4`` (plus any ``--train-extra SAMPLE GOLD``, repeatable) and writes their weights as
 JSON. Run from the repository root (the packaged models)::
 
     python training/qty_rerank.py --out clausetag/resources/quantities
@@ -12,7 +12,7 @@ Role: every gold quantity aligned (``clausetag.quantities.evaluate.align_spans``
 quantities with the just-trained role model applied and the rules' indicators; every gold target/actual/cap
 quantity aligned to one with an indicator gives its candidate spans, labelled 1 where the candidate equals the
 annotated indicator by the scorer's comparison. Deterministic (lbfgs, ``--seed``). Never train on
-``labels/quantities_test`` or ``labels/quantities_test2``: they are the test sets.
+``labels/quantities_test``, ``labels/quantities_test2`` or ``labels/quantities_test3``: they are the test sets.
 """
 from __future__ import annotations
 
@@ -41,8 +41,8 @@ from clausetag.quantities.rerank import (  # noqa: E402
 
 #: the development/training samples (never the test samples)
 TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/quantities_train",
-                 "labels/quantities_train2")
-_TEST_SAMPLES = ("quantities_test", "quantities_test2")
+                 "labels/quantities_train2", "labels/quantities_train3", "labels/quantities_train4")
+_TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
 MIN_WEIGHT = 0.01
@@ -169,7 +169,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--train-extra", nargs=2, action="append", default=[], metavar=("SAMPLE", "GOLD"),
                     help="also train on this annotated sample (repeatable), e.g. labels/quantities_train2/...")
     ap.add_argument("--C-role", type=float, default=1.0, help="inverse regularisation of the role model")
-    ap.add_argument("--C-indicator", type=float, default=1.0, help="inverse regularisation of the indicator model")
+    ap.add_argument("--C-indicator", type=float, default=3.0,
+                    help="inverse regularisation of the indicator model (3: by 5-fold CV over quantities_train2/3, "
+                    "docs/quantities.md)")
     ap.add_argument("--seed", type=int, default=0, help="random_state of the logistic regressions")
     ap.add_argument("--no-golden", action="store_true",
                     help="leave out the golden tables of the tests (tests/data/quantities_golden.jsonl, "

