@@ -121,6 +121,7 @@ def test_resume_cuts_back_an_uncommitted_batch(baseline_dir: Path, tmp_path: Pat
 @pytest.mark.parametrize(("second", "differs"), [
     (["--model", "ensemble"], "model_hash"),
     (["--no-quantities"], "quantities"),
+    (["--no-reader"], "extractor"),
     (["--probs", "2"], "probs"),
 ])
 def test_resume_with_other_settings_is_refused(baseline_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
@@ -296,3 +297,22 @@ def test_tagger_takes_splitter_and_extractor(tmp_path: Path) -> None:
     assert [r.text for r in records] == [r.text for r in Splitter(rules="regulation").split(text)]
     assert all(r.quantities == [] for r in records) and all(r.label == "funding" for r in records)
     assert custom.provenance.rules == "regulation" and default.provenance.rules == "default"
+
+
+def test_no_reader_leaves_the_quantity_reader_out(baseline_dir: Path, tmp_path: Path) -> None:
+    """--no-reader: the indicators of extract_quantities(reader=False); the default: the reader's."""
+    from clausetag.quantities.extract import extract_quantities
+    from clausetag.quantities.reader import packaged_reader
+
+    text = "2025年实现农产品电商销售额150亿元，2028年实现300亿元。"
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "d.txt").write_text(text + "\n", encoding="utf-8")
+    got = {}
+    for name, extra in (("default", []), ("no_reader", ["--no-reader"])):
+        out = tmp_path / name
+        assert run_cli(str(tmp_path / "in"), "-o", str(out) + "/", "--jobs", "1", "--no-progress",
+                       "--model", str(baseline_dir), *extra) == 0
+        got[name] = [q["indicator"] for r in read_records(out / "clauses.jsonl") for q in r["quantities"]]
+    assert got["no_reader"] == [q.indicator for q in extract_quantities(text, reader=False)]
+    assert got["default"] == [q.indicator for q in extract_quantities(text)]
+    assert (got["default"] != got["no_reader"]) == (packaged_reader() is not None)

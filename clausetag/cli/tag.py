@@ -48,6 +48,9 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--no-recursive", action="store_true", help="do not descend into sub-folders")
     p.add_argument("--no-quantities", action="store_true", help="skip quantity extraction")
+    p.add_argument("--no-reader", action="store_true",
+                   help="quantity indicators without the transformer reader (about twice as fast end to end "
+                        "with --model baseline, less accurate; docs/quantities.md)")
     p.add_argument("--probs", metavar="all|K",
                    help="also write the label distribution (column probs): all labels, or the top K")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",
@@ -115,8 +118,15 @@ def run_tag(args: argparse.Namespace) -> int:
                         f"none of the {len(files)} inputs exists ({files[0]}, …): check the paths")
     check_device(args.device)
     try:
+        extractor = None
+        if args.no_reader:
+            import functools
+
+            from clausetag.quantities.extract import extract_quantities
+
+            extractor = functools.partial(extract_quantities, reader=False)
         tagger = Tagger(args.model, device=args.device, quantize=args.quantize, batch_size=args.batch_size,
-                        with_quantities=not args.no_quantities, probs=probs)
+                        with_quantities=not args.no_quantities, probs=probs, extractor=extractor)
     except (FileNotFoundError, ValueError, TypeError) as exc:
         raise UserError(f"--model {args.model}: {exc}") from None
 

@@ -630,13 +630,16 @@ def _num_value(s: str) -> tuple[float, bool]:
     return parse_arabic(s.replace("．", ".")), False
 
 
-def extract_quantities(text: str, indicators: bool = True, learned: bool = True) -> list[Quantity]:
+def extract_quantities(text: str, indicators: bool = True, learned: bool = True, reader: bool = True
+                       ) -> list[Quantity]:
     """All amounts (money, percent, count, measure) stated in ``text``; offsets index into ``text``.
 
     With ``indicators`` (default) every target, actual and cap quantity also says what it measures
     (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.quantities.indicators`).
     With ``learned`` (default) the packaged re-rankers of :mod:`clausetag.quantities.rerank` revise the rules'
-    role of every quantity and the span of every indicator; ``learned=False`` gives the rules alone."""
+    role of every quantity and the span of every indicator; ``learned=False`` gives the rules alone. With
+    ``reader`` (default) the packaged transformer reader (:mod:`clausetag.quantities.reader`) also scores the
+    indicator spans of target/actual/cap quantities; ``reader=False`` leaves it out (faster, less accurate)."""
     c = _compiled()
     out: list[Quantity] = []
     holder: list[_Context] = []
@@ -666,7 +669,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True)
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
         if learned:
-            out = rerank_indicators(text, out)
+            out = rerank_indicators(text, out, reader=None if reader else False)
     return out
 
 

