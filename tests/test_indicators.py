@@ -35,6 +35,17 @@ READER_MISSES = {
     "ind-q27c-02": "keeps the verb: 解决问题 for 问题",
     "ind-q27c-04": "a rate of the long modifier (关键工序数控化率) for the counted 数字化特色产业集群",
     "ind-q27c-06": "the whole list before 等研发平台 (what FORMAT.md's keep-every-modifier rule allows; the table says 研发平台)",
+    # roles: the role reader follows the random samples' guide where the table (written before it) does not
+    "ind-035": "a regulation's condition: threshold, not target",
+    "ind-036": "超过4亿元人民币的 is a condition (threshold)",
+    "ind-049": "两项以上 in a filing rule: not a target",
+    "ind-063": "每年开展四次 in a regulation: other",
+    "ind-069": "不少于二千平方米 in a planning norm: threshold",
+    "ind-087": "累计引进…3000名以上 without a year: read as a target",
+    "ind-092": "2024年新建5G基站2万个 without the document's date: read as a target",
+    "ind-124": "the former value in 由60%提高到65% takes the target's role (the guide's rule for former values)",
+    "ind-125": "the former value in 从58%提升至62% takes the target's role (as ind-124)",
+    "ind-q27b-08": "13个市 also read as an actual",
 }
 
 

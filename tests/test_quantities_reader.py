@@ -95,3 +95,44 @@ def test_reader_fills_an_indicator_the_rules_missed_and_changes_nothing_else() -
     strip = [("indicator", None), ("indicator_start", None), ("indicator_end", None)]
     from dataclasses import replace
     assert [replace(q, **dict(strip)) for q in fused] == [replace(q, **dict(strip)) for q in alone]
+
+
+class _StubRoleReader:
+    """A role reader that is sure of one role."""
+
+    def __init__(self, role: str, v: float) -> None:
+        self.role, self.fusion = role, {"v": v, "skip_above": 1.0}
+
+    def role_logprobs(self, text: str, s: int, e: int) -> dict[str, float]:
+        return {c: (0.0 if c == self.role else -30.0) for c in ("target", "actual", "cap", "threshold", "other")}
+
+
+def test_rerank_roles_fuses_a_role_reader_by_its_weight() -> None:
+    from clausetag.quantities.rerank import rerank_roles
+
+    text = "到2025年，全省新建5G基站2万个。"
+    rules = extract_quantities(text, indicators=False, learned=False)
+    alone = rerank_roles(text, rules)
+    assert [q.role for q in alone] == ["target"]
+    assert rerank_roles(text, rules, reader=_StubRoleReader("actual", 0.0)) == alone  # v 0: the linear model
+    assert [q.role for q in rerank_roles(text, rules, reader=_StubRoleReader("actual", 1.0))] == ["actual"]
+    assert [q.role for q in rerank_roles(text, rules, reader=_StubRoleReader("actual", 0.6))] == ["actual"]
+    sure = _StubRoleReader("actual", 1.0)
+    sure.fusion["skip_above"] = 0.0  # the linear model is always sure enough: the reader is never asked
+    assert rerank_roles(text, rules, reader=sure) == alone
+
+
+role_reader = rd.packaged_role_reader()
+
+
+@pytest.mark.skipif(role_reader is None, reason="no packaged role reader")
+def test_packaged_role_reader_reads_a_distribution_over_the_roles() -> None:
+    assert set(role_reader.classes) == {"target", "actual", "cap", "threshold", "other"}
+    assert 0 < role_reader.fusion["v"] < 1
+    assert not any(t.startswith("quantities_test") for t in role_reader.card["trained_on"])
+    text = "到2025年，全省新建5G基站2万个。"
+    s = text.index("2万个")
+    lp = role_reader.role_logprobs(text, s, s + 3)
+    assert lp == role_reader.role_logprobs(text, s, s + 3)
+    assert math.fsum(math.exp(v) for v in lp.values()) == pytest.approx(1.0)
+    assert max(lp, key=lp.__getitem__) == "target"

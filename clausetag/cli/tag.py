@@ -49,8 +49,8 @@ def add_parsers(subparsers: Any) -> None:
     p.add_argument("--no-recursive", action="store_true", help="do not descend into sub-folders")
     p.add_argument("--no-quantities", action="store_true", help="skip quantity extraction")
     p.add_argument("--no-reader", action="store_true",
-                   help="quantity indicators without the transformer reader (about twice as fast end to end "
-                        "with --model baseline, less accurate; docs/quantities.md)")
+                   help="quantity roles and indicators without the transformer readers (about 2.5x as fast end "
+                        "to end with --model baseline, less accurate; docs/quantities.md)")
     p.add_argument("--probs", metavar="all|K",
                    help="also write the label distribution (column probs): all labels, or the top K")
     p.add_argument("-j", "--jobs", type=int, default=None, metavar="N",

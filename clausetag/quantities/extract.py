@@ -638,8 +638,9 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
     (``indicator``, ``indicator_start``, ``indicator_end``; see :mod:`clausetag.quantities.indicators`).
     With ``learned`` (default) the packaged re-rankers of :mod:`clausetag.quantities.rerank` revise the rules'
     role of every quantity and the span of every indicator; ``learned=False`` gives the rules alone. With
-    ``reader`` (default) the packaged transformer reader (:mod:`clausetag.quantities.reader`) also scores the
-    indicator spans of target/actual/cap quantities; ``reader=False`` leaves it out (faster, less accurate)."""
+    ``reader`` (default) the packaged transformer readers (:mod:`clausetag.quantities.reader`) also score every
+    quantity's role and the indicator spans of target/actual/cap quantities; ``reader=False`` leaves them out
+    (faster, less accurate)."""
     c = _compiled()
     out: list[Quantity] = []
     holder: list[_Context] = []
@@ -664,7 +665,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
     if learned and out:
-        out = rerank_roles(text, out)
+        out = rerank_roles(text, out, reader=None if reader else False)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]

