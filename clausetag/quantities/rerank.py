@@ -558,7 +558,7 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
             starts, ends = reader.span_logprobs(text, q.start, q.end)
             best = best_span(starts, ends, q.start, q.end)
             if best is not None and _verbs_only(text[best[0]:best[1]]):
-                best = None  # a bare verb (支持, 奖励) names no indicator: SPEC's noun phrases only
+                best = None  # a bare verb (支持, 奖励) names no indicator (issue 27: indicators are noun phrases)
             span = fuse(cands, [m.scores(f)[0] for f in feats], starts, ends, best, reader.fusion)
             if span is None:
                 out.append(q)
