@@ -23,7 +23,6 @@ import math
 import random
 import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ sys.path.insert(0, str(ROOT / "training"))
 
 import qty_rerank as T  # noqa: E402
 
+from clausetag.classifiers.onnx import module_to_onnx  # noqa: E402
 from clausetag.quantities.evaluate import TAC_ROLES, gold_spans  # noqa: E402
 from clausetag.quantities.reader import encode  # noqa: E402
 
@@ -192,17 +192,11 @@ def main(argv: list[str] | None = None) -> int:
         torch.save(model.state_dict(), args.save_torch)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / "model.onnx"
-        sample = torch.tensor([exs[0][0]])
-        with torch.inference_mode():
-            torch.onnx.export(model, (sample, torch.ones_like(sample)), str(fp32),
-                              input_names=["input_ids", "attention_mask"], output_names=["logits"],
-                              dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"},
-                                            "logits": {0: "batch", 1: "seq"}}, opset_version=17, dynamo=False)
-        from onnxruntime.quantization import QuantType, quantize_dynamic
-
-        quantize_dynamic(str(fp32), str(out / "model.onnx"), weight_type=QuantType.QInt8)
+    sample = torch.tensor([exs[0][0]])
+    names = ["input_ids", "attention_mask"]
+    module_to_onnx(model, (sample, torch.ones_like(sample)), names,
+                   {**{k: {0: "batch", 1: "seq"} for k in names}, "logits": {0: "batch", 1: "seq"}},
+                   out / "model.onnx")
     shutil.copyfile(base / "tokenizer.json", out / "tokenizer.json")
     card = {"type": "quantity-role-reader" if role_task else "quantity-reader", "base": base.name,
             "max_len": args.max_len, "fusion": ROLE_FUSION if role_task else FUSION,

@@ -46,6 +46,27 @@ def pad_encodings(encodings: Sequence[Any], pad_id: int) -> tuple[np.ndarray, np
     return ids, mask, types
 
 
+def module_to_onnx(module: Any, inputs: tuple[Any, ...], input_names: Sequence[str],
+                   dynamic_axes: dict[str, dict[int, str]], model_file: str | Path, *, quantize: bool = True,
+                   opset: int = 17) -> Path:
+    """Export the torch ``module`` (called with ``inputs``; one output, ``logits``) to ``model_file``: fp32, or int8
+    dynamic quantisation of the MatMul weights (``quantize``). Needs torch and onnxruntime."""
+    import torch
+
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = Path(tmp) / MODEL_FILE
+        with torch.inference_mode():
+            torch.onnx.export(module, inputs, str(fp32), input_names=list(input_names), output_names=["logits"],
+                              dynamic_axes=dynamic_axes, opset_version=opset, dynamo=False)
+        if quantize:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+
+            quantize_dynamic(str(fp32), str(model_file), weight_type=QuantType.QInt8)
+        else:
+            shutil.copyfile(fp32, model_file)
+    return Path(model_file)
+
+
 def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: int = 17) -> Path:
     """Export a fitted :class:`~clausetag.classifiers.bert.BertClassifier` to an ONNX directory."""
     import torch
@@ -68,21 +89,9 @@ def export_onnx(model: Any, path: str | Path, *, quantize: bool = True, opset: i
         def forward(self, *tensors: Any) -> Any:
             return self.inner(**dict(zip(names, tensors)))
 
-    with tempfile.TemporaryDirectory() as tmp:
-        fp32 = Path(tmp) / MODEL_FILE
-        with torch.inference_mode():
-            torch.onnx.export(
-                _Wrapper(), tuple(batch[k] for k in names), str(fp32), input_names=names,
-                output_names=["logits"], dynamic_axes={**{k: {0: "batch", 1: "seq"} for k in names},
-                                                        "logits": {0: "batch"}},
-                opset_version=opset, dynamo=False,
-            )
-        if quantize:
-            from onnxruntime.quantization import QuantType, quantize_dynamic
-
-            quantize_dynamic(str(fp32), str(out / MODEL_FILE), weight_type=QuantType.QInt8)
-        else:
-            shutil.copyfile(fp32, out / MODEL_FILE)
+    module_to_onnx(_Wrapper(), tuple(batch[k] for k in names), names,
+                   {**{k: {0: "batch", 1: "seq"} for k in names}, "logits": {0: "batch"}}, out / MODEL_FILE,
+                   quantize=quantize, opset=opset)
     model.tokenizer_.backend_tokenizer.save(str(out / TOKENIZER_FILE))
     write_card(out, {
         "type": OnnxClassifier.type_name,

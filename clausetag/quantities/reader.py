@@ -23,8 +23,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "ROLE_READER_DIR", "Encoded", "SpanReader", "encode",
-           "packaged_reader", "packaged_role_reader", "region", "span_logprobs"]
+__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "ROLE_READER_DIR", "Encoded", "QuantityReader", "encode",
+           "log_softmax", "packaged_reader", "packaged_role_reader", "region", "span_logprobs"]
 
 #: the packaged readers (under ``clausetag/resources``): indicator spans, roles
 READER_DIR = "quantities/reader"
@@ -88,10 +88,15 @@ def encode(tokenizer: Any, text: str, s: int, e: int, max_len: int = 160) -> Enc
     return Encoded(ids, offs)
 
 
+def log_softmax(xs: Sequence[float]) -> list[float]:
+    """``log(softmax(xs))``, computed stably."""
+    m = max(xs)
+    z = m + math.log(sum(math.exp(x - m) for x in xs))
+    return [x - z for x in xs]
+
+
 def _log_softmax(xs: Sequence[float], valid: Sequence[int]) -> dict[int, float]:
-    m = max(xs[k] for k in valid)
-    z = m + math.log(sum(math.exp(xs[k] - m) for k in valid))
-    return {k: xs[k] - z for k in valid}
+    return dict(zip(valid, log_softmax([xs[k] for k in valid])))
 
 
 def span_logprobs(start_logits: Sequence[float], end_logits: Sequence[float], offsets: Sequence[Any]
@@ -127,7 +132,7 @@ def best_span(starts: dict[int, float], ends: dict[int, float], q_start: int, q_
     return best
 
 
-class SpanReader:
+class QuantityReader:
     """An exported reader directory (``model.onnx``, ``tokenizer.json``, ``clausetag.json``): a span reader
     (two outputs per token, :meth:`span_logprobs`) or a role reader (one output per role, read at the 【 marker,
     :meth:`role_logprobs`; the card's ``classes`` name them)."""
@@ -143,6 +148,7 @@ class SpanReader:
         self.fusion: dict[str, float] = {k: float(v) for k, v in self.card.get("fusion", {}).items()}
         self.classes: tuple[str, ...] = tuple(self.card.get("classes", ()))
         self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
+        self._mark = self.tokenizer.token_to_id(MARK_OPEN)
         self.session = ort_session(self.path / "model.onnx", num_threads)
 
     def _run(self, text: str, s: int, e: int) -> tuple[Any, Encoded]:
@@ -162,10 +168,7 @@ class SpanReader:
     def role_logprobs(self, text: str, s: int, e: int) -> dict[str, float]:
         """Log-probability of each role (``classes``) for the quantity ``text[s:e]``, read at the 【 marker."""
         out, enc = self._run(text, s, e)
-        row = out[enc.ids.index(self.tokenizer.token_to_id(MARK_OPEN))].tolist()
-        z = max(row)
-        z += math.log(sum(math.exp(x - z) for x in row))
-        return {c: x - z for c, x in zip(self.classes, row)}
+        return dict(zip(self.classes, log_softmax(out[enc.ids.index(self._mark)].tolist())))
 
     def span_logprobs(self, text: str, s: int, e: int) -> tuple[dict[int, float], dict[int, float]]:
         """:func:`span_logprobs` for the quantity ``text[s:e]``."""
@@ -173,22 +176,22 @@ class SpanReader:
         return span_logprobs(sl, el, enc.offsets)
 
 
-def _packaged(name: str) -> SpanReader | None:
+def _packaged(name: str) -> QuantityReader | None:
     path = Path(str(resources.files("clausetag").joinpath("resources").joinpath(name)))
     if not (path / "model.onnx").is_file():
         return None
     # one thread: each input is one short clause; documents run in parallel one level up
-    return SpanReader(path, num_threads=int(os.environ.get("CLAUSETAG_ORT_THREADS", 1)))
+    return QuantityReader(path, num_threads=int(os.environ.get("CLAUSETAG_ORT_THREADS", 1)))
 
 
 @lru_cache(maxsize=1)
-def packaged_reader() -> SpanReader | None:
+def packaged_reader() -> QuantityReader | None:
     """The span reader shipped in the package (loaded once; ``$CLAUSETAG_ORT_THREADS`` threads, default 1),
     ``None`` where it is missing (a source tree without it)."""
     return _packaged(READER_DIR)
 
 
 @lru_cache(maxsize=1)
-def packaged_role_reader() -> SpanReader | None:
+def packaged_role_reader() -> QuantityReader | None:
     """The role reader shipped in the package (as :func:`packaged_reader`)."""
     return _packaged(ROLE_READER_DIR)
