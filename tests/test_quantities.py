@@ -5,6 +5,7 @@ import json
 import math
 
 import pytest
+import yaml
 from conftest import DATA_DIR
 
 from clausetag.quantities.evaluate import score_quantities
@@ -193,6 +194,21 @@ def test_extract_times():
     ]
     t = times[0]
     assert t.to_dict()["text"] == "2024—2027年"
+
+
+PLAN_YEARS = yaml.safe_load((DATA_DIR / "plan_period_years.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", PLAN_YEARS, ids=[r["text"][:16] for r in PLAN_YEARS])
+def test_a_named_five_year_plan_gives_its_end_year(row):
+    (q,) = [q for q in extract_quantities(row["text"], learned=False) if q.text == row["quantity"]]
+    assert q.year == row["year"]
+
+
+def test_plan_periods_are_time_expressions():
+    (t,) = extract_times("“十四五”期间新建学校15所")
+    assert (t.text, t.kind, t.start_year, t.year) == ("“十四五”", "period", 2021, 2025)
+    assert extract_times("十五个部门") == []
 
 
 def test_times_not_reported_as_quantities():

@@ -113,7 +113,8 @@ class Quantity:
 
 @dataclass(frozen=True, slots=True)
 class TimeExpr:
-    """A year (``2023年``), month, date (``2024年6月28日``, ``2024-08-28``, ``7月1日``) or period (``2024—2027年``)."""
+    """A year (``2023年``), month, date (``2024年6月28日``, ``2024-08-28``, ``7月1日``) or period (``2024—2027年``,
+    a five-year plan named before a period word: ``“十四五”期间`` 2021–2025)."""
 
     text: str
     start: int
@@ -311,6 +312,11 @@ _TIME_RE = re.compile(
     r"|(?P<mm>\d{1,2})\s*月\s*(?P<md>\d{1,2})\s*[日号]"
     r")"
 )
+#: a five-year plan named in the text (“十四五”期间, 十二五末, “十一五”时期): the period of plan 10 + k ends in 2005 + 5k
+#: (十五 2001–2005 … 十四五 2021–2025, 十五五 2026–2030); only before a word for the whole period or its end (not
+#: 初期: ``是“十三五”初期的2.2倍`` is a base), so 十五 as a number stays one
+_PLAN_RE = re.compile(r"[“\"]?十(?P<k>[一二三四五]?)五[”\"]?(?=期间|时期|期末|末|规划期|以来)")
+_PLAN_K = {"": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _MINUS = frozenset("-－−负")
 _SENTENCE_END = frozenset("。；;！!？?\n\r")
 _OPEN_QUOTES = frozenset("“\"「『‘'")
@@ -349,7 +355,21 @@ def extract_times(text: str) -> list[TimeExpr]:
             if not (1 <= mo <= 12 and 1 <= d <= 31):
                 continue
             out.append(TimeExpr(m.group(), m.start(), m.end(), "month_day", None, None, mo, d))
+    if "五" in text:
+        for m in _PLAN_RE.finditer(text):
+            end = 2005 + 5 * _PLAN_K[m.group("k")]
+            out.append(TimeExpr(m.group(), m.start(), m.end(), "period", end, end - 4))
+        out.sort(key=lambda t: t.start)
     return out
+
+
+def _enclosed(text: str, pos: int) -> bool:
+    """Whether ``pos`` lies inside 《…》 or brackets (a title or a note)."""
+    for o, c in (("《", "》"), ("（", "）"), ("(", ")")):
+        i = text.rfind(o, 0, pos)
+        if i >= 0 and text.find(c, i, pos) < 0:
+            return True
+    return False
 
 
 # --------------------------------------------------------------------------------------------------
@@ -415,7 +435,9 @@ class _Context:
     def times(self) -> list[TimeExpr]:
         if self._times is None:
             masked = self.masked
-            self._times = [t for t in extract_times(self.text) if masked[t.start] != " "]
+            # a plan period keeps its quotes (“十四五”期间), which the mask blanks: kept unless in a title or note
+            self._times = [t for t in extract_times(self.text) if masked[t.start] != " " or (
+                t.text[0] in _OPEN_QUOTES and t.text[1] == "十" and not _enclosed(self.text, t.start))]
             self._time_starts = [t.start for t in self._times]
             self._time_ends = [t.end for t in self._times]
         return self._times
