@@ -71,9 +71,9 @@ needs_reader = pytest.mark.skipif(reader is None, reason="no packaged reader")
 
 @needs_reader
 def test_packaged_reader_card_and_determinism() -> None:
-    assert set(reader.fusion) == {"w", "pen_ranker", "pen_reader"}
+    assert set(reader.fusions["span"]) == {"w", "pen_ranker", "pen_reader"}
     assert "quantities_train4" in reader.card["trained_on"]
-    assert not any(t.startswith("quantities_test") for t in reader.card["trained_on"])
+    assert not any(t.startswith(("quantities_test", "quantities_written")) for t in reader.card["trained_on"])
     text = "到2025年，全省新建5G基站2万个。"
     s = text.index("2万个")
     a = reader.span_logprobs(text, s, s + 3)
@@ -101,7 +101,7 @@ class _StubRoleReader:
     """A role reader that is sure of one role."""
 
     def __init__(self, role: str, v: float) -> None:
-        self.role, self.fusion = role, {"v": v, "skip_above": 1.0}
+        self.role, self.fusions = role, {"role": {"v": v, "skip_above": 1.0}}
 
     def role_logprobs(self, text: str, s: int, e: int) -> dict[str, float]:
         return {c: (0.0 if c == self.role else -30.0) for c in ("target", "actual", "cap", "threshold", "other")}
@@ -118,7 +118,7 @@ def test_rerank_roles_fuses_a_role_reader_by_its_weight() -> None:
     assert [q.role for q in rerank_roles(text, rules, reader=_StubRoleReader("actual", 1.0))] == ["actual"]
     assert [q.role for q in rerank_roles(text, rules, reader=_StubRoleReader("actual", 0.6))] == ["actual"]
     sure = _StubRoleReader("actual", 1.0)
-    sure.fusion["skip_above"] = 0.0  # the linear model is always sure enough: the reader is never asked
+    sure.fusions["role"]["skip_above"] = 0.0  # the linear model is always sure enough: the reader is never asked
     assert rerank_roles(text, rules, reader=sure) == alone
 
 
@@ -128,7 +128,7 @@ role_reader = rd.packaged_role_reader()
 @pytest.mark.skipif(role_reader is None, reason="no packaged role reader")
 def test_packaged_role_reader_reads_a_distribution_over_the_roles() -> None:
     assert set(role_reader.classes) == {"target", "actual", "cap", "threshold", "other"}
-    assert 0 < role_reader.fusion["v"] < 1
+    assert 0 < role_reader.fusions["role"]["v"] < 1
     assert not any(t.startswith("quantities_test") for t in role_reader.card["trained_on"])
     text = "到2025年，全省新建5G基站2万个。"
     s = text.index("2万个")
@@ -136,3 +136,77 @@ def test_packaged_role_reader_reads_a_distribution_over_the_roles() -> None:
     assert lp == role_reader.role_logprobs(text, s, s + 3)
     assert math.fsum(math.exp(v) for v in lp.values()) == pytest.approx(1.0)
     assert max(lp, key=lp.__getitem__) == "target"
+
+
+@needs_reader
+def test_a_reader_remembers_its_inputs_so_one_quantity_costs_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    fresh = rd.QuantityReader(reader.path)
+    calls = []
+    run = fresh.session.run
+    monkeypatch.setattr(fresh.session, "run", lambda *a, **k: calls.append(1) or run(*a, **k), raising=False)
+    text = "到2025年，全省新建5G基站2万个。"
+    s = text.index("2万个")
+    first = fresh.span_logprobs(text, s, s + 3)
+    assert fresh.logits(text, s, s + 3)[:2] == reader.logits(text, s, s + 3)[:2]
+    assert first == reader.span_logprobs(text, s, s + 3) and len(calls) == 1  # (a joint reader: role and span)
+    fresh.span_logprobs(text, 0, 5)
+    assert len(calls) == 2
+
+
+def test_the_packaged_reader_reads_roles_too_where_it_is_a_joint_one(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    joint = SimpleNamespace(tasks={"span": (0, 2), "role": (2, 7)})
+    monkeypatch.setattr(rd, "packaged_reader", lambda: joint)
+    assert rd.packaged_role_reader() is joint
+    monkeypatch.setattr(rd, "packaged_reader", lambda: SimpleNamespace(tasks={"span": (0, 2)}))
+    assert rd.packaged_role_reader() is rd._packaged_role_reader()
+
+
+@pytest.mark.parametrize(("card", "tasks", "fusions"), [
+    ({"type": "quantity-reader", "fusion": FUSION}, {"span": (0, 2)}, {"span": FUSION}),
+    ({"type": "quantity-role-reader", "classes": ["a", "b", "c"], "fusion": {"v": 0.5}},
+     {"role": (0, 3)}, {"role": {"v": 0.5}}),
+    ({"type": "quantity-reader", "classes": ["a", "b"], "tasks": {"span": [0, 2], "role": [2, 4]},
+      "fusion": {"span": FUSION, "role": {"v": 0.6}}}, {"span": (0, 2), "role": (2, 4)},
+     {"span": FUSION, "role": {"v": 0.6}}),
+])
+def test_reader_cards_name_their_tasks_and_fusions(tmp_path, monkeypatch, card, tasks, fusions) -> None:
+    import json
+
+    from clausetag.classifiers import ort
+
+    monkeypatch.setattr(ort, "ort_session", lambda path, threads=None: object())
+    (tmp_path / "clausetag.json").write_text(json.dumps(card), encoding="utf-8")
+    from tokenizers import Tokenizer
+    from tokenizers.models import WordLevel
+
+    Tokenizer(WordLevel({"【": 0, "[UNK]": 1}, unk_token="[UNK]")).save(str(tmp_path / "tokenizer.json"))
+    r = rd.QuantityReader(tmp_path)
+    assert r.tasks == tasks and r.fusions == fusions
+    if len(tasks) == 1:
+        assert r.fusion == next(iter(fusions.values()))
+    else:
+        with pytest.raises(AttributeError, match="fusions"):
+            _ = r.fusion
+    with pytest.raises(ValueError, match="reads"):
+        r._task("nothing")
+
+
+def test_joint_examples_teach_the_role_everywhere_and_the_span_where_there_is_one() -> None:
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "training"))
+    from qty_reader import ROLES, joint_examples
+
+    text = "新建5G基站2万个，处5万元以下罚款。"
+    pred = extract_quantities(text, indicators=False, learned=False)
+    assert [q.text for q in pred] == ["2万个", "5万元以下"]
+    gold = [{"text": "2万个", "role": "target", "indicator": "5G基站"},
+            {"text": "5万元以下", "role": "other", "indicator": None}]
+    exs = joint_examples([{"text": text, "gold": gold, "pred": pred, "pairs": {0: 0, 1: 1}}], _Tok(), 160)
+    assert [(ROLES[e[2]], e[3] is not None) for e in exs] == [("target", True), ("other", False)]
+    ids, mark, _, (a, b) = exs[0]
+    assert ids[mark] == 5  # the 【 marker
+    assert ids[a:b + 1] == [100 + ord(c) % 1000 for c in "5G基站"]  # the span's first and last token

@@ -10,13 +10,15 @@ ONNX Runtime and ``tokenizers`` only (int8, ``clausetag/resources/quantities/rea
 :func:`clausetag.quantities.rerank.rerank_indicators` fuses its span log-probabilities with the linear
 re-ranker's candidate scores, :func:`clausetag.quantities.rerank.rerank_roles` the role reader's with the linear
 role model's (``fusion`` in each reader's ``clausetag.json``; docs/quantities.md): the two kinds of model read
-different evidence and are right on different quantities.
+different evidence and are right on different quantities. A joint reader (one model, both tasks: ``tasks`` in
+its card) is loaded the same way and reads a quantity's role and span from one pass.
 """
 from __future__ import annotations
 
 import json
 import math
 import os
+import threading
 from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
@@ -35,6 +37,8 @@ MARK_OPEN, MARK_CLOSE = "【", "】"
 _STOP = frozenset("。；;！？!?\n")
 #: characters read at most before / after the quantity
 _BEFORE, _AFTER = 100, 60
+#: inputs a reader remembers (the quantities of a few sentences: roles are read before spans)
+_MEMO = 256
 
 
 def region(text: str, s: int, e: int) -> tuple[int, int]:
@@ -133,9 +137,10 @@ def best_span(starts: dict[int, float], ends: dict[int, float], q_start: int, q_
 
 
 class QuantityReader:
-    """An exported reader directory (``model.onnx``, ``tokenizer.json``, ``clausetag.json``): a span reader
-    (two outputs per token, :meth:`span_logprobs`) or a role reader (one output per role, read at the 【 marker,
-    :meth:`role_logprobs`; the card's ``classes`` name them)."""
+    """An exported reader directory (``model.onnx``, ``tokenizer.json``, ``clausetag.json``) that reads indicator
+    spans (two outputs per token, :meth:`span_logprobs`), roles (one output per role, read at the 【 marker,
+    :meth:`role_logprobs`; the card's ``classes`` name them) or both from one pass of the encoder (the card's
+    ``tasks``: each task's slice of the outputs; ``fusion``: each task's fusion weights)."""
 
     def __init__(self, path: str | Path, num_threads: int | None = None) -> None:
         from tokenizers import Tokenizer
@@ -145,30 +150,66 @@ class QuantityReader:
         self.path = Path(path)
         self.card: dict[str, Any] = json.loads((self.path / "clausetag.json").read_text(encoding="utf-8"))
         self.max_len = int(self.card.get("max_len", 160))
-        self.fusion: dict[str, float] = {k: float(v) for k, v in self.card.get("fusion", {}).items()}
         self.classes: tuple[str, ...] = tuple(self.card.get("classes", ()))
+        tasks = self.card.get("tasks")
+        if tasks is None:  # a one-task card (the shipped readers'): type names the task, fusion is flat
+            task = "role" if self.card.get("type") == "quantity-role-reader" else "span"
+            tasks = {task: [0, len(self.classes) if task == "role" else 2]}
+            fusions = {task: self.card.get("fusion", {})}
+        else:
+            fusions = self.card.get("fusion", {})
+        #: output slice of each task the reader knows (``span``, ``role``)
+        self.tasks: dict[str, tuple[int, int]] = {t: (int(a), int(b)) for t, (a, b) in tasks.items()}
+        self.fusions: dict[str, dict[str, float]] = {t: {k: float(v) for k, v in f.items()} for t, f in fusions.items()}
         self.tokenizer = Tokenizer.from_file(str(self.path / "tokenizer.json"))
         self._mark = self.tokenizer.token_to_id(MARK_OPEN)
         self.session = ort_session(self.path / "model.onnx", num_threads)
+        self._memo: dict[tuple[str, int, int], tuple[Any, Encoded]] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def fusion(self) -> dict[str, float]:
+        """The fusion weights of the reader's only task (of a one-task reader)."""
+        if len(self.fusions) != 1:
+            raise AttributeError(f"{self.path}: a reader of {sorted(self.tasks)}: use fusions[task]")
+        return next(iter(self.fusions.values()))
 
     def _run(self, text: str, s: int, e: int) -> tuple[Any, Encoded]:
         """The outputs (tokens × outputs) for the quantity ``text[s:e]`` (one input per call: an int8 model's
-        results then do not depend on batch-mates)."""
+        results then do not depend on batch-mates). The last ``_MEMO`` inputs are remembered: a joint reader gives
+        the role and the span of one quantity from one pass."""
         import numpy as np
 
+        key = (text, s, e)
+        with self._lock:
+            hit = self._memo.get(key)
+        if hit is not None:
+            return hit
         enc = encode(self.tokenizer, text, s, e, self.max_len)
         ids = np.asarray([enc.ids], dtype=np.int64)
-        return self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0], enc
+        out = self.session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0][0], enc
+        with self._lock:
+            if len(self._memo) >= _MEMO:
+                self._memo.clear()
+            self._memo[key] = out
+        return out
+
+    def _task(self, task: str) -> tuple[int, int]:
+        if task not in self.tasks:
+            raise ValueError(f"{self.path}: the reader reads {sorted(self.tasks)}, not {task}")
+        return self.tasks[task]
 
     def logits(self, text: str, s: int, e: int) -> tuple[list[float], list[float], Encoded]:
         """Start and end logits of every token of the input for the quantity ``text[s:e]``."""
+        a, _ = self._task("span")
         out, enc = self._run(text, s, e)
-        return out[:, 0].tolist(), out[:, 1].tolist(), enc
+        return out[:, a].tolist(), out[:, a + 1].tolist(), enc
 
     def role_logprobs(self, text: str, s: int, e: int) -> dict[str, float]:
         """Log-probability of each role (``classes``) for the quantity ``text[s:e]``, read at the 【 marker."""
+        a, b = self._task("role")
         out, enc = self._run(text, s, e)
-        return dict(zip(self.classes, log_softmax(out[enc.ids.index(self._mark)].tolist())))
+        return dict(zip(self.classes, log_softmax(out[enc.ids.index(self._mark), a:b].tolist())))
 
     def span_logprobs(self, text: str, s: int, e: int) -> tuple[dict[int, float], dict[int, float]]:
         """:func:`span_logprobs` for the quantity ``text[s:e]``."""
@@ -186,12 +227,20 @@ def _packaged(name: str) -> QuantityReader | None:
 
 @lru_cache(maxsize=1)
 def packaged_reader() -> QuantityReader | None:
-    """The span reader shipped in the package (loaded once; ``$CLAUSETAG_ORT_THREADS`` threads, default 1),
-    ``None`` where it is missing (a source tree without it)."""
+    """The reader shipped in the package (loaded once; ``$CLAUSETAG_ORT_THREADS`` threads, default 1), ``None``
+    where it is missing (a source tree without it)."""
     return _packaged(READER_DIR)
 
 
-@lru_cache(maxsize=1)
 def packaged_role_reader() -> QuantityReader | None:
-    """The role reader shipped in the package (as :func:`packaged_reader`)."""
+    """The packaged reader of roles: :func:`packaged_reader` where it reads roles (a joint reader), else the
+    one-task role reader of ``ROLE_READER_DIR`` if there is one."""
+    joint = packaged_reader()
+    if joint is not None and "role" in joint.tasks:
+        return joint
+    return _packaged_role_reader()
+
+
+@lru_cache(maxsize=1)
+def _packaged_role_reader() -> QuantityReader | None:
     return _packaged(ROLE_READER_DIR)

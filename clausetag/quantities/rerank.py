@@ -269,6 +269,8 @@ def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None
         reader = packaged_role_reader()
     if reader:
         from clausetag.quantities.reader import log_softmax
+
+        fusion = reader.fusions["role"]
     col = {c: i for i, c in enumerate(m.classes)}
     sent = Sentence(text)
     out = []
@@ -276,8 +278,8 @@ def rerank_roles(text: str, quantities: Sequence[Any], model: LinearModel | None
         sc = m.scores(role_features(text, q, sent))
         if reader:
             lin = log_softmax(sc)
-            if math.exp(max(lin)) < reader.fusion.get("skip_above", 1.0):  # the linear model is not sure
-                v = reader.fusion["v"]
+            if math.exp(max(lin)) < fusion.get("skip_above", 1.0):  # the linear model is not sure
+                v = fusion["v"]
                 lp = reader.role_logprobs(text, q.start, q.end)
                 sc = [(1 - v) * x + v * lp[c] for c, x in zip(m.classes, lin)]
         best = max(range(len(sc)), key=sc.__getitem__)
@@ -560,7 +562,7 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
             best = best_span(starts, ends, q.start, q.end)
             if best is not None and _verbs_only(text[best[0]:best[1]]):
                 best = None  # a bare verb (支持, 奖励) names no indicator (issue 27: indicators are noun phrases)
-            span = fuse(cands, [m.scores(f)[0] for f in feats], starts, ends, best, reader.fusion)
+            span = fuse(cands, [m.scores(f)[0] for f in feats], starts, ends, best, reader.fusions["span"])
             if span is None:
                 out.append(q)
                 continue
