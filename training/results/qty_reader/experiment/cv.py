@@ -68,7 +68,9 @@ if __name__ == "__main__":
     if os.environ.get("FEATS"): import feats; feats.install()
     if os.environ.get("RFEATS") == "1": import feats; feats.install_role()
     if os.environ.get("RFEATS") == "t": import feats; feats.install_role_tense()
-    if os.environ.get("CTX"): import ctx; ctx.install([old, new])
+    if os.environ.get("PREC"): import rfeat; rfeat.install()
+    if os.environ.get("CTX") == "prev": import ctxprev; ctxprev.install([old, new, golden])
+    elif os.environ.get("CTX"): import ctx; ctx.install([old, new])
     w_old = float(sys.argv[1]); w_gold = float(sys.argv[2]) if len(sys.argv) > 2 else 1.0
     w_role_old = float(sys.argv[3]) if len(sys.argv) > 3 else w_old
     rnd = random.Random(0); idx = list(range(len(new))); rnd.shuffle(idx)
