@@ -112,6 +112,16 @@ def _role_features_plain(text: str, q) -> set[str]:
         f.append("to_year_before")
     if year.search(after):
         f.append("year_after")
+
+    def digits(number: str) -> int:  # significant digits, at most 4
+        significant = number.replace(".", "").lstrip("0") if "." in number else number.strip("0")
+        return min(len(significant), 4)
+
+    numbers = [m for m in re.finditer(r"[0-9]+(?:\.[0-9]+)?", text) if not text.startswith("年", m.end())]
+    inside = [m.group() for m in numbers if s <= m.start() and m.end() <= e]
+    if inside:
+        f += ["digits=" + str(digits(inside[0])), "decimal=" + str("." in inside[0])]
+    f.append("sentence_digits=" + str(max((digits(m.group()) for m in numbers), default=0)))
     return set(f)
 
 

@@ -184,6 +184,8 @@ CUES = ("已", "累计", "完成", "将", "力争", "到", "预计", "目标", "
         "不少于", "不低于", "以下", "以内", "占", "比重", "比例", "率", "总", "规模", "收入", "投资", "元", "家",
         "个", "获得", "认定", "获批", "评为", "创建", "成功", "取得", "实施", "开展", "组织", "举办", "发布")
 _YEAR = re.compile(r"(?:19|20)\d\d年")
+#: an Arabic number that is not a year (2023年): reports state precise figures (1390亿斤, 2.35%), plans round ones
+_NUMBER = re.compile(r"(?<![0-9.])[0-9]+(?:\.[0-9]+)?(?![0-9.]|年)")
 _TO_YEAR = re.compile(r"(?:到|至|在)(?:19|20)\d\d年")
 _PUNCT = frozenset("，,；;：:。！!？?")
 _PUNCT_RE = re.compile("[，,；;：:。！!？?]")
@@ -197,7 +199,8 @@ class Sentence:
     ``e`` or later; ``_YEAR`` and ``_TO_YEAR`` matches cannot overlap (they end with 年 and start otherwise), so
     those of a prefix or a suffix are the whole sentence's matches that lie in it."""
 
-    __slots__ = ("breaks", "cues", "text", "to_year_ends", "year_ends", "year_starts")
+    __slots__ = ("breaks", "cues", "most_precise", "number_starts", "numbers", "text", "to_year_ends", "year_ends",
+                 "year_starts")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -207,12 +210,25 @@ class Sentence:
         self.year_starts = [a for a, _ in years]
         self.year_ends = [b for _, b in years]
         self.to_year_ends = [m.end() for m in _TO_YEAR.finditer(text)]
+        #: (end, significant digits, has a decimal point) of each number that is not a year, by start
+        self.numbers = [(m.end(), precision(m.group()), "." in m.group()) for m in _NUMBER.finditer(text)]
+        self.number_starts = [m.start() for m in _NUMBER.finditer(text)]
+        self.most_precise = max((n[1] for n in self.numbers), default=0)
+
+
+def precision(number: str) -> int:
+    """Significant digits of an Arabic number as written (``1390`` 3, ``8900`` 2, ``2.35`` 3, ``2.50`` 3), at
+    most 4; 0 for no digit."""
+    head, _, tail = number.partition(".")
+    digits = (head + tail).lstrip("0") if tail else head.strip("0")
+    return min(len(digits), 4) if number[:1].isdigit() else 0
 
 
 def role_features(text: str, q: Any, sent: Sentence | None = None) -> set[str]:
     """Binary features of one quantity (``q`` has start, end, kind, comparator, unit, role — the rules' — and
     year): the rules' role, the quantity's shape, character 1–3-grams of 20 characters left and 10 right, its
-    comma segment, 84 cue words before/after it, years before/after it. ``sent`` (``Sentence(text)``) shares
+    comma segment, 84 cue words before/after it, years before/after it, the significant digits of its number and
+    of the sentence's most precise one (reports state precise figures). ``sent`` (``Sentence(text)``) shares
     the per-sentence work between the quantities of one text."""
     if sent is None or sent.text is not text:
         sent = Sentence(text)
@@ -246,6 +262,11 @@ def role_features(text: str, q: Any, sent: Sentence | None = None) -> set[str]:
         f.append("to_year_before")
     if sent.year_starts and sent.year_starts[-1] >= e:  # a year in text[e:]
         f.append("year_after")
+    k = bisect_left(sent.number_starts, s)  # how precise the figure (its first number) and its sentence are
+    if k < len(sent.numbers) and sent.numbers[k][0] <= e:
+        _, digits, decimal = sent.numbers[k]
+        f += ["digits=" + str(digits), "decimal=" + str(decimal)]
+    f.append("sentence_digits=" + str(sent.most_precise))
     return set(f)
 
 
