@@ -87,20 +87,9 @@ def examples(rows: list[dict[str, Any]], tokenizer: Any, max_len: int) -> list[t
 
 
 def role_examples(rows: list[dict[str, Any]], tokenizer: Any, max_len: int) -> list[tuple[list[int], int, int]]:
-    """(ids, position of the 【 marker, role index) of every gold quantity aligned to a quantity of the rules."""
-    from clausetag.quantities.reader import MARK_OPEN
-
-    mark = tokenizer.token_to_id(MARK_OPEN)
-    out = []
-    for r in rows:
-        for gi, pi in r["pairs"].items():
-            role = r["gold"][gi].get("role")
-            if role not in ROLES:
-                continue
-            q = r["pred"][pi]
-            enc = encode(tokenizer, r["text"], q.start, q.end, max_len)
-            out.append((enc.ids, enc.ids.index(mark), ROLES.index(role)))
-    return out
+    """(ids, position of the 【 marker, role index) of every gold quantity aligned to a quantity of the rules:
+    :func:`joint_examples` without the span."""
+    return [(ids, mark, role) for ids, mark, role, _ in joint_examples(rows, tokenizer, max_len)]
 
 
 def joint_examples(rows: list[dict[str, Any]], tokenizer: Any, max_len: int

@@ -363,15 +363,6 @@ def extract_times(text: str) -> list[TimeExpr]:
     return out
 
 
-def _enclosed(text: str, pos: int) -> bool:
-    """Whether ``pos`` lies inside 《…》 or brackets (a title or a note)."""
-    for o, c in (("《", "》"), ("（", "）"), ("(", ")")):
-        i = text.rfind(o, 0, pos)
-        if i >= 0 and text.find(c, i, pos) < 0:
-            return True
-    return False
-
-
 # --------------------------------------------------------------------------------------------------
 # Context (sentences, masks, times) computed lazily, once per text
 
@@ -435,9 +426,10 @@ class _Context:
     def times(self) -> list[TimeExpr]:
         if self._times is None:
             masked = self.masked
-            # a plan period keeps its quotes (“十四五”期间), which the mask blanks: kept unless in a title or note
+            # a plan period keeps its quotes (“十四五”期间), which the mask blanks; the period word after them is
+            # blanked only inside a title, a note or a quotation
             self._times = [t for t in extract_times(self.text) if masked[t.start] != " " or (
-                t.text[0] in _OPEN_QUOTES and t.text[1] == "十" and not _enclosed(self.text, t.start))]
+                t.text[0] in _OPEN_QUOTES and masked[t.end] != " ")]
             self._time_starts = [t.start for t in self._times]
             self._time_ends = [t.end for t in self._times]
         return self._times

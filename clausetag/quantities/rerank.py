@@ -211,8 +211,9 @@ class Sentence:
         self.year_ends = [b for _, b in years]
         self.to_year_ends = [m.end() for m in _TO_YEAR.finditer(text)]
         #: (end, significant digits, has a decimal point) of each number that is not a year, by start
-        self.numbers = [(m.end(), precision(m.group()), "." in m.group()) for m in _NUMBER.finditer(text)]
-        self.number_starts = [m.start() for m in _NUMBER.finditer(text)]
+        numbers = list(_NUMBER.finditer(text))
+        self.numbers = [(m.end(), precision(m.group()), "." in m.group()) for m in numbers]
+        self.number_starts = [m.start() for m in numbers]
         self.most_precise = max((n[1] for n in self.numbers), default=0)
 
 
@@ -564,6 +565,8 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
         from clausetag.quantities.reader import packaged_reader
 
         reader = packaged_reader()
+    if reader:
+        from clausetag.quantities.reader import best_span
     out = []
     for q in quantities:
         if q.role not in _INDICATOR_ROLES or (q.indicator is None and not reader):
@@ -577,8 +580,6 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
             scores = [m.scores(f)[0] for f in feats]
             s, e = cands[max(range(len(scores)), key=scores.__getitem__)]
         else:
-            from clausetag.quantities.reader import best_span
-
             starts, ends = reader.span_logprobs(text, q.start, q.end)
             best = best_span(starts, ends, q.start, q.end)
             if best is not None and _verbs_only(text[best[0]:best[1]]):
