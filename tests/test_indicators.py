@@ -89,7 +89,9 @@ def test_indicator_fields_in_to_dict():
     ("县域特色产业集群“领跑者”企业上市", "。", "县域特色产业集群“领跑者”企业"),  # a predicate after the noun
     ("单位GDP能耗下降", "15", "单位GDP能耗"),  # a change word right before the number
     ("单位GDP能耗下降", "，", "单位GDP能耗下降"),  # …not when no number follows
-    ("有效发明专利拥有量年均增长", "10", "有效发明专利拥有量年均增长"),  # a rate stays
+    ("有效发明专利拥有量年均增长", "10", "有效发明专利拥有量"),  # a growth verb goes too (FORMAT: verbs after the noun)
+    ("出口额同比增长", "21", "出口额"),
+    ("营业收入年均增速", "10", "营业收入年均增速"),  # …a growth noun stays
     ("规模以上工业企业单位工业增加值能耗累计下降", "26", "规模以上工业企业单位工业增加值能耗"),
     ("完成设备购置金额", "30", "设备购置金额"),  # a governing verb opening the phrase
     ("重新确认省级职教集团", "28", "省级职教集团"),

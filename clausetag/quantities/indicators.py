@@ -26,10 +26,10 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   a 的 modifier, is the head after the last 的 (``10个具有全国影响力的标杆应用场景`` → ``标杆应用场景``).
 * **Light normalisation** trims the span only (so ``text[indicator_start:indicator_end] == indicator``):
   scope prefixes (全市, 我市, 全省, 全国, 各类 …), leading particles and cue words, trailing particles
-  (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped; growth words stay
-  after a rate word (``营业收入年均增长``).
+  (的, 等 …) and a trailing bracketed note (``基地(园区)`` → ``基地``) are dropped.
 * **Noun-phrase edges** (issue 27, third follow-up): last, each indicator is cut into jieba words; a predicate
-  after its noun (``…企业上市``; a change word right before the number: ``单位GDP能耗下降15%`` → ``单位GDP能耗``)
+  after its noun (``…企业上市``; a change word right before the number, also after 年均/同比: ``单位GDP能耗下降15%`` →
+  ``单位GDP能耗``, ``营业收入年均增长10%`` → ``营业收入``)
   and a governing verb that opens it (``完成设备购置金额`` → ``设备购置金额``) are cut, and a text read after the
   quantity ends at a preposition or adverb after its nouns. Lists in ``indicator_cues.yaml: pos_edges``.
 * **Noun phrases, not verbs** (issue 27). A unit note or an aside in brackets right after a number
@@ -511,9 +511,12 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         if out[i] is not None or q.role not in roles or prev_ind is None:
             continue
         # 技术合同成交额年递增21%,到2015年达到10000亿元: the amount whose growth was given before
-        grown = (_GROWTH_END.search(prev_ind.text) if pq.kind in ("percent", "ratio")
-                 and q.kind not in ("percent", "ratio") else None)
-        if pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role) and grown is None:
+        # (the growth word ends the previous indicator or, cut from it by _pos_edges, follows it: then it is whole)
+        rate_of_level = pq.kind in ("percent", "ratio") and q.kind not in ("percent", "ratio")
+        grown = _GROWTH_END.search(prev_ind.text) if rate_of_level else None
+        follows = rate_of_level and _GROWTH_END.fullmatch(text, prev_ind.end, pq.start) is not None
+        if (pq.kind != q.kind and not (q.kind in ("percent", "ratio") and pq.role == q.role) and grown is None
+                and not follows):
             continue
         gap = text[pq.end:q.start]
         if any(ch in gap for ch in "。；;！!？?\n"):
