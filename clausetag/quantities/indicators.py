@@ -121,6 +121,7 @@ class _Cues:
         self.generic_word = re.compile(_alt(c["generic_alone"]))
         self.generic_alone = re.compile(f"(?:{_alt(c['generic_alone'])}|{_alt(c['link_words'])}|{_alt(c['drop_prefixes'])})*")
         self.after_category = re.compile(c["after_category"])
+        self.per_case = re.compile(c["per_case_scope_pattern"])
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
         self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
         self.generic_after = re.compile(_alt(c["generic_after"]))
@@ -543,7 +544,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             # that thing (FORMAT: the indicator is a substring; the change word is the comparison, not the noun)
             out[i] = out[i - 1]
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
-        if out[i] is None and q.role == "cap":
+        found = out[i]  # …给予补助，单个企业最高不超过200万元: the case it applies to is no indicator
+        if q.role == "cap" and (found is None or cues.per_case.fullmatch(found.text)):
             seg_s = q.start
             while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
                 seg_s -= 1
