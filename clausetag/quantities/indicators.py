@@ -544,11 +544,15 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             # that thing (FORMAT: the indicator is a substring; the change word is the comparison, not the noun)
             out[i] = out[i - 1]
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
-        found = out[i]  # …给予补助，单个企业最高不超过200万元: the case it applies to is no indicator
-        if q.role == "cap" and (found is None or cues.per_case.fullmatch(found.text)):
-            seg_s = q.start
-            while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-                seg_s -= 1
+        if q.role != "cap":
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        # …给予补助，单个企业最高不超过200万元: the case it applies to is no indicator (a grant named after the amount,
+        # 单个企业最高不超过100万元的专项资金支持, stays)
+        found = out[i]
+        if found is None or (found.end <= q.start and cues.per_case.fullmatch(text[seg_s:q.start].strip(_SPACE))):
             sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
             last = (_last(_MONEY_NP.finditer(text, sent_s, seg_s))
                     or _last(_MONEY_NP_ANY.finditer(text, sent_s, seg_s)))
