@@ -61,7 +61,6 @@ READER_ROLES = {
     ("hand-minor-03", "两美元又三美分"): "other",
     ("hand-symbol-03", "￥300"): "other",  # a fee: a per-case standard, the guide's other
     ("q27b-scope-01", "13个"): "actual",
-    ("q27c-review-02", "25%"): "target",  # a former value in 由…提高到: the guide gives it the target's role
 }
 
 

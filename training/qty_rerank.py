@@ -41,8 +41,10 @@ from clausetag.quantities.rerank import (  # noqa: E402
 
 #: the development/training samples (never the test samples)
 TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/quantities_train",
-                 "labels/quantities_train2", "labels/quantities_train3", "labels/quantities_train4")
-_TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3", "quantities_written", "quantities_written2")
+                 "labels/quantities_train2", "labels/quantities_train3", "labels/quantities_train4",
+                 "labels/quantities_wtrain")
+_TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3", "quantities_written", "quantities_written2",
+                 "quantities_written3")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
 MIN_WEIGHT = 0.01
