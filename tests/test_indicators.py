@@ -42,6 +42,9 @@ READER_MISSES = {
     "ind-q27c-02": "keeps the verb: 解决问题 for 问题",
     "ind-q27c-04": "a rate of the long modifier (关键工序数控化率) for the counted 数字化特色产业集群",
     "ind-q27c-06": "the whole list before 等研发平台 (what FORMAT.md's keep-every-modifier rule allows; the table says 研发平台)",
+    "ind-q27c-11": "数量 (the subject of 数量达到500家以上) for 众创空间; the random samples' annotators keep such a generic "
+                   "subject (总额 in quantities_train4), so no guard",
+    "ind-024": "原创影视作品 (what the 50万元 supports) where the table has no indicator",
     # roles: the role reader follows the random samples' guide where the table (written before it) does not
     "ind-035": "a regulation's condition: threshold, not target",
     "ind-036": "超过4亿元人民币的 is a condition (threshold)",

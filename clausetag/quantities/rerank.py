@@ -593,6 +593,8 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
                 out.append(q)
                 continue
             s, e = span
+            while e - s > 1 and text[e - 1] == "的":  # 国家和地区的2156家企业: the reader may keep the particle
+                e -= 1
         if (s, e) == (q.indicator_start, q.indicator_end) or (
                 q.indicator is not None and q.indicator.endswith(_GROWTH) and not text[s:e].endswith(_GROWTH)):
             # (a growth noun the rules keep after a rate word stays: 营业收入年均增速)
