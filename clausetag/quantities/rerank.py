@@ -518,7 +518,7 @@ def indicator_candidates(text: str, q: Any) -> tuple[list[tuple[int, int]], list
 
 #: a noun of growth the rules keep at the end of an indicator (``营业收入年均增速``): the fused pick does not drop it.
 #: A growth *verb* after the noun (``集装箱海铁联运量年均增长15%``) may go: FORMAT.md drops verbs after the noun
-#: (``单位GDP能耗下降15%`` → ``单位GDP能耗``); keeping 年均增长 too cost 1 of 81 on the written set and 0–4 per
+#: (``单位GDP能耗下降15%`` → ``单位GDP能耗``); keeping 年均增长 too cost 1 of 81 on the written set and −2 to +1 per
 #: training sample (docs/quantities.md).
 _GROWTH = ("年均增速",)
 
