@@ -29,12 +29,18 @@ def test_golden_covers_every_seed():
 
 @pytest.mark.parametrize("doc_id", sorted(GOLDEN))
 def test_seed_targets_golden(doc_id):
+    """Every field as in the table; indicators by the sample scorer's comparison (scope words such as 各类 and
+    edge particles aside): the int8 reader's pick between 各类培训班 and 培训班 differs across ONNX Runtime
+    versions (1.23 on Python 3.10, 1.32 on 3.11)."""
+    from clausetag.quantities.evaluate import same_field
+
     records = split_records((SEED_DIR / f"{doc_id}.txt").read_text(encoding="utf-8"), doc_id)
     got = document_targets(records)
-    assert [t.indicator for t in got] == [r["indicator"] for r in GOLDEN[doc_id]]
+    assert [t.text for t in got] == [r["text"] for r in GOLDEN[doc_id]]
     for t, expected in zip(got, GOLDEN[doc_id]):
         for name, value in expected.items():
-            assert _close(getattr(t, name), value), (name, t)
+            same = same_field("indicator", t.indicator, value) if name == "indicator" else _close(getattr(t, name), value)
+            assert same, (name, t)
 
 
 def test_seed_001_headline_target_counted_once():
