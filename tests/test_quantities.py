@@ -204,6 +204,15 @@ def test_a_named_five_year_plan_gives_its_end_year(row):
     assert q.year == row["year"]
 
 
+BASE_YEARS = yaml.safe_load((DATA_DIR / "base_years.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", BASE_YEARS, ids=[r["text"][:16] for r in BASE_YEARS])
+def test_a_base_year_does_not_time_the_quantity(row):
+    q = next(q for q in extract_quantities(row["text"], learned=False) if q.text == row["quantity"])
+    assert q.year == row["year"]
+
+
 def test_plan_periods_are_time_expressions():
     (t,) = extract_times("“十四五”期间新建学校15所")
     assert (t.text, t.kind, t.start_year, t.year) == ("“十四五”", "period", 2021, 2025)

@@ -245,6 +245,7 @@ class _Compiled:
         self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
         self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
+        self.year_base_right = re.compile(c["year_base_right_pattern"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
         # 罚款 after the quantity in its segment, possibly after the range's other bound (五千元以上五万元以下罚款)
@@ -461,7 +462,8 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
         opens_segment = not before or before[-1] in ",，:：、" or len(raw) - len(before) >= 2
         gov = target or opens_segment or _preceded_by(text, t.start, c.govern_time_left)
         ruled_out = (text.startswith(c.year_not_governing_right, t.end)
-                     or _preceded_by(text, t.start, c.year_not_governing_left))
+                     or _preceded_by(text, t.start, c.year_not_governing_left)
+                     or c.year_base_right.match(text, t.end) is not None)
         if ruled_out:
             continue
         if gov or not best_gov:
