@@ -174,6 +174,13 @@ def test_parse_number(text, value):
     assert parse_number(text) == pytest.approx(value)
 
 
+@pytest.mark.parametrize("text,span,value", [("城镇化率达到八成五。", "八成五", 8.5), ("七成三以上的县", "七成三以上", 7.3),
+                                             ("两成半", "两成半", 2.5), ("三成五家企业", "三成", 3.0)])
+def test_tenths_with_a_tenth_digit(text, span, value):
+    q = extract_quantities(text, learned=False)[0]
+    assert (q.text, q.value, q.unit, q.ratio) == (span, value, "成", pytest.approx(value / 10))
+
+
 def test_parse_chinese_rejects_garbage():
     with pytest.raises(ValueError):
         parse_chinese("三大")

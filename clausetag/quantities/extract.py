@@ -276,7 +276,8 @@ class _Compiled:
             f"百分之(?P<pn>{num})"
             f"|(?P<pm>[千万])分之(?P<pmn>{num})"
             f"|(?P<fd>{num})分之(?P<fm>{num})"
-            f"|(?P<tn>{tenth})成(?P<th>半)?(?![{re.escape(''.join(c['tenths_not_before']))}])"
+            f"|(?P<tn>{tenth})成(?P<th>半|[一二三四五六七八九](?![零〇一二三四五六七八九十百千万亿成倍]))?"
+            f"(?![{re.escape(''.join(c['tenths_not_before']))}])"
             f"|(?P<sym>[$＄￥¥€£])\\s?(?P<sn>{arabic})(?P<ss>{scale})?(?P<su>美元|欧元|英镑|元)?"
             f"|(?P<n1>{num})(?P<s1>{scale})?(?P<a1>[余多])?(?P<s1b>{scale})?"
             f"(?:(?P<u1>{unit})?(?P<sep> ?(?:[—–\\-－~～]+|至|到) ?)(?P<n2>{num})(?P<s2>{scale})?(?P<a2>[余多])?(?P<s2b>{scale})?)?"
@@ -813,10 +814,10 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             kind, currency = "ratio", None
             comp, low, high = "=", value, value
             is_cn_lead, fixed = False, True
-        elif gd.get("tn") is not None:  # tenths: 三成 -> 3 成 (ratio 0.3), 两成半 -> 2.5 成, 9.5成
-            tn = gd["tn"]
+        elif gd.get("tn") is not None:  # tenths: 三成 -> 3 成 (ratio 0.3), 两成半 -> 2.5 成, 八成五 -> 8.5 成, 9.5成
+            tn, th = gd["tn"], gd.get("th")
             value = 0.5 if tn == "半" else _num_value(tn)[0]
-            value = value + (0.5 if gd.get("th") else 0)
+            value = value + (0 if not th else 0.5 if th == "半" else _num_value(th)[0] / 10)
             if not 0 < value <= 10:
                 return None
             unit_raw, kind, unit, currency = "成", "ratio", "成", None
