@@ -246,6 +246,8 @@ class _Compiled:
         self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_base_right = re.compile(c["year_base_right_pattern"])
+        self.opening_time_left = re.compile(c["opening_time_left_pattern"])
+        self.opening_time_right = re.compile(c["opening_time_right_pattern"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
         # 罚款 after the quantity in its segment, possibly after the range's other bound (五千元以上五万元以下罚款)
@@ -478,6 +480,23 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
     return (best.year if best else None), cue_pos, cue_role
 
 
+def _opening_year(ctx: _Context, sent_start: int, c: _Compiled) -> int | None:
+    """The year of a time expression that opens the whole sentence (up to 。！？) when ``sent_start`` follows a
+    ；: ``2023年，全市…；城镇登记失业率为2.8%`` and ``到2025年，…；…达到60%`` time every part of the sentence
+    (FORMAT.md: the year comes from the sentence), unless a part names its own year."""
+    text = ctx.text
+    if not sent_start or text[sent_start - 1] not in "；;":
+        return None
+    full = max(text.rfind(ch, 0, sent_start - 1) for ch in "。！!？?\n\r") + 1
+    for t in ctx.times_between(full, sent_start):
+        if t.year is None or not c.opening_time_left.fullmatch(text, full, t.start):
+            return None
+        if text.startswith(c.year_not_governing_right, t.end) or not c.opening_time_right.match(text, t.end):
+            return None
+        return t.year
+    return None
+
+
 def _segment_start(text: str, pos: int, floor: int) -> int:
     """Start of the comma segment holding ``pos`` (not before ``floor``)."""
     i = pos
@@ -502,6 +521,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     text, masked = ctx.text, ctx.masked
     sent_start, sent_end = ctx.sentence(q_start)
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
+    if year is None:
+        year = _opening_year(ctx, sent_start, c)
     seg_start = _segment_start(text, q_start, sent_start)
     # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
     short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
