@@ -521,8 +521,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     text, masked = ctx.text, ctx.masked
     sent_start, sent_end = ctx.sentence(q_start)
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
-    if year is None:
-        year = _opening_year(ctx, sent_start, c)
+    if year is None and not any(t.year for t in ctx.times_between(sent_start, q_start)):
+        year = _opening_year(ctx, sent_start, c)  # (a part with a year of its own, 2020年以来, keeps none)
     seg_start = _segment_start(text, q_start, sent_start)
     # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
     short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
