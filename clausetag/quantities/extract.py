@@ -323,6 +323,8 @@ _PLAN_RE = re.compile(r"[“\"]?十(?P<k>[一二三四五]?)五[”\"]?(?=期间
 _PLAN_K = {"": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5}
 _MINUS = frozenset("-－−负")
 _SENTENCE_END = frozenset("。；;！!？?\n\r")
+#: the marks that end a whole sentence (its parts end at ；)
+_FULL_STOP = _SENTENCE_END - frozenset("；;")
 _OPEN_QUOTES = frozenset("“\"「『‘'")
 _CLOSE_QUOTES = frozenset("”\"」』’'")
 _MASK_PAIRS = {"《": "》", "(": ")", "（": "）", "〔": "〕", "[": "]", "【": "】"}
@@ -480,14 +482,15 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
     return (best.year if best else None), cue_pos, cue_role
 
 
-def _opening_year(ctx: _Context, sent_start: int, c: _Compiled) -> int | None:
-    """The year of a time expression that opens the whole sentence (up to 。！？) when ``sent_start`` follows a
-    ；: ``2023年，全市…；城镇登记失业率为2.8%`` and ``到2025年，…；…达到60%`` time every part of the sentence
-    (FORMAT.md: the year comes from the sentence), unless a part names its own year."""
+def _opening_year(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> int | None:
+    """The year of a time expression that opens the whole sentence (up to 。！？) when the part holding ``pos``
+    (from ``sent_start``) follows a ；: ``2023年，全市…；城镇登记失业率为2.8%`` and ``到2025年，…；…达到60%`` time
+    every part of the sentence (FORMAT.md: the year comes from the sentence), unless the part names a year of its
+    own before ``pos`` (``；2020年以来…`` keeps none)."""
     text = ctx.text
-    if not sent_start or text[sent_start - 1] not in "；;":
+    if not sent_start or text[sent_start - 1] not in "；;" or any(t.year for t in ctx.times_between(sent_start, pos)):
         return None
-    full = max(text.rfind(ch, 0, sent_start - 1) for ch in "。！!？?\n\r") + 1
+    full = max(text.rfind(ch, 0, sent_start - 1) for ch in _FULL_STOP) + 1
     for t in ctx.times_between(full, sent_start):
         if t.year is None or not c.opening_time_left.fullmatch(text, full, t.start):
             return None
@@ -521,8 +524,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     text, masked = ctx.text, ctx.masked
     sent_start, sent_end = ctx.sentence(q_start)
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
-    if year is None and not any(t.year for t in ctx.times_between(sent_start, q_start)):
-        year = _opening_year(ctx, sent_start, c)  # (a part with a year of its own, 2020年以来, keeps none)
+    if year is None:
+        year = _opening_year(ctx, sent_start, q_start, c)
     seg_start = _segment_start(text, q_start, sent_start)
     # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
     short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
@@ -838,7 +841,10 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         elif gd.get("tn") is not None:  # tenths: 三成 -> 3 成 (ratio 0.3), 两成半 -> 2.5 成, 八成五 -> 8.5 成, 9.5成
             tn, th = gd["tn"], gd.get("th")
             value = 0.5 if tn == "半" else _num_value(tn)[0]
-            value = value + (0 if not th else 0.5 if th == "半" else _num_value(th)[0] / 10)
+            if th == "半":
+                value += 0.5
+            elif th:  # 八成五: a tenth digit
+                value += _num_value(th)[0] / 10
             if not 0 < value <= 10:
                 return None
             unit_raw, kind, unit, currency = "成", "ratio", "成", None

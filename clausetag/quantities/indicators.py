@@ -608,7 +608,7 @@ _NOMINAL = ("n", "vn", "b", "eng", "x", "m", "q", "a", "j", "l", "s", "f", "h", 
 
 def _pos_span(span: str, after: str) -> tuple[int, int]:
     """Offsets inside ``span`` of its noun phrase (``after``: the text right after the span). A predicate after
-    the noun (``pos_edges.predicates``; a change word only right before a number and not after a rate word) and
+    the noun (``pos_edges.predicates``; a change word only right before a number) and
     an opener that governs the rest (``pos_edges.openers``) are cut: ``县域…企业上市`` → ``县域…企业``,
     ``单位GDP能耗下降``+``15%`` → ``单位GDP能耗``, ``完成设备购置金额`` → ``设备购置金额``. jieba's words say where a
     word ends; its tags only whether a neighbour is nominal (its verb tags are too noisy to decide alone)."""
@@ -633,7 +633,7 @@ def _pos_span(span: str, after: str) -> tuple[int, int]:
     change = last in pc["change_after"]
     if ((last in pc["predicates"] or change) and nominal(*toks[k]) and len(toks[k][0]) >= 2
             and "占" not in span[:len(span) - tail]
-            and (not change or (toks[k][0] not in pc["rate_words"] and _NUMBER_START.match(after)))):
+            and (not change or _NUMBER_START.match(after))):
         e = len(span) - tail
     # the head: an opener (after a listed adverb: 重新确认…, 已完成…) followed by a noun phrase
     i0 = 1 if toks[0][0] in pc["opener_adverbs"] and len(toks) > 2 else 0

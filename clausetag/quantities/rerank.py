@@ -597,7 +597,7 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
                 e -= 1
         if (s, e) == (q.indicator_start, q.indicator_end) or (
                 q.indicator is not None and q.indicator.endswith(_GROWTH) and not text[s:e].endswith(_GROWTH)):
-            # (a growth noun the rules keep after a rate word stays: 营业收入年均增速)
+            # (a growth noun the rules keep stays: 营业收入年均增速)
             out.append(q)
         else:
             out.append(replace(q, indicator=text[s:e], indicator_start=s, indicator_end=e))
