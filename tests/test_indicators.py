@@ -2,11 +2,14 @@
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 
 import pytest
+import yaml
 from conftest import DATA_DIR
 
 from clausetag.quantities.extract import extract_quantities
+from clausetag.quantities.indicators import respectively
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]
@@ -113,3 +116,30 @@ def test_pos_span_edges(span, after, expected):
 
     s, e = _pos_span(span, after)
     assert span[s:e] == expected
+
+
+RESPECTIVELY = yaml.safe_load((DATA_DIR / "respectively.yaml").read_text(encoding="utf-8"))
+
+
+def _stub(text: str, qtext: str, role: str, indicator: str | None, after: int) -> SimpleNamespace:
+    start = text.index(qtext, after)
+    s = text.rfind(indicator, 0, start) if indicator else -1
+    return SimpleNamespace(text=qtext, start=start, end=start + len(qtext), role=role, indicator=indicator,
+                           indicator_start=s if indicator else None, indicator_end=s + len(indicator) if indicator else None)
+
+
+@pytest.mark.parametrize("row", RESPECTIVELY, ids=[r["text"][:16] for r in RESPECTIVELY])
+def test_respectively_runs_take_one_indicator_each(row):
+    text, qs, pos = row["text"], [], 0
+    for qtext, role, ind in row["quantities"]:
+        qs.append(_stub(text, qtext, role, ind, pos))
+        pos = qs[-1].end
+    got = respectively(text, qs)
+    assert [g.text if g else None for g in got] == row["after"]
+    assert all(text[g.start:g.end] == g.text for g in got if g)
+
+
+def test_respectively_runs_in_the_pipeline():
+    row = RESPECTIVELY[0]
+    got = [q.indicator for q in extract_quantities(row["text"], reader=False)]
+    assert got == row["after"]

@@ -888,3 +888,63 @@ def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator 
         s, e = _trim(text, _head_after_de(text, s, e), e, cues)
         if e - s >= 2 and _balanced(text[s:e]):
             out[i] = Indicator(text[s:e], s, e)
+
+
+_RUN_GAPS = ("、", "和", "及", "与", "以及", "，", ",")
+_SENTENCE_BREAKS = "。；;！!？?\n\r"
+
+
+def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES
+                 ) -> list[Indicator | None]:
+    """The quantities' indicators (their ``indicator``/``indicator_start``/``indicator_end``) after a last pass
+    over runs of two or more quantities after 分别 that share one indicator or have none; run after the
+    re-rankers and the reader, which score each quantity alone:
+
+    * the shared indicator is a list of as many parallel items, each ending with the same character
+      (``科技型中小企业、高新技术企业分别不低于100家、50家``): one item each;
+    * else the earlier target/actual/cap quantities of the sentence name as many distinct indicators, each
+      quantity with one (``开工率为100%，竣工率为83.32%，…，分别比8月底增长了5.3个百分点、5.9个百分点…``):
+      one indicator each, in order.
+
+    Caps are left alone (``分别择优给予不超过…、最高不超过…``: two caps on one grant)."""
+    cues = _cues()
+    out: list[Indicator | None] = [
+        Indicator(q.indicator, q.indicator_start, q.indicator_end) if q.indicator is not None else None
+        for q in quantities]
+    n, i = len(quantities), 0
+    while i < n:
+        q, j = quantities[i], i + 1
+        while (j < n and quantities[j].role in roles
+               and text[quantities[j - 1].end:quantities[j].start].strip(_SPACE) in _RUN_GAPS):
+            j += 1
+        run, i = range(i, j), j
+        if len(run) < 2 or any(quantities[r].role not in roles or quantities[r].role == "cap" for r in run):
+            continue
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        k = text.rfind("分别", seg_s, q.start)
+        if k < 0:
+            continue
+        names = {ind.text for r in run if (ind := out[r]) is not None}
+        first = out[run[0]]
+        if (first is not None and len(names) == 1 and all(out[r] is not None for r in run) and first.end <= k
+                and not any(first.end <= x.start < q.start for x in quantities)):
+            items = _list_items(text, first.start, first.end, len(run), cues)
+            if items is not None and len({text[b - 1] for _, b in items}) == 1:
+                for r, (a, b) in zip(run, items):
+                    out[r] = Indicator(text[a:b], a, b)
+                continue
+        sent_s = max(text.rfind(ch, 0, q.start) for ch in _SENTENCE_BREAKS) + 1
+        earlier = [x for x in range(run[0]) if quantities[x].start >= sent_s and quantities[x].role in roles]
+        if not earlier or any(out[x] is None for x in earlier):
+            continue
+        distinct: dict[str, Indicator] = {}
+        for x in earlier:
+            ind = out[x]
+            assert ind is not None
+            distinct.setdefault(ind.text, ind)
+        if len(distinct) == len(run) and names <= distinct.keys():
+            for r, ind in zip(run, distinct.values()):
+                out[r] = ind
+    return out
