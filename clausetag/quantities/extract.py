@@ -209,6 +209,8 @@ class _Compiled:
             "美元": re.compile("(?:又|零)?(?P<f>\\d{1,2}|[一二两三四五六七八九十]{1,3})美分"),
         }
         self.cn_blocked_left = frozenset(c["cn_blocked_left"])
+        self.between_units = frozenset(c["between_units"])
+        self.pair_before = re.compile(c["pair_before_pattern"])
         self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
         self.ordinal_left_multi = tuple(w for w in c["ordinal_left"] if len(w) > 1)
         self.ordinal_left_nouns = tuple(c["ordinal_left_nouns"])
@@ -718,6 +720,13 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
     return out
 
 
+def _bound_follows(text: str, e: int, c: _Compiled) -> bool:
+    """Whether a bound (以上, 以下, 以内 …; not 左右) follows the unit ending at ``e``."""
+    note = _INCLUSION_NOTE.match(text, e)
+    ce = note.end() if note else e
+    return any(c.suffix.get(text[ce:ce + L]) in (">=", "<=") for L in c.suffix_lens)
+
+
 def _criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
     """A floor (>=, >) on a count or measure right before the name of a share in the same noun phrase
     (``全省普通高中66人及以上超大班额占比降至9.46%``) is a criterion of what the share is of: ``threshold``."""
@@ -868,10 +877,13 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             sc1 = g("s1") or g("s1b") or ""
             approx = bool(g("a1") or gd.get("a2"))
             if is_cn_lead and (prev in c.cn_blocked_left or v1 == 0 or (n1 == "一" and unit_raw in c.count_units
-                                                                         and gd.get("sep") is None)):
-                return None  # 单一项目, 零; 一个/一位/一家 is an article, not a count
+                                                                         and gd.get("sep") is None
+                                                                         and not _bound_follows(text, e, c))):
+                return None  # 单一项目, 零; 一个/一位/一家 is an article, not a count (一次以上 is one)
             if e < n and text[e].isascii() and text[e].isalpha():
                 return None  # 5G, 4K, 3D
+            if unit_raw in c.between_units and c.pair_before.search(text, max(0, s - 3), s):
+                return None  # 10000与20000间: between two numbers, not rooms
             if unit_raw is not None:
                 nb = c.not_before.get(unit_raw)
                 if nb and e < n and text.startswith(nb, e):
@@ -915,8 +927,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             cap = w in c.cap_words or w == "上限"
             start = s - L
             break
-    if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿":
-        return None  # 千亿级, 万人 … need an explicit cue (超千人, 超万亿元)
+    if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿" and not _bound_follows(text, e, c):
+        return None  # 千亿级, 万人 … need an explicit cue (超千人, 超万亿元, 万亿元以上)
     if unit_raw is not None:
         note = _INCLUSION_NOTE.match(text, e)  # 30人（含）以下, 300人（不含）以上
         ce = note.end() if note else e
