@@ -915,6 +915,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                         e = mm.end()
     except ValueError:
         return None
+    if unit_raw == "元" and text.startswith("人民币", e):
+        e += 3  # 10000元人民币以下: the currency named again belongs to the amount
 
     # comparator cues around the span
     start, end = s, e
