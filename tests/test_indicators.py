@@ -9,7 +9,7 @@ import yaml
 from conftest import DATA_DIR
 
 from clausetag.quantities.extract import extract_quantities
-from clausetag.quantities.indicators import respectively
+from clausetag.quantities.indicators import Indicator, headless, respectively
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]
@@ -142,3 +142,16 @@ def test_respectively_runs_in_the_pipeline():
     row = RESPECTIVELY[0]
     got = [q.indicator for q in extract_quantities(row["text"], reader=False)]
     assert got == row["after"]
+
+
+HEADLESS = yaml.safe_load((DATA_DIR / "headless.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", HEADLESS, ids=[r["text"][:16] for r in HEADLESS])
+def test_headless_de_phrases_are_the_indicator(row):
+    text, (qtext, role), before = row["text"], row["quantity"], row["before"]
+    q = _stub(text, qtext, role, before, 0)
+    ind = Indicator(before, q.indicator_start, q.indicator_end) if before else None
+    (got,) = headless(text, [q], [ind])
+    assert (got.text if got else None) == row["after"]
+    assert got is None or text[got.start:got.end] == got.text

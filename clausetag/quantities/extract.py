@@ -72,7 +72,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from clausetag.quantities.indicators import find_indicators, respectively
+from clausetag.quantities.indicators import final_pass, find_indicators
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 from clausetag.quantities.rerank import rerank_indicators, rerank_roles
 
@@ -716,7 +716,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
             out = rerank_indicators(text, out, reader=None if reader else False)
         out = [q if ind is None or ind.text == q.indicator
                else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
-               for q, ind in zip(out, respectively(text, out))]
+               for q, ind in zip(out, final_pass(text, out))]
     return out
 
 

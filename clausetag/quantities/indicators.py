@@ -49,6 +49,10 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
   (``国家级``) takes the head of the next one, giving ``国家级工业设计研究院``; this is the one case where
   the indicator is not a substring: its offsets run from ``国家级`` to the end of the shared head.
   Bounds of one range written as two quantities (``五千元以上二万元以下罚款``) share the indicator.
+* **A last pass** (:func:`final_pass`), after the re-rankers and the reader, which score one quantity at a time:
+  a 分别 run takes one item of a shared list, or one of the sentence's earlier indicators, each
+  (:func:`respectively`); a quantity after a 的 phrase without a head noun measures that phrase
+  (``年销售收入超5亿元的达到300家`` → ``年销售收入超5亿元``; :func:`headless`).
 """
 from __future__ import annotations
 
@@ -60,7 +64,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["INDICATOR_ROLES", "Indicator", "find_indicators", "load_indicator_cues"]
+__all__ = ["INDICATOR_ROLES", "Indicator", "final_pass", "find_indicators", "headless", "load_indicator_cues", "respectively"]
 
 #: roles whose quantities get an indicator
 INDICATOR_ROLES = frozenset({"target", "actual", "cap"})
@@ -137,6 +141,8 @@ class _Cues:
         self.result_verbs = frozenset(c["result_verbs"])
         self.noun_links = frozenset(c["noun_links"])
         self.noun_link_subjects = frozenset(c["noun_link_subjects"])
+        self.headless_link = re.compile(f"(?:要|应|均)?(?:{_alt(c['headless_links'])})")
+        self.headless = re.compile(f"的{self.headless_link.pattern}$")
         self.respectively_head = re.compile(f"(?:{_alt(c['respectively_item_heads'])})$")
         self.counter_any = {unit: re.compile(_alt(words)) for unit, words in c["counter_heads"].items()}
         self.counter_heads = {unit: re.compile(f"(?:{_alt(words)})(?![\u4e00-\u9fff])|(?:{_alt(words)})(?=建设|培育|认定|发展|及|和|与)")
@@ -894,11 +900,48 @@ _RUN_GAPS = ("、", "和", "及", "与", "以及", "，", ",")
 _SENTENCE_BREAKS = "。；;！!？?\n\r"
 
 
+
+
+def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES
+               ) -> list[Indicator | None]:
+    """The quantities' indicators (their ``indicator``/``indicator_start``/``indicator_end``) after a last pass
+    for what the re-rankers and the reader, which score each quantity alone, cannot see: 分别 runs
+    (:func:`respectively`) and headless 的 phrases (:func:`headless`)."""
+    return headless(text, quantities, respectively(text, quantities, roles), roles)
+
+
+def headless(text: str, quantities: Sequence[Any], out: list[Indicator | None],
+             roles: frozenset[str] = INDICATOR_ROLES) -> list[Indicator | None]:
+    """``out`` with the indicator of a quantity after a 的 phrase without a head noun (``年销售收入3亿元以上的达到300家``,
+    ``自建快递物流配送体系的达到30家``) set to the whole phrase from the segment start, criterion included
+    (the samples' annotators' convention), where no other target/actual/cap quantity is inside it."""
+    cues = _cues()
+    out = list(out)
+    for i, q in enumerate(quantities):
+        if q.role not in roles or (q.end < len(text) and text[q.end] not in cues.breaks):
+            continue  # (…确定的超过10%目标: the quantity modifies what follows)
+        seg_s = q.start
+        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
+            seg_s -= 1
+        before = text[seg_s:q.start].rstrip(_SPACE)
+        m = cues.headless.search(before)  # …的达到300家: a link verb after the 的
+        if m is not None:
+            de = m.start()
+        elif before.endswith("的") and cues.headless_link.match(q.text):
+            de = len(before) - 1  # …的不得超过30%: the link verb opens the quantity
+        else:
+            continue  # (…总额的30%: a share of what precedes 的)
+        s, e = _trim(text, seg_s, seg_s + de, cues)
+        if e - s < 2 or any(s <= x.start < e and x.role in roles for x in quantities):
+            continue
+        out[i] = Indicator(text[s:e], s, e)
+    return out
+
+
 def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES
                  ) -> list[Indicator | None]:
     """The quantities' indicators (their ``indicator``/``indicator_start``/``indicator_end``) after a last pass
-    over runs of two or more quantities after 分别 that share one indicator or have none; run after the
-    re-rankers and the reader, which score each quantity alone:
+    over runs of two or more quantities after 分别 that share one indicator or have none:
 
     * the shared indicator is a list of as many parallel items, each ending with the same character
       (``科技型中小企业、高新技术企业分别不低于100家、50家``): one item each;
