@@ -227,6 +227,11 @@ def test_a_year_opening_the_sentence_times_the_parts_after_a_semicolon(row):
     assert q.year == row["year"]
 
 
+def test_full_width_years_are_time_expressions():
+    (t,) = extract_times("到２０２５年底")
+    assert (t.text, t.kind, t.year, t.start, t.end) == ("２０２５年底", "year", 2025, 1, 7)
+
+
 def test_plan_periods_are_time_expressions():
     (t,) = extract_times("“十四五”期间新建学校15所")
     assert (t.text, t.kind, t.start_year, t.year) == ("“十四五”", "period", 2021, 2025)

@@ -334,39 +334,44 @@ _SENTENCE_END_RE = re.compile("[" + re.escape("".join(sorted(_SENTENCE_END))) + 
 _MASK_CHARS_RE = re.compile("[" + re.escape("".join(sorted(set(_MASK_PAIRS) | set(_MASK_PAIRS.values()) | {"“", "”"}))) + "]")
 
 
+_FULLWIDTH_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+
+
 def extract_times(text: str) -> list[TimeExpr]:
     """Years, months, dates and periods in ``text`` (offsets into ``text``), left to right."""
     out: list[TimeExpr] = []
+    orig = text
+    text = text.translate(_FULLWIDTH_DIGITS)  # ２００５年 reads as 2005年; one character each, so offsets hold
     for m in _TIME_RE.finditer(text):
         g = m.group
         if g("py1"):
             y1, y2 = int(g("py1")), int(g("py2"))
             if y2 < y1:
                 continue
-            out.append(TimeExpr(m.group(), m.start(), m.end(), "period", y2, y1))
+            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "period", y2, y1))
         elif g("dy"):
             y, mo = int(g("dy")), int(g("dm"))
             d = int(g("dd")) if g("dd") else None
             if not 1 <= mo <= 12 or (d is not None and not 1 <= d <= 31):
                 continue
-            out.append(TimeExpr(m.group(), m.start(), m.end(), "date" if d else "month", y, y, mo, d))
+            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "date" if d else "month", y, y, mo, d))
         elif g("iy"):
             y, mo, d = int(g("iy")), int(g("im")), int(g("id"))
             if not (1 <= mo <= 12 and 1 <= d <= 31):
                 continue
-            out.append(TimeExpr(m.group(), m.start(), m.end(), "date", y, y, mo, d))
+            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "date", y, y, mo, d))
         elif g("y"):
             y = int(g("y"))
-            out.append(TimeExpr(m.group(), m.start(), m.end(), "year", y, y))
+            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "year", y, y))
         else:
             mo, d = int(g("mm")), int(g("md"))
             if not (1 <= mo <= 12 and 1 <= d <= 31):
                 continue
-            out.append(TimeExpr(m.group(), m.start(), m.end(), "month_day", None, None, mo, d))
+            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "month_day", None, None, mo, d))
     if "五" in text:
         for m in _PLAN_RE.finditer(text):
             end = 2005 + 5 * _PLAN_K[m.group("k")]
-            out.append(TimeExpr(m.group(), m.start(), m.end(), "period", end, end - 4))
+            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "period", end, end - 4))
         out.sort(key=lambda t: t.start)
     return out
 
