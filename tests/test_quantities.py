@@ -213,6 +213,7 @@ def test_a_named_five_year_plan_gives_its_end_year(row):
 
 BASE_YEARS = yaml.safe_load((DATA_DIR / "base_years.yaml").read_text(encoding="utf-8"))
 OPENING_YEARS = yaml.safe_load((DATA_DIR / "opening_years.yaml").read_text(encoding="utf-8"))
+DEADLINE_YEARS = yaml.safe_load((DATA_DIR / "deadline_years.yaml").read_text(encoding="utf-8"))
 
 
 @pytest.mark.parametrize("row", BASE_YEARS, ids=[r["text"][:16] for r in BASE_YEARS])
@@ -223,6 +224,12 @@ def test_a_base_year_does_not_time_the_quantity(row):
 
 @pytest.mark.parametrize("row", OPENING_YEARS, ids=[r["text"][:16] for r in OPENING_YEARS])
 def test_a_year_opening_the_sentence_times_the_parts_after_a_semicolon(row):
+    q = next(q for q in extract_quantities(row["text"], learned=False) if q.text == row["quantity"])
+    assert q.year == row["year"]
+
+
+@pytest.mark.parametrize("row", DEADLINE_YEARS, ids=[r["text"][:16] for r in DEADLINE_YEARS])
+def test_a_dated_deadline_after_the_quantity_times_it(row):
     q = next(q for q in extract_quantities(row["text"], learned=False) if q.text == row["quantity"])
     assert q.year == row["year"]
 

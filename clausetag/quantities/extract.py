@@ -249,6 +249,7 @@ class _Compiled:
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_base_right = re.compile(c["year_base_right_pattern"])
         self.opening_time_left = re.compile(c["opening_time_left_pattern"])
+        self.deadline_right = re.compile(c["deadline_right_pattern"])
         self.opening_time_right = re.compile(c["opening_time_right_pattern"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
@@ -507,6 +508,15 @@ def _opening_year(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> int
     return None
 
 
+def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> int | None:
+    """The year of a dated deadline after the quantity in its comma segment, when no year before it governs
+    (``2座中型水库力争2022年11月底前完工``, ``12个项目2022年6月底前全部开工``)."""
+    for t in ctx.times_between(q_end, _segment_end(ctx.text, q_end, sent_end)):
+        if t.year is not None and c.deadline_right.match(ctx.text, t.end):
+            return t.year
+    return None
+
+
 def _segment_start(text: str, pos: int, floor: int) -> int:
     """Start of the comma segment holding ``pos`` (not before ``floor``)."""
     i = pos
@@ -533,6 +543,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     year, cue_pos, cue_role = _year_and_time_cue(ctx, sent_start, q_start, c)
     if year is None:
         year = _opening_year(ctx, sent_start, q_start, c)
+    if year is None:
+        year = _deadline_year(ctx, q_end, sent_end, c)
     seg_start = _segment_start(text, q_start, sent_start)
     # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
     short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
