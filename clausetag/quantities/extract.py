@@ -511,8 +511,12 @@ def _opening_year(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> int
 def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> int | None:
     """The year of a dated deadline after the quantity in its comma segment, when no year before it governs
     (``2座中型水库力争2022年11月底前完工``, ``12个项目2022年6月底前全部开工``)."""
-    for t in ctx.times_between(q_end, _segment_end(ctx.text, q_end, sent_end)):
-        if t.year is not None and c.deadline_right.match(ctx.text, t.end):
+    text = ctx.text
+    seg_end = _segment_end(text, q_end, sent_end)
+    for t in ctx.times_between(q_end, seg_end):
+        m = c.deadline_right.match(text, t.end) if t.year is not None else None
+        if (m is not None and not _preceded_by(text, t.start, c.year_not_governing_left)
+                and "的" not in text[m.end():seg_end]):  # (比2020年前增加…, 2021年底前认定的企业: a base, a modifier)
             return t.year
     return None
 
@@ -731,7 +735,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
                for q, ind in zip(out, find_indicators(text, out))]
         if learned:
             out = rerank_indicators(text, out, reader=None if reader else False)
-        out = [q if ind is None or ind.text == q.indicator
+        out = [q if ind is None or (ind.text, ind.start, ind.end) == (q.indicator, q.indicator_start, q.indicator_end)
                else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, final_pass(text, out))]
     return out

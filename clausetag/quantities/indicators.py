@@ -99,6 +99,7 @@ class _Cues:
     def __init__(self) -> None:
         c = load_indicator_cues()
         self.breaks = frozenset(c["segment_breaks"])
+        self.sentence_breaks = frozenset(c["sentence_breaks"])
         verbs = list(c["object_verbs"])
         self.verb_end = re.compile(f"(?:{_alt(verbs)})$")
         # inner scanning only uses verbs of two or more characters (处 is too often part of a word)
@@ -779,9 +780,7 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
         i = j
         if len(run) < 2 or q.role not in roles:
             continue
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         k = text.rfind("分别", seg_s, q.start)
         first = out[run[0]]
         if k >= 0 and q.start - k <= 6 and first is not None and first.end <= k and all(
@@ -897,9 +896,13 @@ def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator 
 
 
 _RUN_GAPS = ("、", "和", "及", "与", "以及", "，", ",")
-_SENTENCE_BREAKS = "。；;！!？?\n\r"
 
 
+def _segment_start(text: str, pos: int, breaks: frozenset[str]) -> int:
+    """Start of the segment (between ``breaks``) that holds ``pos``."""
+    while pos > 0 and text[pos - 1] not in breaks:
+        pos -= 1
+    return pos
 
 
 def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES
@@ -920,9 +923,7 @@ def headless(text: str, quantities: Sequence[Any], out: list[Indicator | None],
     for i, q in enumerate(quantities):
         if q.role not in roles or (q.end < len(text) and text[q.end] not in cues.breaks):
             continue  # (…确定的超过10%目标: the quantity modifies what follows)
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         before = text[seg_s:q.start].rstrip(_SPACE)
         m = cues.headless.search(before)  # …的达到300家: a link verb after the 的
         if m is not None:
@@ -941,13 +942,14 @@ def headless(text: str, quantities: Sequence[Any], out: list[Indicator | None],
 def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES
                  ) -> list[Indicator | None]:
     """The quantities' indicators (their ``indicator``/``indicator_start``/``indicator_end``) after a last pass
-    over runs of two or more quantities after 分别 that share one indicator or have none:
+    over runs of two or more target/actual quantities after 分别 in their segment:
 
-    * the shared indicator is a list of as many parallel items, each ending with the same character
-      (``科技型中小企业、高新技术企业分别不低于100家、50家``): one item each;
-    * else the earlier target/actual/cap quantities of the sentence name as many distinct indicators, each
-      quantity with one (``开工率为100%，竣工率为83.32%，…，分别比8月底增长了5.3个百分点、5.9个百分点…``):
-      one indicator each, in order.
+    * all with one indicator that is a list of as many parallel items, each ending with the same character
+      (``科技型中小企业、高新技术企业分别不低于100家、50家``; not ``审核期、辅导期企业数量``, a list of modifiers of
+      one head): one item each;
+    * else, when the earlier target/actual/cap quantities of the sentence all have indicators and name as many
+      distinct ones, and the run's own indicators are among them or missing
+      (``开工率为100%，竣工率为83.32%，…，分别比8月底增长了5.3个百分点、5.9个百分点…``): one each, in order.
 
     Caps are left alone (``分别择优给予不超过…、最高不超过…``: two caps on one grant)."""
     cues = _cues()
@@ -963,9 +965,7 @@ def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = I
         run, i = range(i, j), j
         if len(run) < 2 or any(quantities[r].role not in roles or quantities[r].role == "cap" for r in run):
             continue
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         k = text.rfind("分别", seg_s, q.start)
         if k < 0:
             continue
@@ -978,16 +978,17 @@ def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = I
                 for r, (a, b) in zip(run, items):
                     out[r] = Indicator(text[a:b], a, b)
                 continue
-        sent_s = max(text.rfind(ch, 0, q.start) for ch in _SENTENCE_BREAKS) + 1
-        earlier = [x for x in range(run[0]) if quantities[x].start >= sent_s and quantities[x].role in roles]
-        if not earlier or any(out[x] is None for x in earlier):
-            continue
+        sent_s = _segment_start(text, q.start, cues.sentence_breaks)
+        earlier = [out[x] for x in range(run[0]) if quantities[x].start >= sent_s and quantities[x].role in roles]
         distinct: dict[str, Indicator] = {}
-        for x in earlier:
-            ind = out[x]
-            assert ind is not None
+        for ind in earlier:
+            if ind is None:
+                break
             distinct.setdefault(ind.text, ind)
-        if len(distinct) == len(run) and names <= distinct.keys():
-            for r, ind in zip(run, distinct.values()):
-                out[r] = ind
+        else:
+            if not earlier:
+                continue
+            if len(distinct) == len(run) and names <= distinct.keys():
+                for r, ind in zip(run, distinct.values()):
+                    out[r] = ind
     return out
