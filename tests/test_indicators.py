@@ -9,7 +9,7 @@ import yaml
 from conftest import DATA_DIR
 
 from clausetag.quantities.extract import extract_quantities
-from clausetag.quantities.indicators import Indicator, headless, respectively
+from clausetag.quantities.indicators import Indicator, _broken_edges, headless, respectively
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]
@@ -155,3 +155,14 @@ def test_headless_de_phrases_are_the_indicator(row):
     (got,) = headless(text, [q], [ind])
     assert (got.text if got else None) == row["after"]
     assert got is None or text[got.start:got.end] == got.text
+
+
+BROKEN_EDGES = yaml.safe_load((DATA_DIR / "broken_edges.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", BROKEN_EDGES, ids=[r["text"][:16] for r in BROKEN_EDGES])
+def test_indicator_edges_are_not_inside_a_word(row):
+    text, before = row["text"], row["before"]
+    s = text.index(before)
+    (got,) = _broken_edges(text, [Indicator(before, s, s + len(before))])
+    assert got.text == row["after"] == text[got.start:got.end]

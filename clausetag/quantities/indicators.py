@@ -52,7 +52,8 @@ Conventions (the golden table ``tests/data/indicators_golden.jsonl`` follows the
 * **A last pass** (:func:`final_pass`), after the re-rankers and the reader, which score one quantity at a time:
   a 分别 run takes one item of a shared list, or one of the sentence's earlier indicators, each
   (:func:`respectively`); a quantity after a 的 phrase without a head noun measures that phrase
-  (``年销售收入超5亿元的达到300家`` → ``年销售收入超5亿元``; :func:`headless`).
+  (``年销售收入超5亿元的达到300家`` → ``年销售收入超5亿元``; :func:`headless`); an indicator that ends inside a link
+  word (``…冶炼废渣力|争达到``) or opens with the rest of a deadline (``2019年底|前…``) is cut at the word.
 """
 from __future__ import annotations
 
@@ -142,6 +143,8 @@ class _Cues:
         self.result_verbs = frozenset(c["result_verbs"])
         self.noun_links = frozenset(c["noun_links"])
         self.noun_link_subjects = frozenset(c["noun_link_subjects"])
+        # words an indicator never ends inside (…冶炼废渣力|争达到100%): the link words of 2+ characters
+        self.edge_words = tuple(sorted({w for w in c["link_words"] if len(w) >= 2}))
         self.headless_link = re.compile(f"(?:要|应|均)?(?:{_alt(c['headless_links'])})")
         self.headless = re.compile(f"的{self.headless_link.pattern}$")
         self.respectively_head = re.compile(f"(?:{_alt(c['respectively_item_heads'])})$")
@@ -910,7 +913,33 @@ def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = IND
     """The quantities' indicators (their ``indicator``/``indicator_start``/``indicator_end``) after a last pass
     for what the re-rankers and the reader, which score each quantity alone, cannot see: 分别 runs
     (:func:`respectively`) and headless 的 phrases (:func:`headless`)."""
-    return headless(text, quantities, respectively(text, quantities, roles), roles)
+    return _broken_edges(text, headless(text, quantities, respectively(text, quantities, roles), roles))
+
+
+_TIME_BEFORE = re.compile(r"(?:(?:19|20)\d{2}\s*年|月)(?:底|末)?$")
+_DEADLINE_REST = re.compile(r"(?:之前|以前|前)(?![一二三四五六七八九十两\d])")
+
+
+def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | None]:
+    """``out`` with an indicator that ends inside a link word cut before it
+    (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
+    (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it; the readers score spans without words."""
+    cues = _cues()
+    res = list(out)
+    for i, ind in enumerate(out):
+        if ind is None:
+            continue
+        s, e = ind.start, ind.end
+        for w in cues.edge_words:
+            k = text.find(w, max(0, e - len(w) + 1), e + len(w) - 1)  # starts before e, ends after it
+            if 0 <= k < e and k - s >= 2:
+                e = k
+        m = _DEADLINE_REST.match(text, s, e) if _TIME_BEFORE.search(text, max(0, s - 8), s) else None
+        if m is not None and e - m.end() >= 2:
+            s = m.end()
+        if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):
+            res[i] = Indicator(text[s:e], s, e)
+    return res
 
 
 def headless(text: str, quantities: Sequence[Any], out: list[Indicator | None],
