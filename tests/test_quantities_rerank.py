@@ -244,3 +244,22 @@ def test_role_features_at_every_offset_are_the_plain_features() -> None:
             for e in range(s + 1, min(len(text), s + 6) + 1):
                 q = SimpleNamespace(start=s, end=e, role="target", kind="percent", comparator="=", unit="%", year=None)
                 assert rerank.role_features(text, q, sent) == _role_features_plain(text, q), (text, s, e)
+
+
+@pytest.mark.parametrize("text,borrower,owner,kept", [
+    ("马鬃山村面积10.92平方公里，共13个村民小组，505户1748人。", "505户", "10.92平方公里", False),  # another unit
+    ("新增企业50家，其中高新技术企业20家。", "20家", "50家", True),  # the same unit: the reader may be right
+    ("营业收入1200亿元，增长12%。", "12%", "1200亿元", True),  # a change of the same thing: not a count
+])
+def test_a_count_does_not_borrow_the_indicator_of_another_unit(text, borrower, owner, kept):
+    from dataclasses import replace
+
+    before = extract_quantities(text, learned=False)
+    o = next(q for q in before if q.text == owner)
+    assert o.indicator is not None
+    before = [replace(q, indicator=None, indicator_start=None, indicator_end=None) if q.text == borrower else q
+              for q in before]
+    after = [replace(q, indicator=o.indicator, indicator_start=o.indicator_start, indicator_end=o.indicator_end)
+             if q.text == borrower else q for q in before]  # what the reader gave
+    got = next(q for q in rerank._not_borrowed(before, after) if q.text == borrower)
+    assert (got.indicator == o.indicator) is kept

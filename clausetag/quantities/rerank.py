@@ -601,4 +601,21 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
             out.append(q)
         else:
             out.append(replace(q, indicator=text[s:e], indicator_start=s, indicator_end=e))
+    return _not_borrowed(quantities, out) if reader else out
+
+
+def _not_borrowed(before: Sequence[Any], after: list[Any]) -> list[Any]:
+    """``after`` without the reader's span for a count the rules gave no indicator where that span is the
+    indicator of another quantity with another unit (``马鬃山村面积10.92平方公里，…，505户1748人``: 505户 does not
+    count 马鬃山村面积)."""
+    taken: dict[tuple[int, int], set[str]] = {}  # span -> units of the quantities the rules found it for
+    for b, o in zip(before, after):
+        if b.indicator is not None and o.indicator is not None and o.kind not in ("percent", "ratio"):
+            taken.setdefault((o.indicator_start, o.indicator_end), set()).add(o.unit)
+    out = list(after)
+    for i, (b, q) in enumerate(zip(before, after)):
+        if b.indicator is None and q.indicator is not None and q.kind == "count":
+            units = taken.get((q.indicator_start, q.indicator_end))
+            if units and q.unit not in units:
+                out[i] = replace(q, indicator=None, indicator_start=None, indicator_end=None)
     return out
