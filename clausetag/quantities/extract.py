@@ -72,7 +72,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from clausetag.quantities.indicators import final_pass, find_indicators
+from clausetag.quantities.indicators import Indicator, final_pass, find_indicators
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 from clausetag.quantities.rerank import rerank_indicators, rerank_roles
 
@@ -735,10 +735,17 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
                for q, ind in zip(out, find_indicators(text, out))]
         if learned:
             out = rerank_indicators(text, out, reader=None if reader else False)
-        out = [q if ind is None or (ind.text, ind.start, ind.end) == (q.indicator, q.indicator_start, q.indicator_end)
-               else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
-               for q, ind in zip(out, final_pass(text, out))]
+        out = [_with_indicator(q, ind) for q, ind in zip(out, final_pass(text, out))]
     return out
+
+
+def _with_indicator(q: Quantity, ind: Indicator | None) -> Quantity:
+    """``q`` with the indicator ``ind`` (None: none), the same object when nothing changes."""
+    if ind is None:
+        return q if q.indicator is None else replace(q, indicator=None, indicator_start=None, indicator_end=None)
+    if (ind.text, ind.start, ind.end) == (q.indicator, q.indicator_start, q.indicator_end):
+        return q
+    return replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
 
 
 def _bound_follows(text: str, e: int, c: _Compiled) -> bool:

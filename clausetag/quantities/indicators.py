@@ -916,18 +916,22 @@ def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = IND
     return _broken_edges(text, headless(text, quantities, respectively(text, quantities, roles), roles))
 
 
+_WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
 _TIME_BEFORE = re.compile(r"(?:(?:19|20)\d{2}\s*年|月)(?:底|末)?$")
 _DEADLINE_REST = re.compile(r"(?:之前|以前|前)(?![一二三四五六七八九十两\d])")
 
 
 def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | None]:
-    """``out`` with an indicator that ends inside a link word cut before it
+    """``out`` without an indicator of punctuation alone, and with one that ends inside a link word cut before it
     (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
     (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it; the readers score spans without words."""
     cues = _cues()
     res = list(out)
     for i, ind in enumerate(out):
         if ind is None:
+            continue
+        if not _WORD_CHAR.search(ind.text):
+            res[i] = None  # 、 or a bracket alone names nothing
             continue
         s, e = ind.start, ind.end
         for w in cues.edge_words:
