@@ -748,11 +748,22 @@ def _with_indicator(q: Quantity, ind: Indicator | None) -> Quantity:
     return replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
 
 
-def _bound_follows(text: str, e: int, c: _Compiled) -> bool:
-    """Whether a bound (以上, 以下, 以内 …; not 左右) follows the unit ending at ``e``."""
+def _suffix_at(text: str, e: int, c: _Compiled) -> tuple[str, int, bool] | None:
+    """The suffix cue right after the unit ending at ``e`` (after an inclusion note: 30人（含）以下, 300人（不含）以上):
+    its comparator, where it ends, and whether the note leaves the bound itself out (不含); None when there is none."""
     note = _INCLUSION_NOTE.match(text, e)
     ce = note.end() if note else e
-    return any(c.suffix.get(text[ce:ce + L]) in (">=", "<=") for L in c.suffix_lens)
+    for L in c.suffix_lens:
+        w = text[ce:ce + L]
+        if len(w) == L and w in c.suffix and not (w == "上下" and text[ce + L:ce + L + 1] == "游"):
+            return c.suffix[w], ce + L, bool(note and note.group(1) == "不含")
+    return None
+
+
+def _bound_follows(text: str, e: int, c: _Compiled) -> bool:
+    """Whether a bound (以上, 以下, 以内 …; not 左右) follows the unit ending at ``e``."""
+    sx = _suffix_at(text, e, c)
+    return sx is not None and sx[0] in (">=", "<=")
 
 
 def _criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
@@ -959,18 +970,10 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             break
     if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿" and not _bound_follows(text, e, c):
         return None  # 千亿级, 万人 … need an explicit cue (超千人, 超万亿元, 万亿元以上)
-    if unit_raw is not None:
-        note = _INCLUSION_NOTE.match(text, e)  # 30人（含）以下, 300人（不含）以上
-        ce = note.end() if note else e
-        for L in c.suffix_lens:
-            w = text[ce:ce + L]
-            if len(w) == L and w in c.suffix and not (w == "上下" and text[ce + L:ce + L + 1] == "游"):
-                if comp != "range":
-                    comp = c.suffix[w]
-                    if note and note.group(1) == "不含":  # the bound itself is left out
-                        comp = {">=": ">", "<=": "<"}.get(comp, comp)
-                end = ce + L
-                break
+    if unit_raw is not None and (sx := _suffix_at(text, e, c)) is not None:
+        suffix_comp, end, excluded = sx
+        if comp != "range":
+            comp = {">=": ">", "<=": "<"}.get(suffix_comp, suffix_comp) if excluded else suffix_comp
     if start > 0 and end < n and text[start - 1] in _OPEN_QUOTES and text[end] in _CLOSE_QUOTES:
         return None  # a name in quotes: “11条”
     if (start == s and s and text[s - 1] in _MINUS and not (s > 1 and text[s - 2].isdigit())

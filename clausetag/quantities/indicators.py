@@ -193,6 +193,13 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
     return s, e
 
 
+def _segment_start(text: str, pos: int, breaks: frozenset[str]) -> int:
+    """Start of the segment (between ``breaks``) that holds ``pos``."""
+    while pos > 0 and text[pos - 1] not in breaks:
+        pos -= 1
+    return pos
+
+
 def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
     """The last of ``matches`` (None when there is none)."""
     last = None
@@ -417,9 +424,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     consumed = 0  # end of the previous quantity (or of its indicator, when that was read after it)
     consumed_before = 0  # the same, before the previous quantity
     for i, q in enumerate(quantities):
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         ls = max(seg_s, consumed)
         if i and quantities[i - 1].start > seg_s and (quantities[i - 1].role == "threshold" or (_RANK.search(
                 text, max(seg_s, quantities[i - 1].start - 2), quantities[i - 1].start)
@@ -556,9 +561,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
     for i, q in enumerate(quantities):  # …予以补助，最高不超过500万元: a cap alone in its segment caps that grant
         if q.role != "cap":
             continue
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         # …给予补助，单个企业最高不超过200万元: the case it applies to is no indicator (a grant named after the amount,
         # 单个企业最高不超过100万元的专项资金支持, stays)
         found = out[i]
@@ -764,6 +767,19 @@ _BRACKETED = re.compile(r"[（(][^（）()]*[)）]")
 _LIST_LAST = re.compile(r"和|及|以及|与")
 
 
+def _runs(text: str, quantities: Sequence[Any], roles: frozenset[str], gaps: tuple[str, ...]) -> Iterator[range]:
+    """Runs of consecutive quantities (indices), each after the first with a role in ``roles`` and only one of
+    ``gaps`` between it and the one before."""
+    n, i = len(quantities), 0
+    while i < n:
+        j = i + 1
+        while (j < n and quantities[j].role in roles
+               and text[quantities[j - 1].end:quantities[j].start].strip(_SPACE) in gaps):
+            j += 1
+        yield range(i, j)
+        i = j
+
+
 def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | None], side: list[str], cues: _Cues,
                   roles: frozenset[str]) -> None:
     """分别 lists: ``开展A计划、B计划和C计划，到2022年底分别培训48万人次、9万人次、3万人次`` — a run of n
@@ -771,16 +787,8 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
     of the list in the previous segment of the sentence (split at 、, the last item at 和/及); nothing
     changes when the counts differ. A list in the 分别 segment itself (``审核期、辅导期企业数量分别增长…``)
     is one indicator and is left alone."""
-    n = len(quantities)
-    i = 0
-    while i < n:
-        q = quantities[i]
-        j = i + 1
-        while (j < n and quantities[j].role in roles
-               and text[quantities[j - 1].end:quantities[j].start].strip(_SPACE) in ("、", "和", "及", "，", ",")):
-            j += 1
-        run = list(range(i, j))
-        i = j
+    for run in _runs(text, quantities, roles, ("、", "和", "及", "，", ",")):
+        q = quantities[run[0]]
         if len(run) < 2 or q.role not in roles:
             continue
         seg_s = _segment_start(text, q.start, cues.breaks)
@@ -799,9 +807,7 @@ def _respectively(text: str, quantities: Sequence[Any], out: list[Indicator | No
         if k < 0 or q.start - k > 6 or seg_s == 0 or text[seg_s - 1] not in "，," or any(
                 quantities[r].role == "cap" for r in run):
             continue  # (分别培训48万人次, 分别达到; not 分别择优给予不超过…、最高不超过…: two caps on one grant)
-        prev_s = seg_s - 1
-        while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
-            prev_s -= 1
+        prev_s = _segment_start(text, seg_s - 1, cues.breaks)
         if any(prev_s <= x.start < seg_s for x in quantities):
             continue  # 新增超50亿、超100亿的特色产业集群30个和20个左右，分别达150个、80个: not a list of names
         items = _list_items(text, prev_s, seg_s - 1, len(run), cues)
@@ -845,16 +851,12 @@ def _previous_segment(text: str, quantities: Sequence[Any], out: list[Indicator 
         cur = out[i]
         if q.role not in roles or (cur is not None and not cues.generic_alone.fullmatch(cur.text)):
             continue
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         if seg_s == 0 or text[seg_s - 1] not in "，," or (i and quantities[i - 1].end > seg_s):
             continue
         if not cues.generic_alone.fullmatch(text, seg_s, q.start) or not cues.generic_word.search(text, seg_s, q.start):
             continue
-        prev_s = seg_s - 1
-        while prev_s > 0 and text[prev_s - 1] not in cues.breaks:
-            prev_s -= 1
+        prev_s = _segment_start(text, seg_s - 1, cues.breaks)
         if any(prev_s <= x.start < seg_s for x in quantities):
             continue
         s, e, verb_end = _before(text, prev_s, seg_s - 1, cues)
@@ -873,14 +875,10 @@ def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator 
         heads = cues.counter_heads.get(q.unit)
         if heads is None:
             continue
-        seg_s = q.start
-        while seg_s > 0 and text[seg_s - 1] not in cues.breaks:
-            seg_s -= 1
+        seg_s = _segment_start(text, q.start, cues.breaks)
         if seg_s == 0 or text[seg_s - 1] not in "，,":
             continue
-        sent_s = seg_s - 1  # the previous comma segment of the sentence only
-        while sent_s > 0 and text[sent_s - 1] not in cues.breaks:
-            sent_s -= 1
+        sent_s = _segment_start(text, seg_s - 1, cues.breaks)  # the previous comma segment of the sentence only
         if any(sent_s <= x.start < seg_s for x in quantities):
             continue  # an earlier quantity of the sentence: its own rules apply
         m = _last(heads.finditer(text, sent_s, seg_s))
@@ -899,13 +897,6 @@ def _earlier_referent(text: str, quantities: Sequence[Any], out: list[Indicator 
 
 
 _RUN_GAPS = ("、", "和", "及", "与", "以及", "，", ",")
-
-
-def _segment_start(text: str, pos: int, breaks: frozenset[str]) -> int:
-    """Start of the segment (between ``breaks``) that holds ``pos``."""
-    while pos > 0 and text[pos - 1] not in breaks:
-        pos -= 1
-    return pos
 
 
 def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = INDICATOR_ROLES
@@ -989,13 +980,8 @@ def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = I
     out: list[Indicator | None] = [
         Indicator(q.indicator, q.indicator_start, q.indicator_end) if q.indicator is not None else None
         for q in quantities]
-    n, i = len(quantities), 0
-    while i < n:
-        q, j = quantities[i], i + 1
-        while (j < n and quantities[j].role in roles
-               and text[quantities[j - 1].end:quantities[j].start].strip(_SPACE) in _RUN_GAPS):
-            j += 1
-        run, i = range(i, j), j
+    for run in _runs(text, quantities, roles, _RUN_GAPS):
+        q = quantities[run[0]]
         if len(run) < 2 or any(quantities[r].role not in roles or quantities[r].role == "cap" for r in run):
             continue
         seg_s = _segment_start(text, q.start, cues.breaks)
