@@ -210,6 +210,10 @@ class _Compiled:
         }
         self.cn_blocked_left = frozenset(c["cn_blocked_left"])
         self.between_units = frozenset(c["between_units"])
+        self.set_phrases = re.compile(_alt(c["set_phrases"]))
+        self.quoted_open = frozenset(c["quoted_name_open"])
+        self.quoted_close = re.compile("[" + "".join(map(re.escape, c["quoted_name_close"])) + "]")
+        self.quoted_max = int(c["quoted_name_max"])
         self.pair_before = re.compile(c["pair_before_pattern"])
         self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
         self.ordinal_left_multi = tuple(w for w in c["ordinal_left"] if len(w) > 1)
@@ -842,6 +846,15 @@ def _longest_numeral_prefix(s: str) -> tuple[float, int]:
 _URL_LEFT = frozenset("%=&/#?@\\")
 
 
+def _named(text: str, s: int, e: int, prev: str, c: _Compiled) -> bool:
+    """Whether the Chinese numeral ``text[s:e]`` is part of a set phrase (``最后一公里``, ``五位一体``) or opens a
+    short quoted name (``“三支一扶”``; not a quoted amount alone, ``“一百个”``): a slogan or a programme."""
+    if prev in c.quoted_open and c.quoted_close.search(text, e + 1, s + c.quoted_max + 1):
+        return True
+    lo = max(0, s - 8)
+    return any(m.start() <= s < m.end() for m in c.set_phrases.finditer(text, lo, s + 8))
+
+
 def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]) -> Quantity | None:
     s, e = m.span()
     n = len(text)
@@ -919,6 +932,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                                                                          and gd.get("sep") is None
                                                                          and not _bound_follows(text, e, c))):
                 return None  # 单一项目, 零; 一个/一位/一家 is an article, not a count (一次以上 is one)
+            if is_cn_lead and _named(text, s, e, prev, c):
+                return None  # 最后一公里, “三支一扶”: a slogan or a quoted name
             if e < n and text[e].isascii() and text[e].isalpha():
                 return None  # 5G, 4K, 3D
             if unit_raw in c.between_units and c.pair_before.search(text, max(0, s - 3), s):
