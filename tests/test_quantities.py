@@ -14,6 +14,8 @@ from clausetag.quantities.extract import (
     KINDS,
     ROLES,
     Quantity,
+    _compiled,
+    _embedded_criteria,
     extract_quantities,
     extract_times,
 )
@@ -304,3 +306,24 @@ def test_role_rules_of_the_third_follow_up(text, span, role):
         return  # the learned role re-ranker reads the floor before 的 as a criterion (threshold): a known miss
     got = {q.text: q.role for q in extract_quantities(text)}
     assert got.get(span) == role, got
+
+
+EMBEDDED = yaml.safe_load((DATA_DIR / "embedded_criteria.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", EMBEDDED, ids=[r["text"][:16] for r in EMBEDDED])
+def test_bounded_amounts_describing_a_count_are_thresholds(row):
+    text, qs, pos = row["text"], [], 0
+    for qtext, role, kind, ind in row["quantities"]:
+        start = text.index(qtext, pos)
+        pos = start + len(qtext)
+        s = text.find(ind, pos) if ind else -1
+        s = s if s >= 0 or not ind else text.index(ind)
+        comp = ">=" if any(w in qtext for w in ("以上", "不少于")) else (
+            ">" if any(w in qtext for w in ("超", "大于", "余")) else ("<=" if "不超过" in qtext or "以下" in qtext else "="))
+        qs.append(Quantity(text=qtext, start=start, end=pos, kind=kind, value=1.0, low=None, high=None, comparator=comp,
+                           unit="", role=role, indicator=ind, indicator_start=s if ind else None,
+                           indicator_end=s + len(ind) if ind else None))
+    got = _embedded_criteria(text, qs, _compiled())
+    assert [q.role for q in got] == row["after"]
+    assert all(q.indicator is None for q, was in zip(got, qs) if q.role != was.role)

@@ -72,7 +72,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from clausetag.quantities.indicators import Indicator, final_pass, find_indicators
+from clausetag.quantities.indicators import INDICATOR_ROLES, Indicator, final_pass, find_indicators
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 from clausetag.quantities.rerank import rerank_indicators, rerank_roles
 
@@ -151,6 +151,10 @@ def _alt(words: Any) -> str:
     return "|".join(re.escape(w) for w in sorted(set(words), key=lambda w: (-len(w), w)))
 
 
+#: comparators of a bound (a criterion or a limit)
+_BOUNDS = frozenset({">", ">=", "<", "<="})
+
+
 class _Compiled:
     """Everything the extractor needs, built once from the lexicons."""
 
@@ -192,6 +196,9 @@ class _Compiled:
             for w in words:
                 self.suffix[w] = comp
         self.suffix_lens = sorted({len(w) for w in self.suffix}, reverse=True)
+        # an explicit bound written in a quantity (not 余/多 nor 约): 以上, 超, 不低于, 不超过 …
+        self.bound_words = re.compile(_alt(w for w, comp in (*self.prefix.items(), *self.suffix.items())
+                                           if comp in _BOUNDS))
         self.cap_words = frozenset(c["remote_cap_cues"])
         self.remote_cap = re.compile(
             f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,3}}"
@@ -740,7 +747,36 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         if learned:
             out = rerank_indicators(text, out, reader=None if reader else False)
         out = [_with_indicator(q, ind) for q, ind in zip(out, final_pass(text, out))]
+        out = _embedded_criteria(text, out, c)
     return out
+
+
+def _embedded_criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A bounded amount that describes what another target/actual/cap quantity counts is a criterion, so a
+    threshold: inside that quantity's indicator (``建立200个单产10吨以上的高产奶牛核心群``: ``10吨以上``) or, after a
+    count, right before what it counts (``建设30个面积1000亩以上的高标准示范基地``). Only an explicit bound (以上, 超,
+    不低于 …; not 余 or 约), and not a share (``三分之二以上的创新型县…比重超过2.5%``: a share of the counted
+    subjects is the annotators' target)."""
+    spans = [(q.end if q.kind == "count" else -1, q.indicator_start, q.indicator_end) for q in out
+             if q.role in INDICATOR_ROLES and q.indicator_start is not None and q.indicator_end is not None]
+    if not spans:
+        return out
+
+    def describes(q: Quantity) -> bool:
+        own = (q.indicator_start, q.indicator_end)
+        for qe, s, e in spans:
+            if (s, e) == own:
+                continue  # the quantity's own indicator, or one it shares (5万元以上、20万元以下的罚款)
+            if s <= q.start and q.end <= e:
+                return True
+            if 0 <= qe <= q.start and q.role != "cap" and s in (q.end, q.end + 1) and text[q.end:s] in ("", "的"):
+                return True  # after a count, before what it counts (not a cap: 30%、最高不超过5000万元的…资金)
+        return False
+
+    return [replace(q, role="threshold", indicator=None, indicator_start=None, indicator_end=None)
+            if (q.role != "threshold" and q.comparator in _BOUNDS and q.kind not in ("percent", "ratio")
+                and c.bound_words.search(q.text) and describes(q))
+            else q for q in out]
 
 
 def _with_indicator(q: Quantity, ind: Indicator | None) -> Quantity:
