@@ -55,8 +55,6 @@ READER_MISSES = {
     "ind-069": "不少于二千平方米 in a planning norm: threshold",
     "ind-087": "累计引进…3000名以上 without a year: read as a target",
     "ind-092": "2024年新建5G基站2万个 without the document's date: read as a target",
-    "ind-124": "the former value in 由60%提高到65% takes the target's role (the guide's rule for former values)",
-    "ind-125": "the former value in 从58%提升至62% takes the target's role (as ind-124)",
     "ind-q27b-08": "13个市 also read as an actual",
 }
 

@@ -740,7 +740,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
     if learned and out:
-        out = rerank_roles(text, out, reader=None if reader else False)
+        out = _former_values(text, rerank_roles(text, out, reader=None if reader else False), c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -749,6 +749,27 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = [_with_indicator(q, ind) for q, ind in zip(out, final_pass(text, out))]
         out = _embedded_criteria(text, out, c)
     return out
+
+
+def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A former value of a target (``森林覆盖率由82%提高到84%``: ``82%``) is ``actual``, as the rules say: the learned
+    models read the plan around it and call it a target. Only a target is changed, and only before a target."""
+    res = out
+    for i in range(len(out) - 1):
+        q, new = out[i], out[i + 1]
+        if q.role != "target" or new.role != "target":
+            continue
+        m = c.baseline_right.match(text, q.end)
+        if m is None or not m.end() <= new.start <= m.end() + _FORMER_GAP:
+            continue
+        if c.baseline_left.search(text, _segment_start(text, q.start, 0), q.start):
+            res = res if res is not out else list(out)
+            res[i] = replace(q, role="actual")
+    return res
+
+
+#: characters at most between the change word and the new value (由2010年25%提高到2015年的31%)
+_FORMER_GAP = 12
 
 
 def _embedded_criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
