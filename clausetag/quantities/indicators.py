@@ -910,12 +910,16 @@ def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = IND
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
 _TIME_BEFORE = re.compile(r"(?:(?:19|20)\d{2}\s*年|月)(?:底|末)?$")
 _DEADLINE_REST = re.compile(r"(?:之前|以前|前)(?![一二三四五六七八九十两\d])")
+#: characters an indicator does not open or close with (a trailing 的 closes a headless phrase: 年销售收入超5亿元的)
+_LOOSE_START = frozenset("的，,、；;：:")
+_LOOSE_END = frozenset("，,、；;：:")
 
 
 def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | None]:
     """``out`` without an indicator of punctuation alone, and with one that ends inside a link word cut before it
     (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
-    (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it; the readers score spans without words."""
+    (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it, and one that opens with 的 or a comma or
+    ends with a comma without them (``的项目补助或贷款贴息``); the readers score spans without words."""
     cues = _cues()
     res = list(out)
     for i, ind in enumerate(out):
@@ -932,6 +936,10 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = _DEADLINE_REST.match(text, s, e) if _TIME_BEFORE.search(text, max(0, s - 8), s) else None
         if m is not None and e - m.end() >= 2:
             s = m.end()
+        while e - s > 2 and text[s] in _LOOSE_START:
+            s += 1  # 的项目补助 → 项目补助: a noun phrase does not open with 的 or a comma
+        while e - s > 2 and text[e - 1] in _LOOSE_END:
+            e -= 1  # “信贷通”， → “信贷通”
         if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):
             res[i] = Indicator(text[s:e], s, e)
     return res
