@@ -313,17 +313,18 @@ EMBEDDED = yaml.safe_load((DATA_DIR / "embedded_criteria.yaml").read_text(encodi
 
 @pytest.mark.parametrize("row", EMBEDDED, ids=[r["text"][:16] for r in EMBEDDED])
 def test_bounded_amounts_describing_a_count_are_thresholds(row):
+    c = _compiled()
     text, qs, pos = row["text"], [], 0
-    for qtext, role, kind, ind in row["quantities"]:
+    for qtext, role, kind, unit, ind in row["quantities"]:
         start = text.index(qtext, pos)
         pos = start + len(qtext)
-        s = text.find(ind, pos) if ind else -1
-        s = s if s >= 0 or not ind else text.index(ind)
-        comp = ">=" if any(w in qtext for w in ("以上", "不少于")) else (
-            ">" if any(w in qtext for w in ("超", "大于", "余")) else ("<=" if "不超过" in qtext or "以下" in qtext else "="))
+        s = (text.find(ind, start) if text.find(ind, start) >= 0 else text.index(ind)) if ind else None
+        words = [w for w in (*c.prefix, *c.suffix) if w in qtext]
+        comp = c.prefix.get(max(words, key=len), c.suffix.get(max(words, key=len), "=")) if words else (
+            ">" if "余" in qtext else "=")  # as the extractor reads 余
         qs.append(Quantity(text=qtext, start=start, end=pos, kind=kind, value=1.0, low=None, high=None, comparator=comp,
-                           unit="", role=role, indicator=ind, indicator_start=s if ind else None,
+                           unit=unit, role=role, indicator=ind, indicator_start=s,
                            indicator_end=s + len(ind) if ind else None))
-    got = _embedded_criteria(text, qs, _compiled())
+    got = _embedded_criteria(text, qs, c)
     assert [q.role for q in got] == row["after"]
     assert all(q.indicator is None for q, was in zip(got, qs) if q.role != was.role)

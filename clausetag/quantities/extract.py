@@ -72,7 +72,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from clausetag.quantities.indicators import INDICATOR_ROLES, Indicator, final_pass, find_indicators
+from clausetag.quantities.indicators import INDICATOR_ROLES, Indicator, baseline_from, final_pass, find_indicators
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 from clausetag.quantities.rerank import rerank_indicators, rerank_roles
 
@@ -218,8 +218,6 @@ class _Compiled:
         self.cn_blocked_left = frozenset(c["cn_blocked_left"])
         self.between_units = frozenset(c["between_units"])
         self.set_phrases = re.compile(_alt(c["set_phrases"]))
-        self.quoted_open = frozenset(c["quoted_name_open"])
-        self.quoted_close = re.compile("[" + "".join(map(re.escape, c["quoted_name_close"])) + "]")
         self.quoted_max = int(c["quoted_name_max"])
         self.pair_before = re.compile(c["pair_before_pattern"])
         self.ordinal_left = frozenset(w for w in c["ordinal_left"] if len(w) == 1)
@@ -270,7 +268,7 @@ class _Compiled:
         self.range_lower_end = tuple(c["range_lower_end"])
         self.threshold_right_nouns = tuple(c["threshold_right_nouns"])
         self.criterion_money_left = re.compile(f"(?:{_alt(c['criterion_money_left'])})$")
-        self.baseline_left = re.compile(_alt(c["baseline_left"]))
+        self.baseline_left = baseline_from()
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
         self.baseline_original = re.compile(
             f"(?:{_alt(c['baseline_original'])})(?:每(?:人|户|生|年|月))*$")
@@ -773,31 +771,37 @@ _FORMER_GAP = 12
 
 
 def _embedded_criteria(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
-    """A bounded amount that describes what another target/actual/cap quantity counts is a criterion, so a
-    threshold: inside that quantity's indicator (``建立200个单产10吨以上的高产奶牛核心群``: ``10吨以上``) or, after a
-    count, right before what it counts (``建设30个面积1000亩以上的高标准示范基地``). Only an explicit bound (以上, 超,
-    不低于 …; not 余 or 约), and not a share (``三分之二以上的创新型县…比重超过2.5%``: a share of the counted
-    subjects is the annotators' target)."""
-    spans = [(q.end if q.kind == "count" else -1, q.indicator_start, q.indicator_end) for q in out
-             if q.role in INDICATOR_ROLES and q.indicator_start is not None and q.indicator_end is not None]
-    if not spans:
+    """A bounded amount that describes what a target/actual/cap count counts is a criterion, so a threshold: inside
+    the count's indicator (``建立200个单产10吨以上的高产奶牛核心群``: ``10吨以上``) or after the count, right before its
+    indicator (``建设30个面积1000亩以上的高标准示范基地``). Only an explicit bound (以上, 超, 不低于 …; not 余 or 约), only
+    what a count counts (``三分之二以上的创新型县…比重超过2.5%``: a share of the subjects a rate measures is the
+    annotators' target), and not a count of the same unit sharing the indicator (``活动32场，其中线下活动不少于2场``). Runs with
+    the indicators (``extract_quantities(indicators=True)``): without them, these roles are the models'."""
+    counts = sorted(((q.indicator_start, q.indicator_end, q) for q in out
+                     if q.kind == "count" and q.role in INDICATOR_ROLES
+                     and q.indicator_start is not None and q.indicator_end is not None), key=lambda k: k[0])
+    if not counts:
         return out
+    starts = [k[0] for k in counts]
 
     def describes(q: Quantity) -> bool:
-        own = (q.indicator_start, q.indicator_end)
-        for qe, s, e in spans:
-            if (s, e) == own:
-                continue  # the quantity's own indicator, or one it shares (5万元以上、20万元以下的罚款)
+        # only indicators that start at most _CRITERION_REACH characters before the amount (indicators are short)
+        for s, e, a in counts[bisect_left(starts, q.start - _CRITERION_REACH):bisect_right(starts, q.end + 1)]:
+            if a is q or (q.kind == "count" and q.unit == a.unit and (q.indicator_start, q.indicator_end) == (s, e)):
+                continue
             if s <= q.start and q.end <= e:
-                return True
-            if 0 <= qe <= q.start and q.role != "cap" and s in (q.end, q.end + 1) and text[q.end:s] in ("", "的"):
-                return True  # after a count, before what it counts (not a cap: 30%、最高不超过5000万元的…资金)
+                return True  # inside what the count counts
+            if a.end <= q.start and s in (q.end, q.end + 1) and text[q.end:s] in ("", "的"):
+                return True  # between the count and what it counts
         return False
 
     return [replace(q, role="threshold", indicator=None, indicator_start=None, indicator_end=None)
-            if (q.role != "threshold" and q.comparator in _BOUNDS and q.kind not in ("percent", "ratio")
-                and c.bound_words.search(q.text) and describes(q))
+            if (q.role != "threshold" and q.comparator in _BOUNDS and c.bound_words.search(q.text) and describes(q))
             else q for q in out]
+
+
+#: how far (characters) before a bounded amount the indicator of a count may start and still hold it
+_CRITERION_REACH = 120
 
 
 def _with_indicator(q: Quantity, ind: Indicator | None) -> Quantity:
@@ -903,13 +907,13 @@ def _longest_numeral_prefix(s: str) -> tuple[float, int]:
 _URL_LEFT = frozenset("%=&/#?@\\")
 
 
-def _named(text: str, s: int, e: int, prev: str, c: _Compiled) -> bool:
-    """Whether the Chinese numeral ``text[s:e]`` is part of a set phrase (``最后一公里``, ``五位一体``) or opens a
-    short quoted name (``“三支一扶”``; not a quoted amount alone, ``“一百个”``): a slogan or a programme."""
-    if prev in c.quoted_open and c.quoted_close.search(text, e + 1, s + c.quoted_max + 1):
+def _named(text: str, s: int, e: int, prev: str, count: bool, c: _Compiled) -> bool:
+    """Whether the Chinese numeral ``text[s:e]`` lies inside a set phrase (``最后一公里``, ``五位一体``) or, a ``count``,
+    opens a short quoted name (``“三支一扶”``, the quote closing within ``quoted_name_max`` characters after it): a
+    slogan or a programme, not an amount."""
+    if count and prev in _OPEN_QUOTES and any(ch in _CLOSE_QUOTES for ch in text[e:e + c.quoted_max]):
         return True
-    lo = max(0, s - 8)
-    return any(m.start() <= s < m.end() for m in c.set_phrases.finditer(text, lo, s + 8))
+    return any(m.start() <= s and e <= m.end() for m in c.set_phrases.finditer(text, max(0, s - 8), e + 8))
 
 
 def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]) -> Quantity | None:
@@ -989,8 +993,8 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
                                                                          and gd.get("sep") is None
                                                                          and not _bound_follows(text, e, c))):
                 return None  # 单一项目, 零; 一个/一位/一家 is an article, not a count (一次以上 is one)
-            if is_cn_lead and _named(text, s, e, prev, c):
-                return None  # 最后一公里, “三支一扶”: a slogan or a quoted name
+            if is_cn_lead and _named(text, s, e, prev, unit_raw in c.count_units, c):
+                return None  # 最后一公里, “三支一扶”: a slogan or a quoted name (not “五万元以下小额贷款”)
             if e < n and text[e].isascii() and text[e].isalpha():
                 return None  # 5G, 4K, 3D
             if unit_raw in c.between_units and c.pair_before.search(text, max(0, s - 3), s):

@@ -65,7 +65,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
-__all__ = ["INDICATOR_ROLES", "Indicator", "final_pass", "find_indicators", "headless", "load_indicator_cues", "respectively"]
+__all__ = ["INDICATOR_ROLES", "Indicator", "baseline_from", "final_pass", "find_indicators", "headless", "load_indicator_cues", "respectively"]
 
 #: roles whose quantities get an indicator
 INDICATOR_ROLES = frozenset({"target", "actual", "cap"})
@@ -90,6 +90,16 @@ def load_indicator_cues() -> dict[str, Any]:
 
     with resources.files("clausetag.lexicons").joinpath("indicator_cues.yaml").open("r", encoding="utf-8") as fh:
         return yaml.safe_load(fh)
+
+
+@lru_cache(maxsize=1)
+def baseline_from() -> re.Pattern[str]:
+    """The 由/从 that opens a former value (``森林覆盖率由82%…``; not 自由, 由于, 从事): ``baseline_left_pattern``
+    of ``clausetag/lexicons/quantity_cues.yaml``, shared by the role rules and the indicator rules."""
+    import yaml
+
+    with resources.files("clausetag.lexicons").joinpath("quantity_cues.yaml").open("r", encoding="utf-8") as fh:
+        return re.compile(yaml.safe_load(fh)["baseline_left_pattern"])
 
 
 def _alt(words: Any) -> str:
@@ -286,7 +296,7 @@ def _before(text: str, ls: int, qs: int, cues: _Cues, verb_noun: bool = False) -
                 and seg[m.start() - 1] not in cues.noun_link_subjects):
             break  # 专项硕士研究生招生计划由…: the end of a name (招生计划), not 计划 "plans to"
         e = ls + m.start()
-    m = _last(_BASELINE_FROM.finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
+    m = _last(baseline_from().finditer(text, max(ls, e - 13), e))  # 森林覆盖率由82%…: what precedes 由/从
     if m is not None and cues.verb_inner.search(text, m.end(), e):
         m = None  # 从失业保险基金结余中提取: a source, not a baseline
     if m is None:
@@ -348,7 +358,6 @@ _ANY_DIGIT = re.compile(r"[0-9０-９]")
 _RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
 _ARTICLE_QUANT = re.compile(r"(?:一批|一大批|一些|一系列|若干)(?=[\u4e00-\u9fff“]{2})")
 _BASIS = re.compile(r"的?基础上")  # …的基础上增加18元: the change is of the standard before it
-_BASELINE_FROM = re.compile(r"(?<![自理缘来])[由从](?![于此事而业])")
 _DISPOSAL = re.compile(r"(?<![即必])[将把](?![来近要会])")
 _ASIDE_OPEN = re.compile(r"[(（](?=其中|含|包括|已)")
 _LIST_LEAD = re.compile(r"按照|根据|依据|按")
@@ -910,9 +919,9 @@ def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = IND
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
 _TIME_BEFORE = re.compile(r"(?:(?:19|20)\d{2}\s*年|月)(?:底|末)?$")
 _DEADLINE_REST = re.compile(r"(?:之前|以前|前)(?![一二三四五六七八九十两\d])")
-#: characters an indicator does not open or close with (a trailing 的 closes a headless phrase: 年销售收入超5亿元的)
+#: characters an indicator does not open with (it does not end with a segment break or 、 either; a trailing 的
+#: closes a headless phrase: 年销售收入超5亿元的)
 _LOOSE_START = frozenset("的，,、；;：:")
-_LOOSE_END = frozenset("，,、；;：:")
 
 
 def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | None]:
@@ -936,9 +945,9 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = _DEADLINE_REST.match(text, s, e) if _TIME_BEFORE.search(text, max(0, s - 8), s) else None
         if m is not None and e - m.end() >= 2:
             s = m.end()
-        while e - s > 2 and text[s] in _LOOSE_START:
-            s += 1  # 的项目补助 → 项目补助: a noun phrase does not open with 的 or a comma
-        while e - s > 2 and text[e - 1] in _LOOSE_END:
+        while e - s > 2 and text[s] in _LOOSE_START and not text.startswith(cues.keep_words, s):
+            s += 1  # 的项目补助 → 项目补助: a noun phrase does not open with 的 or a comma (的士车辆 stays)
+        while e - s > 2 and (text[e - 1] in cues.breaks or text[e - 1] == "、"):
             e -= 1  # “信贷通”， → “信贷通”
         if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):
             res[i] = Indicator(text[s:e], s, e)
