@@ -72,7 +72,14 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
-from clausetag.quantities.indicators import INDICATOR_ROLES, Indicator, baseline_from, final_pass, find_indicators
+from clausetag.quantities.indicators import (
+    INDICATOR_ROLES,
+    Indicator,
+    _segment_start,
+    baseline_from,
+    final_pass,
+    find_indicators,
+)
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 from clausetag.quantities.rerank import rerank_indicators, rerank_roles
 
@@ -354,30 +361,31 @@ def extract_times(text: str) -> list[TimeExpr]:
     text = text.translate(_FULLWIDTH_DIGITS)  # ２００５年 reads as 2005年; one character each, so offsets hold
     for m in _TIME_RE.finditer(text):
         g = m.group
+        written = orig[m.start():m.end()]
         if g("py1"):
             y1, y2 = int(g("py1")), int(g("py2"))
             if y2 < y1:
                 continue
-            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "period", y2, y1))
+            out.append(TimeExpr(written, m.start(), m.end(), "period", y2, y1))
         elif g("dy"):
             y, mo = int(g("dy")), int(g("dm"))
             d = int(g("dd")) if g("dd") else None
             if not 1 <= mo <= 12 or (d is not None and not 1 <= d <= 31):
                 continue
-            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "date" if d else "month", y, y, mo, d))
+            out.append(TimeExpr(written, m.start(), m.end(), "date" if d else "month", y, y, mo, d))
         elif g("iy"):
             y, mo, d = int(g("iy")), int(g("im")), int(g("id"))
             if not (1 <= mo <= 12 and 1 <= d <= 31):
                 continue
-            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "date", y, y, mo, d))
+            out.append(TimeExpr(written, m.start(), m.end(), "date", y, y, mo, d))
         elif g("y"):
             y = int(g("y"))
-            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "year", y, y))
+            out.append(TimeExpr(written, m.start(), m.end(), "year", y, y))
         else:
             mo, d = int(g("mm")), int(g("md"))
             if not (1 <= mo <= 12 and 1 <= d <= 31):
                 continue
-            out.append(TimeExpr(orig[m.start():m.end()], m.start(), m.end(), "month_day", None, None, mo, d))
+            out.append(TimeExpr(written, m.start(), m.end(), "month_day", None, None, mo, d))
     if "五" in text:
         for m in _PLAN_RE.finditer(text):
             end = 2005 + 5 * _PLAN_K[m.group("k")]
@@ -530,14 +538,6 @@ def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> in
     return None
 
 
-def _segment_start(text: str, pos: int, floor: int) -> int:
-    """Start of the comma segment holding ``pos`` (not before ``floor``)."""
-    i = pos
-    while i > floor and text[i - 1] not in _SEGMENT_BREAKS:
-        i -= 1
-    return i
-
-
 _SPACE_CHARS = " \t\u3000"
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
@@ -558,7 +558,7 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         year = _opening_year(ctx, sent_start, q_start, c)
     if year is None:
         year = _deadline_year(ctx, q_end, sent_end, c)
-    seg_start = _segment_start(text, q_start, sent_start)
+    seg_start = _segment_start(text, q_start, _SEGMENT_BREAKS, sent_start)
     # penalties: a fine's upper bound is a cap, any other amount of a fine is `other`
     short_lead = q_start - seg_start <= 5  # 对个人的罚款金额，为人民币十万元以下: the fine is named before
     if (c.penalty_right.match(text, q_end) or c.penalty_left.search(masked, seg_start, q_start)
@@ -760,7 +760,7 @@ def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantit
         m = c.baseline_right.match(text, q.end)
         if m is None or not m.end() <= new.start <= m.end() + _FORMER_GAP:
             continue
-        if c.baseline_left.search(text, _segment_start(text, q.start, 0), q.start):
+        if c.baseline_left.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
             res = res if res is not out else list(out)
             res[i] = replace(q, role="actual")
     return res

@@ -94,12 +94,9 @@ def load_indicator_cues() -> dict[str, Any]:
 
 @lru_cache(maxsize=1)
 def baseline_from() -> re.Pattern[str]:
-    """The 由/从 that opens a former value (``森林覆盖率由82%…``; not 自由, 由于, 从事): ``baseline_left_pattern``
-    of ``clausetag/lexicons/quantity_cues.yaml``, shared by the role rules and the indicator rules."""
-    import yaml
-
-    with resources.files("clausetag.lexicons").joinpath("quantity_cues.yaml").open("r", encoding="utf-8") as fh:
-        return re.compile(yaml.safe_load(fh)["baseline_left_pattern"])
+    """The 由/从 that opens a former value (``森林覆盖率由82%…``; not 自由, 由于, 从事): ``baseline_from_pattern``
+    of ``clausetag/lexicons/indicator_cues.yaml``, shared by the role rules and the indicator rules."""
+    return re.compile(load_indicator_cues()["baseline_from_pattern"])
 
 
 def _alt(words: Any) -> str:
@@ -203,9 +200,9 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
     return s, e
 
 
-def _segment_start(text: str, pos: int, breaks: frozenset[str]) -> int:
-    """Start of the segment (between ``breaks``) that holds ``pos``."""
-    while pos > 0 and text[pos - 1] not in breaks:
+def _segment_start(text: str, pos: int, breaks: frozenset[str], floor: int = 0) -> int:
+    """Start of the segment (between ``breaks``) that holds ``pos``, not before ``floor``."""
+    while pos > floor and text[pos - 1] not in breaks:
         pos -= 1
     return pos
 
