@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 
 import pytest
 import yaml
@@ -14,6 +15,7 @@ from clausetag.quantities.extract import (
     KINDS,
     ROLES,
     Quantity,
+    _agreeing_roles,
     _compiled,
     _embedded_criteria,
     extract_quantities,
@@ -57,7 +59,6 @@ def test_golden(case):
 #: before the random samples' guide) says otherwise; kept visible and checked to still differ
 READER_ROLES = {
     ("hand-115", "5家"): "target",  # 比上年增加5家 after a target count
-    ("hand-tenths-02", "九成以上"): "target",
     ("hand-tenths-03", "不低于两成半"): "threshold",  # a minimum ratio of a project: the guide's threshold
     ("hand-minor-02", "50元6角三分"): "other",  # a unit price
     ("hand-minor-03", "两美元又三美分"): "other",
@@ -328,3 +329,15 @@ def test_bounded_amounts_describing_a_count_are_thresholds(row):
     got = _embedded_criteria(text, qs, c)
     assert [q.role for q in got] == row["after"]
     assert all(q.indicator is None for q, was in zip(got, qs) if q.role != was.role)
+
+
+AGREEING = yaml.safe_load((DATA_DIR / "agreeing_roles.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", AGREEING, ids=[f"{r['sid']}:{r['text'][:12]}" for r in AGREEING])
+def test_roles_follow_written_cues_and_joined_amounts(row):
+    text = row["text"]
+    found = extract_quantities(text, indicators=False, learned=False)
+    assert len(found) == len(row["given"]), [q.text for q in found]
+    given = [replace(q, role=r) for q, r in zip(found, row["given"])]
+    assert [q.role for q in _agreeing_roles(text, given, _compiled())] == row["after"]

@@ -277,6 +277,14 @@ class _Compiled:
         self.criterion_money_left = re.compile(f"(?:{_alt(c['criterion_money_left'])})$")
         self.baseline_left = baseline_from()
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
+        self.upper_prefix = tuple(sorted((w for w, comp in self.prefix.items() if comp == "<="), key=len, reverse=True))
+        self.existing_left = tuple(c["existing_left"])
+        self.estimate_left = tuple(c["estimate_left"])
+        self.current_year_opening = re.compile(c["current_year_opening_pattern"])
+        self.subject_share_left = re.compile(c["subject_share_left_pattern"])
+        self.subject_share_verb = re.compile(f"的[^，,；;。：:！!？?]{{0,30}}?(?:{_alt(c['subject_share_verbs'])})")
+        self.part_of_total = re.compile(_alt(c["part_of_total"]))
+        self.own_role_cue = re.compile(c["own_role_cue_pattern"])
         self.baseline_original = re.compile(
             f"(?:{_alt(c['baseline_original'])})(?:每(?:人|户|生|年|月))*$")
         self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
@@ -738,7 +746,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
     if learned and out:
-        out = _former_values(text, rerank_roles(text, out, reader=None if reader else False), c)
+        out = _agreeing_roles(text, _former_values(text, rerank_roles(text, out, reader=None if reader else False), c), c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -764,6 +772,67 @@ def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantit
             res = res if res is not out else list(out)
             res[i] = replace(q, role="actual")
     return res
+
+
+def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """Roles the learned readers give against a cue written on the number or the sentence's structure
+    (quantity_cues.yaml, "Roles the learned readers give against…"): an upper limit written on the amount is a cap,
+    not a target; a count after 现有 is actual, not a target; a share of the subjects that do something
+    (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion; amounts joined by 、 and the parts
+    after 其中 of a total take the target/actual role of the first amount (of the total)."""
+    roles = [q.role for q in out]
+    ctx = _Context(text)
+    for i, q in enumerate(out):
+        r = roles[i]
+        if r == "target" and q.comparator == "<=" and q.text.startswith(c.upper_prefix):
+            roles[i] = "cap"
+        elif r == "target" and (
+                (q.kind == "count" and text.endswith(c.existing_left, 0, q.start))  # 现有6座: what exists
+                or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))):  # 2023年，…预计超
+            roles[i] = "actual"
+        elif (r in ("threshold", "other") and q.kind in ("percent", "ratio")
+              and c.subject_share_verb.match(text, q.end)
+              and c.subject_share_left.search(text, max(0, q.start - _SHARE_LEFT_REACH), q.start)):
+            roles[i] = "actual" if c.actual_after.match(text, q.end) else "target"
+    parts = [m.span() for m in c.part_of_total.finditer(text)]
+    part_ends = [e for _, e in parts]
+    head = 0
+    for i in range(1, len(out)):
+        q, prev = out[i], out[i - 1]
+        gap = text[prev.end:q.start]
+        if not (q.kind == prev.kind and "、" in gap and len(gap) <= _RUN_GAP
+                and not any(ch in _SEGMENT_BREAKS for ch in gap) and not c.own_role_cue.search(gap)):
+            head = i
+        elif roles[i] != roles[head] and {roles[i], roles[head]} == _PLAN_OR_FACT:
+            roles[i] = roles[head]  # 、 joins it to the first amount of its run
+            continue
+        k = bisect_right(part_ends, q.start) - 1  # the last 其中 before the amount
+        if k < 0 or roles[i] not in _PLAN_OR_FACT or c.own_role_cue.search(text, parts[k][1], q.start):
+            continue
+        p_start, sent_start = parts[k][0], ctx.sentence(q.start)[0]
+        for j in range(i - 1, -1, -1):  # the total: the last target/actual amount of q's sentence before 其中
+            if out[j].start < sent_start:
+                break
+            if out[j].end <= p_start and roles[j] in _PLAN_OR_FACT:
+                roles[i] = roles[j]
+                break
+    if roles == [q.role for q in out]:
+        return out
+    return [q if r == q.role else replace(q, role=r) for q, r in zip(out, roles)]
+
+
+def _opens_current_year(ctx: _Context, pos: int, c: _Compiled) -> bool:
+    """Whether the sentence holding ``pos`` opens with a bare year (``2023年，``) and names no other year before ``pos``."""
+    m = c.current_year_opening.match(ctx.text, ctx.sentence(pos)[0])
+    return m is not None and not _YEAR.search(ctx.text, m.end(), pos)
+
+
+_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
+#: characters before a share in which its left context (subject_share_left_pattern) is looked for
+_SHARE_LEFT_REACH = 8
+_PLAN_OR_FACT = frozenset({"target", "actual"})
+#: the longest text between two amounts joined by 、 (…生活设备7.58万台（件、套）、安保设备1561套: 10 characters)
+_RUN_GAP = 12
 
 
 #: characters at most between the change word and the new value (由2010年25%提高到2015年的31%)
