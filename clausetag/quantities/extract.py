@@ -277,14 +277,15 @@ class _Compiled:
         self.criterion_money_left = re.compile(f"(?:{_alt(c['criterion_money_left'])})$")
         self.baseline_left = baseline_from()
         self.baseline_right = re.compile(f"[^，,；;。]{{0,3}}?(?:{_alt(c['baseline_right'])})")
-        self.upper_prefix = tuple(sorted((w for w, comp in self.prefix.items() if comp == "<="), key=len, reverse=True))
-        self.existing_left = tuple(c["existing_left"])
+        self.upper_prefix = tuple(w for w, comp in self.prefix.items() if comp == "<=")
+        self.existing_left = re.compile(c["existing_left_pattern"])
         self.estimate_left = tuple(c["estimate_left"])
-        self.current_year_opening = re.compile(c["current_year_opening_pattern"])
+        self.current_year_opening = re.compile(
+            f"[\\s\u3000]*(?:19|20)\\d{{2}}\\s*年(?:{c['opening_time_right_pattern']})")
         self.subject_share_left = re.compile(c["subject_share_left_pattern"])
         self.subject_share_verb = re.compile(f"的[^，,；;。：:！!？?]{{0,30}}?(?:{_alt(c['subject_share_verbs'])})")
         self.part_of_total = re.compile(_alt(c["part_of_total"]))
-        self.own_role_cue = re.compile(c["own_role_cue_pattern"])
+        self.own_role_cue = re.compile(f"{c['own_role_cue_pattern']}|{self.baseline_left.pattern}")
         self.baseline_original = re.compile(
             f"(?:{_alt(c['baseline_original'])})(?:每(?:人|户|生|年|月))*$")
         self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
@@ -746,7 +747,8 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
     if learned and out:
-        out = _agreeing_roles(text, _former_values(text, rerank_roles(text, out, reader=None if reader else False), c), c)
+        out = _former_values(text, rerank_roles(text, out, reader=None if reader else False), c)
+        out = _agreeing_roles(text, out, c, holder[0] if holder else None)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -774,62 +776,121 @@ def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantit
     return res
 
 
-def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled, ctx: _Context | None = None) -> list[Quantity]:
     """Roles the learned readers give against a cue written on the number or the sentence's structure
-    (quantity_cues.yaml, "Roles the learned readers give against…"): an upper limit written on the amount is a cap,
-    not a target; a count after 现有 is actual, not a target; a share of the subjects that do something
-    (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion; amounts joined by 、 and the parts
-    after 其中 of a total take the target/actual role of the first amount (of the total)."""
-    roles = [q.role for q in out]
-    ctx = _Context(text)
-    for i, q in enumerate(out):
-        r = roles[i]
-        if r == "target" and q.comparator == "<=" and q.text.startswith(c.upper_prefix):
-            roles[i] = "cap"
-        elif r == "target" and (
-                (q.kind == "count" and text.endswith(c.existing_left, 0, q.start))  # 现有6座: what exists
-                or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))):  # 2023年，…预计超
-            roles[i] = "actual"
-        elif (r in ("threshold", "other") and q.kind in ("percent", "ratio")
-              and c.subject_share_verb.match(text, q.end)
-              and c.subject_share_left.search(text, max(0, q.start - _SHARE_LEFT_REACH), q.start)):
-            roles[i] = "actual" if c.actual_after.match(text, q.end) else "target"
-    parts = [m.span() for m in c.part_of_total.finditer(text)]
-    part_ends = [e for _, e in parts]
-    head = 0
-    for i in range(1, len(out)):
-        q, prev = out[i], out[i - 1]
-        gap = text[prev.end:q.start]
-        if not (q.kind == prev.kind and "、" in gap and len(gap) <= _RUN_GAP
-                and not any(ch in _SEGMENT_BREAKS for ch in gap) and not c.own_role_cue.search(gap)):
-            head = i
-        elif roles[i] != roles[head] and {roles[i], roles[head]} == _PLAN_OR_FACT:
-            roles[i] = roles[head]  # 、 joins it to the first amount of its run
-            continue
-        k = bisect_right(part_ends, q.start) - 1  # the last 其中 before the amount
-        if k < 0 or roles[i] not in _PLAN_OR_FACT or c.own_role_cue.search(text, parts[k][1], q.start):
-            continue
-        p_start, sent_start = parts[k][0], ctx.sentence(q.start)[0]
-        for j in range(i - 1, -1, -1):  # the total: the last target/actual amount of q's sentence before 其中
-            if out[j].start < sent_start:
-                break
-            if out[j].end <= p_start and roles[j] in _PLAN_OR_FACT:
-                roles[i] = roles[j]
-                break
+    (quantity_cues.yaml, "Roles the learned readers give against…"): see :func:`_cue_roles` and
+    :func:`_joined_roles`. ``ctx``: the text's :class:`_Context`, if the extractor built one."""
+    ctx = ctx or _Context(text)
+    roles = _cue_roles(ctx, out, c)
+    fixed = frozenset(i for i, (q, r) in enumerate(zip(out, roles)) if r != q.role)
+    roles = _joined_roles(ctx, out, roles, fixed, c)
     if roles == [q.role for q in out]:
         return out
     return [q if r == q.role else replace(q, role=r) for q, r in zip(out, roles)]
 
 
+def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
+    """Each amount's role after the cues written on it: an upper limit written on an amount no year governs
+    (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target, and so is an estimate
+    (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text plans for); a share of
+    the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
+    text, roles = ctx.text, [q.role for q in out]
+    for i, q in enumerate(out):
+        r = roles[i]
+        if r == "target" and q.year is None and q.text.startswith(c.upper_prefix):
+            roles[i] = "cap"
+        elif r == "target" and (c.existing_left.search(text, max(0, q.start - 4), q.start)
+                                or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))):
+            roles[i] = "actual"
+        elif r in ("threshold", "other") and q.kind in ("percent", "ratio") and _subject_share(text, q, c):
+            roles[i] = "actual" if c.actual_after.match(text, q.end) else "target"
+    return roles
+
+
+def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:
+    """Whether the share ``q`` counts subjects that do something: it opens its segment (after scope words, an
+    enumerator or a year) or follows a plan verb or a joining word, and a verb of doing follows its 的 and noun,
+    with no second 的 after the verb in the segment (``…参加职业技能培训的企业，``: a condition)."""
+    m = c.subject_share_verb.match(text, q.end)
+    if m is None or "的" in text[m.end():_segment_end(text, m.end(), min(len(text), m.end() + _SHARE_LEFT_REACH))]:
+        return False
+    floor = max(0, q.start - _SHARE_LEFT_REACH)
+    lo = _segment_start(text, q.start, _SEGMENT_BREAKS, floor)
+    opens = lo > floor or lo == 0 or text[lo - 1] in _SEGMENT_BREAKS  # lo is where the share's segment starts
+    return c.subject_share_left.search(("\n" if opens else "") + text[lo:q.start]) is not None
+
+
 def _opens_current_year(ctx: _Context, pos: int, c: _Compiled) -> bool:
-    """Whether the sentence holding ``pos`` opens with a bare year (``2023年，``) and names no other year before ``pos``."""
-    m = c.current_year_opening.match(ctx.text, ctx.sentence(pos)[0])
-    return m is not None and not _YEAR.search(ctx.text, m.end(), pos)
+    """Whether the sentence holding ``pos`` (up to 。！？, its ；-parts included) opens with a bare year (``2023年，``,
+    ``2023年底，``; not ``到2027年``) and names no other year before ``pos``."""
+    text = ctx.text
+    full = ctx.sentence(pos)[0]
+    for _ in range(_PARTS_BACK):  # back over ；-parts to the sentence's start
+        if full == 0 or text[full - 1] in _FULL_STOP:
+            break
+        full = ctx.sentence(full - 1)[0]
+    m = c.current_year_opening.match(text, full)
+    return m is not None and not any(t.year for t in ctx.times_between(m.end(), pos))
 
 
-_YEAR = re.compile(r"(?:19|20)\d{2}\s*年")
-#: characters before a share in which its left context (subject_share_left_pattern) is looked for
-_SHARE_LEFT_REACH = 8
+def _joined_roles(ctx: _Context, out: list[Quantity], roles: list[str], fixed: frozenset[int], c: _Compiled
+                  ) -> list[str]:
+    """``roles`` where amounts joined by 、 (``购置生活设备7.58万台、安保设备1561套``) take the target/actual role of
+    the first amount of their run, and the parts in the segment after 其中 (``…提高到70.7%，其中工业用水重复利用率达到
+    80.9%``) that of their total: the last target/actual amount before 其中 in the sentence, if of the same kind. Not
+    an amount with a time or role cue of its own after the 、 or 其中 (a former value's 由/从 included), nor across a
+    segment break; a role a cue set on the first amount of a run (``fixed``) is not spread over the run."""
+    text = ctx.text
+    roles = list(roles)
+    breaks = [k for k, ch in enumerate(text) if ch in _SEGMENT_BREAKS]
+    ends = [q.end for q in out]
+    own = [m.span() for m in c.own_role_cue.finditer(text)]
+    own_starts = [a for a, _ in own]
+    parts = [m.span() for m in c.part_of_total.finditer(text)]
+    part_ends = [e for _, e in parts]
+    totals: dict[int, int | None] = {}
+
+    def own_cue(a: int, b: int) -> bool:  # a cue of its own wholly inside text[a:b]
+        k = bisect_left(own_starts, a)
+        return k < len(own) and own[k][1] <= b
+
+    head = 0
+    for i in range(1, len(out)):
+        q, prev = out[i], out[i - 1]
+        gap = text[prev.end:q.start]
+        if not (q.kind == prev.kind and "、" in gap and len(gap) <= _RUN_GAP
+                and not any(ch in _SEGMENT_BREAKS for ch in gap) and not own_cue(prev.end, q.start)):
+            head = i
+        elif {roles[i], roles[head]} == _PLAN_OR_FACT and head not in fixed:
+            roles[i] = roles[head]  # 、 joins it to the first amount of its run (提升现有12个、新建8个: not 现有's)
+            continue
+        k = bisect_right(part_ends, q.start) - 1  # the last 其中 before the amount
+        if k < 0 or roles[i] not in _PLAN_OR_FACT:
+            continue
+        p_start, p_end = parts[k]
+        body = p_end + 1 if text[p_end:p_end + 1] in ("，", ",", "：", ":") else p_end
+        if bisect_left(breaks, body) < bisect_left(breaks, q.start) or own_cue(p_end, q.start):
+            continue  # not in the segment 其中 opens, or a cue of its own (由 of a former value included)
+        if k not in totals:  # the last target/actual amount of the sentence before 其中
+            totals[k] = None
+            sent_start = ctx.sentence(p_start)[0]
+            for j in range(bisect_right(ends, p_start) - 1, -1, -1):
+                if out[j].start < sent_start:
+                    break
+                if roles[j] in _PLAN_OR_FACT:
+                    totals[k] = j
+                    break
+        t = totals[k]
+        if t is not None and out[t].kind == q.kind:
+            roles[i] = roles[t]
+    return roles
+
+
+#: characters before a share in which its left context (subject_share_left_pattern) is looked for, and after its
+#: verb in which a second 的 makes it a condition
+_SHARE_LEFT_REACH = 16
+#: ；-parts at most that an opening year of a sentence reaches back over
+_PARTS_BACK = 20
 _PLAN_OR_FACT = frozenset({"target", "actual"})
 #: the longest text between two amounts joined by 、 (…生活设备7.58万台（件、套）、安保设备1561套: 10 characters)
 _RUN_GAP = 12
