@@ -119,6 +119,10 @@ class _Cues:
         self.link_only = re.compile(f"(?:{_alt(c['link_words'])})+")
         self.change_only = re.compile(c["change_pattern"])
         self.keep_words = tuple(c["keep_words"])
+        self.determiner = re.compile(c["determiner_pattern"])
+        self.grant_object = re.compile(c["grant_object_pattern"])
+        self.property_heads = tuple(c["property_heads"])
+        self.closing_verb = re.compile(c["closing_verb_pattern"])
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
         self.list_label = re.compile(c["list_label_pattern"])
         self.list_head = re.compile(c["list_head_pattern"])
@@ -944,6 +948,12 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
             s = m.end()
         while e - s > 2 and text[s] in _LOOSE_START and not text.startswith(cues.keep_words, s):
             s += 1  # 的项目补助 → 项目补助: a noun phrase does not open with 的 or a comma (的士车辆 stays)
+        m = cues.determiner.match(text, s, e)
+        if m is not None and e - m.end() >= 2:
+            s = m.end()  # 所有涉企经营许可事项 → 涉企经营许可事项
+        m = cues.closing_verb.search(text, s, e)
+        if m is not None and m.start() - s >= 2:
+            e = m.start()  # 规范性文件公开 → 规范性文件
         while e - s > 2 and (text[e - 1] in cues.breaks or text[e - 1] == "、"):
             e -= 1  # “信贷通”， → “信贷通”
         if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):

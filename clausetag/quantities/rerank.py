@@ -547,10 +547,22 @@ def fuse(candidates: Sequence[tuple[int, int]], scores: Sequence[float], starts:
     return out
 
 
-def _verbs_only(span: str) -> bool:
-    """Whether jieba tags every word of ``span`` as a verb."""
+def _names_nothing(text: str, s: int, e: int) -> bool:
+    """Whether the span ``text[s:e]`` names no indicator: a property head alone (率), or words jieba tags all as
+    verbs (增长, 可支持), unless a rate (竣工率) or what is given after a grant verb or a 的 (给予支持, 的补助;
+    ``indicator_cues.yaml: grant_object_pattern``)."""
+    span = text[s:e].strip()
+    cues = _indicator_cues()
+    if len(span) == 1 and span in cues.property_heads:
+        return True
     _jieba_blocks()  # loads jieba quietly
-    return all(flag == "v" for _, flag in _pos_cut(span))
+    if not all(flag == "v" for _, flag in _pos_cut(span)) or span.endswith(cues.property_heads):
+        return False
+    return cues.grant_object.search(text, max(0, s - _GRANT_REACH), s) is None
+
+
+#: characters before a bare verb in which a grant verb makes it what is given (给予最高不超过10万元支持)
+_GRANT_REACH = 12
 
 
 def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel | None = None,
@@ -563,7 +575,7 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
     With one (``reader=None``: the packaged :func:`clausetag.quantities.reader.packaged_reader`; or a
     :class:`~clausetag.quantities.reader.QuantityReader`), its best span joins the candidates and the scores are
     fused (:func:`fuse`); a quantity the rules found no indicator for gets the reader's best span. The reader's
-    best span is left out where jieba tags all its words as verbs."""
+    best span is left out where it names nothing (:func:`_names_nothing`: 率 alone, a bare verb but what is given)."""
     m = model if model is not None else indicator_model()
     if reader is None:
         from clausetag.quantities.reader import packaged_reader
@@ -586,8 +598,8 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
         else:
             starts, ends = reader.span_logprobs(text, q.start, q.end)
             best = best_span(starts, ends, q.start, q.end)
-            if best is not None and _verbs_only(text[best[0]:best[1]]):
-                best = None  # a bare verb (支持, 奖励) names no indicator (issue 27: indicators are noun phrases)
+            if best is not None and _names_nothing(text, *best):
+                best = None  # 率 alone, a bare verb (增长, 可支持): no indicator (issue 27: noun phrases)
             span = fuse(cands, [m.scores(f)[0] for f in feats], starts, ends, best, reader.fusions["span"])
             if span is None:
                 out.append(q)
