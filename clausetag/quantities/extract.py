@@ -285,7 +285,7 @@ class _Compiled:
         self.subject_share_left = re.compile(c["subject_share_left_pattern"])
         self.subject_share_verb = re.compile(f"的[^，,；;。：:！!？?]{{0,30}}?(?:{_alt(c['subject_share_verbs'])})")
         self.part_of_total = re.compile(_alt(c["part_of_total"]))
-        self.own_role_cue = re.compile(f"{c['own_role_cue_pattern']}|{self.baseline_left.pattern}")
+        self.own_role_cue = re.compile(c["own_role_cue_pattern"])
         self.baseline_original = re.compile(
             f"(?:{_alt(c['baseline_original'])})(?:每(?:人|户|生|年|月))*$")
         self.baseline_year = re.compile(r"((?:19|20)\d{2})\s*年(?:度|底|末|初)?的?[^，,；;。]{0,4}$")
@@ -294,6 +294,8 @@ class _Compiled:
         self.per_unit = re.compile(f"每(?!{_alt(c['per_unit_not'])})[\\u4e00-\\u9fff]{{1,4}}$")
         # (not 确定…品牌30个（名单附后），给予每个品牌…: a grant to each of the counted set, not a condition)
         self.condition_next = re.compile(f"[，,](?:{_alt(c['condition_next'])})(?!每)")
+        # a share's verb phrase closing a condition: …参加职业技能培训的企业，给予…
+        self.condition_close = re.compile(f"{c['share_condition_close_pattern']}[，,](?:{_alt(c['condition_next'])})")
         self.bare_statement = re.compile(c["bare_statement_pattern"])
 
         arabic = r"(?<![\d.．])(?:\d{1,3}(?:,\d{3})+(?:[.．]\d+)?(?![\d])|\d{1,3}(?: \d{3})+(?![\d.．])|\d+(?:[.．]\d+)?)"
@@ -790,15 +792,16 @@ def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled, ctx: _Context 
 
 
 def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
-    """Each amount's role after the cues written on it: an upper limit written on an amount no year governs
-    (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target, and so is an estimate
+    """Each amount's role after the cues written on it: an upper limit written on an amount that no deadline
+    (到2025年) governs (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target, and so is an estimate
     (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text plans for); a share of
     the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     for i, q in enumerate(out):
         r = roles[i]
-        if r == "target" and q.year is None and q.text.startswith(c.upper_prefix):
-            roles[i] = "cap"
+        if (r == "target" and q.text.startswith(c.upper_prefix)
+                and _year_and_time_cue(ctx, ctx.sentence(q.start)[0], q.start, c)[2] != "target"):
+            roles[i] = "cap"  # (到2025年…不超过3.2亿吨: a goal under a deadline stays a target)
         elif r == "target" and (c.existing_left.search(text, max(0, q.start - 4), q.start)
                                 or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))):
             roles[i] = "actual"
@@ -810,13 +813,13 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
 def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:
     """Whether the share ``q`` counts subjects that do something: it opens its segment (after scope words, an
     enumerator or a year) or follows a plan verb or a joining word, and a verb of doing follows its 的 and noun,
-    with no second 的 after the verb in the segment (``…参加职业技能培训的企业，``: a condition)."""
+    not closing a condition after it (``…参加职业技能培训的企业，给予…``: 的, a short noun, then a grant)."""
     m = c.subject_share_verb.match(text, q.end)
-    if m is None or "的" in text[m.end():_segment_end(text, m.end(), min(len(text), m.end() + _SHARE_LEFT_REACH))]:
+    if m is None or c.condition_close.match(text, m.end()):
         return False
     floor = max(0, q.start - _SHARE_LEFT_REACH)
     lo = _segment_start(text, q.start, _SEGMENT_BREAKS, floor)
-    opens = lo > floor or lo == 0 or text[lo - 1] in _SEGMENT_BREAKS  # lo is where the share's segment starts
+    opens = lo == 0 or text[lo - 1] in _SEGMENT_BREAKS  # lo is where the share's segment starts
     return c.subject_share_left.search(("\n" if opens else "") + text[lo:q.start]) is not None
 
 
@@ -838,8 +841,8 @@ def _joined_roles(ctx: _Context, out: list[Quantity], roles: list[str], fixed: f
     """``roles`` where amounts joined by 、 (``购置生活设备7.58万台、安保设备1561套``) take the target/actual role of
     the first amount of their run, and the parts in the segment after 其中 (``…提高到70.7%，其中工业用水重复利用率达到
     80.9%``) that of their total: the last target/actual amount before 其中 in the sentence, if of the same kind. Not
-    an amount with a time or role cue of its own after the 、 or 其中 (a former value's 由/从 included), nor across a
-    segment break; a role a cue set on the first amount of a run (``fixed``) is not spread over the run."""
+    an amount with a time or role cue of its own after the 、 or 其中, a former value (``由50%提高到55%``: 50%), nor
+    across a segment break; a role a cue set on the first amount of a run (``fixed``) is not spread over the run."""
     text = ctx.text
     roles = list(roles)
     breaks = [k for k, ch in enumerate(text) if ch in _SEGMENT_BREAKS]
@@ -849,6 +852,9 @@ def _joined_roles(ctx: _Context, out: list[Quantity], roles: list[str], fixed: f
     parts = [m.span() for m in c.part_of_total.finditer(text)]
     part_ends = [e for _, e in parts]
     totals: dict[int, int | None] = {}
+
+    def former(i: int) -> bool:  # a former value (由60%提高到65%: 60%), whose role _former_values decided
+        return c.baseline_right.match(text, out[i].end) is not None
 
     def own_cue(a: int, b: int) -> bool:  # a cue of its own wholly inside text[a:b]
         k = bisect_left(own_starts, a)
@@ -861,11 +867,11 @@ def _joined_roles(ctx: _Context, out: list[Quantity], roles: list[str], fixed: f
         if not (q.kind == prev.kind and "、" in gap and len(gap) <= _RUN_GAP
                 and not any(ch in _SEGMENT_BREAKS for ch in gap) and not own_cue(prev.end, q.start)):
             head = i
-        elif {roles[i], roles[head]} == _PLAN_OR_FACT and head not in fixed:
+        elif {roles[i], roles[head]} == _PLAN_OR_FACT and head not in fixed and not former(i):
             roles[i] = roles[head]  # 、 joins it to the first amount of its run (提升现有12个、新建8个: not 现有's)
             continue
         k = bisect_right(part_ends, q.start) - 1  # the last 其中 before the amount
-        if k < 0 or roles[i] not in _PLAN_OR_FACT:
+        if k < 0 or roles[i] not in _PLAN_OR_FACT or former(i):
             continue
         p_start, p_end = parts[k]
         body = p_end + 1 if text[p_end:p_end + 1] in ("，", ",", "：", ":") else p_end

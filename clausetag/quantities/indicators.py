@@ -121,6 +121,7 @@ class _Cues:
         self.keep_words = tuple(c["keep_words"])
         self.determiner = re.compile(c["determiner_pattern"])
         self.grant_object = re.compile(c["grant_object_pattern"])
+        self.names_nothing_alone = frozenset(c["names_nothing_alone"])
         self.property_heads = tuple(c["property_heads"])
         self.closing_verb = re.compile(c["closing_verb_pattern"])
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
@@ -929,7 +930,9 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
     """``out`` without an indicator of punctuation alone, and with one that ends inside a link word cut before it
     (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
     (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it, and one that opens with 的 or a comma or
-    ends with a comma without them (``的项目补助或贷款贴息``); the readers score spans without words."""
+    ends with a comma without them (``的项目补助或贷款贴息``), opens with a determiner of the whole set (``所有``,
+    ``各种``) or ends with a 公开 after a document type (``规范性文件公开``) without them; the readers score spans
+    without words."""
     cues = _cues()
     res = list(out)
     for i, ind in enumerate(out):
@@ -951,11 +954,11 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = cues.determiner.match(text, s, e)
         if m is not None and e - m.end() >= 2:
             s = m.end()  # 所有涉企经营许可事项 → 涉企经营许可事项
+        while e - s > 2 and (text[e - 1] in cues.breaks or text[e - 1] == "、"):
+            e -= 1  # “信贷通”， → “信贷通”
         m = cues.closing_verb.search(text, s, e)
         if m is not None and m.start() - s >= 2:
             e = m.start()  # 规范性文件公开 → 规范性文件
-        while e - s > 2 and (text[e - 1] in cues.breaks or text[e - 1] == "、"):
-            e -= 1  # “信贷通”， → “信贷通”
         if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):
             res[i] = Indicator(text[s:e], s, e)
     return res

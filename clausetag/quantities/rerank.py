@@ -548,12 +548,12 @@ def fuse(candidates: Sequence[tuple[int, int]], scores: Sequence[float], starts:
 
 
 def _names_nothing(text: str, s: int, e: int) -> bool:
-    """Whether the span ``text[s:e]`` names no indicator: a property head alone (率), or words jieba tags all as
-    verbs (增长, 可支持), unless a rate (竣工率) or what is given after a grant verb or a 的 (给予支持, 的补助;
-    ``indicator_cues.yaml: grant_object_pattern``)."""
+    """Whether the span ``text[s:e]`` names no indicator: one of ``indicator_cues.yaml: names_nothing_alone`` (增长,
+    率 alone), or words jieba tags all as verbs (可支持), unless a rate (竣工率) or what is given after a grant verb
+    or a 的 (给予支持, 的补助; ``grant_object_pattern``)."""
     span = text[s:e].strip()
     cues = _indicator_cues()
-    if len(span) == 1 and span in cues.property_heads:
+    if span in cues.names_nothing_alone:
         return True
     _jieba_blocks()  # loads jieba quietly
     if not all(flag == "v" for _, flag in _pos_cut(span)) or span.endswith(cues.property_heads):
@@ -561,8 +561,8 @@ def _names_nothing(text: str, s: int, e: int) -> bool:
     return cues.grant_object.search(text, max(0, s - _GRANT_REACH), s) is None
 
 
-#: characters before a bare verb in which a grant verb makes it what is given (给予最高不超过10万元支持)
-_GRANT_REACH = 12
+#: characters before a bare verb in which grant_object_pattern is looked for (more than its 给予 + 10 characters)
+_GRANT_REACH = 16
 
 
 def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel | None = None,
