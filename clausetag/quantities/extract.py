@@ -793,9 +793,10 @@ def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled, ctx: _Context 
 
 def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     """Each amount's role after the cues written on it: an upper limit written on an amount that no deadline
-    (到2025年) governs (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target, and so is an estimate
-    (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text plans for); a share of
-    the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
+    (到2025年) governs (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target,
+    and so is an estimate (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text
+    plans for); a share of the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with
+    已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     for i, q in enumerate(out):
         r = roles[i]
@@ -844,13 +845,15 @@ def _joined_roles(ctx: _Context, out: list[Quantity], roles: list[str], fixed: f
     an amount with a time or role cue of its own after the 、 or 其中, a former value (``由50%提高到55%``: 50%), nor
     across a segment break; a role a cue set on the first amount of a run (``fixed``) is not spread over the run."""
     text = ctx.text
+    parts = [m.span() for m in c.part_of_total.finditer(text)]
+    if len(out) < 2 or (not parts and "、" not in text):
+        return roles  # nothing joined: the positions below are not worth finding
     roles = list(roles)
-    breaks = [k for k, ch in enumerate(text) if ch in _SEGMENT_BREAKS]
+    part_ends = [e for _, e in parts]
+    breaks = [k for k, ch in enumerate(text) if ch in _SEGMENT_BREAKS] if parts else []
     ends = [q.end for q in out]
     own = [m.span() for m in c.own_role_cue.finditer(text)]
     own_starts = [a for a, _ in own]
-    parts = [m.span() for m in c.part_of_total.finditer(text)]
-    part_ends = [e for _, e in parts]
     totals: dict[int, int | None] = {}
 
     def former(i: int) -> bool:  # a former value (由60%提高到65%: 60%), whose role _former_values decided
@@ -892,8 +895,7 @@ def _joined_roles(ctx: _Context, out: list[Quantity], roles: list[str], fixed: f
     return roles
 
 
-#: characters before a share in which its left context (subject_share_left_pattern) is looked for, and after its
-#: verb in which a second 的 makes it a condition
+#: characters before a share in which its left context (subject_share_left_pattern) is looked for
 _SHARE_LEFT_REACH = 16
 #: ；-parts at most that an opening year of a sentence reaches back over
 _PARTS_BACK = 20

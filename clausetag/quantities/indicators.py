@@ -122,7 +122,6 @@ class _Cues:
         self.determiner = re.compile(c["determiner_pattern"])
         self.grant_object = re.compile(c["grant_object_pattern"])
         self.names_nothing_alone = frozenset(c["names_nothing_alone"])
-        self.property_heads = tuple(c["property_heads"])
         self.closing_verb = re.compile(c["closing_verb_pattern"])
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
         self.list_label = re.compile(c["list_label_pattern"])

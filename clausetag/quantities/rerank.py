@@ -556,7 +556,7 @@ def _names_nothing(text: str, s: int, e: int) -> bool:
     if span in cues.names_nothing_alone:
         return True
     _jieba_blocks()  # loads jieba quietly
-    if not all(flag == "v" for _, flag in _pos_cut(span)) or span.endswith(cues.property_heads):
+    if not all(flag == "v" for _, flag in _pos_cut(span)) or cues.property_head.search(span):
         return False
     return cues.grant_object.search(text, max(0, s - _GRANT_REACH), s) is None
 
