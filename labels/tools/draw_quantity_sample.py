@@ -93,14 +93,14 @@ def _golden(folder: Path = ROOT / "tests" / "data") -> set[str]:
     return out
 
 
-def candidates(corpus: Path, golden: set[str], seen: set[str]) -> list[dict[str, str]]:
+def candidates(corpus: Path, golden: set[str], seen: set[str], max_len: int = MAX_LEN) -> list[dict[str, str]]:
     """Candidate sentences of one corpus file, in corpus order."""
     out = []
     with lzma.open(corpus, "rt", encoding="utf-8") as fh:
         for line in fh:
             doc = json.loads(line)
             for i, s in enumerate(sentences(doc["text"])):
-                if not MIN_LEN <= len(s) <= MAX_LEN or s in seen or s in golden:
+                if not MIN_LEN <= len(s) <= max_len or s in seen or s in golden:
                     continue
                 seen.add(s)
                 if _is_candidate(s):
@@ -123,13 +123,15 @@ def main() -> int:
                         help="folder of the golden tables whose sentences are left out (to reproduce a "
                              "sample, that of the commit it was drawn at)")
     parser.add_argument("--sid-prefix", default="qs")
+    parser.add_argument("--max-len", type=int, default=MAX_LEN,
+                        help=f"longest sentence drawn, in characters (default {MAX_LEN})")
     args = parser.parse_args()
     golden, seen = _golden(args.golden_dir), set()
     for path in args.exclude:
         with open(path, encoding="utf-8") as fh:
             seen |= {json.loads(line)["text"] for line in fh if line.strip()}
-    pol = candidates(args.corpus / "policies.jsonl.xz", golden, seen)
-    reg = candidates(args.corpus / "regulations.jsonl.xz", golden, seen)
+    pol = candidates(args.corpus / "policies.jsonl.xz", golden, seen, args.max_len)
+    reg = candidates(args.corpus / "regulations.jsonl.xz", golden, seen, args.max_len)
     rng = random.Random(args.seed)
     drawn = rng.sample(pol, args.policies) + rng.sample(reg, args.regulations)
     rng.shuffle(drawn)
