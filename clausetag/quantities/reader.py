@@ -25,7 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, NamedTuple
 
-__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "ROLE_READER_DIR", "Encoded", "QuantityReader", "encode",
+__all__ = ["MARK_CLOSE", "MARK_OPEN", "READER_DIR", "ROLE_READER_DIR", "Encoded", "QuantityReader", "cut_short", "encode",
            "log_softmax", "packaged_reader", "packaged_role_reader", "region", "span_logprobs"]
 
 #: the packaged readers (under ``clausetag/resources``): indicator spans, roles
@@ -51,6 +51,12 @@ def region(text: str, s: int, e: int) -> tuple[int, int]:
     while hi < len(text) and text[hi] not in _STOP and hi - e < _AFTER:
         hi += 1
     return lo, hi
+
+
+def cut_short(text: str, lo: int) -> bool:
+    """Whether a :func:`region` starting at ``lo`` was cut at the reader's reach (``_BEFORE`` characters) rather
+    than at a clause end: the reader did not see how a phrase that starts there begins."""
+    return lo > 0 and text[lo - 1] not in _STOP
 
 
 class Encoded(NamedTuple):

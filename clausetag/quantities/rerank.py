@@ -582,7 +582,7 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
 
         reader = packaged_reader()
     if reader:
-        from clausetag.quantities.reader import best_span
+        from clausetag.quantities.reader import best_span, cut_short, region
     out = []
     for q in quantities:
         if q.role not in _INDICATOR_ROLES or (q.indicator is None and not reader):
@@ -600,11 +600,15 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
             best = best_span(starts, ends, q.start, q.end)
             if best is not None and _names_nothing(text, *best):
                 best = None  # 率 alone, a bare verb (增长, 可支持): no indicator (issue 27: noun phrases)
-            span = fuse(cands, [m.scores(f)[0] for f in feats], starts, ends, best, reader.fusions["span"])
+            scores = [m.scores(f)[0] for f in feats]
+            span = fuse(cands, scores, starts, ends, best, reader.fusions["span"])
             if span is None:
                 out.append(q)
                 continue
             s, e = span
+            lo = region(text, q.start, q.end)[0]
+            if s == lo and cut_short(text, lo):
+                s = _unclipped_start(text, s, e, cands, scores)
             while e - s > 1 and text[e - 1] == "的":  # 国家和地区的2156家企业: the reader may keep the particle
                 e -= 1
         if (s, e) == (q.indicator_start, q.indicator_end) or (
@@ -614,6 +618,20 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
         else:
             out.append(replace(q, indicator=text[s:e], indicator_start=s, indicator_end=e))
     return _not_borrowed(quantities, out) if reader else out
+
+
+def _unclipped_start(text: str, s: int, e: int, cands: Sequence[tuple[int, int]], scores: Sequence[float]) -> int:
+    """Where a span that the reader starts at the first character it read (its window cut ``_BEFORE`` characters
+    before a quantity late in a long list) really starts: the re-ranker's best candidate with the same end that
+    starts earlier (农村公路养护工程完工率, not 养护工程完工率), else the start of the word holding ``s`` (采购完成率,
+    not 购完成率)."""
+    earlier = [k for k, (a, b) in enumerate(cands) if b == e and a < s]
+    if earlier:
+        return cands[max(earlier, key=scores.__getitem__)][0]
+    for a, b, _, _ in segment_tokens(text, s, s + 1):
+        if a < s < b:
+            return a
+    return s
 
 
 def _not_borrowed(before: Sequence[Any], after: list[Any]) -> list[Any]:
