@@ -11,8 +11,9 @@ Role: every gold quantity aligned (``clausetag.quantities.evaluate.align_spans``
 (``extract_quantities(..., learned=False)``) is one example, its gold role the label. Indicator: the rules'
 quantities with the just-trained role model applied and the rules' indicators; every gold target/actual/cap
 quantity aligned to one with an indicator gives its candidate spans, labelled 1 where the candidate equals the
-annotated indicator by the scorer's comparison. Deterministic (lbfgs, ``--seed``). Never train on
-``labels/quantities_test``, ``labels/quantities_test2`` or ``labels/quantities_test3``: they are the test sets.
+annotated indicator by the scorer's comparison. Deterministic (lbfgs, ``--seed``). Never train on the test sets
+(``_TEST_SAMPLES``: ``labels/quantities_test``, ``_test2``, ``_test3``, ``_written`` … ``_written4``, ``_remainder``):
+``--train-extra`` refuses them.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/
                  "labels/quantities_train2", "labels/quantities_train3", "labels/quantities_train4",
                  "labels/quantities_wtrain")
 _TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3", "quantities_written", "quantities_written2",
-                 "quantities_written3")
+                 "quantities_written3", "quantities_written4", "quantities_remainder")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
 MIN_WEIGHT = 0.01

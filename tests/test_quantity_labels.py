@@ -1,0 +1,40 @@
+"""Every annotated quantity sample under labels/ (issue 27) is well formed: one gold line per sentence, in order,
+and every span, indicator and role as FORMAT.md defines them."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from clausetag.quantities.evaluate import TAC_ROLES, gold_spans
+
+LABELS = Path(__file__).resolve().parents[1] / "labels"
+SAMPLES = sorted(p.parent for p in LABELS.glob("quantities_*/gold.jsonl"))
+ROLES = {"target", "actual", "cap", "threshold", "other"}
+
+
+def _jsonl(path: Path) -> list[dict]:
+    with open(path, encoding="utf-8") as fh:
+        return [json.loads(line) for line in fh if line.strip()]
+
+
+def test_the_samples_are_found():
+    assert {"quantities_test3", "quantities_written4", "quantities_remainder"} <= {p.name for p in SAMPLES}
+
+
+@pytest.mark.parametrize("folder", SAMPLES, ids=[p.name for p in SAMPLES])
+def test_gold_is_well_formed(folder: Path):
+    sentences = _jsonl(folder / "sample.jsonl")
+    gold = _jsonl(folder / "gold.jsonl")
+    assert [s["sid"] for s in sentences] == [g["sid"] for g in gold]
+    assert len({s["sid"] for s in sentences}) == len(sentences)
+    for s, g in zip(sentences, gold):
+        text, qs = s["text"], g["quantities"]
+        assert len(gold_spans(text, qs)) == len(qs), s["sid"]
+        for q in qs:
+            assert q["role"] in ROLES, (s["sid"], q)
+            if q["role"] in TAC_ROLES:
+                assert q["indicator"] is None or q["indicator"] in text, (s["sid"], q)
+            else:
+                assert q["indicator"] is None, (s["sid"], q)
