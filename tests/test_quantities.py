@@ -59,6 +59,7 @@ def test_golden(case):
 #: before the random samples' guide) says otherwise; kept visible and checked to still differ
 READER_ROLES = {
     ("hand-115", "5家"): "target",  # 比上年增加5家 after a target count
+    ("q27u-10", "1.3倍"): "actual",  # 到2027年…恢复至2019年水平的1.3倍: the role reader reads 恢复至 as a report
     ("hand-tenths-03", "不低于两成半"): "threshold",  # a minimum ratio of a project: the guide's threshold
     ("hand-minor-02", "50元6角三分"): "other",  # a unit price
     ("hand-minor-03", "两美元又三美分"): "other",

@@ -123,6 +123,7 @@ class _Cues:
         self.grant_object = re.compile(c["grant_object_pattern"])
         self.names_nothing_alone = frozenset(c["names_nothing_alone"])
         self.closing_verb = re.compile(c["closing_verb_pattern"])
+        self.comparison_tail = re.compile(c["comparison_tail_pattern"])
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
         self.list_label = re.compile(c["list_label_pattern"])
         self.list_head = re.compile(c["list_head_pattern"])
@@ -930,8 +931,8 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
     (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
     (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it, and one that opens with 的 or a comma or
     ends with a comma without them (``的项目补助或贷款贴息``), opens with a determiner of the whole set (``所有``,
-    ``各种``) or ends with a 公开 after a document type (``规范性文件公开``) without them; the readers score spans
-    without words."""
+    ``各种``) or ends with a 公开 after a document type (``规范性文件公开``) or a comparison (``增速高于…平均增速``,
+    ``使用量较基期``) without them; the readers score spans without words."""
     cues = _cues()
     res = list(out)
     for i, ind in enumerate(out):
@@ -958,6 +959,9 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = cues.closing_verb.search(text, s, e)
         if m is not None and m.start() - s >= 2:
             e = m.start()  # 规范性文件公开 → 规范性文件
+        m = cues.comparison_tail.search(text, s, e)
+        if m is not None and m.start() - s >= 2:
+            e = m.start()  # 贷款增速高于各项贷款平均增速 → 贷款增速
         if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):
             res[i] = Indicator(text[s:e], s, e)
     return res
