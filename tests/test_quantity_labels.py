@@ -38,3 +38,20 @@ def test_gold_is_well_formed(folder: Path):
                 assert q["indicator"] is None or q["indicator"] in text, (s["sid"], q)
             else:
                 assert q["indicator"] is None, (s["sid"], q)
+
+
+TEST_SAMPLES = [p for p in SAMPLES if p.name.startswith(("quantities_test", "quantities_written"))
+                or p.name in ("quantities_remainder", "quantities_regulations")]
+
+
+@pytest.mark.parametrize("folder", TEST_SAMPLES, ids=[p.name for p in TEST_SAMPLES])
+def test_the_reranker_trainer_refuses_a_test_sample(folder: Path, tmp_path: Path):
+    import subprocess
+    import sys
+
+    root = LABELS.parent
+    proc = subprocess.run([sys.executable, str(root / "training" / "qty_rerank.py"), "--out", str(tmp_path),
+                           "--train-extra", str(folder / "sample.jsonl"), str(folder / "gold.jsonl")],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode != 0 and "a test sample; do not train on it" in proc.stderr
+    assert not any(tmp_path.iterdir())

@@ -12,7 +12,8 @@ Role: every gold quantity aligned (``clausetag.quantities.evaluate.align_spans``
 quantities with the just-trained role model applied and the rules' indicators; every gold target/actual/cap
 quantity aligned to one with an indicator gives its candidate spans, labelled 1 where the candidate equals the
 annotated indicator by the scorer's comparison. Deterministic (lbfgs, ``--seed``). Never train on the test sets
-(``_TEST_SAMPLES``: ``labels/quantities_test``, ``_test2``, ``_test3``, ``_written`` … ``_written4``, ``_remainder``):
+(``_TEST_SAMPLES``: ``labels/quantities_test``, ``_test2``, ``_test3``, ``_written`` … ``_written6``, ``_remainder``,
+``_regulations``):
 ``--train-extra`` refuses them.
 """
 from __future__ import annotations
@@ -45,7 +46,8 @@ TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/
                  "labels/quantities_train2", "labels/quantities_train3", "labels/quantities_train4",
                  "labels/quantities_wtrain")
 _TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3", "quantities_written", "quantities_written2",
-                 "quantities_written3", "quantities_written4", "quantities_remainder")
+                 "quantities_written3", "quantities_written4", "quantities_written5", "quantities_written6",
+                 "quantities_remainder", "quantities_regulations")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
 MIN_WEIGHT = 0.01
@@ -182,10 +184,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     pairs = [(ROOT / d / "sample.jsonl", ROOT / d / "gold.jsonl") for d in TRAIN_SAMPLES]
     pairs += [(Path(s), Path(g)) for s, g in args.train_extra]
+    for s, _ in pairs:
+        if Path(s).resolve().parent.name in _TEST_SAMPLES:
+            raise SystemExit(f"error: {s}: a test sample; do not train on it")
     rows: list[dict[str, Any]] = []
     for s, g in pairs:
-        if any(t == Path(s).resolve().parent.name for t in _TEST_SAMPLES):
-            raise SystemExit(f"error: {s}: a test sample; do not train on it")
         try:
             part = load(s, g)
         except (OSError, ValueError) as exc:
