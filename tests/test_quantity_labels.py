@@ -55,3 +55,19 @@ def test_the_reranker_trainer_refuses_a_test_sample(folder: Path, tmp_path: Path
                           capture_output=True, text=True, cwd=root)
     assert proc.returncode != 0 and "a test sample; do not train on it" in proc.stderr
     assert not any(tmp_path.iterdir())
+
+
+def test_the_reranker_trainer_refuses_a_copy_of_a_test_sample(tmp_path: Path):
+    import shutil
+    import subprocess
+    import sys
+
+    root = LABELS.parent
+    for name in ("sample.jsonl", "gold.jsonl"):
+        shutil.copy(LABELS / "quantities_written6" / name, tmp_path / name)
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, str(root / "training" / "qty_rerank.py"), "--out", str(out),
+                           "--train-extra", str(tmp_path / "sample.jsonl"), str(tmp_path / "gold.jsonl")],
+                          capture_output=True, text=True, cwd=root)
+    assert proc.returncode != 0 and "sentences of a test sample; do not train on them" in proc.stderr
+    assert not out.exists()

@@ -13,8 +13,8 @@ quantities with the just-trained role model applied and the rules' indicators; e
 quantity aligned to one with an indicator gives its candidate spans, labelled 1 where the candidate equals the
 annotated indicator by the scorer's comparison. Deterministic (lbfgs, ``--seed``). Never train on the test sets
 (``_TEST_SAMPLES``: ``labels/quantities_test``, ``_test2``, ``_test3``, ``_written`` … ``_written6``, ``_remainder``,
-``_regulations``):
-``--train-extra`` refuses them.
+``_regulations``): ``--train-extra`` refuses a sample or gold file in one of their folders, and a sample holding
+any of their sentences.
 """
 from __future__ import annotations
 
@@ -167,6 +167,21 @@ def train_indicator(rows: Sequence[dict[str, Any]], role: LinearModel, C: float 
                                     MIN_WEIGHT)
 
 
+def _texts(sample: Path) -> set[str]:
+    with open(sample, encoding="utf-8") as fh:
+        return {json.loads(line)["text"] for line in fh if line.strip()}
+
+
+def _test_texts() -> set[str]:
+    """The sentences of every test sample under labels/ (a copy of one is refused as training data too)."""
+    out: set[str] = set()
+    for name in _TEST_SAMPLES:
+        path = ROOT / "labels" / name / "sample.jsonl"
+        if path.exists():
+            out |= _texts(path)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--out", required=True, help="folder for rerank_role.json and rerank_indicator.json "
@@ -184,9 +199,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = ap.parse_args(argv)
     pairs = [(ROOT / d / "sample.jsonl", ROOT / d / "gold.jsonl") for d in TRAIN_SAMPLES]
     pairs += [(Path(s), Path(g)) for s, g in args.train_extra]
-    for s, _ in pairs:
-        if Path(s).resolve().parent.name in _TEST_SAMPLES:
-            raise SystemExit(f"error: {s}: a test sample; do not train on it")
+    for path in [p for pair in pairs for p in pair]:
+        if Path(path).resolve().parent.name in _TEST_SAMPLES:
+            raise SystemExit(f"error: {path}: a test sample; do not train on it")
+    held_out = _test_texts()
+    for s, _ in args.train_extra:
+        try:
+            shared = _texts(Path(s)) & held_out
+        except (OSError, ValueError) as exc:
+            raise SystemExit(f"error: {exc}") from None
+        if shared:
+            raise SystemExit(f"error: {s}: {len(shared)} sentences of a test sample; do not train on them")
     rows: list[dict[str, Any]] = []
     for s, g in pairs:
         try:

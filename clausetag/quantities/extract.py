@@ -189,6 +189,8 @@ class _Compiled:
             self.unit_kind[w], self.unit_norm[w] = "measure", w
         # 余人 (written 100余人) is 余 + 人; keep the counter list clean of it
         self.unit_kind.pop("余人", None)
+        #: a unit whose not_before blocks it that falls back to a shorter unit (亩次 → 亩 in 5000亩次生林)
+        self.unit_fallback: dict[str, str] = dict(u.get("unit_fallback") or {})
         # words (usually one character) that may not follow a unit: 元宇宙, 个工作日
         self.not_before: dict[str, tuple[str, ...]] = {
             k: tuple(v) for k, v in (u.get("not_before") or {}).items()
@@ -1140,7 +1142,11 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             if unit_raw is not None:
                 nb = c.not_before.get(unit_raw)
                 if nb and e < n and text.startswith(nb, e):
-                    return None
+                    shorter = c.unit_fallback.get(unit_raw)
+                    if shorter is None:
+                        return None
+                    e -= len(unit_raw) - len(shorter)  # 5000亩次生林: 5000亩 of 次生林
+                    unit_raw = shorter
             sep = gd.get("sep")
             if sep is not None:
                 sc2 = g("s2") or g("s2b") or ""

@@ -575,7 +575,9 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
     With one (``reader=None``: the packaged :func:`clausetag.quantities.reader.packaged_reader`; or a
     :class:`~clausetag.quantities.reader.QuantityReader`), its best span joins the candidates and the scores are
     fused (:func:`fuse`); a quantity the rules found no indicator for gets the reader's best span. The reader's
-    best span is left out where it names nothing (:func:`_names_nothing`: 率 alone, a bare verb but what is given)."""
+    best span is left out where it names nothing (:func:`_names_nothing`: 率 alone, a bare verb but what is given),
+    and a fused span that starts where the reader's window was cut starts where it really does
+    (:func:`_unclipped_start`)."""
     m = model if model is not None else indicator_model()
     if reader is None:
         from clausetag.quantities.reader import packaged_reader
@@ -622,16 +624,21 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
 
 def _unclipped_start(text: str, s: int, e: int, cands: Sequence[tuple[int, int]], scores: Sequence[float]) -> int:
     """Where a span that the reader starts at the first character it read (its window cut ``_BEFORE`` characters
-    before a quantity late in a long list) really starts: the re-ranker's best candidate with the same end that
-    starts earlier (农村公路养护工程完工率, not 养护工程完工率), else the start of the word holding ``s`` (采购完成率,
-    not 购完成率)."""
-    earlier = [k for k, (a, b) in enumerate(cands) if b == e and a < s]
+    before a quantity late in a long list) really starts. The re-ranker's best candidate with the same end that
+    starts earlier, on a word start, wins when ``s`` lies inside a word or when it outscores the span itself
+    (农村公路养护工程完工率, not 养护工程完工率; not 继续推进农村… where 农村… scores higher); else ``s`` moves to the
+    start of the word holding it (采购完成率, not 购完成率)."""
+    lo = min([a for a, b in cands if b == e and a < s], default=s)
+    words = segment_tokens(text, lo, s + 1)
+    starts = {a for a, _, _, _ in words}
+    holder = next((a for a, b, _, _ in words if a < s < b), None)
+    earlier = [k for k, (a, b) in enumerate(cands) if b == e and a < s and a in starts]
+    own = next((scores[k] for k, c in enumerate(cands) if c == (s, e)), None)
     if earlier:
-        return cands[max(earlier, key=scores.__getitem__)][0]
-    for a, b, _, _ in segment_tokens(text, s, s + 1):
-        if a < s < b:
-            return a
-    return s
+        best = max(earlier, key=scores.__getitem__)
+        if holder is not None or own is None or scores[best] > own:
+            return cands[best][0]
+    return holder if holder is not None else s
 
 
 def _not_borrowed(before: Sequence[Any], after: list[Any]) -> list[Any]:
