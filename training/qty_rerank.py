@@ -167,18 +167,18 @@ def train_indicator(rows: Sequence[dict[str, Any]], role: LinearModel, C: float 
                                     MIN_WEIGHT)
 
 
-def _texts(sample: Path) -> set[str]:
-    with open(sample, encoding="utf-8") as fh:
-        return {json.loads(line)["text"] for line in fh if line.strip()}
+def _texts(sample: Path, gold: Path) -> set[str]:
+    """The sentences of an annotated sample (``read_sample``: a line that is not JSON names its file)."""
+    return {r["text"] for r in read_sample(sample, gold)[0]}
 
 
 def _test_texts() -> set[str]:
     """The sentences of every test sample under labels/ (a copy of one is refused as training data too)."""
     out: set[str] = set()
     for name in _TEST_SAMPLES:
-        path = ROOT / "labels" / name / "sample.jsonl"
-        if path.exists():
-            out |= _texts(path)
+        folder = ROOT / "labels" / name
+        if (folder / "sample.jsonl").exists():
+            out |= _texts(folder / "sample.jsonl", folder / "gold.jsonl")
     return out
 
 
@@ -203,9 +203,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if Path(path).resolve().parent.name in _TEST_SAMPLES:
             raise SystemExit(f"error: {path}: a test sample; do not train on it")
     held_out = _test_texts()
-    for s, _ in args.train_extra:
+    for s, g in args.train_extra:
         try:
-            shared = _texts(Path(s)) & held_out
+            shared = _texts(Path(s), Path(g)) & held_out
         except (OSError, ValueError) as exc:
             raise SystemExit(f"error: {exc}") from None
         if shared:
