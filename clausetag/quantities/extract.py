@@ -750,9 +750,12 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
     if len(out) > 1:
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
+        out = _shared_cues(text, out)
     if learned and out:
         out = _former_values(text, rerank_roles(text, out, reader=None if reader else False), c)
         out = _agreeing_roles(text, out, c, holder[0] if holder else None)
+    if out and ("按" in text):
+        out = _basis_notes(text, out)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -761,6 +764,52 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = [_with_indicator(q, ind) for q, ind in zip(out, final_pass(text, out))]
         out = _embedded_criteria(text, out, c)
     return out
+
+
+_JOINERS = ("、", "和", "及", "与", "以及")
+_CUE_BOUND = {">": "low", ">=": "low", "<": "high", "<=": "high"}
+
+
+def _bare(q: Quantity) -> bool:
+    """Whether ``q`` is a plain amount: no cue written on it, one value."""
+    return q.comparator == "=" and q.low == q.high == q.value
+
+
+def _shared_cues(text: str, out: list[Quantity]) -> list[Quantity]:
+    """Amounts of a 分别 run joined by 、/和/及 share the cue written once on the run (FORMAT.md, clarification 4 of
+    the seventh sample): before the first (``分别不低于100家、50家``) or, an upper limit, after the last
+    (``分别控制在千分之四和千分之六以下``). A floor after the last stays its own (``分别达到50%和20%以上``: the samples'
+    gold reads the first as exactly 50%)."""
+    res = out
+    for i in range(len(out) - 1):
+        a, b = res[i], res[i + 1]
+        if text[a.end:b.start].strip(_SPACE_CHARS) not in _JOINERS or a.kind != b.kind:
+            continue
+        seg_start = _segment_start(text, a.start, _SEGMENT_BREAKS)
+        if "分别" not in text[seg_start:a.start]:
+            continue
+        src, dst, j = (a, b, i + 1) if a.comparator in _CUE_BOUND and _bare(b) and not _DIGIT.match(a.text) else (
+            (b, a, i) if b.comparator in ("<", "<=") and _bare(a) and _DIGIT.match(b.text) else (None, None, -1))
+        if src is None or dst is None:
+            continue
+        bound = _CUE_BOUND[src.comparator]
+        res = res if res is not out else list(out)
+        res[j] = replace(dst, comparator=src.comparator, low=dst.value if bound == "low" else None,
+                         high=dst.value if bound == "high" else None)
+    return res
+
+
+_BASIS_NOTE = re.compile(r"[（(]按照?[^（）()]{0,30}?(?:计算|测算|折算|核算|统计)[）)]")
+
+
+def _basis_notes(text: str, out: list[Quantity]) -> list[Quantity]:
+    """An amount inside a bracketed note on how a figure is counted (``25万架（按2.5千瓦标准机架折算）``) is a basis of
+    the calculation: role ``other``."""
+    notes = [(m.start(), m.end()) for m in _BASIS_NOTE.finditer(text)]
+    if not notes:
+        return out
+    return [replace(q, role="other") if q.role != "other" and any(s < q.start and q.end < e for s, e in notes) else q
+            for q in out]
 
 
 def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:

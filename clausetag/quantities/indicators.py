@@ -131,7 +131,9 @@ class _Cues:
         self.change_word = re.compile(f"(?:年均)?(?:{_alt(c['change_words'])})")
         self.prefix = re.compile(f"^(?:{_alt(c['drop_prefixes'])})")
         # the patterns are tried only when one of their key characters is near the start (they are slower)
-        self.prefix_pat = re.compile(f"(?:{'|'.join(c['drop_prefix_patterns'])})(?=[\u4e00-\u9fff]{{2}})")
+        self.calc_basis = re.compile(c["calculation_basis_pattern"])
+        self.prefix_pat = re.compile(f"(?:{'|'.join([c['calculation_basis_pattern'], *c['drop_prefix_patterns']])})"
+                                     f"(?=[\u4e00-\u9fff]{{2}})")
         self.prefix_hint = re.compile(f"[{re.escape(c['drop_prefix_pattern_keys'])}]")
         self.suffix = re.compile(f"(?:{_alt(c['drop_suffixes'])})$")
         self.after_stop = re.compile(_alt(c["after_stops"]))
@@ -368,7 +370,7 @@ _YEAR_ANY = re.compile(r"(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:�
 _TIME_ANY = re.compile(r"(?:到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?")
 _TIME_END = re.compile(r"(?:由|从|到|至|在)?(?:[1１][9９]|[2２][0０])[0-9０-９]{2}\s*年(?:度|底|末|初)?的?$")
 # a unit note or an aside in brackets right after a quantity (200万千瓦（时）, 150万亩（其中…）): never the indicator
-_NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下|已))")
+_NOTE_AFTER = re.compile(r"(?:[(（][^()（）]{0,12}[)）]|[(（](?=其中|含|包括|具体|不含|以下|已|按))")
 # a per-unit tail after a quantity (135立方米/公顷, 9万元/人)
 _PER_AFTER = re.compile(r"/(?:平方米|平方公里|立方米|公顷|千克|公斤|人次|人年|万人|亩|人|户|年|月|日|天|吨|次|台|件|个|辆|床|间)")
 
@@ -551,6 +553,8 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         seg = gap[max(gap.rfind(ch) for ch in "，,：:、") + 1:].strip(_SPACE)
         if (bm := _BASIS.match(seg)) is not None and bm.end() < len(seg):
             seg = seg[bm.end():]  # 70元的基础上增加18元
+        if (cm := cues.calc_basis.match(seg)) is not None:
+            seg = seg[cm.end():]  # 按不变价格计算同比增长5.8%
         pm = _PER_AFTER.match(seg)
         seg = seg[pm.end():] if pm else seg  # 135立方米/公顷增加到142立方米
         bare = _YEAR_ANY.sub("", seg)  # 由…提高到2020年的19.4%: the year is not part of the link
@@ -1018,15 +1022,23 @@ def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = I
         k = text.rfind("分别", seg_s, q.start)
         if k < 0:
             continue
+        # the list is the indicator of one of them; the others name the same list or already their own item of it
+        # (…死亡率、孕产妇死亡率分别控制在千分之三和十万分之十以下: the last reads 孕产妇死亡率 alone)
         names = {ind.text for r in run if (ind := out[r]) is not None}
-        first = out[run[0]]
-        if (first is not None and len(names) == 1 and all(out[r] is not None for r in run) and first.end <= k
-                and not any(first.end <= x.start < q.start for x in quantities)):
+        split = False
+        for first in dict.fromkeys(ind for r in run if (ind := out[r]) is not None and ind.end <= k):
+            if any(first.end <= x.start < q.start for x in quantities):
+                continue
             items = _list_items(text, first.start, first.end, len(run), cues)
-            if items is not None and len({text[b - 1] for _, b in items}) == 1:
+            if (items is not None and len({text[b - 1] for _, b in items}) == 1
+                    and all((ind := out[r]) is not None and ind.text in (first.text, text[a:b])
+                            for r, (a, b) in zip(run, items))):
                 for r, (a, b) in zip(run, items):
                     out[r] = Indicator(text[a:b], a, b)
-                continue
+                split = True
+                break
+        if split:
+            continue
         sent_s = _segment_start(text, q.start, cues.sentence_breaks)
         earlier = [out[x] for x in range(run[0]) if quantities[x].start >= sent_s and quantities[x].role in roles]
         distinct: dict[str, Indicator] = {}

@@ -549,12 +549,12 @@ def fuse(candidates: Sequence[tuple[int, int]], scores: Sequence[float], starts:
 
 def _names_nothing(text: str, s: int, e: int) -> bool:
     """Whether the span ``text[s:e]`` names no indicator: one of ``indicator_cues.yaml: names_nothing_alone`` (增长,
-    率 alone), or words jieba tags all as verbs (可支持), unless a rate (竣工率) or what is given after a grant verb
+    率 alone), a basis of calculation (按不变价格计算), or words jieba tags all as verbs (可支持), unless a rate (竣工率) or what is given after a grant verb
     or a 的 (给予支持, 的补助; ``grant_object_pattern``)."""
     span = text[s:e].strip()
     cues = _indicator_cues()
-    if span in cues.names_nothing_alone:
-        return True
+    if span in cues.names_nothing_alone or ((m := cues.calc_basis.match(text, s)) is not None and m.end() >= e):
+        return True  # (按不变价格计算: how it is counted, not what)
     _jieba_blocks()  # loads jieba quietly
     if not all(flag == "v" for _, flag in _pos_cut(span)) or cues.property_head.search(span):
         return False
