@@ -756,6 +756,8 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _agreeing_roles(text, out, c, holder[0] if holder else None)
     if out and ("按" in text):
         out = _basis_notes(text, out)
+    if out:
+        out = _norm_roles(text, out)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -796,6 +798,52 @@ def _shared_cues(text: str, out: list[Quantity]) -> list[Quantity]:
         res = res if res is not out else list(out)
         res[j] = replace(dst, comparator=src.comparator, low=dst.value if bound == "low" else None,
                          high=dst.value if bound == "high" else None)
+    return res
+
+
+_DEFINITION = re.compile(r"(?:是指|系指)[^。；;！？]*$")
+_NEGATED_FLOOR = re.compile(r"(?:不得|不能|不准|禁止)(?![^，,。；;：:]*(?:低于|少于|小于))[^，,。；;：:]{0,30}$")
+#: what a negated floor counts (不得同时在两个以上单位任职, 不得给予两次以上罚款): bodies, times, kinds
+_NEGATED_FLOOR_UNITS = frozenset({"个", "次", "家", "项", "种", "所", "处"})
+
+
+#: a scope of one person or body before a floor (每名教师每年参加培训不少于72学时, 各设区市至少建成1个): a requirement each
+#: must meet, not a total the plan delivers (FORMAT.md: minimums set per case or per person are thresholds)
+#: (not a coverage norm: 每个乡镇卫生院拥有1名以上全科医生, 平均每家银行…不低于100亿元)
+_PER_SCOPE = re.compile(r"(?<!平均)(?:每(?:名|位|人|个(?![月季])|家|户|所|座)|各设区市|各市|各县)(?:(?!拥有|配备)[^，,；;。：:]){0,20}$")
+
+
+#: a minimum a rule sets (注册资本最低限额为人民币五亿元): a floor each must meet
+_FLOOR_LIMIT = re.compile(r"最低(?:限额|额度|标准)?(?:应当|应)?(?:为|是)(?:人民币)?$")
+
+
+#: …and a maximum (设定罚款的限额为二十万元; 补充调查以二次为限)
+_CEILING_LIMIT = re.compile(r"(?<!最低)(?:限额|上限)(?:应当|应)?(?:为|是)(?:人民币)?$")
+
+
+def _norm_roles(text: str, out: list[Quantity]) -> list[Quantity]:
+    """Roles that a rule's wording fixes: an amount in a definition (``三轮汽车，是指最高设计车速不超过每小时50公里…``) is a
+    criterion of what is defined, ``threshold``; a floor on a count under a prohibition (``不得同时在两个以上监理单位
+    任职``) is an upper limit: ``<`` and ``cap`` (FORMAT.md, clarification 4 of the fourth sample)."""
+    res = out
+    for i, q in enumerate(out):
+        new = q
+        if q.role in ("cap", "target", "actual") and q.comparator != "range" and _DEFINITION.search(text, 0, q.start):
+            new = replace(q, role="threshold")
+        elif q.comparator == "=" and _FLOOR_LIMIT.search(text, max(0, q.start - 12), q.start):
+            new = replace(q, comparator=">=", low=q.value, high=None, role="threshold")
+        elif q.comparator == "=" and (_CEILING_LIMIT.search(text, max(0, q.start - 12), q.start)
+                                      or (text.startswith("以", q.start - 1) and text.startswith("为限", q.end))):
+            new = replace(q, comparator="<=", low=None, high=q.value, role="cap")
+        elif (q.role == "target" and q.comparator in (">=", ">")
+              and _PER_SCOPE.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start)):
+            new = replace(q, role="threshold")
+        elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in _NEGATED_FLOOR_UNITS
+              and _NEGATED_FLOOR.search(text, max(0, q.start - 40), q.start)):
+            new = replace(q, comparator="<", low=None, high=q.value, role="cap")
+        if new is not q:
+            res = res if res is not out else list(out)
+            res[i] = new
     return res
 
 
