@@ -919,7 +919,28 @@ def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = IND
     """The quantities' indicators (their ``indicator``/``indicator_start``/``indicator_end``) after a last pass
     for what the re-rankers and the reader, which score each quantity alone, cannot see: 分别 runs
     (:func:`respectively`) and headless 的 phrases (:func:`headless`)."""
-    return _broken_edges(text, headless(text, quantities, respectively(text, quantities, roles), roles))
+    out = headless(text, quantities, respectively(text, quantities, roles), roles)
+    return _broken_edges(text, _grown_numerators(text, quantities, out))
+
+
+def _grown_numerators(text: str, quantities: Sequence[Any], out: list[Indicator | None]) -> list[Indicator | None]:
+    """A growth rate right after a share that took the share's indicator grows the share's numerator
+    (``…增加值占地区生产总值比重达到12%，年均增长10%以上`` → ``…增加值``); a change in 个百分点 is the share's own."""
+    cues = _cues()
+    res = out
+    for i in range(1, len(quantities)):
+        q, pq, ind, prev = quantities[i], quantities[i - 1], out[i], out[i - 1]
+        if (ind is None or prev is None or (ind.start, ind.end) != (prev.start, prev.end) or q.kind != "percent"
+                or q.unit == "个百分点" or q.role not in INDICATOR_ROLES):
+            continue
+        k = ind.text.find("占", 2)
+        gap = text[pq.end:q.start]
+        seg = gap[max(gap.rfind(ch) for ch in "，,") + 1:].strip(_SPACE)
+        if k < 0 or any(ch in gap for ch in "。；;！!？?\n") or not seg or not cues.change_only.fullmatch(seg):
+            continue
+        res = res if res is not out else list(out)
+        res[i] = Indicator(ind.text[:k], ind.start, ind.start + k)
+    return res
 
 
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
