@@ -813,6 +813,8 @@ _NEGATED_FLOOR_UNITS = frozenset({"个", "次", "家", "项", "种", "所", "处
 _PER_SCOPE = re.compile(r"(?<!平均)(?:每(?:名|位|人|个(?![月季])|家|户|所|座)|各设区市|各市|各县)(?:(?!拥有|配备)[^，,；;。：:]){0,20}$")
 
 
+#: an allowance limited by 仅/只 (项目参与人员仅可变更1次): a cap
+_ONLY = re.compile(r"(?:仅可|仅能|只可|只能|仅限)[^，,。；;：:的]{0,16}$")
 #: an amount in a condition (如2024年仍然不足75%，将被取消…): a criterion
 _CONDITION = re.compile(r"(?:^|[，,。；;：:\s])(?:如果|假如|若|凡|如(?=(?:19|20)\d{2}年))[^，,。；;：:]*$")
 #: a minimum a rule sets (注册资本最低限额为人民币五亿元): a floor each must meet
@@ -834,6 +836,9 @@ def _norm_roles(text: str, out: list[Quantity]) -> list[Quantity]:
             new = replace(q, role="threshold")
         elif q.role in ("cap", "target", "actual") and _CONDITION.search(text, max(0, q.start - 40), q.start):
             new = replace(q, role="threshold")
+        elif q.role in ("other", "actual", "target") and q.comparator == "=" and _ONLY.search(
+                text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
+            new = replace(q, role="cap")
         elif q.comparator == "=" and _FLOOR_LIMIT.search(text, max(0, q.start - 12), q.start):
             new = replace(q, comparator=">=", low=q.value, high=None, role="threshold")
         elif q.comparator == "=" and (_CEILING_LIMIT.search(text, max(0, q.start - 12), q.start)
