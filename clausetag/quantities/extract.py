@@ -268,6 +268,16 @@ class _Compiled:
         self.year_base_right = re.compile(c["year_base_right_pattern"])
         self.opening_time_left = re.compile(c["opening_time_left_pattern"])
         self.deadline_right = re.compile(c["deadline_right_pattern"])
+        self.definition = re.compile(c["definition_pattern"])
+        self.condition = re.compile(c["condition_pattern"])
+        self.only = re.compile(c["only_pattern"])
+        self.floor_limit = re.compile(c["floor_limit_pattern"])
+        self.ceiling_limit = re.compile(c["ceiling_limit_pattern"])
+        self.limit_frame = tuple(c["limit_frame"])
+        self.per_scope = re.compile(c["per_scope_pattern"])
+        self.negated_floor = re.compile(c["negated_floor_pattern"])
+        self.negated_floor_units = frozenset(c["negated_floor_units"])
+        self.basis_note = re.compile(c["basis_note_pattern"])
         self.opening_time_right = re.compile(c["opening_time_right_pattern"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
@@ -754,10 +764,10 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
     if learned and out:
         out = _former_values(text, rerank_roles(text, out, reader=None if reader else False), c)
         out = _agreeing_roles(text, out, c, holder[0] if holder else None)
-    if out and ("按" in text):
-        out = _basis_notes(text, out)
+    if out and "按" in text:
+        out = _basis_notes(text, out, c)
     if out:
-        out = _norm_roles(text, out)
+        out = _norm_roles(text, out, c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -801,54 +811,32 @@ def _shared_cues(text: str, out: list[Quantity]) -> list[Quantity]:
     return res
 
 
-_DEFINITION = re.compile(r"(?:是指|系指)[^。；;！？]*$")
-_NEGATED_FLOOR = re.compile(r"(?:不得|不能|不准|禁止)(?![^，,。；;：:]*(?:低于|少于|小于))[^，,。；;：:]{0,30}$")
-#: what a negated floor counts (不得同时在两个以上单位任职, 不得给予两次以上罚款): bodies, times, kinds
-_NEGATED_FLOOR_UNITS = frozenset({"个", "次", "家", "项", "种", "所", "处"})
-
-
-#: a scope of one person or body before a floor (每名教师每年参加培训不少于72学时, 各设区市至少建成1个): a requirement each
-#: must meet, not a total the plan delivers (FORMAT.md: minimums set per case or per person are thresholds)
-#: (not a coverage norm: 每个乡镇卫生院拥有1名以上全科医生, 平均每家银行…不低于100亿元)
-_PER_SCOPE = re.compile(r"(?<!平均)(?:每(?:名|位|人|个(?![月季])|家|户|所|座)|各设区市|各市|各县)(?:(?!拥有|配备)[^，,；;。：:]){0,20}$")
-
-
-#: an allowance limited by 仅/只 (项目参与人员仅可变更1次): a cap
-_ONLY = re.compile(r"(?:仅可|仅能|只可|只能|仅限)[^，,。；;：:的]{0,16}$")
-#: an amount in a condition (如2024年仍然不足75%，将被取消…): a criterion
-_CONDITION = re.compile(r"(?:^|[，,。；;：:\s])(?:如果|假如|若|凡|如(?=(?:19|20)\d{2}年))[^，,。；;：:]*$")
-#: a minimum a rule sets (注册资本最低限额为人民币五亿元): a floor each must meet
-_FLOOR_LIMIT = re.compile(r"最低(?:限额|额度|标准)?(?:应当|应)?(?:为|是)(?:人民币)?$")
-
-
-#: …and a maximum (设定罚款的限额为二十万元; 补充调查以二次为限)
-_CEILING_LIMIT = re.compile(r"(?<!最低)(?:限额|上限)(?:应当|应)?(?:为|是)(?:人民币)?$")
-
-
-def _norm_roles(text: str, out: list[Quantity]) -> list[Quantity]:
-    """Roles that a rule's wording fixes: an amount in a definition (``三轮汽车，是指最高设计车速不超过每小时50公里…``) is a
-    criterion of what is defined, ``threshold``; a floor on a count under a prohibition (``不得同时在两个以上监理单位
-    任职``) is an upper limit: ``<`` and ``cap`` (FORMAT.md, clarification 4 of the fourth sample)."""
+def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """Roles that a rule's wording fixes (``quantity_cues.yaml``, "Roles a rule's wording fixes"): an amount in a
+    definition (是指) or a condition (如果, 若) is a threshold; an allowance after 仅可/只能 is a cap; 最低限额为 sets a
+    threshold floor, 限额为 and 以N为限 a cap; a floor set for one person or body is a threshold; a floor on a count under
+    a prohibition (不得…两个以上) is a cap with ``<``."""
     res = out
+    tac = ("cap", "target", "actual")
     for i, q in enumerate(out):
+        seg_start = _segment_start(text, q.start, _SEGMENT_BREAKS)
+        near = max(0, q.start - 12)
         new = q
-        if q.role in ("cap", "target", "actual") and q.comparator != "range" and _DEFINITION.search(text, 0, q.start):
+        if q.role in tac and ((q.comparator != "range" and c.definition.search(text, 0, q.start))
+                              or c.condition.search(text, max(0, q.start - 40), q.start)):
             new = replace(q, role="threshold")
-        elif q.role in ("cap", "target", "actual") and _CONDITION.search(text, max(0, q.start - 40), q.start):
-            new = replace(q, role="threshold")
-        elif q.role in ("other", "actual", "target") and q.comparator == "=" and _ONLY.search(
-                text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
+        elif q.comparator == "=" and q.role in ("other", "actual", "target") and c.only.search(text, seg_start, q.start):
             new = replace(q, role="cap")
-        elif q.comparator == "=" and _FLOOR_LIMIT.search(text, max(0, q.start - 12), q.start):
+        elif q.comparator == "=" and c.floor_limit.search(text, near, q.start):
             new = replace(q, comparator=">=", low=q.value, high=None, role="threshold")
-        elif q.comparator == "=" and (_CEILING_LIMIT.search(text, max(0, q.start - 12), q.start)
-                                      or (text.startswith("以", q.start - 1) and text.startswith("为限", q.end))):
+        elif q.comparator == "=" and (c.ceiling_limit.search(text, near, q.start) or (
+                text.startswith(c.limit_frame[0], q.start - len(c.limit_frame[0]))
+                and text.startswith(c.limit_frame[1], q.end))):
             new = replace(q, comparator="<=", low=None, high=q.value, role="cap")
-        elif (q.role == "target" and q.comparator in (">=", ">")
-              and _PER_SCOPE.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start)):
+        elif q.role == "target" and q.comparator in (">=", ">") and c.per_scope.search(text, seg_start, q.start):
             new = replace(q, role="threshold")
-        elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in _NEGATED_FLOOR_UNITS
-              and _NEGATED_FLOOR.search(text, max(0, q.start - 40), q.start)):
+        elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in c.negated_floor_units
+              and c.negated_floor.search(text, max(0, q.start - 40), q.start)):
             new = replace(q, comparator="<", low=None, high=q.value, role="cap")
         if new is not q:
             res = res if res is not out else list(out)
@@ -856,13 +844,10 @@ def _norm_roles(text: str, out: list[Quantity]) -> list[Quantity]:
     return res
 
 
-_BASIS_NOTE = re.compile(r"[（(]按照?[^（）()]{0,30}?(?:计算|测算|折算|核算|统计)[）)]")
-
-
-def _basis_notes(text: str, out: list[Quantity]) -> list[Quantity]:
+def _basis_notes(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
     """An amount inside a bracketed note on how a figure is counted (``25万架（按2.5千瓦标准机架折算）``) is a basis of
     the calculation: role ``other``."""
-    notes = [(m.start(), m.end()) for m in _BASIS_NOTE.finditer(text)]
+    notes = [(m.start(), m.end()) for m in c.basis_note.finditer(text)]
     if not notes:
         return out
     return [replace(q, role="other") if q.role != "other" and any(s < q.start and q.end < e for s, e in notes) else q
