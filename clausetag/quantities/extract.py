@@ -822,7 +822,7 @@ def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
         seg_start = _segment_start(text, q.start, _SEGMENT_BREAKS)
         near = max(0, q.start - 12)
         new = q
-        if q.role in tac and ((q.comparator != "range" and c.definition.search(text, 0, q.start))
+        if q.role in tac and ((q.comparator != "range" and c.definition.search(text, max(0, q.start - 200), q.start))
                               or c.condition.search(text, max(0, q.start - 40), q.start)):
             new = replace(q, role="threshold")
         elif q.comparator == "=" and q.role in ("other", "actual", "target") and c.only.search(text, seg_start, q.start):
