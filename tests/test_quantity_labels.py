@@ -40,6 +40,19 @@ def test_gold_is_well_formed(folder: Path):
                 assert q["indicator"] is None, (s["sid"], q)
 
 
+def test_sids_are_unique_across_samples():
+    """A sid names one sentence of one sample: scorers, error files and dumps key on it (quantities_written7 was
+    written as qr-…, the prefix of quantities_reach)."""
+    owner: dict[str, str] = {}
+    clashes = []
+    for folder in SAMPLES:
+        for s in _jsonl(folder / "sample.jsonl"):
+            if s["sid"] in owner:
+                clashes.append((s["sid"], owner[s["sid"]], folder.name))
+            owner.setdefault(s["sid"], folder.name)
+    assert not clashes, clashes[:5]
+
+
 TEST_SAMPLES = [p for p in SAMPLES if p.name.startswith(("quantities_test", "quantities_written"))
                 or p.name == "quantities_remainder" or p.name.startswith("quantities_regulations")]
 

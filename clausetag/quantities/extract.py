@@ -800,11 +800,13 @@ def _shared_cues(text: str, out: list[Quantity]) -> list[Quantity]:
         seg_start = _segment_start(text, a.start, _SEGMENT_BREAKS)
         if "分别" not in text[seg_start:a.start]:
             continue
-        src, dst, j = (a, b, i + 1) if a.comparator in _CUE_BOUND and _bare(b) and not _DIGIT.match(a.text) else (
-            (b, a, i) if b.comparator in ("<", "<=") and _bare(a) and _DIGIT.match(b.text) else (None, None, -1))
-        if src is None or dst is None:
+        if a.comparator in _CUE_BOUND and _bare(b) and not _DIGIT.match(a.text):  # the cue opens the first
+            src, j = a, i + 1
+        elif b.comparator in ("<", "<=") and _bare(a) and _DIGIT.match(b.text):  # an upper limit closes the last
+            src, j = b, i
+        else:
             continue
-        bound = _CUE_BOUND[src.comparator]
+        dst, bound = res[j], _CUE_BOUND[src.comparator]
         res = res if res is not out else list(out)
         res[j] = replace(dst, comparator=src.comparator, low=dst.value if bound == "low" else None,
                          high=dst.value if bound == "high" else None)
