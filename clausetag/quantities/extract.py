@@ -210,7 +210,7 @@ class _Compiled:
                                            if comp in _BOUNDS))
         self.cap_words = frozenset(c["remote_cap_cues"])
         self.remote_cap = re.compile(
-            f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,3}}"
+            f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,4}}"
             f"|[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})(?:为|是)?)$"
         )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
@@ -266,6 +266,8 @@ class _Compiled:
         self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_base_right = re.compile(c["year_base_right_pattern"])
+        self.year_action_right = re.compile(c["year_action_right_pattern"])
+        self.as_of_opening = re.compile(c["as_of_opening_pattern"])
         self.opening_time_left = re.compile(c["opening_time_left_pattern"])
         self.deadline_right = re.compile(c["deadline_right_pattern"])
         self.definition = re.compile(c["definition_pattern"])
@@ -516,7 +518,8 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
         gov = target or opens_segment or _preceded_by(text, t.start, c.govern_time_left)
         ruled_out = (text.startswith(c.year_not_governing_right, t.end)
                      or _preceded_by(text, t.start, c.year_not_governing_left)
-                     or c.year_base_right.match(text, t.end) is not None)
+                     or c.year_base_right.match(text, t.end) is not None
+                     or c.year_action_right.match(text, t.end) is not None)
         if ruled_out:
             continue
         if gov or not best_gov:
@@ -651,8 +654,9 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
                 goal_before_year = True
         if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
             cue_pos, cue_role = m.start(), role
-    if cue_role == "actual" and cue_pos == year_pos and (goal_before_year or _year_goal(ctx, c, year_pos, q_start, q_end,
-                                                                                       comp, sent_start, sent_end)):
+    if (cue_role == "actual" and cue_pos == year_pos and not _preceded_by(text, year_pos, _AS_OF)
+            and (goal_before_year or _year_goal(ctx, c, year_pos, q_start, q_end, comp, sent_start, sent_end))):
+        # (截至2023年底，…总里程达到30.2万公里: a figure as of a date is reported, whatever verb states it)
         cue_role = "target"
     if cue_role is not None:
         if cue_role == "target" and (_in_review(ctx, c, sent_start, q_start) or c.actual_after.match(text, q_end)):
@@ -682,6 +686,9 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     if lead and comp in (">", ">=") and closes and c.bare_statement.fullmatch(lead):
         return "target", year  # 有效发明专利拥有量年均增长10%以上: a floor stated without a verb is a goal
     return "other", year
+
+
+_AS_OF = ("截至", "截止")
 
 
 def _in_review(ctx: _Context, c: _Compiled, sent_start: int, q_start: int) -> bool:
@@ -890,7 +897,7 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     """Each amount's role after the cues written on it: an upper limit written on an amount that no deadline
     (到2025年) governs (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target,
     and so is an estimate (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text
-    plans for); a share of the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with
+    plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); a share of the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with
     已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     for i, q in enumerate(out):
@@ -899,11 +906,20 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
                 and _year_and_time_cue(ctx, ctx.sentence(q.start)[0], q.start, c)[2] != "target"):
             roles[i] = "cap"  # (到2025年…不超过3.2亿吨: a goal under a deadline stays a target)
         elif r == "target" and (c.existing_left.search(text, max(0, q.start - 4), q.start)
-                                or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))):
+                                or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))
+                                or _as_of_report(ctx, q.start, c)):
             roles[i] = "actual"
         elif r in ("threshold", "other") and q.kind in ("percent", "ratio") and _subject_share(text, q, c):
             roles[i] = "actual" if c.actual_after.match(text, q.end) else "target"
     return roles
+
+
+def _as_of_report(ctx: _Context, pos: int, c: _Compiled) -> bool:
+    """Whether the sentence holding ``pos`` opens with an as-of date (``截至2023年底，``) and no target cue comes
+    between it and ``pos``."""
+    m = c.as_of_opening.match(ctx.text, ctx.sentence(pos)[0])
+    return m is not None and not any(c.cue_role(x.group()) == "target"
+                                     for x in c.role_re.finditer(ctx.masked, m.end(), pos))
 
 
 def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:
