@@ -267,6 +267,7 @@ class _Compiled:
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_base_right = re.compile(c["year_base_right_pattern"])
         self.year_action_right = re.compile(c["year_action_right_pattern"])
+        self.year_start_right = re.compile(c["year_start_right_pattern"])
         self.as_of_opening = re.compile(c["as_of_opening_pattern"])
         self.opening_time_left = re.compile(c["opening_time_left_pattern"])
         self.deadline_right = re.compile(c["deadline_right_pattern"])
@@ -519,7 +520,7 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
         ruled_out = (text.startswith(c.year_not_governing_right, t.end)
                      or _preceded_by(text, t.start, c.year_not_governing_left)
                      or c.year_base_right.match(text, t.end) is not None
-                     or c.year_action_right.match(text, t.end) is not None)
+                     or c.year_start_right.match(text, t.end) is not None)
         if ruled_out:
             continue
         if gov or not best_gov:
@@ -545,7 +546,8 @@ def _opening_year(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -> int
     for t in ctx.times_between(full, sent_start):
         if t.year is None or not c.opening_time_left.fullmatch(text, full, t.start):
             return None
-        if text.startswith(c.year_not_governing_right, t.end) or not c.opening_time_right.match(text, t.end):
+        if (text.startswith(c.year_not_governing_right, t.end) or c.year_start_right.match(text, t.end)
+                or not c.opening_time_right.match(text, t.end)):
             return None
         return t.year
     return None
@@ -767,10 +769,13 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
     if len(out) > 1:
         out = _scope_counts(text, out)
         out = _criteria(text, out, c)
-        out = _shared_cues(text, out)
+        if "分别" in text:
+            out = _shared_cues(text, out, opening=False)  # before the roles, which read the upper limit
     if learned and out:
         out = _former_values(text, rerank_roles(text, out, reader=None if reader else False), c)
         out = _agreeing_roles(text, out, c, holder[0] if holder else None)
+    if len(out) > 1 and "分别" in text:
+        out = _shared_cues(text, out, opening=True)  # after the roles: a bare floor reads as a criterion
     if out and "按" in text:
         out = _basis_notes(text, out, c)
     if out:
@@ -794,29 +799,37 @@ def _bare(q: Quantity) -> bool:
     return q.comparator == "=" and q.low == q.high == q.value
 
 
-def _shared_cues(text: str, out: list[Quantity]) -> list[Quantity]:
+def _shared_cues(text: str, out: list[Quantity], opening: bool) -> list[Quantity]:
     """Amounts of a 分别 run joined by 、/和/及 share the cue written once on the run (FORMAT.md, clarification 4 of
-    the seventh sample): before the first (``分别不低于100家、50家``) or, an upper limit, after the last
-    (``分别控制在千分之四和千分之六以下``). A floor after the last stays its own (``分别达到50%和20%以上``: the samples'
-    gold reads the first as exactly 50%)."""
+    the seventh sample): with ``opening``, a cue before the first (``分别不低于50家、200家、500家``), else an upper
+    limit after the last (``分别控制在千分之四和千分之六以下``). A floor after the last stays its own (``分别达到50%和20%以上``:
+    the samples' gold reads the first as exactly 50%). The extractor shares an upper limit before the learned readers
+    score the roles (they read it as a goal's bound) and an opening cue after them (a bare floor reads as a
+    criterion)."""
     res = out
-    for i in range(len(out) - 1):
-        a, b = res[i], res[i + 1]
-        if text[a.end:b.start].strip(_SPACE_CHARS) not in _JOINERS or a.kind != b.kind:
-            continue
-        seg_start = _segment_start(text, a.start, _SEGMENT_BREAKS)
-        if "分别" not in text[seg_start:a.start]:
-            continue
-        if a.comparator in _CUE_BOUND and _bare(b) and not _DIGIT.match(a.text):  # the cue opens the first
-            src, j = a, i + 1
-        elif b.comparator in ("<", "<=") and _bare(a) and _DIGIT.match(b.text):  # an upper limit closes the last
-            src, j = b, i
-        else:
-            continue
-        dst, bound = res[j], _CUE_BOUND[src.comparator]
-        res = res if res is not out else list(out)
-        res[j] = replace(dst, comparator=src.comparator, low=dst.value if bound == "low" else None,
-                         high=dst.value if bound == "high" else None)
+    i = 0
+    while i < len(out) - 1:
+        j = i  # the run: out[i..j], each joined to the next by a joiner alone, of one kind
+        while (j + 1 < len(out) and out[j].kind == out[j + 1].kind
+               and text[out[j].end:out[j + 1].start].strip(_SPACE_CHARS) in _JOINERS):
+            j += 1
+        first, last = out[i], out[j]
+        if j > i and "分别" in text[_segment_start(text, first.start, _SEGMENT_BREAKS):first.start]:
+            if opening and first.comparator in _CUE_BOUND and not _DIGIT.match(first.text):  # the cue opens the first
+                src = first
+            elif not opening and last.comparator in ("<", "<=") and _DIGIT.match(last.text):  # …closes the last
+                src = last
+            else:
+                src = None
+            if src is not None:
+                bound = _CUE_BOUND[src.comparator]
+                for k in range(i, j + 1):
+                    if _bare(res[k]):
+                        res = res if res is not out else list(out)
+                        res[k] = replace(res[k], comparator=src.comparator,
+                                         low=res[k].value if bound == "low" else None,
+                                         high=res[k].value if bound == "high" else None)
+        i = j + 1
     return res
 
 
@@ -828,7 +841,7 @@ def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
     res = out
     tac = ("cap", "target", "actual")
     for i, q in enumerate(out):
-        seg_start = _segment_start(text, q.start, _SEGMENT_BREAKS)
+        seg_start = _segment_start(text, q.start, _SEGMENT_BREAKS, max(0, q.start - 60))
         near = max(0, q.start - 12)
         new = q
         if q.role in tac and ((q.comparator != "range" and c.definition.search(text, max(0, q.start - 200), q.start))
@@ -838,19 +851,33 @@ def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
             new = replace(q, role="cap")
         elif q.comparator == "=" and c.floor_limit.search(text, near, q.start):
             new = replace(q, comparator=">=", low=q.value, high=None, role="threshold")
-        elif q.comparator == "=" and (c.ceiling_limit.search(text, near, q.start) or (
-                text.startswith(c.limit_frame[0], q.start - len(c.limit_frame[0]))
-                and text.startswith(c.limit_frame[1], q.end))):
+        elif q.comparator == "=" and ((c.ceiling_limit.search(text, near, q.start) and "最低" not in text[near:q.start])
+                                      or (_preceded_by(text, q.start, c.limit_frame[:1])
+                                          and text.startswith(c.limit_frame[1], q.end))):
             new = replace(q, comparator="<=", low=None, high=q.value, role="cap")
         elif q.role == "target" and q.comparator in (">=", ">") and c.per_scope.search(text, seg_start, q.start):
             new = replace(q, role="threshold")
         elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in c.negated_floor_units
               and c.negated_floor.search(text, max(0, q.start - 40), q.start)):
             new = replace(q, comparator="<", low=None, high=q.value, role="cap")
+        if new.year is not None and new.role != "target" and new.role != "actual" and _issuing_year(text, new, c):
+            new = replace(new, year=None)
         if new is not q:
             res = res if res is not out else list(out)
             res[i] = new
     return res
+
+
+def _issuing_year(text: str, q: Quantity, c: _Compiled) -> bool:
+    """Whether ``q``'s year is that of a document a named body issued earlier in its sentence (``2022年，浦东新区出台
+    《…》，…给予最高100万元资助``): the year of an action, not of the amount the document sets (a target or actual of
+    that year keeps it: ``2023年，市政府印发《…》，全年新培育企业120家``)."""
+    lo = max(0, q.start - 200)
+    stop = max(text.rfind(ch, lo, q.start) for ch in "。！？!?\n")
+    for m in re.finditer(f"{q.year}\\s*年", text[max(lo, stop + 1):q.start]):
+        if c.year_action_right.match(text, max(lo, stop + 1) + m.end()):
+            return True
+    return False
 
 
 def _basis_notes(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
@@ -900,6 +927,7 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); a share of the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with
     已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
+    as_of: dict[int, int] = {}
     for i, q in enumerate(out):
         r = roles[i]
         if (r == "target" and q.text.startswith(c.upper_prefix)
@@ -907,19 +935,29 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
             roles[i] = "cap"  # (到2025年…不超过3.2亿吨: a goal under a deadline stays a target)
         elif r == "target" and (c.existing_left.search(text, max(0, q.start - 4), q.start)
                                 or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))
-                                or _as_of_report(ctx, q.start, c)):
+                                or _as_of_report(ctx, q.start, c, as_of)):
             roles[i] = "actual"
         elif r in ("threshold", "other") and q.kind in ("percent", "ratio") and _subject_share(text, q, c):
             roles[i] = "actual" if c.actual_after.match(text, q.end) else "target"
     return roles
 
 
-def _as_of_report(ctx: _Context, pos: int, c: _Compiled) -> bool:
+def _as_of_report(ctx: _Context, pos: int, c: _Compiled, seen: dict[int, int]) -> bool:
     """Whether the sentence holding ``pos`` opens with an as-of date (``截至2023年底，``) and no target cue comes
-    between it and ``pos``."""
-    m = c.as_of_opening.match(ctx.text, ctx.sentence(pos)[0])
-    return m is not None and not any(c.cue_role(x.group()) == "target"
-                                     for x in c.role_re.finditer(ctx.masked, m.end(), pos))
+    between it and ``pos`` (``seen``: the first target cue of each sentence start already looked at, so a long
+    sentence is scanned once)."""
+    start = ctx.sentence(pos)[0]
+    if start not in seen:
+        m = c.as_of_opening.match(ctx.text, start)
+        first = -1
+        if m is not None:
+            first = len(ctx.text)
+            for x in c.role_re.finditer(ctx.masked, m.end(), ctx.sentence(pos)[1]):
+                if c.cue_role(x.group()) == "target":
+                    first = x.start()
+                    break
+        seen[start] = first
+    return pos <= seen[start]
 
 
 def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:

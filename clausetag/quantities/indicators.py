@@ -923,6 +923,9 @@ def final_pass(text: str, quantities: Sequence[Any], roles: frozenset[str] = IND
     return _broken_edges(text, _grown_numerators(text, quantities, out))
 
 
+_SHARE_OF = re.compile("占(?!有|用|地面积)")
+
+
 def _grown_numerators(text: str, quantities: Sequence[Any], out: list[Indicator | None]) -> list[Indicator | None]:
     """A growth rate right after a share that took the share's indicator grows the share's numerator
     (``…增加值占地区生产总值比重达到12%，年均增长10%以上`` → ``…增加值``); a change in 个百分点 is the share's own."""
@@ -933,7 +936,8 @@ def _grown_numerators(text: str, quantities: Sequence[Any], out: list[Indicator 
         if (ind is None or prev is None or (ind.start, ind.end) != (prev.start, prev.end) or q.kind != "percent"
                 or q.unit == "个百分点" or q.role not in INDICATOR_ROLES):
             continue
-        k = ind.text.find("占", 2)
+        m = _SHARE_OF.search(ind.text, 2)  # (not 市场占有率, 占用)
+        k = m.start() if m else -1
         gap = text[pq.end:q.start]
         seg = gap[max(gap.rfind(ch) for ch in "，,") + 1:].strip(_SPACE)
         if k < 0 or any(ch in gap for ch in "。；;！!？?\n") or not seg or not cues.change_only.fullmatch(seg):
