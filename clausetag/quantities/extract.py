@@ -370,6 +370,8 @@ _MINUS = frozenset("-－−负")
 _SENTENCE_END = frozenset("。；;！!？?\n\r")
 #: the marks that end a whole sentence (its parts end at ；)
 _FULL_STOP = _SENTENCE_END - frozenset("；;")
+#: words that make a year an as-of date (截至2023年底): not a deadline, and the figures it dates are reported
+_AS_OF = ("截至", "截止")
 _OPEN_QUOTES = frozenset("“\"「『‘'")
 _CLOSE_QUOTES = frozenset("”\"」』’'")
 _MASK_PAIRS = {"《": "》", "(": ")", "（": "）", "〔": "〕", "[": "]", "【": "】"}
@@ -511,7 +513,7 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
         if t.year is None:
             continue
         target = (_preceded_by(text, t.start, c.target_time_left)
-                  and not _preceded_by(text, t.start, ("截至", "截止")))
+                  and not _preceded_by(text, t.start, _AS_OF))
         raw = text[sent_start:t.start]
         before = raw.rstrip(" \t\u3000")
         # …情况　　2017年，…: a year after a run-in heading (blanks) opens the text that follows
@@ -690,9 +692,6 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     return "other", year
 
 
-_AS_OF = ("截至", "截止")
-
-
 def _in_review(ctx: _Context, c: _Compiled, sent_start: int, q_start: int) -> bool:
     """Whether the sentence before ``q_start`` reports a change up to a year's figure (提高到2010年的16190元)
     that no target year before it sets: a review, whose verbs and link words state results."""
@@ -779,7 +778,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
     if out and "按" in text:
         out = _basis_notes(text, out, c)
     if out:
-        out = _norm_roles(text, out, c)
+        out = _norm_roles(holder[0] if holder else _Context(text), out, c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -833,11 +832,12 @@ def _shared_cues(text: str, out: list[Quantity], opening: bool) -> list[Quantity
     return res
 
 
-def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+def _norm_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[Quantity]:
     """Roles that a rule's wording fixes (``quantity_cues.yaml``, "Roles a rule's wording fixes"): an amount in a
     definition (是指) or a condition (如果, 若) is a threshold; an allowance after 仅可/只能 is a cap; 最低限额为 sets a
     threshold floor, 限额为 and 以N为限 a cap; a floor set for one person or body is a threshold; a floor on a count under
     a prohibition (不得…两个以上) is a cap with ``<``."""
+    text = ctx.text
     res = out
     tac = ("cap", "target", "actual")
     for i, q in enumerate(out):
@@ -860,7 +860,7 @@ def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
         elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in c.negated_floor_units
               and c.negated_floor.search(text, max(0, q.start - 40), q.start)):
             new = replace(q, comparator="<", low=None, high=q.value, role="cap")
-        if new.year is not None and new.role != "target" and new.role != "actual" and _issuing_year(text, new, c):
+        if new.year is not None and new.role != "target" and new.role != "actual" and _issuing_year(ctx, new, c):
             new = replace(new, year=None)
         if new is not q:
             res = res if res is not out else list(out)
@@ -868,16 +868,14 @@ def _norm_roles(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
     return res
 
 
-def _issuing_year(text: str, q: Quantity, c: _Compiled) -> bool:
+def _issuing_year(ctx: _Context, q: Quantity, c: _Compiled) -> bool:
     """Whether ``q``'s year is that of a document a named body issued earlier in its sentence (``2022年，浦东新区出台
     《…》，…给予最高100万元资助``): the year of an action, not of the amount the document sets (a target or actual of
     that year keeps it: ``2023年，市政府印发《…》，全年新培育企业120家``)."""
-    lo = max(0, q.start - 200)
-    stop = max(text.rfind(ch, lo, q.start) for ch in "。！？!?\n")
-    for m in re.finditer(f"{q.year}\\s*年", text[max(lo, stop + 1):q.start]):
-        if c.year_action_right.match(text, max(lo, stop + 1) + m.end()):
-            return True
-    return False
+    text, lo = ctx.text, max(0, q.start - 200)
+    stop = max(text.rfind(ch, lo, q.start) for ch in _FULL_STOP)  # (across ；: the sentence, not its part)
+    return any(t.year == q.year and c.year_action_right.match(text, t.end) is not None
+               for t in ctx.times_between(max(lo, stop + 1), q.start))
 
 
 def _basis_notes(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
@@ -946,13 +944,13 @@ def _as_of_report(ctx: _Context, pos: int, c: _Compiled, seen: dict[int, int]) -
     """Whether the sentence holding ``pos`` opens with an as-of date (``截至2023年底，``) and no target cue comes
     between it and ``pos`` (``seen``: the first target cue of each sentence start already looked at, so a long
     sentence is scanned once)."""
-    start = ctx.sentence(pos)[0]
+    start, end = ctx.sentence(pos)
     if start not in seen:
         m = c.as_of_opening.match(ctx.text, start)
         first = -1
         if m is not None:
             first = len(ctx.text)
-            for x in c.role_re.finditer(ctx.masked, m.end(), ctx.sentence(pos)[1]):
+            for x in c.role_re.finditer(ctx.masked, m.end(), end):
                 if c.cue_role(x.group()) == "target":
                     first = x.start()
                     break
