@@ -5,8 +5,9 @@ import json
 from pathlib import Path
 
 import pytest
+import yaml
 
-from clausetag.quantities.evaluate import TAC_ROLES, gold_spans, normalise_indicator, score_sample
+from clausetag.quantities.evaluate import TAC_ROLES, gold_spans, normalise_indicator, same_field, score_sample
 from clausetag.quantities.extract import Quantity, extract_quantities
 
 SAMPLE_DIR = Path(__file__).resolve().parents[1] / "labels" / "quantities_sample"
@@ -72,6 +73,17 @@ def test_indicator_normalisation() -> None:
     assert normalise_indicator(None) is None
 
 
+SCOPED_PAIRS = yaml.safe_load((Path(__file__).parent / "data" / "indicator_scope_pairs.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", SCOPED_PAIRS, ids=[f"{r['pred']}|{r['gold']}" for r in SCOPED_PAIRS])
+def test_indicator_scope_prefixes(row: dict) -> None:
+    pred, gold = row["pred"], row["gold"]
+    assert same_field("indicator", pred, gold) is row["same"]
+    assert same_field("indicator", gold, pred) is row["same"]
+    assert same_field("indicator_exact", pred, gold) is False
+
+
 def test_extractor_on_the_sample_does_not_regress() -> None:
     """Floors just under today's scores (docs/quantities.md); raise them when the extractor improves."""
     res = score_sample(SENTENCES, GOLD)["tac"]
@@ -130,3 +142,22 @@ def test_issue_27_examples(text: str, role: str, year: int | None, indicator: st
 def test_issue_27_example_by_the_rules_alone() -> None:
     q = extract_quantities("已完成设备购置学校11953所。", learned=False)[-1]
     assert (q.role, q.indicator) == ("actual", "学校")
+
+
+def test_place_names_are_the_generators_output() -> None:
+    """lexicons/places.txt is what training/make_places.py writes from jieba's dictionary (rerun it after a jieba
+    upgrade), and a run of places is read longest name first."""
+    import importlib.util
+
+    from clausetag.quantities.places import leading_places, place_names
+
+    script = Path(__file__).resolve().parents[1] / "training" / "make_places.py"
+    spec = importlib.util.spec_from_file_location("make_places", script)
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    packaged = (Path(__file__).resolve().parents[1] / "clausetag" / "lexicons" / "places.txt").read_text(encoding="utf-8")
+    assert mod.place_lines() == packaged
+    assert {"河南省", "石家庄市", "浦东新区"} <= place_names() and not {"城市", "大城市", "示范区", "五星红旗"} & place_names()
+    assert leading_places("河北省石家庄市工业用电量") == 7 and leading_places("城市绿地") == 0
+    assert leading_places("工业用电量河南省", 5) == 3

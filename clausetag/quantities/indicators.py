@@ -65,6 +65,8 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
+from clausetag.quantities.places import leading_places
+
 __all__ = ["INDICATOR_ROLES", "Indicator", "baseline_from", "final_pass", "find_indicators", "headless", "load_indicator_cues", "respectively"]
 
 #: roles whose quantities get an indicator
@@ -959,8 +961,8 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
     """``out`` without an indicator of punctuation alone, and with one that ends inside a link word cut before it
     (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
     (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it, and one that opens with 的 or a comma or
-    ends with a comma without them (``的项目补助或贷款贴息``), opens with a determiner of the whole set (``所有``,
-    ``各种``) or ends with a 公开 after a document type (``规范性文件公开``) or a comparison (``增速高于…平均增速``,
+    ends with a comma without them (``的项目补助或贷款贴息``), opens with a place name (``河南省粮食总产量``) or a
+    determiner (``所有``, ``各种``, ``其``) or ends with a 公开 after a document type (``规范性文件公开``) or a comparison (``增速高于…平均增速``,
     ``使用量较基期``) without them; the readers score spans without words."""
     cues = _cues()
     res = list(out)
@@ -978,6 +980,9 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = _DEADLINE_REST.match(text, s, e) if _TIME_BEFORE.search(text, max(0, s - 8), s) else None
         if m is not None and e - m.end() >= 2:
             s = m.end()
+        k = leading_places(text, s, e)
+        if k and e - s - k >= 2 and _WORD_CHAR.match(text, s + k):
+            s += k  # 河南省粮食总产量 → 粮食总产量: the place says whose figure it is (labels/GUIDE.md)
         while e - s > 2 and text[s] in _LOOSE_START and not text.startswith(cues.keep_words, s):
             s += 1  # 的项目补助 → 项目补助: a noun phrase does not open with 的 or a comma (的士车辆 stays)
         m = cues.determiner.match(text, s, e)
