@@ -67,6 +67,15 @@ def test_score_sample_counts_a_missed_quantity_as_wrong() -> None:
     assert score_sample(sentences, gold)["tac"]["indicator"] == 1.0
 
 
+VALUE_PAIRS = yaml.safe_load((Path(__file__).parent / "data" / "value_pairs.yaml").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("row", VALUE_PAIRS, ids=[f"{r['pred']}|{r['gold']}" for r in VALUE_PAIRS])
+def test_values_as_the_gold_wrote_them(row: dict) -> None:
+    assert same_field("value", row["pred"], row["gold"]) is row["same"]
+    assert same_field("ratio", row["pred"], row["gold"]) is row["same"]
+
+
 def test_indicator_normalisation() -> None:
     assert normalise_indicator("全省城镇绿色建筑占新建建筑比例") == "城镇绿色建筑占新建建筑比例"
     assert normalise_indicator("示范区众创空间（星创天地）") == "示范区众创空间"

@@ -115,12 +115,12 @@ def gold_spans(text: str, quantities: Sequence[Mapping[str, Any]]) -> list[tuple
 
 def same_field(field: str, p: Any, g: Any) -> bool:
     """Whether a predicted value ``p`` of ``field`` counts as the gold value ``g`` (numbers to a relative
-    1e-6; indicators after :func:`normalise_indicator`, also by their head after the last 的 or without a
+    1e-6, or to the decimals the gold wrote for a repeating fraction; indicators after :func:`normalise_indicator`, also by their head after the last 的 or without a
     place name or per-case scope before the noun)."""
     if field in ("value", "ratio"):
         if p is None or g is None:
             return p is None and g is None
-        return abs(float(p) - float(g)) <= 1e-6 * max(1.0, abs(float(g)))
+        return abs(float(p) - float(g)) <= 1e-6 * max(1.0, abs(float(g))) or _rounded_as_written(float(p), float(g))
     if field == "indicator":
         a, b = normalise_indicator(p), normalise_indicator(g)
         # a noun phrase and its head after the last 的 name the same thing
@@ -135,6 +135,14 @@ def same_field(field: str, p: Any, g: Any) -> bool:
         short, long_ = sorted((a, b), key=len)
         return (len(short) >= 2 and long_.endswith(short)) or same_field("indicator", p, g)
     return p == g
+
+
+def _rounded_as_written(p: float, g: float) -> bool:
+    """Whether ``p`` rounds to ``g`` at the three or more decimals an annotator wrote for a repeating fraction
+    (``三分之一`` as 0.3333 or 0.333333; FORMAT.md asks for full precision since 2026-12-08)."""
+    digits = repr(g).partition(".")[2]
+    fraction = any(abs(p * n - round(p * n)) < 1e-9 for n in range(3, 13))  # M/N with a small N
+    return fraction and 3 <= len(digits) <= 8 and "e" not in digits and round(p, len(digits)) == g
 
 
 def _scoped(a: str, b: str) -> bool:

@@ -213,6 +213,11 @@ class _Compiled:
             f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,4}}"
             f"|[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})(?:为|是)?)$"
         )
+        # 最高贷款额度由60万元提高至80万元, 最高支付限额提高到25万元: the limit's former and new amounts
+        self.remote_cap_change = re.compile(
+            f"(?:{_alt(c['remote_cap_cues'])})[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})"
+            f"(?:由|(?:由[^，,。；;]{{1,12}}?)?(?:{_alt(c['remote_cap_changes'])}))$"
+        )
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
         self.remote_cap_share = re.compile(
@@ -1347,6 +1352,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
         start = s - 1
     if comp == "=" and start == s and (
         c.remote_cap.search(text, max(0, s - 12), s)
+        or c.remote_cap_change.search(text, max(0, s - 36), s)
         or ((unit_raw in c.percent_units or unit_raw == "倍") and c.remote_cap_share.search(text, max(0, s - 34), s))
     ):
         comp, cap = "<=", True

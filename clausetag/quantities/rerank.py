@@ -547,6 +547,20 @@ def fuse(candidates: Sequence[tuple[int, int]], scores: Sequence[float], starts:
     return out
 
 
+def _crosses_break(text: str, s: int, e: int) -> bool:
+    """Whether ``text[s:e]`` holds a comma, semicolon or full stop outside brackets (``补贴，每个机构``): two pieces of
+    a sentence, not a noun phrase (a bracketed note may hold one: ``脱贫人口（含防止返贫监测对象，下同）``)."""
+    depth = 0
+    for ch in text[s:e]:
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "，,；;。":
+            return True
+    return False
+
+
 def _names_nothing(text: str, s: int, e: int) -> bool:
     """Whether the span ``text[s:e]`` names no indicator: one of ``indicator_cues.yaml: names_nothing_alone`` (增长,
     率 alone), a basis of calculation (按不变价格计算), or words jieba tags all as verbs (可支持), unless a rate (竣工率) or what is given after a grant verb
@@ -600,8 +614,8 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
         else:
             starts, ends = reader.span_logprobs(text, q.start, q.end)
             best = best_span(starts, ends, q.start, q.end)
-            if best is not None and _names_nothing(text, *best):
-                best = None  # 率 alone, a bare verb (增长, 可支持): no indicator (issue 27: noun phrases)
+            if best is not None and (_names_nothing(text, *best) or _crosses_break(text, *best)):
+                best = None  # 率 alone, a bare verb (增长, 可支持), 补贴，每个机构: no indicator (issue 27: noun phrases)
             scores = [m.scores(f)[0] for f in feats]
             span = fuse(cands, scores, starts, ends, best, reader.fusions["span"])
             if span is None:
