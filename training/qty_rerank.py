@@ -47,7 +47,7 @@ TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/
                  "labels/quantities_wtrain")
 _TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3", "quantities_written", "quantities_written2",
                  "quantities_written3", "quantities_written4", "quantities_written5", "quantities_written6",
-                 "quantities_written7", "quantities_written8", "quantities_remainder", "quantities_regulations", "quantities_regulations2",
+                 "quantities_written7", "quantities_written8", "quantities_written9", "quantities_remainder", "quantities_regulations", "quantities_regulations2",
                  "quantities_regulations3")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
