@@ -213,11 +213,14 @@ class _Compiled:
             f"(?:{_alt(c['remote_cap_cues'])})(?:(?:{_alt(c['remote_cap_fillers'])}){{0,4}}"
             f"|[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})(?:为|是)?)$"
         )
-        # 最高贷款额度由60万元提高至80万元, 最高支付限额提高到25万元: the limit's former and new amounts
+        # 最高贷款额度由60万元提高至80万元, 最高支付限额提高到25万元, 补贴上限由300万元提高至500万元: the limit's
+        # former and new amounts
         self.remote_cap_change = re.compile(
-            f"(?:{_alt(c['remote_cap_cues'])})[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})"
+            f"(?:(?:{_alt(c['remote_cap_cues'])})[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})"
+            f"|(?:{_alt(c['remote_cap_nouns'])}))"
             f"(?:由|(?:由[^，,。；;]{{1,12}}?)?(?:{_alt(c['remote_cap_changes'])}))$"
         )
+        self.remote_floor = re.compile(f"(?:{_alt(c['remote_floor_cues'])})[\u4e00-\u9fff]{{1,3}}$")
         # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
         self.remote_cap_share = re.compile(
@@ -574,6 +577,8 @@ def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> in
 
 
 _SPACE_CHARS = " \t\u3000"
+#: units besides percentages that a share capped at a distance takes (不得高于旺季门票价格的六成, 不得超过…的三分之一)
+_SHARE_UNITS = frozenset({"倍", "成", "分之"})
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
@@ -784,6 +789,8 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _basis_notes(text, out, c)
     if out:
         out = _norm_roles(holder[0] if holder else _Context(text), out, c)
+        if "至少" in text or "最少" in text:
+            out = _remote_floors(text, out, c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -871,6 +878,14 @@ def _norm_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[Quanti
             res = res if res is not out else list(out)
             res[i] = new
     return res
+
+
+def _remote_floors(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A plain amount a verb after a floor cue (``每个乡镇至少建成1个``, ``每年至少组织2次``) is ``>=``; set after every
+    role pass, which read the plain count (the samples' gold is split on such floors: plan targets in the older
+    samples, per-case thresholds in the newer ones), so no role moves."""
+    return [replace(q, comparator=">=", low=q.value, high=None)
+            if q.comparator == "=" and c.remote_floor.search(text, max(0, q.start - 6), q.start) else q for q in out]
 
 
 def _issuing_year(ctx: _Context, q: Quantity, c: _Compiled) -> bool:
@@ -1353,7 +1368,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     if comp == "=" and start == s and (
         c.remote_cap.search(text, max(0, s - 12), s)
         or c.remote_cap_change.search(text, max(0, s - 36), s)
-        or ((unit_raw in c.percent_units or unit_raw == "倍") and c.remote_cap_share.search(text, max(0, s - 34), s))
+        or ((unit_raw in c.percent_units or unit_raw in _SHARE_UNITS) and c.remote_cap_share.search(text, max(0, s - 34), s))
     ):
         comp, cap = "<=", True
 

@@ -949,6 +949,9 @@ def _grown_numerators(text: str, quantities: Sequence[Any], out: list[Indicator 
     return res
 
 
+#: a baseline clause after an indicator (…已达60.2%的基础上) whose 在 opened it; words that open with 在 stay
+_BASIS_AFTER = re.compile(r"[^，,；;。]{0,24}?的基础上")
+_ZAI_WORD = re.compile(r"在(?:建|线|校|职|岗|孵|读|营|役|编|册|押|途|库|保|运)")
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
 _TIME_BEFORE = re.compile(r"(?:(?:19|20)\d{2}\s*年|月)(?:底|末)?$")
 _DEADLINE_REST = re.compile(r"(?:之前|以前|前)(?![一二三四五六七八九十两\d])")
@@ -980,6 +983,8 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = _DEADLINE_REST.match(text, s, e) if _TIME_BEFORE.search(text, max(0, s - 8), s) else None
         if m is not None and e - m.end() >= 2:
             s = m.end()
+        if text[s] == "在" and e - s > 3 and _BASIS_AFTER.match(text, e) and not _ZAI_WORD.match(text, s):
+            s += 1  # 在高等教育毛入学率已达60.2%的基础上 → 高等教育毛入学率: a preposition, not the noun
         k = leading_places(text, s, e)
         if k and e - s - k >= 2 and _WORD_CHAR.match(text, s + k):
             s += k  # 河南省粮食总产量 → 粮食总产量: the place says whose figure it is (labels/GUIDE.md)
