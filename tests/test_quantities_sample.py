@@ -64,7 +64,9 @@ def test_score_sample_counts_a_missed_quantity_as_wrong() -> None:
     res = score_sample(sentences, gold, extract=only_first)
     assert res["tac"]["n"] == 2 and res["tac"]["found"] == 0.5
     assert res["tac"]["indicator"] == 0.5 and res["tac"]["value"] == 0.5
-    assert score_sample(sentences, gold)["tac"]["indicator"] == 1.0
+    assert (res["tac_sentences"], res["tac_sentences_indicators_right"]) == (1, 0)  # one indicator missed: sentence wrong
+    full = score_sample(sentences, gold)
+    assert full["tac"]["indicator"] == 1.0 and (full["tac_sentences"], full["tac_sentences_indicators_right"]) == (1, 1)
 
 
 VALUE_PAIRS = yaml.safe_load((Path(__file__).parent / "data" / "value_pairs.yaml").read_text(encoding="utf-8"))

