@@ -81,7 +81,8 @@ _BRACKET_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 #: a scope of one case before the measured noun (单个项目补助资金, 每户企业补贴总额, 同一主体补贴总额, 单台（套）设备补助):
 #: FORMAT keeps it, annotators of older sets dropped it; like a place name (河南省) it says whose figure it is, so
 #: an indicator with it and one without it name the same thing (not 单位: 单位GDP能耗 is a rate)
-_PER_CASE = re.compile(r"(?:单(?:个|家|户|张|笔|台|套|项|次|条|名|只|所)|每(?:个|家|户|名|人|张|笔|项|台|所)|同一)"
+_PER_CASE = re.compile(r"(?:单(?:个|家|户|张|笔|台|套|项|次|条|名|只|所|件|辆|座)"
+                       r"|每(?:个|家|户|名|人|位|张|笔|项|台|套|所|件|条|辆|座|次)|同一)"
                        r"[\u4e00-\u9fff（）()]{0,6}")
 
 
