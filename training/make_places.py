@@ -17,9 +17,12 @@ OUT = Path(__file__).resolve().parents[1] / "clausetag" / "lexicons" / "places.t
 #: also ordinary nouns), and nothing of two characters or fewer (城市, 超市)
 _ADMIN = re.compile(r"(?:省|市|县|自治区|自治州|自治县|旗|盟|(?<!地|山|郊|矿|林|牧|灾|景|园|街|社|片|城|市|"
                     r"特|业|宅|护|验|范|济|政|发|新)区|新区)$")
-#: ordinary nouns the dictionary also tags ns: kinds of city (大城市, 宜居城市, 网上超市), 非上市, 十强县 and flags and
-#: alliances (五星旗 is no banner, 联盟 no league: banners and leagues are left out, rare in policy text)
-_NOT_PLACES = re.compile(r"^.{2,}(?:城市|都市|超市)$|^(?:大城市|大都市|非上市|新都市|十强县)$|旗$|联盟$")
+#: ordinary nouns the dictionary also tags ns: kinds of city (大城市, 宜居城市, 网上超市), rankings (十强县, 百强县),
+#: 非上市, idioms and foreign or historical names (一日三省, 大藏省, 诸行省), military regions, reservoir, farm and
+#: border areas (内蒙古军区, 三峡库区, 黑龙江垦区, 陕甘宁边区), and flags and alliances (五星旗 is no banner, 联盟 no
+#: league: banners and leagues are left out, rare in policy text)
+_NOT_PLACES = re.compile(r"^.{2,}(?:城市|都市|超市)$|^(?:大城市|大都市|非上市|新都市|十强县|百强县|中心区|一日三省|大藏省|自治省"
+                         r"|北方省|东方省|滨海省)$|(?:军区|库区|垦区|边区|行省|各省)$|旗$|联盟$")
 
 
 def place_lines() -> str:

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from typing import Any
 
-from clausetag.quantities.places import leading_places
+from clausetag.quantities.places import place_scope
 
 __all__ = ["MATCH_FIELDS", "TAC_ROLES", "align_spans", "gold_spans", "normalise_indicator", "same_field", "score_quantities",
            "score_sample"]
@@ -80,10 +80,11 @@ _IND_STRIP = " \t\u3000“”\"'的等、"
 _BRACKET_NOTE = re.compile(r"[(（][^()（）]*[)）]$")
 #: a scope of one case before the measured noun (单个项目补助资金, 每户企业补贴总额, 同一主体补贴总额, 单台（套）设备补助):
 #: FORMAT keeps it, annotators of older sets dropped it; like a place name (河南省) it says whose figure it is, so
-#: an indicator with it and one without it name the same thing (not 单位: 单位GDP能耗 is a rate)
-_PER_CASE = re.compile(r"(?:单(?:个|家|户|张|笔|台|套|项|次|条|名|只|所|件|辆|座)"
+#: an indicator with it and one without it name the same thing (not 单位: 单位GDP能耗 is a rate; not a scope that holds
+#: the money noun itself: 单个项目补助资金 is not 资金; not 单项冠军 nor 单次充电, which are names)
+_PER_CASE = re.compile(r"(?:单(?:个|家|户|张|笔|台|套|条|名|只|所|件|辆|座)"
                        r"|每(?:个|家|户|名|人|位|张|笔|项|台|套|所|件|条|辆|座|次)|同一)"
-                       r"[\u4e00-\u9fff（）()]{0,6}")
+                       r"(?![^（）()]*(?:补|奖|资|贴|费|额|款|金|贷|总))[\u4e00-\u9fff（）()]{0,4}")
 
 
 def normalise_indicator(text: str | None) -> str | None:
@@ -115,9 +116,9 @@ def gold_spans(text: str, quantities: Sequence[Mapping[str, Any]]) -> list[tuple
 
 
 def same_field(field: str, p: Any, g: Any) -> bool:
-    """Whether a predicted value ``p`` of ``field`` counts as the gold value ``g`` (numbers to a relative
-    1e-6, or to the decimals the gold wrote for a repeating fraction; indicators after :func:`normalise_indicator`, also by their head after the last 的 or without a
-    place name or per-case scope before the noun)."""
+    """Whether a predicted value ``p`` of ``field`` counts as the gold value ``g``: numbers to a relative 1e-6, or
+    to the decimals the gold wrote for a repeating fraction; indicators after :func:`normalise_indicator`, also by
+    their head after the last 的 or without a place name or per-case scope before the noun."""
     if field in ("value", "ratio"):
         if p is None or g is None:
             return p is None and g is None
@@ -139,7 +140,7 @@ def same_field(field: str, p: Any, g: Any) -> bool:
 
 
 def _rounded_as_written(p: float, g: float) -> bool:
-    """Whether ``p`` rounds to ``g`` at the three or more decimals an annotator wrote for a repeating fraction
+    """Whether ``p`` rounds to ``g`` at the three to eight decimals an annotator wrote for a repeating fraction
     (``三分之一`` as 0.3333 or 0.333333; FORMAT.md asks for full precision since 2026-12-08)."""
     digits = repr(g).partition(".")[2]
     fraction = any(abs(p * n - round(p * n)) < 1e-9 for n in range(3, 13))  # M/N with a small N
@@ -153,7 +154,7 @@ def _scoped(a: str, b: str) -> bool:
     if len(short) < 2 or len(short) == len(long_) or not long_.endswith(short):
         return False
     prefix = long_[:len(long_) - len(short)]
-    return leading_places(prefix) == len(prefix) or _PER_CASE.fullmatch(prefix) is not None
+    return place_scope(long_) == len(prefix) or _PER_CASE.fullmatch(prefix) is not None
 
 
 def _de_head(s: str) -> str:

@@ -216,15 +216,17 @@ class _Compiled:
         # 最高贷款额度由60万元提高至80万元, 最高支付限额提高到25万元, 补贴上限由300万元提高至500万元: the limit's
         # former and new amounts
         self.remote_cap_change = re.compile(
-            f"(?:(?:{_alt(c['remote_cap_cues'])})[\u4e00-\u9fff]{{0,8}}(?:{_alt(c['remote_cap_heads'])})"
+            f"(?:(?:{_alt(c['remote_cap_cues'])})(?:(?!的)[\u4e00-\u9fff]){{0,8}}(?:{_alt(c['remote_cap_change_heads'])})"
             f"|(?:{_alt(c['remote_cap_nouns'])}))"
-            f"(?:由|(?:由[^，,。；;]{{1,12}}?)?(?:{_alt(c['remote_cap_changes'])}))$"
+            f"(?:由(?:每[\u4e00-\u9fff]{{1,3}})?|(?:由[^，,。；;]{{1,12}}?)?(?:{_alt(c['remote_cap_changes'])}))$"
         )
-        self.remote_floor = re.compile(f"(?:{_alt(c['remote_floor_cues'])})[\u4e00-\u9fff]{{1,3}}$")
-        # 不超过项目总投资的30%: a cap cue, a few words, 的, then a percentage
+        self.remote_floor_words = tuple(c["remote_floor_cues"])
+        self.remote_floor = re.compile(f"(?:{_alt(c['remote_floor_cues'])})(?:(?!的)[\u4e00-\u9fff]){{1,3}}$")
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
         self.remote_cap_share = re.compile(
-            f"(?:{_alt(c['remote_cap_cues'])})(?:[^,，。；;、]{{0,28}}的|[^,，。；;、的]{{0,12}})$")
+            f"(?:{_alt(c['remote_cap_cues'])})(?:[^,，。；;、按]{{0,28}}的|[^,，。；;、的按]{{0,12}})$")
+        self.share_units = frozenset(c["remote_cap_share_units"])
+        self.remote_cap_condition = re.compile(c["remote_cap_condition_right"])
         self.money_context = re.compile(_alt(c["money_context"]))
         self.symbol_unit: dict[str, str] = dict(u["symbols"])
         digit = "(?:\\d|[一二两三四五六七八九])"
@@ -577,8 +579,7 @@ def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> in
 
 
 _SPACE_CHARS = " \t\u3000"
-#: units besides percentages that a share capped at a distance takes (不得高于旺季门票价格的六成, 不得超过…的三分之一)
-_SHARE_UNITS = frozenset({"倍", "成", "分之"})
+
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
@@ -789,7 +790,7 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _basis_notes(text, out, c)
     if out:
         out = _norm_roles(holder[0] if holder else _Context(text), out, c)
-        if "至少" in text or "最少" in text:
+        if any(w in text for w in c.remote_floor_words):
             out = _remote_floors(text, out, c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
@@ -1368,9 +1369,9 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
     if comp == "=" and start == s and (
         c.remote_cap.search(text, max(0, s - 12), s)
         or c.remote_cap_change.search(text, max(0, s - 36), s)
-        or ((unit_raw in c.percent_units or unit_raw in _SHARE_UNITS) and c.remote_cap_share.search(text, max(0, s - 34), s))
+        or ((unit_raw in c.percent_units or unit_raw in c.share_units) and c.remote_cap_share.search(text, max(0, s - 34), s))
     ):
-        comp, cap = "<=", True
+        comp, cap = "<=", c.remote_cap_condition.match(text, end) is None
 
     if not holder:
         holder.append(_Context(text))

@@ -65,7 +65,7 @@ from importlib import resources
 from itertools import pairwise
 from typing import Any
 
-from clausetag.quantities.places import leading_places
+from clausetag.quantities.places import place_scope
 
 __all__ = ["INDICATOR_ROLES", "Indicator", "baseline_from", "final_pass", "find_indicators", "headless", "load_indicator_cues", "respectively"]
 
@@ -122,6 +122,7 @@ class _Cues:
         self.change_only = re.compile(c["change_pattern"])
         self.keep_words = tuple(c["keep_words"])
         self.determiner = re.compile(c["determiner_pattern"])
+        self.zai_words = tuple(c["zai_words"])
         self.grant_object = re.compile(c["grant_object_pattern"])
         self.names_nothing_alone = frozenset(c["names_nothing_alone"])
         self.closing_verb = re.compile(c["closing_verb_pattern"])
@@ -144,6 +145,7 @@ class _Cues:
         self.generic_alone = re.compile(f"(?:{_alt(c['generic_alone'])}|{_alt(c['link_words'])}|{_alt(c['drop_prefixes'])})*")
         self.after_category = re.compile(c["after_category"])
         self.per_case = re.compile(c["per_case_scope_pattern"])
+        self.per_case_money = re.compile(c["per_case_scope_money_pattern"])
         self.money_noun = re.compile(f"(?:{_alt(c['money_nouns'])})")
         self.money_noun_near = re.compile(f"[^，,。；;、：:]{{0,12}}?(?:{_alt(c['money_nouns'])})")
         self.generic_after = re.compile(_alt(c["generic_after"]))
@@ -582,7 +584,9 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
         # …给予补助，单个企业最高不超过200万元: the case it applies to is no indicator (a grant named after the amount,
         # 单个企业最高不超过100万元的专项资金支持, stays)
         found = out[i]
-        if found is None or (found.end <= q.start and cues.per_case.fullmatch(text[seg_s:q.start].strip(_SPACE))):
+        lead = text[seg_s:q.start].strip(_SPACE)
+        if found is None or (found.end <= q.start and (cues.per_case.fullmatch(lead) or (
+                q.kind == "money" and cues.per_case_money.fullmatch(lead)))):
             sent_s = max(text.rfind(ch, 0, seg_s) for ch in "。；;！？\n") + 1
             last = (_last(_MONEY_NP.finditer(text, sent_s, seg_s))
                     or _last(_MONEY_NP_ANY.finditer(text, sent_s, seg_s)))
@@ -949,9 +953,8 @@ def _grown_numerators(text: str, quantities: Sequence[Any], out: list[Indicator 
     return res
 
 
-#: a baseline clause after an indicator (…已达60.2%的基础上) whose 在 opened it; words that open with 在 stay
+#: a baseline clause after an indicator (…已达60.2%的基础上) whose 在 opened it (words that open with 在: zai_words)
 _BASIS_AFTER = re.compile(r"[^，,；;。]{0,24}?的基础上")
-_ZAI_WORD = re.compile(r"在(?:建|线|校|职|岗|孵|读|营|役|编|册|押|途|库|保|运)")
 _WORD_CHAR = re.compile(r"[\u4e00-\u9fffA-Za-z0-9０-９Ａ-Ｚａ-ｚ]")
 _TIME_BEFORE = re.compile(r"(?:(?:19|20)\d{2}\s*年|月)(?:底|末)?$")
 _DEADLINE_REST = re.compile(r"(?:之前|以前|前)(?![一二三四五六七八九十两\d])")
@@ -983,11 +986,11 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = _DEADLINE_REST.match(text, s, e) if _TIME_BEFORE.search(text, max(0, s - 8), s) else None
         if m is not None and e - m.end() >= 2:
             s = m.end()
-        if text[s] == "在" and e - s > 3 and _BASIS_AFTER.match(text, e) and not _ZAI_WORD.match(text, s):
+        if text[s] == "在" and e - s > 3 and _BASIS_AFTER.match(text, e) and not text.startswith(cues.zai_words, s):
             s += 1  # 在高等教育毛入学率已达60.2%的基础上 → 高等教育毛入学率: a preposition, not the noun
-        k = leading_places(text, s, e)
-        if k and e - s - k >= 2 and _WORD_CHAR.match(text, s + k):
-            s += k  # 河南省粮食总产量 → 粮食总产量: the place says whose figure it is (labels/GUIDE.md)
+        k = place_scope(text, s, e)
+        if k and _WORD_CHAR.match(text, s + k):
+            s += k  # 河南省粮食总产量 → 粮食总产量: the place says whose figure it is (FORMAT.md)
         while e - s > 2 and text[s] in _LOOSE_START and not text.startswith(cues.keep_words, s):
             s += 1  # 的项目补助 → 项目补助: a noun phrase does not open with 的 or a comma (的士车辆 stays)
         m = cues.determiner.match(text, s, e)

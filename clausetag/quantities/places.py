@@ -2,10 +2,12 @@
 opens with: a place before the measured noun says whose figure it is (``河南省粮食总产量`` → ``粮食总产量``)."""
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
-__all__ = ["leading_places", "place_names"]
+__all__ = ["leading_places", "place_names", "place_scope"]
 
 
 @lru_cache(maxsize=1)
@@ -20,9 +22,18 @@ def _lengths() -> tuple[int, ...]:
     return tuple(sorted({len(w) for w in place_names()}, reverse=True))
 
 
+@lru_cache(maxsize=1)
+def _rules() -> tuple[frozenset[str], re.Pattern[str]]:
+    import yaml
+
+    text = resources.files("clausetag").joinpath("lexicons/indicator_cues.yaml").read_text(encoding="utf-8")
+    c: dict[str, Any] = yaml.safe_load(text)
+    return frozenset(c["place_joined_next"]), re.compile(c["place_named_body_pattern"])
+
+
 def leading_places(text: str, start: int = 0, end: int | None = None) -> int:
     """Length of the run of place names that ``text[start:end]`` opens with (``河北省石家庄市开工率`` → 7), longest
-    names first; 0 when it opens with none."""
+    names first; 0 when it opens with none. Says nothing of where the words end: see :func:`place_scope`."""
     end = len(text) if end is None else end
     names, pos = place_names(), start
     while pos < end:
@@ -33,3 +44,34 @@ def leading_places(text: str, start: int = 0, end: int | None = None) -> int:
         else:
             break
     return pos - start
+
+
+def place_scope(text: str, start: int = 0, end: int | None = None) -> int:
+    """Length of the places that only say whose figure ``text[start:end]`` is (``河南省粮食总产量`` → 3), or 0: the
+    run of :func:`leading_places` where jieba ends a word after it and no joining character follows (``浙江省级…``,
+    ``江苏省内…``, ``广州市区…`` → 0), and where the rest names no body the place belongs to (``郑州市中心医院…``
+    → 0; ``indicator_cues.yaml``: ``place_joined_next``, ``place_named_body_pattern``). At least two characters
+    must be left."""
+    end = len(text) if end is None else end
+    k = leading_places(text, start, end)
+    if not k or end - start - k < 2:
+        return 0
+    joined, body = _rules()
+    if text[start + k] in joined or body.search(text, start + k, end):
+        return 0
+    return k if start + k in _word_ends(text[start:end], start) else 0
+
+
+@lru_cache(maxsize=4096)
+def _word_ends(phrase: str, offset: int) -> frozenset[int]:
+    """Where jieba ends a word in ``phrase`` (offsets plus ``offset``; cached: indicators repeat across a corpus)."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    ends, pos = set(), offset
+    for tok in jieba.cut(phrase):
+        pos += len(tok)
+        ends.add(pos)
+    return frozenset(ends)

@@ -548,15 +548,18 @@ def fuse(candidates: Sequence[tuple[int, int]], scores: Sequence[float], starts:
 
 
 def _crosses_break(text: str, s: int, e: int) -> bool:
-    """Whether ``text[s:e]`` holds a comma, semicolon or full stop outside brackets (``补贴，每个机构``): two pieces of
-    a sentence, not a noun phrase (a bracketed note may hold one: ``脱贫人口（含防止返贫监测对象，下同）``)."""
+    """Whether ``text[s:e]`` holds a comma, semicolon or full stop outside brackets and quotes (``补贴，每个机构``):
+    two pieces of a sentence, not a noun phrase (a bracketed note may hold one: ``脱贫人口（含防止返贫监测对象，下同）``;
+    a thousands comma is no break: ``营业收入超1,000万元的企业``)."""
     depth = 0
-    for ch in text[s:e]:
-        if ch in "（(":
+    for k in range(s, e):
+        ch = text[k]
+        if ch in "（(《“【":
             depth += 1
-        elif ch in "）)":
+        elif ch in "）)》”】":
             depth = max(0, depth - 1)
-        elif depth == 0 and ch in "，,；;。":
+        elif depth == 0 and ch in "，,；;。" and not (
+                ch == "," and 0 < k and text[k - 1].isdigit() and k + 1 < len(text) and text[k + 1].isdigit()):
             return True
     return False
 
