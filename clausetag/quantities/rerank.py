@@ -559,7 +559,7 @@ def _crosses_break(text: str, s: int, e: int) -> bool:
         elif ch in "）)》”】":
             depth = max(0, depth - 1)
         elif depth == 0 and ch in "，,；;。" and not (
-                ch == "," and 0 < k and text[k - 1].isdigit() and k + 1 < len(text) and text[k + 1].isdigit()):
+                ch == "," and k > 0 and text[k - 1].isdigit() and k + 1 < len(text) and text[k + 1].isdigit()):
             return True
     return False
 
