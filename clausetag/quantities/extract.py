@@ -221,6 +221,7 @@ class _Compiled:
             f"(?:由(?:每[\u4e00-\u9fff]{{1,3}})?|(?:由[^，,。；;]{{1,12}}?)?(?:{_alt(c['remote_cap_changes'])}))$"
         )
         self.remote_floor_words = tuple(c["remote_floor_cues"])
+        self.plan_intent = re.compile(_alt(c["plan_intent"]))
         self.remote_floor = re.compile(f"(?:{_alt(c['remote_floor_cues'])})(?:(?!的)[\u4e00-\u9fff]){{1,3}}$")
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
         self.remote_cap_share = re.compile(
@@ -934,6 +935,7 @@ def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled, ctx: _Context 
     roles = _cue_roles(ctx, out, c)
     fixed = frozenset(i for i, (q, r) in enumerate(zip(out, roles)) if r != q.role)
     roles = _joined_roles(ctx, out, roles, fixed, c)
+    roles = _reported_floors(ctx, out, roles, c)
     if roles == [q.role for q in out]:
         return out
     return [q if r == q.role else replace(q, role=r) for q, r in zip(out, roles)]
@@ -990,6 +992,25 @@ def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:
     lo = _segment_start(text, q.start, _SEGMENT_BREAKS, floor)
     opens = lo == 0 or text[lo - 1] in _SEGMENT_BREAKS  # lo is where the share's segment starts
     return c.subject_share_left.search(("\n" if opens else "") + text[lo:q.start]) is not None
+
+
+def _reported_floors(ctx: _Context, out: list[Quantity], roles: list[str], c: _Compiled) -> list[str]:
+    """``roles`` where a floor (``>=``, ``>``) read as a target in a sentence opened by a bare year (``2023年，``) is
+    actual when a plain amount before it in the sentence is actual and no word of intent (力争, 确保 …: ``plan_intent``)
+    comes between the year and the floor: ``2023年，…参保人数达到2150万人，参保率稳定在95%以上，领取待遇人数超过720万人`` reports all three
+    (in the samples' gold, such floors take the earlier amount's role in 50 of 59 sentences)."""
+    res = roles
+    for i, q in enumerate(out):
+        if roles[i] != "target" or q.comparator not in (">", ">="):
+            continue
+        sent_start = ctx.sentence(q.start)[0]
+        earlier = [j for j in range(i) if out[j].start >= sent_start and out[j].comparator in ("=", "~")]
+        if (not earlier or roles[earlier[0]] != "actual" or not _opens_current_year(ctx, q.start, c)
+                or c.plan_intent.search(ctx.masked, sent_start, q.start)):
+            continue
+        res = res if res is not roles else list(roles)
+        res[i] = "actual"
+    return res
 
 
 def _opens_current_year(ctx: _Context, pos: int, c: _Compiled) -> bool:
