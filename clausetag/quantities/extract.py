@@ -1000,12 +1000,15 @@ def _reported_floors(ctx: _Context, out: list[Quantity], roles: list[str], c: _C
     comes between the year and the floor: ``2023年，…参保人数达到2150万人，参保率稳定在95%以上，领取待遇人数超过720万人`` reports all three
     (in the samples' gold, such floors take the earlier amount's role in 50 of 59 sentences)."""
     res = roles
-    for i, q in enumerate(out):
-        if roles[i] != "target" or q.comparator not in (">", ">="):
-            continue
+    sentence, first_plain = -1, None  # the sentence start of the last amount, and its first plain amount's index
+    for i, q in enumerate(out):  # in text order: one pass
         sent_start = ctx.sentence(q.start)[0]
-        earlier = [j for j in range(i) if out[j].start >= sent_start and out[j].comparator in ("=", "~")]
-        if (not earlier or roles[earlier[0]] != "actual" or not _opens_current_year(ctx, q.start, c)
+        if sent_start != sentence:
+            sentence, first_plain = sent_start, None
+        if first_plain is None and q.comparator in ("=", "~"):
+            first_plain = i
+        if (roles[i] != "target" or q.comparator not in (">", ">=") or first_plain is None or first_plain >= i
+                or roles[first_plain] != "actual" or not _opens_current_year(ctx, q.start, c)
                 or c.plan_intent.search(ctx.masked, sent_start, q.start)):
             continue
         res = res if res is not roles else list(roles)
