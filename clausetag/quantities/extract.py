@@ -995,10 +995,11 @@ def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:
 
 
 def _reported_floors(ctx: _Context, out: list[Quantity], roles: list[str], c: _Compiled) -> list[str]:
-    """``roles`` where a floor (``>=``, ``>``) read as a target in a sentence opened by a bare year (``2023年，``) is
-    actual when a plain amount before it in the sentence is actual and no word of intent (力争, 确保 …: ``plan_intent``)
-    comes between the year and the floor: ``2023年，…参保人数达到2150万人，参保率稳定在95%以上，领取待遇人数超过720万人`` reports all three
-    (in the samples' gold, such floors take the earlier amount's role in 50 of 59 sentences)."""
+    """``roles`` where an amount read as a target in a sentence opened by a bare year (``2023年，``) is actual when a
+    plain amount before it in the sentence is actual and no word of intent (力争, 确保 …: ``plan_intent``) comes
+    between the year and it: ``2023年，…参保人数达到2150万人，参保率稳定在95%以上，领取待遇人数超过720万人`` and
+    ``2023年，全市新增养老床位4200张，其中护理型床位占比提升至62%`` report every amount (in the samples' gold, floors
+    in such sentences take the earlier amount's role in 50 of 59 sentences)."""
     res = roles
     sentence, first_plain = -1, None  # the sentence start of the last amount, and its first plain amount's index
     for i, q in enumerate(out):  # in text order: one pass
@@ -1007,7 +1008,7 @@ def _reported_floors(ctx: _Context, out: list[Quantity], roles: list[str], c: _C
             sentence, first_plain = sent_start, None
         if first_plain is None and q.comparator in ("=", "~"):
             first_plain = i
-        if (roles[i] != "target" or q.comparator not in (">", ">=") or first_plain is None or first_plain >= i
+        if (roles[i] != "target" or first_plain is None or first_plain >= i
                 or roles[first_plain] != "actual" or not _opens_current_year(ctx, q.start, c)
                 or c.plan_intent.search(ctx.masked, sent_start, q.start)):
             continue
