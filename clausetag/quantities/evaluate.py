@@ -143,8 +143,8 @@ def _rounded_as_written(p: float, g: float) -> bool:
     """Whether ``p`` rounds to ``g`` at the three to eight decimals an annotator wrote for a repeating fraction
     (``三分之一`` as 0.3333 or 0.333333; FORMAT.md asks for full precision since 2026-12-08)."""
     digits = repr(g).partition(".")[2]
-    fraction = any(abs(p * n - round(p * n)) < 1e-9 for n in range(3, 13))  # M/N with a small N
-    return fraction and 3 <= len(digits) <= 8 and "e" not in digits and round(p, len(digits)) == g
+    return (3 <= len(digits) <= 8 and "e" not in digits and round(p, len(digits)) == g
+            and any(abs(p * n - round(p * n)) < 1e-9 for n in range(3, 13)))  # p is M/N with a small N
 
 
 def _scoped(a: str, b: str) -> bool:

@@ -580,7 +580,6 @@ def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> in
 
 
 _SPACE_CHARS = " \t\u3000"
-
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
@@ -935,7 +934,7 @@ def _agreeing_roles(text: str, out: list[Quantity], c: _Compiled, ctx: _Context 
     roles = _cue_roles(ctx, out, c)
     fixed = frozenset(i for i, (q, r) in enumerate(zip(out, roles)) if r != q.role)
     roles = _joined_roles(ctx, out, roles, fixed, c)
-    roles = _reported_floors(ctx, out, roles, c)
+    roles = _reported_amounts(ctx, out, roles, c)
     if roles == [q.role for q in out]:
         return out
     return [q if r == q.role else replace(q, role=r) for q, r in zip(out, roles)]
@@ -945,8 +944,8 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     """Each amount's role after the cues written on it: an upper limit written on an amount that no deadline
     (到2025年) governs (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target,
     and so is an estimate (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text
-    plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); a share of the subjects that do something (``50%以上的养老机构能够…``) is a target (actual with
-    已/了), not a criterion."""
+    plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); a share of the subjects that
+    do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     as_of: dict[int, int] = {}
     for i, q in enumerate(out):
@@ -994,23 +993,23 @@ def _subject_share(text: str, q: Quantity, c: _Compiled) -> bool:
     return c.subject_share_left.search(("\n" if opens else "") + text[lo:q.start]) is not None
 
 
-def _reported_floors(ctx: _Context, out: list[Quantity], roles: list[str], c: _Compiled) -> list[str]:
+def _reported_amounts(ctx: _Context, out: list[Quantity], roles: list[str], c: _Compiled) -> list[str]:
     """``roles`` where an amount read as a target in a sentence opened by a bare year (``2023年，``) is actual when a
     plain amount before it in the sentence is actual and no word of intent (力争, 确保 …: ``plan_intent``) comes
     between the year and it: ``2023年，…参保人数达到2150万人，参保率稳定在95%以上，领取待遇人数超过720万人`` and
     ``2023年，全市新增养老床位4200张，其中护理型床位占比提升至62%`` report every amount (in the samples' gold, floors
     in such sentences take the earlier amount's role in 50 of 59 sentences)."""
     res = roles
-    sentence, first_plain = -1, None  # the sentence start of the last amount, and its first plain amount's index
+    sentence, first_plain, intent = -1, None, -1  # per sentence: its first plain amount, its first word of intent
     for i, q in enumerate(out):  # in text order: one pass
-        sent_start = ctx.sentence(q.start)[0]
+        sent_start, sent_end = ctx.sentence(q.start)
         if sent_start != sentence:
-            sentence, first_plain = sent_start, None
+            m = c.plan_intent.search(ctx.masked, sent_start, sent_end)
+            sentence, first_plain, intent = sent_start, None, (m.end() if m else len(ctx.text) + 1)
         if first_plain is None and q.comparator in ("=", "~"):
             first_plain = i
         if (roles[i] != "target" or first_plain is None or first_plain >= i
-                or roles[first_plain] != "actual" or not _opens_current_year(ctx, q.start, c)
-                or c.plan_intent.search(ctx.masked, sent_start, q.start)):
+                or roles[first_plain] != "actual" or intent <= q.start or not _opens_current_year(ctx, q.start, c)):
             continue
         res = res if res is not roles else list(roles)
         res[i] = "actual"

@@ -968,8 +968,8 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
     (``脱硫石膏、冶炼废渣力争达到100%`` → not ``…冶炼废渣力``) and one that opens with the rest of a deadline
     (``2019年底前省市县三级事项网上可办率`` → not ``前省市…``) cut after it, and one that opens with 的 or a comma or
     ends with a comma without them (``的项目补助或贷款贴息``), opens with a place name (``河南省粮食总产量``) or a
-    determiner (``所有``, ``各种``, ``其``) or ends with a 公开 after a document type (``规范性文件公开``) or a comparison (``增速高于…平均增速``,
-    ``使用量较基期``) without them; the readers score spans without words."""
+    determiner (``所有``, ``各种``, ``其``) or ends with a 公开 after a document type (``规范性文件公开``) or a
+    comparison (``增速高于…平均增速``, ``使用量较基期``) without them; the readers score spans without words."""
     cues = _cues()
     res = list(out)
     for i, ind in enumerate(out):

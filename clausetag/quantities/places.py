@@ -59,18 +59,18 @@ def place_scope(text: str, start: int = 0, end: int | None = None) -> int:
     joined, body = _rules()
     if text[start + k] in joined or body.search(text, start + k, end):
         return 0
-    return k if start + k in _word_ends(text[start:end], start) else 0
+    return k if k in _word_ends(text[start:end]) else 0
 
 
 @lru_cache(maxsize=4096)
-def _word_ends(phrase: str, offset: int) -> frozenset[int]:
-    """Where jieba ends a word in ``phrase`` (offsets plus ``offset``; cached: indicators repeat across a corpus)."""
+def _word_ends(phrase: str) -> frozenset[int]:
+    """Where jieba ends a word in ``phrase`` (offsets into it; cached: indicators repeat across a corpus)."""
     import logging
 
     import jieba
 
     jieba.setLogLevel(logging.WARNING)
-    ends, pos = set(), offset
+    ends, pos = set(), 0
     for tok in jieba.cut(phrase):
         pos += len(tok)
         ends.add(pos)
