@@ -75,13 +75,14 @@ from typing import Any
 from clausetag.quantities.indicators import (
     INDICATOR_ROLES,
     Indicator,
-    _segment_start,
     baseline_from,
     final_pass,
     find_indicators,
 )
 from clausetag.quantities.numbers import CN_NUMERAL_CHARS, parse_arabic, parse_chinese, scale_value
 from clausetag.quantities.rerank import rerank_indicators, rerank_roles
+from clausetag.quantities.segments import segment_end
+from clausetag.quantities.segments import segment_start as _segment_start
 
 __all__ = ["Quantity", "TimeExpr", "extract_quantities", "extract_times", "load_lexicons"]
 
@@ -441,7 +442,7 @@ class _Context:
     expressions are computed once (lazily) and looked up by bisection, so a whole text costs linear
     time however many quantities it holds."""
 
-    __slots__ = ("_bounds", "_masked", "_time_ends", "_time_starts", "_times", "text")
+    __slots__ = ("_bounds", "_cues", "_masked", "_time_ends", "_time_starts", "_times", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -450,6 +451,7 @@ class _Context:
         self._times: list[TimeExpr] | None = None
         self._time_starts: list[int] = []
         self._time_ends: list[int] = []
+        self._cues: dict[int, tuple[list[int], list[tuple[int, int, str]], int]] = {}
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """(start, end) of the sentence holding ``pos`` (end = the position of its end mark)."""
@@ -460,6 +462,18 @@ class _Context:
         s = bounds[i - 1] + 1 if i else 0
         e = bounds[i] if i < len(bounds) else len(self.text)
         return s, e
+
+    def role_cues(self, sent_start: int, sent_end: int, c: _Compiled
+                  ) -> tuple[list[int], list[tuple[int, int, str]], int]:
+        """The role cues of the sentence at ``sent_start`` (``c.role_re`` over the masked text, each as (start, end,
+        role)), their ends, and the index of the first target cue (-1 if none); found once per sentence."""
+        got = self._cues.get(sent_start)
+        if got is None:
+            cues = [(m.start(), m.end(), c.cue_role(m.group())) for m in c.role_re.finditer(self.masked, sent_start,
+                                                                                             sent_end)]
+            first = next((i for i, t in enumerate(cues) if t[2] == "target"), -1)
+            got = self._cues[sent_start] = ([t[1] for t in cues], cues, first)
+        return got
 
     def times_between(self, start: int, end: int) -> list[TimeExpr]:
         """Time expressions that start at or after ``start`` and end at or before ``end``."""
@@ -580,6 +594,9 @@ def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> in
 
 
 _SPACE_CHARS = " \t\u3000"
+#: characters before an amount in which role cues are searched again up to it (:func:`_last_cue`): more than any cue
+#: pattern reads past its match
+_CUE_MARGIN = 32
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
@@ -649,26 +666,8 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
             c.cue_role(m.group()) == "target" for m in c.role_re.finditer(masked, seg_start, q_start)):
         return "other", year  # 奖励标准：每人每年8000元: a standard per head (not 提高至每人每月88元, 每个市新增2个)
     year_pos = cue_pos if cue_role == "actual" else -1  # a year opening the sentence or a segment
-    target_seen = cue_role == "target"
-    goal_before_year = False  # a goal cue and a number before the year: 要达到…30%以上，2028年达到60%以上
-    for m in c.role_re.finditer(masked, sent_start, min(q_start + 1, len(masked))):  # +1: 按's lookahead
-        if m.end() > q_start:
-            break
-        role = c.cue_role(m.group())
-        if role == "weak_actual":
-            if target_seen:
-                continue
-            role = "actual"
-        elif role == "segment_actual":
-            if m.start() < seg_start:
-                continue
-            role = "actual"
-        if role == "target":
-            target_seen = True
-            if m.end() < year_pos and _DIGIT.search(text, m.end(), year_pos):
-                goal_before_year = True
-        if m.start() >= cue_pos and (role != "other" or m.start() >= seg_start):  # 按… binds in its segment
-            cue_pos, cue_role = m.start(), role
+    cue_pos, cue_role, goal_before_year = _last_cue(ctx, c, sent_start, sent_end, seg_start, q_start, cue_pos,
+                                                    cue_role, year_pos)
     if (cue_role == "actual" and cue_pos == year_pos and not _preceded_by(text, year_pos, _AS_OF)
             and (goal_before_year or _year_goal(ctx, c, year_pos, q_start, q_end, comp, sent_start, sent_end))):
         # (截至2023年底，…总里程达到30.2万公里: a figure as of a date is reported, whatever verb states it)
@@ -703,6 +702,52 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
     return "other", year
 
 
+def _last_cue(ctx: _Context, c: _Compiled, sent_start: int, sent_end: int, seg_start: int, q_start: int,
+              cue_pos: int, cue_role: str | None, year_pos: int) -> tuple[int, str | None, bool]:
+    """The role cue that governs an amount at ``q_start``: the last cue word of its sentence before it, at or after
+    ``cue_pos`` (the time cue's), as (position, role); and whether a goal cue and a number come before the year
+    that opens the sentence at ``year_pos`` (要达到…30%以上，2028年达到60%以上).
+
+    A weak actual cue (同比, 累计) counts only while no target cue came before it; a segment cue and 按… only in the
+    amount's comma segment. The sentence's cues are found once (:meth:`_Context.role_cues`) and read back from the
+    amount, so a sentence with thousands of amounts costs linear time; the last ``_CUE_MARGIN`` characters before
+    the amount are searched again up to it, as a search that ends there reads them (lookaheads, 按's included)."""
+    text = ctx.text
+    ends, cues, first_target = ctx.role_cues(sent_start, sent_end, c)
+    k = bisect_right(ends, q_start - _CUE_MARGIN)
+    # no cue starts between the last one kept and the next one found, nor closer to the amount than the margin
+    resume = max(ends[k - 1] if k else sent_start, q_start - _CUE_MARGIN)
+    if k < len(cues):
+        resume = min(resume, cues[k][0])
+    tail = []
+    for m in c.role_re.finditer(ctx.masked, resume, min(q_start + 1, len(text))):
+        if m.end() > q_start:  # +1 above: 按's lookahead
+            break
+        tail.append((m.start(), m.end(), c.cue_role(m.group())))
+    if first_target >= k:
+        first_target = next((k + j for j, t in enumerate(tail) if t[2] == "target"), -1)
+    goal_before_year = False
+    if year_pos >= 0 and first_target >= 0:
+        end = cues[first_target][1] if first_target < k else tail[first_target - k][1]
+        goal_before_year = end < year_pos and _DIGIT.search(text, end, year_pos) is not None
+    target_before = cue_role == "target"
+    for j in range(k + len(tail) - 1, -1, -1):  # back from the amount: the first that counts is the last one
+        start, _, role = cues[j] if j < k else tail[j - k]
+        if start < cue_pos:
+            break
+        if role == "weak_actual":
+            if target_before or 0 <= first_target < j:
+                continue
+            role = "actual"
+        elif role == "segment_actual":
+            if start < seg_start:
+                continue
+            role = "actual"
+        if role != "other" or start >= seg_start:  # 按… binds in its segment
+            return start, role, goal_before_year
+    return cue_pos, cue_role, goal_before_year
+
+
 def _in_review(ctx: _Context, c: _Compiled, sent_start: int, q_start: int) -> bool:
     """Whether the sentence before ``q_start`` reports a change up to a year's figure (提高到2010年的16190元)
     that no target year before it sets: a review, whose verbs and link words state results."""
@@ -724,10 +769,7 @@ def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: 
 
 def _segment_end(text: str, pos: int, limit: int) -> int:
     """Position of the mark that closes the comma segment holding ``pos`` (or ``limit``)."""
-    i = pos
-    while i < limit and text[i] not in _SEGMENT_BREAKS:
-        i += 1
-    return i
+    return segment_end(text, pos, _SEGMENT_BREAKS, limit)
 
 
 def _int_year(s: str) -> int:
@@ -1194,9 +1236,7 @@ def _scope_counts(text: str, out: list[Quantity]) -> list[Quantity]:
             continue
         if not _SCOPE_GAP.fullmatch(text, q.end, nq.start):
             continue
-        seg_end = nq.end
-        while seg_end < len(text) and text[seg_end] not in _SEGMENT_BREAKS:
-            seg_end += 1
+        seg_end = segment_end(text, nq.end, _SEGMENT_BREAKS, len(text))
         de = text.rfind("的", nq.end, seg_end)
         if de >= 0:  # 培育15个关键工序数控化率提升5%以上、…10%以上的数字化特色产业集群: the shares qualify what is
             if roles is None:  # counted — criteria it must meet (FORMAT: threshold)

@@ -66,6 +66,8 @@ from itertools import pairwise
 from typing import Any
 
 from clausetag.quantities.places import place_scope
+from clausetag.quantities.segments import segment_end
+from clausetag.quantities.segments import segment_start as _segment_start
 
 __all__ = ["INDICATOR_ROLES", "Indicator", "baseline_from", "final_pass", "find_indicators", "headless", "load_indicator_cues", "respectively"]
 
@@ -209,13 +211,6 @@ def _trim(text: str, s: int, e: int, cues: _Cues) -> tuple[int, int]:
         if m and not seg.endswith(cues.keep_words):
             e, changed = s + m.start(), True
     return s, e
-
-
-def _segment_start(text: str, pos: int, breaks: frozenset[str], floor: int = 0) -> int:
-    """Start of the segment (between ``breaks``) that holds ``pos``, not before ``floor``."""
-    while pos > floor and text[pos - 1] not in breaks:
-        pos -= 1
-    return pos
 
 
 def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
@@ -450,9 +445,7 @@ def find_indicators(text: str, quantities: Sequence[Any], roles: frozenset[str] 
             ls = max(seg_s, consumed_before)
         consumed_before = consumed
         # the text after runs to the segment end or the next quantity that is not a modifier (…的)
-        re_ = q.end
-        while re_ < n and text[re_] not in cues.breaks:
-            re_ += 1
+        re_ = segment_end(text, q.end, cues.breaks, n)
         stopped = False
         for j in range(i + 1, len(quantities)):  # by index: slicing would make whole texts quadratic
             nq = quantities[j]
