@@ -223,6 +223,7 @@ class _Compiled:
         )
         self.remote_floor_words = tuple(c["remote_floor_cues"])
         self.plan_intent = re.compile(_alt(c["plan_intent"]))
+        self.plan_intent_not = re.compile(_alt(c["plan_intent_not"]))
         self.remote_floor = re.compile(f"(?:{_alt(c['remote_floor_cues'])})(?:(?!的)[\u4e00-\u9fff]){{1,3}}$")
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
         self.remote_cap_share = re.compile(
@@ -764,7 +765,12 @@ def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: 
     if c.year_goal_verbs_re.search(masked, year_pos, q_start):
         return True
     span = ctx.text[q_start:q_end]
-    return comp in (">", ">=") and "余" not in span and "多" not in span
+    return comp in (">", ">=") and not _approximate(span)
+
+
+def _approximate(span: str) -> bool:
+    """Whether an amount's text says "more than" by 余 or 多 (``1700多万吨``): a reported figure, not a floor."""
+    return "余" in span or "多" in span
 
 
 def _segment_end(text: str, pos: int, limit: int) -> int:
@@ -1046,9 +1052,8 @@ def _reported_amounts(ctx: _Context, out: list[Quantity], roles: list[str], c: _
     for i, q in enumerate(out):  # in text order: one pass
         sent_start, sent_end = ctx.sentence(q.start)
         if sent_start != sentence:
-            m = c.plan_intent.search(ctx.masked, sent_start, sent_end)
-            sentence, first_plain, intent = sent_start, None, (m.end() if m else len(ctx.text) + 1)
-        if first_plain is None and q.comparator in ("=", "~"):
+            sentence, first_plain, intent = sent_start, None, _first_intent(ctx.masked, sent_start, sent_end, c)
+        if first_plain is None and (q.comparator in ("=", "~") or (q.comparator == ">" and _approximate(q.text))):
             first_plain = i
         if (roles[i] != "target" or first_plain is None or first_plain >= i
                 or roles[first_plain] != "actual" or intent <= q.start or not _opens_current_year(ctx, q.start, c)):
@@ -1056,6 +1061,16 @@ def _reported_amounts(ctx: _Context, out: list[Quantity], roles: list[str], c: _
         res = res if res is not roles else list(roles)
         res[i] = "actual"
     return res
+
+
+def _first_intent(masked: str, lo: int, hi: int, c: _Compiled) -> int:
+    """End of the first word of intent (``plan_intent``) in ``masked[lo:hi]`` that is not part of a longer word
+    (``plan_intent_not``: 要求, 主要 …); past the text's end if none."""
+    blocked = [m.span() for m in c.plan_intent_not.finditer(masked, lo, hi)]
+    for m in c.plan_intent.finditer(masked, lo, hi):
+        if not any(a <= m.start() and m.end() <= b for a, b in blocked):
+            return m.end()
+    return len(masked) + 1
 
 
 def _opens_current_year(ctx: _Context, pos: int, c: _Compiled) -> bool:
