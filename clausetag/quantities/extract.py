@@ -285,6 +285,7 @@ class _Compiled:
         self.opening_time_left = re.compile(c["opening_time_left_pattern"])
         self.deadline_right = re.compile(c["deadline_right_pattern"])
         self.definition = re.compile(c["definition_pattern"])
+        self.modal_floor = re.compile(c["modal_floor_pattern"])
         self.condition = re.compile(c["condition_pattern"])
         self.only = re.compile(c["only_pattern"])
         self.floor_limit = re.compile(c["floor_limit_pattern"])
@@ -896,8 +897,8 @@ def _shared_cues(text: str, out: list[Quantity], opening: bool) -> list[Quantity
 def _norm_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[Quantity]:
     """Roles that a rule's wording fixes (``quantity_cues.yaml``, "Roles a rule's wording fixes"): an amount in a
     definition (是指) or a condition (如果, 若) is a threshold; an allowance after 仅可/只能 is a cap; 最低限额为 sets a
-    threshold floor, 限额为 and 以N为限 a cap; a floor set for one person or body is a threshold; a floor on a count under
-    a prohibition (不得…两个以上) is a cap with ``<``."""
+    threshold floor, 限额为 and 以N为限 a cap; a floor set for one person or body, or by a rule's modal with no year
+    (造林成活率应当达到85％以上), is a threshold; a floor on a count under a prohibition (不得…两个以上) is a cap with ``<``."""
     text = ctx.text
     res = out
     tac = ("cap", "target", "actual")
@@ -916,7 +917,9 @@ def _norm_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[Quanti
                                       or (_preceded_by(text, q.start, c.limit_frame[:1])
                                           and text.startswith(c.limit_frame[1], q.end))):
             new = replace(q, comparator="<=", low=None, high=q.value, role="cap")
-        elif q.role == "target" and q.comparator in (">=", ">") and c.per_scope.search(text, seg_start, q.start):
+        elif q.role == "target" and q.comparator in (">=", ">") and (
+                c.per_scope.search(text, seg_start, q.start)
+                or (q.year is None and c.modal_floor.search(text, seg_start, q.start))):
             new = replace(q, role="threshold")
         elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in c.negated_floor_units
               and c.negated_floor.search(text, max(0, q.start - 40), q.start)):
