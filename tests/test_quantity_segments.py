@@ -1,5 +1,5 @@
-"""The extractor's per-text lookups that replaced character walks and per-amount searches (a sentence with thousands
-of amounts took seconds): each is checked against the plain walk or search it replaced."""
+"""The extractor's per-text lookups that replaced character walks, per-amount searches and per-amount splits (a
+sentence with thousands of amounts took seconds): each is checked against the walk, search or split it replaced."""
 
 from __future__ import annotations
 
@@ -18,6 +18,7 @@ from clausetag.quantities.extract import (
     _segment_start,
     _year_and_time_cue,
 )
+from clausetag.quantities.rerank import _PUNCT, _jieba_blocks, _pos_cut, segment_tokens
 from clausetag.quantities.segments import segment_end, segment_start
 
 _BREAKS = frozenset("，；。")
@@ -39,7 +40,7 @@ def test_segment_bounds_match_a_character_walk() -> None:
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    @settings(max_examples=300)
+    @settings(max_examples=300, deadline=None)
     @given(st.text(alphabet="甲乙，；。、1", max_size=40), st.data())
     def same(text: str, data: st.DataObject) -> None:
         n = len(text)
@@ -110,9 +111,40 @@ def test_last_cue_matches_a_search_from_the_sentence_start_on_generated_sentence
     pieces = ["2023年，", "到2025年，", "力争", "累计", "同比增长", "已", "共", "按", "计划", "新建", "达到",
               "20", "5%", "万元", "企业", "，", "；", "、", "。", "其中", "目前", "6月底前", "了"]
 
-    @settings(max_examples=300)
+    @settings(max_examples=300, deadline=None)
     @given(st.lists(st.sampled_from(pieces), min_size=1, max_size=120))
     def same(parts: list[str]) -> None:
         _check_every_number("".join(parts))
+
+    same()
+
+
+def _split_tokens(text: str, lo: int, hi: int) -> list[tuple[int, int, str, str]]:
+    """segment_tokens as it was: walk to the segment's ends, split the whole segment into jieba's runs."""
+    s = segment_start(text, lo, _PUNCT)
+    e = segment_end(text, hi, _PUNCT, len(text))
+    out, pos = [], s
+    for block in _jieba_blocks().split(text[s:e]):
+        end = pos + len(block)
+        if end >= lo and pos <= hi and block:
+            for w, flag in _pos_cut(block):
+                out.append((pos, pos + len(w), w, flag))
+                pos += len(w)
+        pos = end
+    return out
+
+
+def test_segment_tokens_match_cutting_the_whole_segment() -> None:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=300, deadline=None)  # the first call loads jieba's dictionary
+    @given(st.lists(st.sampled_from(["企业", "培育", "5G", "基站", "2万个", " ", "，", "、", "（", "）", "。", "a.b",
+                                     "%", "——", "新建"]), max_size=30), st.data())
+    def same(parts: list[str], data: st.DataObject) -> None:
+        text = "".join(parts)
+        lo = data.draw(st.integers(0, len(text)))
+        hi = data.draw(st.integers(lo, len(text)))
+        assert segment_tokens(text, lo, hi) == _split_tokens(text, lo, hi)
 
     same()

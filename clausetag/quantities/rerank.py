@@ -36,6 +36,7 @@ from typing import Any
 
 from clausetag.quantities.indicators import _cues as _indicator_cues
 from clausetag.quantities.indicators import _trim
+from clausetag.quantities.segments import segment_end, segment_start
 
 __all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "Sentence", "candidates", "fuse", "indicator_features",
            "indicator_model", "rerank_indicators", "rerank_roles", "role_features", "role_model", "segment_tokens"]
@@ -339,6 +340,30 @@ def _pos_cut(block: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.word, w.flag) for w in pseg.cut(block))
 
 
+@lru_cache(maxsize=32)
+def _runs(text: str) -> tuple[list[int], list[int]]:
+    """Starts and ends of the runs jieba segments on their own (:func:`_jieba_blocks`) in ``text``, found once."""
+    spans = [m.span() for m in _jieba_blocks().finditer(text)]
+    return [a for a, _ in spans], [b for _, b in spans]
+
+
+def _blocks(text: str, s: int, e: int, lo: int, hi: int) -> Iterator[tuple[int, int]]:
+    """The pieces ``_jieba_blocks().split(text[s:e])`` gives (runs and what lies between them) that touch
+    ``lo..hi``, as spans of ``text``: found from the text's runs, so a long segment costs no more than a short one."""
+    starts, ends = _runs(text)
+    pos = max(lo - 1, s)
+    i = bisect_right(ends, pos)  # the first run that ends after pos
+    while pos < e and pos <= hi:
+        if i < len(starts) and starts[i] <= pos:  # pos is inside run i
+            a, b = max(starts[i], s), min(ends[i], e)
+            i += 1
+        else:  # between runs
+            a, b = (max(ends[i - 1], s) if i else s), (min(starts[i], e) if i < len(starts) else e)
+        if b >= lo and a <= hi:
+            yield a, b
+        pos = b
+
+
 def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
     """jieba words (with tags) of the comma segment of ``text`` that holds ``lo..hi`` and touch ``lo..hi``, as
     offsets into ``text``.
@@ -346,21 +371,14 @@ def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
     jieba's ``posseg.cut`` splits its input into runs of Han characters, letters and digits (and what lies
     between them) and cuts each run on its own, so only the runs that touch ``lo..hi`` are cut (cached by run):
     their words are exactly those that cutting the whole segment gives there."""
-    s = lo
-    while s > 0 and text[s - 1] not in _PUNCT:
-        s -= 1
-    e = hi
-    while e < len(text) and text[e] not in _PUNCT:
-        e += 1
+    s = segment_start(text, lo, _PUNCT)
+    e = segment_end(text, hi, _PUNCT, len(text))
     out: list[Token] = []
-    pos = s
-    for block in _jieba_blocks().split(text[s:e]):
-        end = pos + len(block)
-        if end >= lo and pos <= hi and block:
-            for w, flag in _pos_cut(block):
-                out.append((pos, pos + len(w), w, flag))
-                pos += len(w)
-        pos = end
+    for a, b in _blocks(text, s, e, lo, hi):
+        pos = a
+        for w, flag in _pos_cut(text[a:b]):
+            out.append((pos, pos + len(w), w, flag))
+            pos += len(w)
     return out
 
 
