@@ -2,9 +2,12 @@
 
     python benchmarks/bench_quantities.py [--mb 5] [--peer-lines 2000]
     python benchmarks/bench_quantities.py --growth [--sizes 10000,100000,1000000,10000000]
+    python benchmarks/bench_quantities.py --one-sentence [--counts 250,500,1000,2000] [--reader]
 
 ``--growth`` instead times one ``extract_quantities`` call on whole texts of growing size (the seed
 texts joined and repeated to each size in characters) and prints ns/char per size: flat means linear.
+``--one-sentence`` times single sentences holding many amounts (a scraped table whose line breaks were lost) and
+prints ms per quantity: flat means linear.
 
 The five seed texts are cut into lines and repeated until the corpus holds ``--mb`` MB of UTF-8; every
 line is one call (single process, one core). JioNLP and cn2an are optional (``pip install .[compare]``);
@@ -155,13 +158,48 @@ def growth(sizes: list[int], repeats: int = 3) -> list[str]:
     return rows
 
 
+def one_sentence(counts: list[int], reader: bool, repeats: int = 3) -> list[str]:
+    """One ``extract_quantities`` call per sentence holding ``n`` amounts and no sentence end (a scraped table whose
+    line breaks were lost), in two layouts: amounts joined by 、 and comma segments of plan wording."""
+    cities = ["衡水市", "沧州市", "定州市", "邢台市", "承德市"]
+    rows = []
+    for n in counts:
+        layouts = {
+            "、 list": "开工率由高到低排序，依次是：" + "、".join(
+                f"{cities[i % 5]}{50 + i % 40 + 0.01 * (i % 97):.2f}%" for i in range(n)) + "。",
+            "comma segments": "2023年，" + "，".join(
+                f"新建道路{i + 1}公里、完成投资{i + 3}万元" for i in range(n // 2)) + "。",
+        }
+        for name, text in layouts.items():
+            best, found = math.inf, 0
+            for _ in range(repeats):
+                t = time.perf_counter()
+                found = len(extract_quantities(text, reader=reader))
+                best = min(best, time.perf_counter() - t)
+            rows.append(f"| {name} | {len(text):,} | {found:,} | {best:.2f} | {best / max(found, 1) * 1e3:.2f} |")
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--mb", type=float, default=5.0)
     ap.add_argument("--peer-lines", type=int, default=2000)
     ap.add_argument("--growth", action="store_true", help="time whole texts of growing size instead")
     ap.add_argument("--sizes", default="10000,100000,1000000,10000000", help="text sizes (characters) for --growth")
+    ap.add_argument("--one-sentence", action="store_true",
+                    help="time single sentences with many amounts instead (readers off unless --reader)")
+    ap.add_argument("--counts", default="250,500,1000,2000", help="amounts per sentence for --one-sentence")
+    ap.add_argument("--reader", action="store_true", help="with --one-sentence: also run the transformer readers")
     args = ap.parse_args(argv)
+    if args.one_sentence:
+        extract_quantities("预热100家", reader=args.reader)
+        print(f"python {platform.python_version()} on {platform.machine()}, single process, one call per sentence, "
+              f"readers {'on' if args.reader else 'off'}\n")
+        print("| layout | characters | quantities | seconds | ms per quantity |")
+        print("|---|---|---|---|---|")
+        for r in one_sentence([int(x) for x in args.counts.split(",")], args.reader):
+            print(r)
+        return 0
     if args.growth:
         extract_quantities("预热100家")
         print(f"python {platform.python_version()} on {platform.machine()}, single process, one call per text\n")
