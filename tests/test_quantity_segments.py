@@ -148,3 +148,16 @@ def test_segment_tokens_match_cutting_the_whole_segment() -> None:
         assert segment_tokens(text, lo, hi) == _split_tokens(text, lo, hi)
 
     same()
+
+
+def test_role_cues_read_less_than_the_margin_from_where_an_attempt_starts() -> None:
+    # _last_cue searches the last _CUE_MARGIN characters before an amount again because a search that ends at the
+    # amount may read them differently; that holds while no cue pattern reads as far from where an attempt starts.
+    # Lookarounds read too: counted as if they consumed (an upper bound).
+    from clausetag.quantities.extract import _CUE_MARGIN
+    from clausetag.segment.patterns import max_width
+
+    pattern = _compiled().role_re.pattern
+    for look in ("(?<=", "(?<!", "(?=", "(?!"):
+        pattern = pattern.replace(look, "(?:")
+    assert max_width(pattern) < _CUE_MARGIN

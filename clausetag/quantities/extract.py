@@ -223,7 +223,7 @@ class _Compiled:
         )
         self.remote_floor_words = tuple(c["remote_floor_cues"])
         self.plan_intent = re.compile(_alt(c["plan_intent"]))
-        self.plan_intent_not = re.compile(_alt(c["plan_intent_not"]))
+        self.plan_intent_not = re.compile("|".join(f"(?:{p})" for p in c["plan_intent_not_patterns"]))
         self.remote_floor = re.compile(f"(?:{_alt(c['remote_floor_cues'])})(?:(?!的)[\u4e00-\u9fff]){{1,3}}$")
         # 不超过项目总投资的30%, 不超过项目固定资产投资20%: a cap cue, a few words (的), then a share
         self.remote_cap_share = re.compile(
@@ -286,6 +286,7 @@ class _Compiled:
         self.deadline_right = re.compile(c["deadline_right_pattern"])
         self.definition = re.compile(c["definition_pattern"])
         self.modal_floor = re.compile(c["modal_floor_pattern"])
+        self.modal_floor_area = re.compile(c["modal_floor_area_pattern"])
         self.condition = re.compile(c["condition_pattern"])
         self.only = re.compile(c["only_pattern"])
         self.floor_limit = re.compile(c["floor_limit_pattern"])
@@ -467,8 +468,9 @@ class _Context:
 
     def role_cues(self, sent_start: int, sent_end: int, c: _Compiled
                   ) -> tuple[list[int], list[tuple[int, int, str]], int]:
-        """The role cues of the sentence at ``sent_start`` (``c.role_re`` over the masked text, each as (start, end,
-        role)), their ends, and the index of the first target cue (-1 if none); found once per sentence."""
+        """(ends, cues, first): the role cues of the sentence at ``sent_start`` (``c.role_re`` over the masked text,
+        each as (start, end, role)), their ends, and the index of the first target cue (-1 if none); found once per
+        sentence."""
         got = self._cues.get(sent_start)
         if got is None:
             cues = [(m.start(), m.end(), c.cue_role(m.group())) for m in c.role_re.finditer(self.masked, sent_start,
@@ -596,8 +598,10 @@ def _deadline_year(ctx: _Context, q_end: int, sent_end: int, c: _Compiled) -> in
 
 
 _SPACE_CHARS = " \t\u3000"
+#: 余/多 right after a number: a figure rounded in a report (1700多万吨), not 多于 (a floor)
+_APPROXIMATE = re.compile(r"[\d０-９零〇一二两三四五六七八九十百千万亿][余多]")
 #: characters before an amount in which role cues are searched again up to it (:func:`_last_cue`): more than any cue
-#: pattern reads past its match
+#: pattern reads from where a match attempt starts, lookarounds included (a test checks the bound)
 _CUE_MARGIN = 32
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
@@ -717,7 +721,9 @@ def _last_cue(ctx: _Context, c: _Compiled, sent_start: int, sent_end: int, seg_s
     text = ctx.text
     ends, cues, first_target = ctx.role_cues(sent_start, sent_end, c)
     k = bisect_right(ends, q_start - _CUE_MARGIN)
-    # no cue starts between the last one kept and the next one found, nor closer to the amount than the margin
+    # Search again from the margin, or from the end of the last cue kept if later: an attempt that starts before
+    # the margin reads nothing past it, so it found what a search ending at the amount finds, and there is no cue
+    # there; but not after the start of the next cue found (one that ends within the margin), which is read again.
     resume = max(ends[k - 1] if k else sent_start, q_start - _CUE_MARGIN)
     if k < len(cues):
         resume = min(resume, cues[k][0])
@@ -726,7 +732,7 @@ def _last_cue(ctx: _Context, c: _Compiled, sent_start: int, sent_end: int, seg_s
         if m.end() > q_start:  # +1 above: 按's lookahead
             break
         tail.append((m.start(), m.end(), c.cue_role(m.group())))
-    if first_target >= k:
+    if first_target < 0 or first_target >= k:  # (a target cue the whole-sentence search did not find: none today)
         first_target = next((k + j for j, t in enumerate(tail) if t[2] == "target"), -1)
     goal_before_year = False
     if year_pos >= 0 and first_target >= 0:
@@ -770,8 +776,9 @@ def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: 
 
 
 def _approximate(span: str) -> bool:
-    """Whether an amount's text says "more than" by 余 or 多 (``1700多万吨``): a reported figure, not a floor."""
-    return "余" in span or "多" in span
+    """Whether an amount's text says "more than" by 余 or 多 right after its number (``1700多万吨``, ``3000余家``): a
+    reported figure, not a floor (``多于300家`` is one)."""
+    return _APPROXIMATE.search(span) is not None
 
 
 def _segment_end(text: str, pos: int, limit: int) -> int:
@@ -919,7 +926,9 @@ def _norm_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[Quanti
             new = replace(q, comparator="<=", low=None, high=q.value, role="cap")
         elif q.role == "target" and q.comparator in (">=", ">") and (
                 c.per_scope.search(text, seg_start, q.start)
-                or (q.year is None and c.modal_floor.search(text, seg_start, q.start))):
+                or (q.year is None and c.modal_floor.search(ctx.masked, seg_start, q.start)
+                    and not c.modal_floor_area.search(ctx.masked, seg_start, q.start)
+                    and _first_intent(ctx.masked, seg_start, q.start, c) > q.start)):
             new = replace(q, role="threshold")
         elif (q.comparator == ">=" and q.text.endswith("以上") and q.unit in c.negated_floor_units
               and c.negated_floor.search(text, max(0, q.start - 40), q.start)):
@@ -1069,9 +1078,12 @@ def _reported_amounts(ctx: _Context, out: list[Quantity], roles: list[str], c: _
 def _first_intent(masked: str, lo: int, hi: int, c: _Compiled) -> int:
     """End of the first word of intent (``plan_intent``) in ``masked[lo:hi]`` that is not part of a longer word
     (``plan_intent_not``: 要求, 主要 …); past the text's end if none."""
-    blocked = [m.span() for m in c.plan_intent_not.finditer(masked, lo, hi)]
+    blocked = [m.span() for m in c.plan_intent_not.finditer(masked, lo, hi)]  # in order, not overlapping
+    j = 0
     for m in c.plan_intent.finditer(masked, lo, hi):
-        if not any(a <= m.start() and m.end() <= b for a, b in blocked):
+        while j + 1 < len(blocked) and blocked[j + 1][0] <= m.start():
+            j += 1  # the last blocked word that starts at or before m is the only one that can hold it
+        if not (blocked and blocked[j][0] <= m.start() and m.end() <= blocked[j][1]):
             return m.end()
     return len(masked) + 1
 
@@ -1254,7 +1266,7 @@ def _scope_counts(text: str, out: list[Quantity]) -> list[Quantity]:
             continue
         if not _SCOPE_GAP.fullmatch(text, q.end, nq.start):
             continue
-        seg_end = segment_end(text, nq.end, _SEGMENT_BREAKS, len(text))
+        seg_end = _segment_end(text, nq.end, len(text))
         de = text.rfind("的", nq.end, seg_end)
         if de >= 0:  # 培育15个关键工序数控化率提升5%以上、…10%以上的数字化特色产业集群: the shares qualify what is
             if roles is None:  # counted — criteria it must meet (FORMAT: threshold)

@@ -340,11 +340,11 @@ def _pos_cut(block: str) -> tuple[tuple[str, str], ...]:
     return tuple((w.word, w.flag) for w in pseg.cut(block))
 
 
-@lru_cache(maxsize=32)
-def _runs(text: str) -> tuple[list[int], list[int]]:
+@lru_cache(maxsize=4)  # the text being read (a big text's lists are big)
+def _runs(text: str) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Starts and ends of the runs jieba segments on their own (:func:`_jieba_blocks`) in ``text``, found once."""
     spans = [m.span() for m in _jieba_blocks().finditer(text)]
-    return [a for a, _ in spans], [b for _, b in spans]
+    return tuple(a for a, _ in spans), tuple(b for _, b in spans)
 
 
 def _blocks(text: str, s: int, e: int, lo: int, hi: int) -> Iterator[tuple[int, int]]:
@@ -365,8 +365,8 @@ def _blocks(text: str, s: int, e: int, lo: int, hi: int) -> Iterator[tuple[int, 
 
 
 def segment_tokens(text: str, lo: int, hi: int) -> list[Token]:
-    """jieba words (with tags) of the comma segment of ``text`` that holds ``lo..hi`` and touch ``lo..hi``, as
-    offsets into ``text``.
+    """jieba words (with tags) of the comma segment of ``text`` that holds ``lo..hi`` (``lo <= hi``) and touch
+    ``lo..hi``, as offsets into ``text``.
 
     jieba's ``posseg.cut`` splits its input into runs of Han characters, letters and digits (and what lies
     between them) and cuts each run on its own, so only the runs that touch ``lo..hi`` are cut (cached by run):

@@ -3,7 +3,7 @@
 The extractor asks this for every amount, several times. Walking character by character made a text whose amounts
 share one long segment quadratic (a scraped table whose line breaks were lost: 2,000 amounts joined by 、 took
 seconds). Here the break positions of a text are found once (by a regular expression, cached for the last few
-texts) and each question is a binary search.
+texts) and each question is a binary search. Positions outside the text are not asked for.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ def _break_class(breaks: Breaks) -> re.Pattern[str]:
     return re.compile("[" + "".join(re.escape(ch) for ch in sorted(breaks)) + "]")
 
 
-@lru_cache(maxsize=32)
-def _positions(text: str, breaks: Breaks) -> list[int]:
-    return [m.start() for m in _break_class(breaks).finditer(text)]
+@lru_cache(maxsize=8)  # a few texts' worth (a text is asked with up to four sets of breaks): a big text's list is big
+def _positions(text: str, breaks: Breaks) -> tuple[int, ...]:
+    return tuple(m.start() for m in _break_class(breaks).finditer(text))
 
 
 def segment_start(text: str, pos: int, breaks: Breaks, floor: int = 0) -> int:
