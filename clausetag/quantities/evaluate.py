@@ -228,7 +228,8 @@ def score_sample(
                 if gi is not None and gq[gi]["role"] in TAC_ROLES:
                     pred_tac_ok += 1
         indicators_right = True
-        tac_sentences += any(g["role"] in TAC_ROLES for g in gq)
+        has_tac = any(g["role"] in TAC_ROLES for g in gq)
+        tac_sentences += has_tac
         for gi, g in enumerate(gq):
             groups = ("tac", "all") if g["role"] in TAC_ROLES else ("all",)
             p = pq[pairs[gi]] if gi in pairs else None
@@ -249,7 +250,7 @@ def score_sample(
                     indicators_right &= f != "indicator"
             if errors is not None and wrong:
                 errors.append({"sid": sid, "text": text, "gold": g, "pred": p, "wrong": wrong})
-        tac_sentences_right += indicators_right and any(g["role"] in TAC_ROLES for g in gq)
+        tac_sentences_right += indicators_right and has_tac
     out: dict[str, Any] = {}
     for grp, c in counts.items():
         n = c["n"]

@@ -61,10 +61,10 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from functools import lru_cache
-from importlib import resources
 from itertools import pairwise
 from typing import Any
 
+from clausetag.quantities.lexicon import load_indicator_cues
 from clausetag.quantities.places import place_scope
 from clausetag.quantities.segments import segment_end
 from clausetag.quantities.segments import segment_start as _segment_start
@@ -85,15 +85,6 @@ class Indicator:
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
-
-
-@lru_cache(maxsize=1)
-def load_indicator_cues() -> dict[str, Any]:
-    """Cue words from ``clausetag/lexicons/indicator_cues.yaml``."""
-    import yaml
-
-    with resources.files("clausetag.lexicons").joinpath("indicator_cues.yaml").open("r", encoding="utf-8") as fh:
-        return yaml.safe_load(fh)
 
 
 @lru_cache(maxsize=1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
-from typing import Any
+
+from clausetag.quantities.lexicon import load_indicator_cues
 
 __all__ = ["leading_places", "place_names", "place_scope"]
 
@@ -24,10 +25,7 @@ def _lengths() -> tuple[int, ...]:
 
 @lru_cache(maxsize=1)
 def _rules() -> tuple[frozenset[str], re.Pattern[str]]:
-    import yaml
-
-    text = resources.files("clausetag").joinpath("lexicons/indicator_cues.yaml").read_text(encoding="utf-8")
-    c: dict[str, Any] = yaml.safe_load(text)
+    c = load_indicator_cues()
     return frozenset(c["place_joined_next"]), re.compile(c["place_named_body_pattern"])
 
 
