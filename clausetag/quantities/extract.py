@@ -230,6 +230,7 @@ class _Compiled:
             f"(?:{_alt(c['remote_cap_cues'])})(?:[^,，。；;、按]{{0,28}}的|[^,，。；;、的按]{{0,12}})$")
         self.share_units = frozenset(c["remote_cap_share_units"])
         self.remote_cap_condition = re.compile(c["remote_cap_condition_right"])
+        self.criterion_attribute_left = re.compile("(?:" + "|".join(map(re.escape, c["criterion_attribute_left"])) + ")$")
         self.money_context = re.compile(_alt(c["money_context"]))
         self.symbol_unit: dict[str, str] = dict(u["symbols"])
         digit = "(?:\\d|[一二两三四五六七八九])"
@@ -848,6 +849,8 @@ def extract_quantities(text: str, indicators: bool = True, learned: bool = True,
         out = _norm_roles(holder[0] if holder else _Context(text), out, c)
         if any(w in text for w in c.remote_floor_words):
             out = _remote_floors(text, out, c)
+    if len(out) > 1:
+        out = _former_bounds(text, out, c)
     if indicators and out:
         out = [q if ind is None else replace(q, indicator=ind.text, indicator_start=ind.start, indicator_end=ind.end)
                for q, ind in zip(out, find_indicators(text, out))]
@@ -983,6 +986,24 @@ def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantit
         if c.baseline_left.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
             res = res if res is not out else list(out)
             res[i] = replace(q, role="actual")
+    return res
+
+
+def _former_bounds(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A former value written as a bound (``占比由不低于80%提高至不低于90%``, ``从现行不低于20%提高到不低于50%``) is
+    the value a rule or plan set before, not a measured baseline: it takes the role of the new value
+    (FORMAT.md: "a former value takes the role of the new one"; the samples' gold holds 15 such pairs, all alike)."""
+    res = out
+    for i in range(len(out) - 1):
+        q, new = out[i], out[i + 1]
+        if q.comparator not in _CUE_BOUND or q.role == new.role:
+            continue
+        m = c.baseline_right.match(text, q.end)
+        if m is None or not m.end() <= new.start <= m.end() + _FORMER_GAP:
+            continue
+        if c.baseline_left.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
+            res = res if res is not out else list(out)
+            res[i] = replace(q, role=new.role, year=new.year if q.year is None else q.year)
     return res
 
 
@@ -1439,13 +1460,16 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
 
     # comparator cues around the span
     start, end = s, e
-    cap = False
+    cap = cap_cue = False
     for L in c.prefix_lens:
         w = text[s - L:s] if s >= L else ""
         if w in c.prefix:
             if comp != "range":
                 comp = c.prefix[w]
-            cap = w in c.cap_words or w == "上限"
+            # 户籍人口不超过100万的城市，…: a criterion of the noun after 的, no cap (as for a remote cue below)
+            cap_cue = w in c.cap_words or w == "上限"
+            cap = cap_cue and not (c.remote_cap_condition.match(text, e) and c.criterion_attribute_left.search(
+                text, max(0, s - L - 8), s - L))
             start = s - L
             break
     if pn is None and is_cn_lead and start == s and g("n1")[0] in "百千万亿" and not _bound_follows(text, e, c):
@@ -1475,7 +1499,7 @@ def _candidate(text: str, m: re.Match[str], c: _Compiled, holder: list[_Context]
             if not ("万" in sc1 or "亿" in sc1):
                 return None
             sent_start, _ = ctx.sentence(s)
-            if not (cap or c.money_context.search(text, sent_start, s)):
+            if not (cap_cue or cap or c.money_context.search(text, sent_start, s)):
                 return None
             kind, unit, currency = "money", "元", "CNY"
         else:
