@@ -10,7 +10,7 @@ from conftest import DATA_DIR
 
 from clausetag.quantities.extract import extract_quantities
 from clausetag.quantities.indicators import Indicator, _broken_edges, headless, respectively
-from clausetag.quantities.rerank import _names_nothing
+from clausetag.quantities.rerank import _names_nothing, _place_only
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]
@@ -176,3 +176,16 @@ BARE_SPANS = yaml.safe_load((DATA_DIR / "bare_spans.yaml").read_text(encoding="u
 def test_reader_spans_that_name_nothing(row):
     s = row["text"].rindex(row["span"])
     assert _names_nothing(row["text"], s, s + len(row["span"])) is row["nothing"]
+
+
+@pytest.mark.parametrize(("text", "span", "place"), [
+    ("辛集市69.86%张家口市68.99%", "张家口", True),  # a place name without its suffix (the next list item)
+    ("辛集市69.86%张家口市68.99%", "张家口市", True),
+    ("河北省石家庄市开工率90%", "河北省石家庄市", True),
+    ("河北省石家庄市开工率90%", "石家庄市开工率", False),
+    ("开工率90%", "开工率", False),
+])
+def test_a_share_measures_no_place(text, span, place):
+    """The re-rankers' and the reader's span for a share is left out where it names only places."""
+    s = text.index(span)
+    assert _place_only(text, s, s + len(span)) is place

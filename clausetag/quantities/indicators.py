@@ -120,6 +120,8 @@ class _Cues:
         self.names_nothing_alone = frozenset(c["names_nothing_alone"])
         self.closing_verb = re.compile(c["closing_verb_pattern"])
         self.comparison_tail = re.compile(c["comparison_tail_pattern"])
+        self.modal_inner = re.compile(c["modal_inner_pattern"])
+        self.fund_grant_tail = re.compile(c["fund_grant_tail_pattern"])
         self.link_start = re.compile(f"(?:{_alt(c['change_words'])})(?:到|至|为)|(?:{_alt(c['link_words'])})$")
         self.list_label = re.compile(c["list_label_pattern"])
         self.list_head = re.compile(c["list_head_pattern"])
@@ -347,6 +349,8 @@ _SHARE_OF_END = re.compile(r"(?:要达到|达到|不低于|不高于|不超过|�
 _COMPARED_TO = re.compile(r"(?:较|比|同比)(?:[12１２][0-9０-９]{3}\s*年(?:度|底|末)?|上年|去年|上一年度?)[^，,；;。]{0,6}$"
                           r"|分别(?:同比|环比)(?:增长|增加|提高|提升|下降|减少|降低)$")  # …企业数量分别同比增长20%、30%
 _ORIGINAL = re.compile(r"(?:在|比)原(?:每(?:人|户|生|名|个|家|年|月))*$")  # 在原每人每月70元的基础上
+#: the end of an amount (number and unit) right before a bound word
+_AMOUNT_END = re.compile(r"[0-9０-９.．一二两三四五六七八九十百千万亿](?:[万亿])?(?:美元|元|人|户|吨|平方米|亩|千瓦|家|个|项|台|辆|床|年)?$")
 _NOUN_NEXT = re.compile(r"(?![的以左及或和与、])[\u4e00-\u9fff]")
 _ANY_DIGIT = re.compile(r"[0-9０-９]")
 _RANK = re.compile(r"(?:前|排名前|位列前)$")  # 前15家钢铁企业: a rank inside a noun phrase
@@ -406,6 +410,13 @@ def _after(text: str, qe: int, re_: int, cues: _Cues, before_quantity: bool, uni
     for m in cues.after_stop.finditer(text, s + 2, e):
         if m.group() == "以上" and text[m.start() - 1] in "级模额":
             continue  # 20家省级以上创新平台, 1万家规模以上工业企业: part of the noun phrase
+        if m.start() >= e:
+            break
+        if (m.group() == "以上" and heads is not None and _AMOUNT_END.search(text, s, m.start())
+                and _NOUN_NEXT.match(text, m.end(), e)
+                and (hm := _last(heads.finditer(text, m.end(), e))) is not None):
+            e = hm.end()  # 50家投资总额2000万美元以上重点外资企业包联帮扶: a criterion inside the noun phrase
+            continue  # (FORMAT.md), which ends with what the counter counts
         if _balanced(text[s:m.start()]):
             e = m.start()
             break
@@ -746,6 +757,8 @@ def _list_heads(text: str, quantities: Sequence[Any], out: list[Indicator | None
                 continue
             colon = first
         item_s = max(text.rfind("、", colon, q.start), text.rfind("，", colon, q.start), colon) + 1
+        if i and item_s <= quantities[i - 1].end < q.start:
+            item_s = quantities[i - 1].end  # …辛集市69.86%张家口市68.99%: an item whose 、 was left out
         if not cues.list_label.fullmatch(text, item_s, q.start):
             continue
         sent_s = max(text.rfind(ch, 0, colon) for ch in "。；;！？\n") + 1
@@ -988,6 +1001,12 @@ def _broken_edges(text: str, out: list[Indicator | None]) -> list[Indicator | No
         m = cues.comparison_tail.search(text, s, e)
         if m is not None and m.start() - s >= 2:
             e = m.start()  # 贷款增速高于各项贷款平均增速 → 贷款增速
+        m = cues.modal_inner.search(text, s, e)
+        if m is not None and m.start() - s >= 2:
+            e = m.start()  # …变更仅可在项目执行内变更 → …变更: a modal ends the noun phrase
+        m = cues.fund_grant_tail.search(text, s, e)
+        if m is not None and m.start() - s >= 2:
+            e = m.start()  # 省…专项资金补助 → 省…专项资金: the fund, not what is done with it
         if (s, e) != (ind.start, ind.end) and text[s:e].strip(_SPACE):
             res[i] = Indicator(text[s:e], s, e)
     return res
