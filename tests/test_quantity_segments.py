@@ -10,11 +10,13 @@ from conftest import DATA_DIR
 
 from clausetag.quantities.extract import (
     _DIGIT,
+    _DUI,
     _SEGMENT_BREAKS,
     _Compiled,
     _compiled,
     _Context,
     _last_cue,
+    _opens_with_dui,
     _segment_start,
     _year_and_time_cue,
 )
@@ -161,3 +163,43 @@ def test_role_cues_read_less_than_the_margin_from_where_an_attempt_starts() -> N
     for look in ("(?<=", "(?<!", "(?=", "(?!"):
         pattern = pattern.replace(look, "(?:")
     assert max_width(pattern) < _CUE_MARGIN
+
+
+def test_word_lookup_matches_a_search() -> None:
+    """_Context.has_word (the words' places found once per text) against the masked-text search of their alternation
+    it replaced, for each word list it serves, on texts of those words, their parts, brackets and quotes."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    c = _compiled()
+    lists = (c.present_words, c.year_goal_words, c.report_words)
+    patterns = (c.present_time_re, c.year_goal_verbs_re, c.report_markers_re)
+    pieces = sorted({w for ws in lists for w in ws} | {w[:1] for ws in lists for w in ws}
+                    | {"截至", "《", "》", "“", "”", "甲", "，"})
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.lists(st.sampled_from(pieces), max_size=12), st.data())
+    def same(parts: list[str], data: st.DataObject) -> None:
+        text = "".join(parts)
+        ctx = _Context(text)
+        start = data.draw(st.integers(0, len(text)))
+        end = data.draw(st.integers(0, len(text)))
+        for words, pattern in zip(lists, patterns):
+            assert ctx.has_word(words, start, end) is (pattern.search(ctx.masked, start, end) is not None)
+
+    same()
+
+
+def test_dui_lookup_matches_a_search() -> None:
+    """_opens_with_dui (the regex tried only where 对 stands) against the segment search it replaced."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.text(alphabet="对于外，,；：\t甲", max_size=16), st.data())
+    def same(text: str, data: st.DataObject) -> None:
+        lo = data.draw(st.integers(0, len(text)))
+        hi = data.draw(st.integers(0, len(text)))
+        assert _opens_with_dui(text, lo, hi) is (_DUI.search(text, lo, hi) is not None)
+
+    same()

@@ -278,6 +278,8 @@ class _Compiled:
         self.actual_after = re.compile(f"[^，,；;。：:]{{0,16}}?(?:{_alt(c['actual_after'])}|(?<![为除])了)")
         self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
         self.report_markers_re = re.compile(_alt(c["report_markers"]))
+        self.year_goal_words = tuple(c["year_goal_verbs"])
+        self.report_words = tuple(c["report_markers"])
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
         self.year_base_right = re.compile(c["year_base_right_pattern"])
         self.year_action_right = re.compile(c["year_action_right_pattern"])
@@ -300,6 +302,7 @@ class _Compiled:
         self.opening_time_right = re.compile(c["opening_time_right_pattern"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
         self.present_time_re = re.compile(_alt(c["present_time"]))
+        self.present_words = tuple(c["present_time"])
         # 罚款 after the quantity in its segment, possibly after the range's other bound (五千元以上五万元以下罚款)
         self.penalty_right = re.compile(f"[^，,；;。：:]{{0,14}}?(?:{_alt(c['penalty_right'])})")
         self.penalty_left = re.compile(_alt(c["penalty_left"]))
@@ -446,7 +449,7 @@ class _Context:
     expressions are computed once (lazily) and looked up by bisection, so a whole text costs linear
     time however many quantities it holds."""
 
-    __slots__ = ("_bounds", "_cues", "_masked", "_time_ends", "_time_starts", "_times", "text")
+    __slots__ = ("_bounds", "_cues", "_masked", "_time_ends", "_time_starts", "_times", "_words", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -456,6 +459,7 @@ class _Context:
         self._time_starts: list[int] = []
         self._time_ends: list[int] = []
         self._cues: dict[int, tuple[list[int], list[tuple[int, int, str]], int]] = {}
+        self._words: dict[tuple[str, ...], tuple[list[int], list[int]]] = {}
 
     def sentence(self, pos: int) -> tuple[int, int]:
         """(start, end) of the sentence holding ``pos`` (end = the position of its end mark)."""
@@ -479,6 +483,27 @@ class _Context:
             first = next((i for i, t in enumerate(cues) if t[2] == "target"), -1)
             got = self._cues[sent_start] = ([t[1] for t in cues], cues, first)
         return got
+
+    def has_word(self, words: tuple[str, ...], start: int, end: int) -> bool:
+        """Whether one of ``words`` lies in the masked text between ``start`` and ``end`` (as a search of their
+        alternation, ``re.compile(_alt(words)).search(masked, start, end)``), from the words' places found once per
+        text and word list: a sentence with thousands of amounts asks once per amount."""
+        got = self._words.get(words)
+        if got is None:
+            masked, found = self.masked, []
+            for w in words:  # every occurrence, overlapping ones too (截至目前 holds 目前)
+                k = masked.find(w)
+                while k >= 0:
+                    found.append((k, k + len(w)))
+                    k = masked.find(w, k + 1)
+            found.sort()
+            ends = [e for _, e in found]
+            for i in range(len(ends) - 2, -1, -1):  # the least end of the words that start at or after each one
+                ends[i] = min(ends[i], ends[i + 1])
+            got = self._words[words] = ([s for s, _ in found], ends)
+        starts, least_end = got
+        i = bisect_left(starts, start)
+        return i < len(starts) and least_end[i] <= end
 
     def times_between(self, start: int, end: int) -> list[TimeExpr]:
         """Time expressions that start at or after ``start`` and end at or before ``end``."""
@@ -561,7 +586,7 @@ def _year_and_time_cue(ctx: _Context, sent_start: int, pos: int, c: _Compiled) -
             cue_pos, cue_role = t.start, "target"
         elif opens_segment and t.kind != "period":  # 2019至2022年，每年新增…: a plan period, no cue
             cue_pos, cue_role = t.start, "actual"
-    if best is not None and c.present_time_re.search(ctx.masked, best.end, pos):
+    if best is not None and ctx.has_word(c.present_words, best.end, pos):
         return None, cue_pos, cue_role  # 2014年全市共安排…，目前已经启动…31个: the year stops at 目前
     return (best.year if best else None), cue_pos, cue_role
 
@@ -607,6 +632,17 @@ _CUE_MARGIN = 32
 _DIGIT = re.compile(r"[0-9０-９零〇一二两三四五六七八九十百千万亿]")
 _DUI = re.compile(r"(?:^|(?<=[，,；;：:\s]))对(?!于|外|接|标|照|话|象|应|策)")
 _SEGMENT_BREAKS = frozenset("，,；;：:。！!？?\n")
+
+
+def _opens_with_dui(masked: str, lo: int, hi: int) -> bool:
+    """``_DUI.search(masked, lo, hi)``, tried only where 对 stands (a 、 list of thousands of amounts is one segment:
+    a regex scan of it for each amount was most of the extractor's time)."""
+    k = masked.find("对", lo, hi)
+    while k >= 0:
+        if _DUI.match(masked, k, hi):
+            return True
+        k = masked.find("对", k + 1, hi)
+    return False
 
 
 _CJK_NOUN_NEXT = re.compile(r"(?![的以左及或和、])[\u4e00-\u9fff]")
@@ -662,7 +698,7 @@ def _role(ctx: _Context, q_start: int, q_end: int, cap: bool, comp: str, kind: s
         return "actual", None  # 在原每人每月70元的基础上
     # a condition written 对…的，(对…完成课题研究5项以上、…新认定的省级工业设计研究院，给予…): threshold
     seg_end = _segment_end(text, q_end, sent_end)
-    if (_DUI.search(masked, seg_start, q_start) and text[seg_end - 1:seg_end] == "的"
+    if (text[seg_end - 1:seg_end] == "的" and _opens_with_dui(masked, seg_start, q_start)
             and seg_end < len(text) and text[seg_end] in "，,"):
         return "threshold", year
     # a condition of a grant (每引进1个…团队，给予最高10万元奖励; 引进1名高层次人才，给予…): other
@@ -767,10 +803,9 @@ def _in_review(ctx: _Context, c: _Compiled, sent_start: int, q_start: int) -> bo
 def _year_goal(ctx: _Context, c: _Compiled, year_pos: int, q_start: int, q_end: int, comp: str,
                sent_start: int, sent_end: int) -> bool:
     """Whether a sentence opened by a year states a goal for the quantity (see ``year_goal_verbs``)."""
-    masked = ctx.masked
-    if c.report_markers_re.search(masked, sent_start, sent_end):
+    if ctx.has_word(c.report_words, sent_start, sent_end):
         return False
-    if c.year_goal_verbs_re.search(masked, year_pos, q_start):
+    if ctx.has_word(c.year_goal_words, year_pos, q_start):
         return True
     span = ctx.text[q_start:q_end]
     return comp in (">", ">=") and not _approximate(span)
