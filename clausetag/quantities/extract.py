@@ -285,6 +285,9 @@ class _Compiled:
         self.year_action_right = re.compile(c["year_action_right_pattern"])
         self.year_start_right = re.compile(c["year_start_right_pattern"])
         self.as_of_opening = re.compile(c["as_of_opening_pattern"])
+        self.as_of_level = frozenset(c["as_of_level_cues"])
+        self.deadline_segment_opening = re.compile(c["deadline_segment_opening_pattern"])
+        self.period_opening = re.compile(c["period_opening_pattern"])
         self.opening_time_left = re.compile(c["opening_time_left_pattern"])
         self.deadline_right = re.compile(c["deadline_right_pattern"])
         self.definition = re.compile(c["definition_pattern"])
@@ -1060,7 +1063,9 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     """Each amount's role after the cues written on it: an upper limit written on an amount that no deadline
     (到2025年) governs (``加权利率不高于5.5%``) is a cap, not a target; an amount after 现有 is actual, not a target,
     and so is an estimate (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text
-    plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); a share of the subjects that
+    plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); an amount in a segment a
+    deadline year opens (``…，到2025年…覆盖率达到100%``) or in a sentence a plan period opens (``2024—2026年，``) is a
+    target, not actual; a share of the subjects that
     do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     as_of: dict[int, int] = {}
@@ -1069,6 +1074,11 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
         if (r == "target" and q.text.startswith(c.upper_prefix)
                 and _year_and_time_cue(ctx, ctx.sentence(q.start)[0], q.start, c)[2] != "target"):
             roles[i] = "cap"  # (到2025年…不超过3.2亿吨: a goal under a deadline stays a target)
+        elif r in ("target", "actual") and c.deadline_segment_opening.match(
+                text, _segment_start(text, q.start, _SEGMENT_BREAKS, ctx.sentence(q.start)[0])):
+            roles[i] = "target"  # (…，到2025年乡镇自动气象站覆盖率达到100%: a goal after a report)
+        elif r == "actual" and _plan_period(ctx, q, c):
+            roles[i] = "target"  # (2024—2026年，…累计新改建农村公路1.5万公里: what the period plans)
         elif r == "target" and (c.existing_left.search(text, max(0, q.start - 4), q.start)
                                 or (text.endswith(c.estimate_left, 0, q.start) and _opens_current_year(ctx, q.start, c))
                                 or _as_of_report(ctx, q.start, c, as_of)):
@@ -1078,9 +1088,19 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     return roles
 
 
+def _plan_period(ctx: _Context, q: Quantity, c: _Compiled) -> bool:
+    """Whether the sentence of ``q`` opens with a plan period (``2024—2026年，``) and no 已 or 了 comes before ``q`` in
+    its segment (``2015至2017年，我省已有1060所…``: a report)."""
+    sent_start = ctx.sentence(q.start)[0]
+    if c.period_opening.match(ctx.text, sent_start) is None:
+        return False
+    seg_start = _segment_start(ctx.text, q.start, _SEGMENT_BREAKS, sent_start)
+    return not any(ch in ctx.masked[seg_start:q.start] for ch in "已了")
+
+
 def _as_of_report(ctx: _Context, pos: int, c: _Compiled, seen: dict[int, int]) -> bool:
-    """Whether the sentence holding ``pos`` opens with an as-of date (``截至2023年底，``) and no target cue comes
-    between it and ``pos`` (``seen``: the first target cue of each sentence start already looked at, so a long
+    """Whether the sentence holding ``pos`` opens with an as-of date (``截至2023年底，``) and no target cue (but a
+    level held: 保持在, 稳定在, 控制在) comes between it and ``pos`` (``seen``: the first target cue of each sentence start already looked at, so a long
     sentence is scanned once)."""
     start, end = ctx.sentence(pos)
     if start not in seen:
@@ -1089,7 +1109,7 @@ def _as_of_report(ctx: _Context, pos: int, c: _Compiled, seen: dict[int, int]) -
         if m is not None:
             first = len(ctx.text)
             for x in c.role_re.finditer(ctx.masked, m.end(), end):
-                if c.cue_role(x.group()) == "target":
+                if c.cue_role(x.group()) == "target" and x.group() not in c.as_of_level:
                     first = x.start()
                     break
         seen[start] = first

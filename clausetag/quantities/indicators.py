@@ -1047,7 +1047,7 @@ def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = I
       (``科技型中小企业、高新技术企业分别不低于100家、50家``; not ``审核期、辅导期企业数量``, a list of modifiers of
       one head): one item each;
     * else, when the earlier target/actual/cap quantities of the sentence all have indicators and name as many
-      distinct ones, and the run's own indicators are among them or missing
+      distinct ones, and the run's own indicators are among them, missing or the list holding all of them
       (``开工率为100%，竣工率为83.32%，…，分别比8月底增长了5.3个百分点、5.9个百分点…``): one each, in order.
 
     Caps are left alone (``分别择优给予不超过…、最高不超过…``: two caps on one grant)."""
@@ -1090,7 +1090,9 @@ def respectively(text: str, quantities: Sequence[Any], roles: frozenset[str] = I
         else:
             if not earlier:
                 continue
-            if len(distinct) == len(run) and names <= distinct.keys():
+            # (…起数和死亡人数分别为126起、98人，同比分别下降14.3%和11.7%: the run's own indicator may be the
+            # unsplit list that holds every one of them)
+            if len(distinct) == len(run) and all(n in distinct or all(d in n for d in distinct) for n in names):
                 for r, ind in zip(run, distinct.values()):
                     out[r] = ind
     return out

@@ -24,9 +24,10 @@ def _lengths() -> tuple[int, ...]:
 
 
 @lru_cache(maxsize=1)
-def _rules() -> tuple[frozenset[str], re.Pattern[str]]:
+def _rules() -> tuple[frozenset[str], re.Pattern[str], re.Pattern[str]]:
     c = load_indicator_cues()
-    return frozenset(c["place_joined_next"]), re.compile(c["place_named_body_pattern"])
+    return (frozenset(c["place_joined_next"]), re.compile(c["place_joined_next_pattern"]),
+            re.compile(c["place_named_body_pattern"]))
 
 
 def leading_places(text: str, start: int = 0, end: int | None = None) -> int:
@@ -54,8 +55,8 @@ def place_scope(text: str, start: int = 0, end: int | None = None) -> int:
     k = leading_places(text, start, end)
     if not k or end - start - k < 2:
         return 0
-    joined, body = _rules()
-    if text[start + k] in joined or body.search(text, start + k, end):
+    joined, joined_word, body = _rules()
+    if text[start + k] in joined or joined_word.match(text, start + k) or body.search(text, start + k, end):
         return 0
     return k if k in _word_ends(text[start:end]) else 0
 
