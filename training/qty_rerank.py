@@ -12,7 +12,7 @@ Role: every gold quantity aligned (``clausetag.quantities.evaluate.align_spans``
 quantities with the just-trained role model applied and the rules' indicators; every gold target/actual/cap
 quantity aligned to one with an indicator gives its candidate spans, labelled 1 where the candidate equals the
 annotated indicator by the scorer's comparison. Deterministic (lbfgs, ``--seed``). Never train on the test sets
-(``_TEST_SAMPLES``: ``labels/quantities_test``, ``_test2``, ``_test3``, ``_written`` … ``_written11``, ``_remainder``,
+(``_TEST_SAMPLES``: ``labels/quantities_test``, ``_test2``, ``_test3``, ``_written`` … ``_written12``, ``_remainder``,
 ``_regulations`` … ``_regulations3``): ``--train-extra`` refuses a sample or gold file in one of their folders, and a
 sample holding any of their sentences.
 """
@@ -48,7 +48,8 @@ TRAIN_SAMPLES = ("labels/quantities_sample", "labels/quantities_reach", "labels/
 _TEST_SAMPLES = ("quantities_test", "quantities_test2", "quantities_test3", "quantities_written", "quantities_written2",
                  "quantities_written3", "quantities_written4", "quantities_written5", "quantities_written6",
                  "quantities_written7", "quantities_written8", "quantities_written9", "quantities_written10",
-                 "quantities_written11", "quantities_remainder", "quantities_regulations", "quantities_regulations2", "quantities_regulations3")
+                 "quantities_written11", "quantities_written12", "quantities_remainder", "quantities_regulations",
+                 "quantities_regulations2", "quantities_regulations3")
 #: weights below this (all classes) are dropped from the files: on the 3,188 quantities of the three training
 #: samples the pruned role model decides every role as the full one (39k of 61k features kept)
 MIN_WEIGHT = 0.01
