@@ -1065,7 +1065,8 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     and so is an estimate (``预计超1000亿元``) in a sentence opened by a bare year (``2023年，``: the year the text
     plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); an amount in a segment a
     deadline year opens (``…，到2025年…覆盖率达到100%``) or in a sentence a plan period opens (``2024—2026年，``) is a
-    target, not actual; a share of the subjects that
+    target, not actual; a floor before 的 and a noun, with a count after it in its segment, is a criterion of what
+    is counted (threshold); a share of the subjects that
     do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     as_of: dict[int, int] = {}
@@ -1077,6 +1078,10 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
         elif r in ("target", "actual") and c.deadline_segment_opening.match(
                 text, _segment_start(text, q.start, _SEGMENT_BREAKS, ctx.sentence(q.start)[0])):
             roles[i] = "target"  # (…，到2025年乡镇自动气象站覆盖率达到100%: a goal after a report)
+        elif (r in ("target", "actual") and q.comparator in (">", ">=") and text.startswith("的", q.end)
+              and _CJK_NOUN_NEXT.match(text, q.end + 1)
+              and _COUNT_AHEAD.search(text, q.end, _segment_end(text, q.end, ctx.sentence(q.start)[1]))):
+            roles[i] = "threshold"  # (展览面积5000平方米以上的展会达到300个: a criterion of what is counted, as the rules say)
         elif r == "actual" and _plan_period(ctx, q, c):
             roles[i] = "target"  # (2024—2026年，…累计新改建农村公路1.5万公里: what the period plans)
         elif r == "target" and (c.existing_left.search(text, max(0, q.start - 4), q.start)
