@@ -67,6 +67,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, replace
 from functools import lru_cache
 from importlib import resources
@@ -1010,20 +1011,26 @@ def _basis_notes(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]
             for q in out]
 
 
-def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
-    """A former value of a target (``森林覆盖率由82%提高到84%``: ``82%``) is ``actual``, as the rules say: the learned
-    models read the plan around it and call it a target. Only a target is changed, and only before a target."""
-    res = out
+def _former_pairs(text: str, out: list[Quantity], c: _Compiled) -> Iterator[int]:
+    """Indices ``i`` where ``out[i]`` is the former value of ``out[i + 1]``: a change verb right after it
+    (``baseline_right``), the new value within ``_FORMER_GAP`` after that verb, and 由/从 before it in its segment."""
     for i in range(len(out) - 1):
         q, new = out[i], out[i + 1]
-        if q.role != "target" or new.role != "target":
-            continue
         m = c.baseline_right.match(text, q.end)
         if m is None or not m.end() <= new.start <= m.end() + _FORMER_GAP:
             continue
         if c.baseline_left.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
+            yield i
+
+
+def _former_values(text: str, out: list[Quantity], c: _Compiled) -> list[Quantity]:
+    """A former value of a target (``森林覆盖率由82%提高到84%``: ``82%``) is ``actual``, as the rules say: the learned
+    models read the plan around it and call it a target. Only a target is changed, and only before a target."""
+    res = out
+    for i in _former_pairs(text, out, c):
+        if out[i].role == "target" and out[i + 1].role == "target":
             res = res if res is not out else list(out)
-            res[i] = replace(q, role="actual")
+            res[i] = replace(out[i], role="actual")
     return res
 
 
@@ -1032,14 +1039,9 @@ def _former_bounds(text: str, out: list[Quantity], c: _Compiled) -> list[Quantit
     the value a rule or plan set before, not a measured baseline: it takes the role of the new value
     (FORMAT.md: "a former value takes the role of the new one"; the samples' gold holds 15 such pairs, all alike)."""
     res = out
-    for i in range(len(out) - 1):
+    for i in _former_pairs(text, out, c):
         q, new = out[i], out[i + 1]
-        if q.comparator not in _CUE_BOUND or q.role == new.role:
-            continue
-        m = c.baseline_right.match(text, q.end)
-        if m is None or not m.end() <= new.start <= m.end() + _FORMER_GAP:
-            continue
-        if c.baseline_left.search(text, _segment_start(text, q.start, _SEGMENT_BREAKS), q.start):
+        if q.comparator in _CUE_BOUND and q.role != new.role:
             res = res if res is not out else list(out)
             res[i] = replace(q, role=new.role, year=new.year if q.year is None else q.year)
     return res
