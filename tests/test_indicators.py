@@ -10,7 +10,8 @@ from conftest import DATA_DIR
 
 from clausetag.quantities.extract import extract_quantities
 from clausetag.quantities.indicators import Indicator, _broken_edges, headless, respectively
-from clausetag.quantities.rerank import _names_nothing, _place_only
+from clausetag.quantities.places import only_places
+from clausetag.quantities.rerank import _names_nothing
 
 GOLDEN = [json.loads(line) for line in (DATA_DIR / "indicators_golden.jsonl").read_text(encoding="utf-8").splitlines()
           if line.strip()]
@@ -188,4 +189,4 @@ def test_reader_spans_that_name_nothing(row):
 def test_a_share_measures_no_place(text, span, place):
     """The re-rankers' and the reader's span for a share is left out where it names only places."""
     s = text.index(span)
-    assert _place_only(text, s, s + len(span)) is place
+    assert only_places(text, s, s + len(span)) is place

@@ -11,7 +11,9 @@ from conftest import DATA_DIR
 from clausetag.quantities.extract import (
     _DIGIT,
     _DUI,
+    _REPORT_CHARS,
     _SEGMENT_BREAKS,
+    _alt,
     _Compiled,
     _compiled,
     _Context,
@@ -172,8 +174,8 @@ def test_word_lookup_matches_a_search() -> None:
     from hypothesis import strategies as st
 
     c = _compiled()
-    lists = (c.present_words, c.year_goal_words, c.report_words)
-    patterns = (c.present_time_re, c.year_goal_verbs_re, c.report_markers_re)
+    lists = (c.present_words, c.year_goal_words, c.report_words, _REPORT_CHARS)
+    patterns = [re.compile(_alt(words)) for words in lists]  # the searches has_word replaced
     pieces = sorted({w for ws in lists for w in ws} | {w[:1] for ws in lists for w in ws}
                     | {"截至", "《", "》", "“", "”", "甲", "，"})
 

@@ -231,7 +231,7 @@ class _Compiled:
             f"(?:{_alt(c['remote_cap_cues'])})(?:[^,，。；;、按]{{0,28}}的|[^,，。；;、的按]{{0,12}})$")
         self.share_units = frozenset(c["remote_cap_share_units"])
         self.remote_cap_condition = re.compile(c["remote_cap_condition_right"])
-        self.criterion_attribute_left = re.compile("(?:" + "|".join(map(re.escape, c["criterion_attribute_left"])) + ")$")
+        self.criterion_attribute_left = re.compile(f"(?:{_alt(c['criterion_attribute_left'])})$")
         self.money_context = re.compile(_alt(c["money_context"]))
         self.symbol_unit: dict[str, str] = dict(u["symbols"])
         digit = "(?:\\d|[一二两三四五六七八九])"
@@ -277,8 +277,6 @@ class _Compiled:
         self.grant_verbs_re = re.compile(_alt(c["grant_verbs"]))
         # 已/了 after the quantity in its segment: done (有37个县已全部竣工, 47个县…达到了…要求)
         self.actual_after = re.compile(f"[^，,；;。：:]{{0,16}}?(?:{_alt(c['actual_after'])}|(?<![为除])了)")
-        self.year_goal_verbs_re = re.compile(_alt(c["year_goal_verbs"]))
-        self.report_markers_re = re.compile(_alt(c["report_markers"]))
         self.year_goal_words = tuple(c["year_goal_verbs"])
         self.report_words = tuple(c["report_markers"])
         self.year_not_governing_right = tuple(c["year_not_governing_right"])
@@ -305,7 +303,6 @@ class _Compiled:
         self.basis_note = re.compile(c["basis_note_pattern"])
         self.opening_time_right = re.compile(c["opening_time_right_pattern"])
         self.year_not_governing_left = tuple(c["year_not_governing_left"])
-        self.present_time_re = re.compile(_alt(c["present_time"]))
         self.present_words = tuple(c["present_time"])
         # 罚款 after the quantity in its segment, possibly after the range's other bound (五千元以上五万元以下罚款)
         self.penalty_right = re.compile(f"[^，,；;。：:]{{0,14}}?(?:{_alt(c['penalty_right'])})")
@@ -1068,8 +1065,8 @@ def _cue_roles(ctx: _Context, out: list[Quantity], c: _Compiled) -> list[str]:
     plans for) and any amount of a sentence opened by an as-of date (``截至2023年底，``); an amount in a segment a
     deadline year opens (``…，到2025年…覆盖率达到100%``) or in a sentence a plan period opens (``2024—2026年，``) is a
     target, not actual; a floor before 的 and a noun, with a count after it in its segment, is a criterion of what
-    is counted (threshold); a share of the subjects that
-    do something (``50%以上的养老机构能够…``) is a target (actual with 已/了), not a criterion."""
+    is counted (threshold); a share of the subjects that do something (``50%以上的养老机构能够…``) is a target
+    (actual with 已/了), not a criterion."""
     text, roles = ctx.text, [q.role for q in out]
     as_of: dict[int, int] = {}
     for i, q in enumerate(out):
@@ -1101,14 +1098,17 @@ def _plan_period(ctx: _Context, q: Quantity, c: _Compiled) -> bool:
     sent_start = ctx.sentence(q.start)[0]
     if c.period_opening.match(ctx.text, sent_start) is None:
         return False
-    seg_start = _segment_start(ctx.text, q.start, _SEGMENT_BREAKS, sent_start)
-    return not any(ch in ctx.masked[seg_start:q.start] for ch in "已了")
+    return not ctx.has_word(_REPORT_CHARS, _segment_start(ctx.text, q.start, _SEGMENT_BREAKS, sent_start), q.start)
+
+
+#: words of a report that keep a plan period's amount actual (:func:`_plan_period`)
+_REPORT_CHARS = ("已", "了")
 
 
 def _as_of_report(ctx: _Context, pos: int, c: _Compiled, seen: dict[int, int]) -> bool:
     """Whether the sentence holding ``pos`` opens with an as-of date (``截至2023年底，``) and no target cue (but a
-    level held: 保持在, 稳定在, 控制在) comes between it and ``pos`` (``seen``: the first target cue of each sentence start already looked at, so a long
-    sentence is scanned once)."""
+    level held: 保持在, 稳定在, 控制在) comes between it and ``pos`` (``seen``: the first target cue of each sentence
+    start already looked at, so a long sentence is scanned once)."""
     start, end = ctx.sentence(pos)
     if start not in seen:
         m = c.as_of_opening.match(ctx.text, start)

@@ -8,7 +8,7 @@ from importlib import resources
 
 from clausetag.quantities.lexicon import load_indicator_cues
 
-__all__ = ["leading_places", "place_names", "place_scope"]
+__all__ = ["leading_places", "only_places", "place_names", "place_scope"]
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +43,20 @@ def leading_places(text: str, start: int = 0, end: int | None = None) -> int:
         else:
             break
     return pos - start
+
+
+def only_places(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is only place names (``河北省石家庄市``), or ends with one cut before its suffix
+    (``张家口`` of ``张家口市``): a span that names where, not what."""
+    if end <= start:
+        return False
+    if end < len(text) and text[end] in _SUFFIXES and leading_places(text, start, end + 1) == end + 1 - start:
+        return True
+    return leading_places(text, start, end) == end - start
+
+
+#: the suffix a place name ends with, which a span may have left out (张家口 of 张家口市)
+_SUFFIXES = frozenset("省市县区州盟旗")
 
 
 def place_scope(text: str, start: int = 0, end: int | None = None) -> int:

@@ -36,6 +36,7 @@ from typing import Any
 
 from clausetag.quantities.indicators import _cues as _indicator_cues
 from clausetag.quantities.indicators import _trim
+from clausetag.quantities.places import only_places
 from clausetag.quantities.segments import segment_end, segment_start
 
 __all__ = ["INDICATOR_MODEL", "ROLE_MODEL", "WINDOW", "LinearModel", "Sentence", "candidates", "fuse", "indicator_features",
@@ -596,21 +597,6 @@ def _names_nothing(text: str, s: int, e: int) -> bool:
     return cues.grant_object.search(text, max(0, s - _GRANT_REACH), s) is None
 
 
-def _place_only(text: str, s: int, e: int) -> bool:
-    """Whether ``text[s:e]`` is only place names (``河北省石家庄市``), or the last one without its suffix
-    (``张家口`` of ``张家口市``)."""
-    from clausetag.quantities.places import leading_places
-
-    if e <= s:
-        return False
-    if e < len(text) and text[e] in _PLACE_SUFFIX and leading_places(text, s, e + 1) == e + 1 - s:
-        return True
-    return leading_places(text, s, e) == e - s
-
-
-_PLACE_SUFFIX = frozenset("省市县区州盟旗")
-
-
 #: characters before a bare verb in which grant_object_pattern is looked for (more than its 给予 + 10 characters)
 _GRANT_REACH = 16
 
@@ -651,13 +637,13 @@ def rerank_indicators(text: str, quantities: Sequence[Any], model: LinearModel |
             starts, ends = reader.span_logprobs(text, q.start, q.end)
             best = best_span(starts, ends, q.start, q.end)
             if best is not None and (_names_nothing(text, *best) or _crosses_break(text, *best)
-                                     or (q.kind in ("percent", "ratio") and _place_only(text, *best))):
+                                     or (q.kind in ("percent", "ratio") and only_places(text, *best))):
                 # 率 alone, a bare verb (增长, 可支持), 补贴，每个机构: no indicator (issue 27: noun phrases); a share
                 # measures no place (…辛集市69.86%张家口市68.99%: 张家口 names the next item of a list)
                 best = None
             scores = [m.scores(f)[0] for f in feats]
             span = fuse(cands, scores, starts, ends, best, reader.fusions["span"])
-            if span is None or (q.kind in ("percent", "ratio") and _place_only(text, *span)):
+            if span is None or (q.kind in ("percent", "ratio") and only_places(text, *span)):
                 out.append(q)  # (nor a candidate that names only a place, for a share)
                 continue
             s, e = span
